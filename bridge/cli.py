@@ -1,0 +1,267 @@
+"""`fortnox-bridge`: thin click commands over the bridge library.
+
+Exit codes: 0 everything went through (or is queued), 1 some file failed, 2 usage or
+configuration error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bridge.config import ConfigError, Settings, load_settings
+from bridge.importers import FileSource, extract_file
+from bridge.jsonnum import dumps, loads
+from bridge.model import to_plain
+from bridge.planner import plan_documents
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class Context:
+    def __init__(self, workdir: Path | None, config: Path | None) -> None:
+        self.workdir = workdir
+        self.config = config
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings(self.workdir, self.config)
+            except ConfigError as exc:
+                raise click.UsageError(f"configuration: {exc}") from None
+        return self._settings
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group()
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Settings file (default ./bridge.toml).")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="Working folder (default: here).")
+@click.option("-v", "--verbose", is_flag=True, help="Say more about what happens.")
+@click.version_option(package_name="fortnox-bridge")
+@click.pass_context
+def main(ctx: click.Context, config: Path | None, workdir: Path | None, verbose: bool) -> None:
+    """Files dropped into inbox/ become Fortnox documents, exactly once; answers appear in outbox/."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "httpcore", "waitress", "watchdog"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    ctx.obj = Context(workdir, config)
+
+
+def _open(ctx: Context):
+    from bridge.runtime import open_bridge
+
+    try:
+        return open_bridge(ctx.settings, announce=lambda text: click.echo(text, err=True))
+    except ConfigError as exc:
+        raise click.UsageError(f"configuration: {exc}") from None
+
+
+def _tenant_for(settings: Settings, path: Path, tenant: str | None) -> str:
+    if tenant:
+        settings.tenant(tenant)
+        return tenant
+    if not settings.multi_tenant:
+        return settings.tenants[0].name
+    resolved = path.resolve()
+    for candidate in settings.tenants:
+        if resolved.is_relative_to(settings.inbox_of(candidate.name)):
+            return candidate.name
+    raise click.UsageError(f"{path}: several companies are configured; say which one with --tenant")
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Take what is in the inbox now, send it, and exit.")
+@click.option("--poll", is_flag=True, default=None, help="Poll the folder (for network shares).")
+@pass_context
+def watch(ctx: Context, once: bool, poll: bool | None) -> None:
+    """Watch inbox/ and send every file dropped there to Fortnox."""
+    from bridge.pipeline.watcher import Watcher
+
+    settings = ctx.settings
+    with _open(ctx) as bridge:
+        watcher = Watcher(bridge, poll=poll)
+        folders = ", ".join(str(f) for f in watcher.folders())
+        click.echo(f"Watching {folders} (answers in {settings.outbox}). Stop with Ctrl-C.", err=True)
+        first_id = _last_file_id(bridge)
+        try:
+            watcher.run(once=once)
+        except KeyboardInterrupt:
+            click.echo("Stopped; anything not finished continues on the next start.", err=True)
+        if once:
+            failed = _print_results(bridge, first_id)
+            sys.exit(EXIT_FAILED if failed else 0)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tenant", help="Company to send to, when several are configured.")
+@pass_context
+def process(ctx: Context, files: tuple[Path, ...], tenant: str | None) -> None:
+    """Send these FILES now (files outside the inbox are copied, never moved)."""
+    settings = ctx.settings
+    with _open(ctx) as bridge:
+        first_id = _last_file_id(bridge)
+        tenants = set()
+        for path in files:
+            name = _tenant_for(settings, path, tenant)
+            inside = path.resolve().is_relative_to(settings.inbox)
+            file_id = bridge.claim(path, name, copy=not inside)
+            if file_id is not None and bridge.ledger.file(file_id)["state"] == "claimed":
+                bridge.ingest(file_id)
+            tenants.add(name)
+        for name in tenants:
+            bridge.drain(name, until_blocked=True)
+        failed = _print_results(bridge, first_id)
+    sys.exit(EXIT_FAILED if failed else 0)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tenant", help="Company whose settings apply, when several are configured.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@pass_context
+def check(ctx: Context, files: tuple[Path, ...], tenant: str | None, as_json: bool) -> None:
+    """Read and validate FILES and show the Fortnox calls they would make. Sends nothing."""
+    settings = ctx.settings
+    reports = []
+    for path in files:
+        tenant_settings = settings.tenant(_tenant_for(settings, path, tenant))
+        extraction = extract_file(FileSource.open(path, tenant=tenant_settings.name))
+        plans = plan_documents(extraction.documents, tenant_settings) if not extraction.errors else []
+        reports.append(
+            {
+                "file": str(path),
+                "importer": extraction.importer,
+                "facts": extraction.facts,
+                "ok": not extraction.errors,
+                "problems": to_plain(list(extraction.problems)),
+                "documents": [
+                    {
+                        "kind": plan.key.kind,
+                        "source_key": plan.key.source_key,
+                        "summary": plan.summary,
+                        "calls": [
+                            {"kind": s.kind, "label": s.label, "method": s.method, "path": s.path, "body": s.body}
+                            for s in plan.steps
+                        ],
+                    }
+                    for plan in plans
+                ],
+            }
+        )
+    if as_json:
+        click.echo(dumps({"files": reports}, indent=2))
+    else:
+        for report in reports:
+            _print_check(report)
+    sys.exit(0 if all(r["ok"] for r in reports) else EXIT_FAILED)
+
+
+def _print_check(report: dict[str, Any]) -> None:
+    verdict = "OK" if report["ok"] else "REFUSED"
+    click.echo(f"{report['file']}: {verdict} (read as {report['importer']})")
+    facts = ", ".join(f"{k} {v}" for k, v in report["facts"].items())
+    if facts:
+        click.echo(f"  {facts}")
+    for p in report["problems"]:
+        where = ", ".join(x for x in (f"line {p['line']}" if p["line"] else "", f"column {p['field']!r}" if p["field"] else "") if x)
+        click.echo(f"  {p['severity']}: {where + ': ' if where else ''}{p['message']}")
+        if p["hint"]:
+            click.echo(f"      what to do: {p['hint']}")
+    for doc in report["documents"]:
+        click.echo(f"  {doc['summary']}")
+        for call in doc["calls"]:
+            how = {"ensure": "look up, create if missing:", "create": "create once:", "action": "then:"}[call["kind"]]
+            click.echo(f"    {how} {call['method']} {call['path']}  ({call['label']})")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@pass_context
+def status(ctx: Context, as_json: bool) -> None:
+    """What is queued, waiting, failed and done."""
+    from bridge.pipeline.status import collect_status, render_status
+
+    info = collect_status(ctx.settings)
+    click.echo(dumps(info, indent=2) if as_json else render_status(info))
+
+
+@main.command()
+@click.argument("file", required=False)
+@click.option("--failed", "all_failed", is_flag=True, help="Retry every failed or partly imported file.")
+@pass_context
+def retry(ctx: Context, file: str | None, all_failed: bool) -> None:
+    """Send again what did not go through for FILE (its name in outbox/failed/), or all with --failed."""
+    if bool(file) == all_failed:
+        raise click.UsageError("name one FILE or give --failed")
+    with _open(ctx) as bridge:
+        first_id = 0
+        if all_failed:
+            rows = bridge.ledger.files(["failed", "partial"])
+        else:
+            name = Path(file).name
+            rows = [r for r in bridge.ledger.find_files(name) if r["state"] in ("failed", "partial")]
+            if not rows:
+                raise click.UsageError(f"no failed file named {name!r}; see `fortnox-bridge status`")
+            rows = rows[-1:]
+        taken = bridge.retry([r["id"] for r in rows])
+        for name in {r["tenant"] for r in rows}:
+            bridge.drain(name, until_blocked=True)
+        failed = _print_results(bridge, first_id, only=taken)
+    sys.exit(EXIT_FAILED if failed else 0)
+
+
+def _last_file_id(bridge) -> int:
+    rows = bridge.ledger.files()
+    return rows[-1]["id"] if rows else 0
+
+
+def _print_results(bridge, after_id: int, only: list[int] | None = None) -> bool:
+    """A short table: file → what it became in Fortnox. Answers whether any file failed."""
+    rows = [r for r in bridge.ledger.files() if r["id"] > after_id and (only is None or r["id"] in only)]
+    if not rows:
+        click.echo("Nothing new.")
+        return False
+    failed = False
+    click.echo(f"{'file':32} {'result':12} Fortnox")
+    for row in rows:
+        created = []
+        for document in bridge.ledger.documents_of(row["id"]):
+            if document["state"] == "done":
+                steps = loads(document["result"])
+                created.append(_describe(document, steps))
+            elif document["state"] == "duplicate":
+                created.append(f"{document['kind']} {document['source_key']}: already sent")
+            elif document["state"] == "failed":
+                created.append(f"{document['kind']} {document['source_key']}: NOT created")
+            else:
+                created.append(f"{document['kind']} {document['source_key']}: queued")
+        failed |= row["state"] in ("failed", "partial")
+        state = row["state"] if row["state"] != "queued" else "queued"
+        click.echo(f"{row['name'][:32]:32} {state:12} {'; '.join(created) or row['error'] or ''}")
+    outbox = bridge.settings.outbox
+    click.echo(f"\nReceipts: {outbox / 'receipts'}   Failed files: {outbox / 'failed'}   Originals: {outbox / 'archive'}")
+    return failed
+
+
+def _describe(document, steps: list[dict]) -> str:
+    last = steps[-1] if steps else {}
+    record = last.get("record", {})
+    number = record.get("DocumentNumber") or record.get("GivenNumber") or record.get("VoucherNumber") or "?"
+    extra = [s["label"] + " created" for s in steps[:-1] if s["outcome"] == "created"]
+    text = f"{document['kind']} {document['source_key']} → Fortnox {last.get('envelope', '').lower()} {number}"
+    return text + (f" ({', '.join(extra)})" if extra else "")

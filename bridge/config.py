@@ -1,0 +1,200 @@
+"""Settings: `bridge.toml` in the working folder (or `--config`), every key also as an env var.
+
+A key `section.key` is `FORTNOX_SECTION_KEY` in the environment (`watch.settle_seconds` →
+`FORTNOX_WATCH_SETTLE_SECONDS`); keys of the `[fortnox]` section drop the section
+(`fortnox.url` → `FORTNOX_URL`). The environment wins over the file. With no `fortnox.url`
+the bridge runs against its embedded mock. `[tenants.NAME]` tables declare several
+companies; each may override any section except `folders` and `watch`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["OPTIONS", "ConfigError", "Option", "Settings", "TenantSettings", "load_settings"]
+
+DEFAULT_TENANT = "default"
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says which key and why."""
+
+
+@dataclass(frozen=True)
+class Option:
+    section: str
+    key: str
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+
+    @property
+    def env(self) -> str:
+        prefix = "FORTNOX_" if self.section == "fortnox" else f"FORTNOX_{self.section.upper()}_"
+        return prefix + self.key.upper()
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("fortnox", "url", "", "Fortnox API base, e.g. https://api.fortnox.se; empty runs the embedded mock"),
+    Option("fortnox", "auth_url", "", "OAuth base, e.g. https://apps.fortnox.se/oauth-v1 (default: beside url)"),
+    Option("fortnox", "client_id", "", "OAuth client id of the integration"),
+    Option("fortnox", "client_secret", "", "OAuth client secret (keep it out of the file: use the env var)"),
+    Option("fortnox", "tenant_id", "", "The company's TenantId (DatabaseNumber), for a service account"),
+    Option("fortnox", "timeout_seconds", 30.0, "How long one API call may take"),
+    Option("fortnox", "requests_per_window", 24, "Requests per tenant per 5-second window (Fortnox allows 25)"),
+    Option("folders", "inbox", "inbox", "Where files are dropped"),
+    Option("folders", "outbox", "outbox", "Where receipts, failures, archives and exports appear"),
+    Option("folders", "state", ".bridge", "The bridge's own state: ledger, work area, embedded mock"),
+    Option("watch", "settle_seconds", 1.0, "A file must keep its size and time this long, and be seen this long"),
+    Option("watch", "rescan_seconds", 30.0, "Full rescan of the inbox even when no event arrives"),
+    Option("watch", "poll", False, "Poll instead of file-system events (network shares)"),
+    Option("invoices", "create_customers", "always", "Create missing customers", ("always", "private", "never")),
+)
+
+_BY_NAME = {(o.section, o.key): o for o in OPTIONS}
+_GLOBAL_SECTIONS = frozenset({"folders", "watch"})
+
+
+@dataclass(frozen=True)
+class TenantSettings:
+    """One company the bridge serves, with its effective options."""
+
+    name: str
+    values: Mapping[tuple[str, str], Any]
+
+    def __getitem__(self, dotted: str) -> Any:
+        section, _, key = dotted.partition(".")
+        return self.values[(section, key)]
+
+    @property
+    def embedded(self) -> bool:
+        return not self["fortnox.url"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    workdir: Path
+    values: Mapping[tuple[str, str], Any]
+    tenants: tuple[TenantSettings, ...]
+    multi_tenant: bool = False
+    source: Path | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def __getitem__(self, dotted: str) -> Any:
+        section, _, key = dotted.partition(".")
+        return self.values[(section, key)]
+
+    def path(self, dotted: str) -> Path:
+        return (self.workdir / self[dotted]).resolve()
+
+    @property
+    def inbox(self) -> Path:
+        return self.path("folders.inbox")
+
+    @property
+    def outbox(self) -> Path:
+        return self.path("folders.outbox")
+
+    @property
+    def state_dir(self) -> Path:
+        return self.path("folders.state")
+
+    def tenant(self, name: str) -> TenantSettings:
+        for tenant in self.tenants:
+            if tenant.name == name:
+                return tenant
+        raise ConfigError(f"no tenant named {name!r}; configured: {', '.join(t.name for t in self.tenants)}")
+
+    def inbox_of(self, tenant: str) -> Path:
+        return self.inbox / tenant if self.multi_tenant else self.inbox
+
+
+def load_settings(
+    workdir: Path | None = None, config_file: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    workdir = (workdir or Path.cwd()).resolve()
+    environ = os.environ if environ is None else environ
+    path = config_file or workdir / "bridge.toml"
+    raw: dict[str, Any] = {}
+    if config_file is not None or path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    tenant_tables = raw.pop("tenants", {})
+    base = {key: option.default for key, option in _BY_NAME.items()}
+    base.update(_from_table(raw, str(path), allow_global=True))
+    base.update(_from_env(environ))
+    if tenant_tables:
+        if not isinstance(tenant_tables, dict):
+            raise ConfigError(f"{path}: [tenants] must be tables like [tenants.acme]")
+        tenants = tuple(
+            TenantSettings(name, {**base, **_from_table(table, f"{path} [tenants.{name}]", allow_global=False)})
+            for name, table in tenant_tables.items()
+        )
+    else:
+        tenants = (TenantSettings(DEFAULT_TENANT, dict(base)),)
+    for tenant in tenants:
+        _check_names(tenant.name)
+    return Settings(
+        workdir=workdir,
+        values=base,
+        tenants=tenants,
+        multi_tenant=bool(tenant_tables),
+        source=path if path.exists() else None,
+    )
+
+
+def _check_names(name: str) -> None:
+    if not name or name.startswith(".") or "/" in name or "\\" in name:
+        raise ConfigError(f"tenant name {name!r} cannot be a folder name")
+
+
+def _from_table(table: dict[str, Any], where: str, *, allow_global: bool) -> dict[tuple[str, str], Any]:
+    values = {}
+    for section, keys in table.items():
+        if not isinstance(keys, dict):
+            raise ConfigError(f"{where}: {section!r} must be a [section] with keys")
+        if not allow_global and section in _GLOBAL_SECTIONS:
+            raise ConfigError(f"{where}: [{section}] applies to all tenants and cannot be set per tenant")
+        for key, value in keys.items():
+            option = _BY_NAME.get((section, key))
+            if option is None:
+                raise ConfigError(f"{where}: unknown setting {section}.{key}")
+            values[(section, key)] = _coerce(option, value, where)
+    return values
+
+
+def _from_env(environ: Mapping[str, str]) -> dict[tuple[str, str], Any]:
+    return {key: _coerce(o, environ[o.env], o.env) for key, o in _BY_NAME.items() if o.env in environ}
+
+
+def _coerce(option: Option, value: Any, where: str) -> Any:
+    name = f"{option.section}.{option.key}"
+    default = option.default
+    try:
+        if isinstance(default, bool):
+            if isinstance(value, str):
+                if value.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                    raise ValueError
+                value = value.lower() in ("1", "true", "yes", "on")
+            elif not isinstance(value, bool):
+                raise ValueError
+        elif isinstance(default, int):
+            value = int(value)
+        elif isinstance(default, float):
+            value = float(value)
+        else:
+            value = str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: {name} must be a {type(default).__name__}, not {value!r}") from None
+    if option.choices and value not in option.choices:
+        raise ConfigError(f"{where}: {name} must be one of {', '.join(option.choices)}, not {value!r}")
+    return value

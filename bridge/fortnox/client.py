@@ -1,0 +1,135 @@
+"""The Fortnox API client: JSON in `Decimal`, typed errors, pages, pacing, injectable transport.
+
+Tests hand it an `httpx.WSGITransport` around the mock, or a real socket; production uses
+httpx's default transport. Nothing here retries a write: whether a failed write may be sent
+again is the executor's decision, made from the error's `may_have_applied`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from bridge import __version__
+from bridge.fortnox.auth import TokenSource
+from bridge.fortnox.errors import FortnoxError, FortnoxUnreachable
+from bridge.fortnox.pacing import Pacer
+from bridge.jsonnum import dumps, loads
+
+__all__ = ["FortnoxClient"]
+
+# Connection errors happen before anything is sent; these may happen after Fortnox acted.
+_AFTER_SEND = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
+class FortnoxClient:
+    def __init__(
+        self,
+        base_url: str,
+        tokens: TokenSource,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        pacer: Pacer | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.tokens = tokens
+        self.pacer = pacer
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=timeout,
+            headers={"Accept": "application/json", "User-Agent": f"fortnox-bridge/{__version__}"},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.request("GET", path, params=params or None)
+
+    def post(self, path: str, body: Any = None, **params: Any) -> Any:
+        return self.request("POST", path, json=body, params=params or None)
+
+    def put(self, path: str, body: Any = None, **params: Any) -> Any:
+        return self.request("PUT", path, json=body, params=params or None)
+
+    def delete(self, path: str) -> Any:
+        return self.request("DELETE", path)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        files: dict[str, Any] | None = None,
+    ) -> Any:
+        """One API call; refreshes the token once on 401. Returns JSON, bytes, or None (204)."""
+        for attempt in (1, 2):
+            token = self.tokens.access_token()
+            response = self._send(method, path, token, params, json, files)
+            if response.status_code == 401 and attempt == 1:
+                self.tokens.invalidate(token)
+                continue
+            return self._answer(method, path, response)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send(self, method, path, token, params, json, files) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"}
+        content = None
+        if json is not None:
+            content = dumps(json).encode()
+            headers["Content-Type"] = "application/json"
+        if self.pacer is not None:
+            self.pacer.acquire()
+        try:
+            return self._http.request(method, path, params=params, content=content, files=files, headers=headers)
+        except _AFTER_SEND as exc:
+            raise FortnoxUnreachable(
+                f"no complete answer: {type(exc).__name__}: {exc}",
+                method=method,
+                path=path,
+                may_have_applied=method not in ("GET", "HEAD"),
+            ) from None
+        except httpx.TransportError as exc:
+            raise FortnoxUnreachable(f"cannot connect: {type(exc).__name__}: {exc}", method=method, path=path) from None
+
+    def _answer(self, method: str, path: str, response: httpx.Response) -> Any:
+        status = response.status_code
+        if status == 204:
+            return None
+        body: Any = None
+        if "json" in response.headers.get("Content-Type", "") or response.content.lstrip()[:1] in (b"{", b"["):
+            try:
+                body = loads(response.content)
+            except ValueError:
+                body = None
+        if status >= 400:
+            if status == 429 and self.pacer is not None:
+                retry_after = response.headers.get("Retry-After", "")
+                self.pacer.slow_down(float(retry_after) if retry_after.isdigit() else None)
+            raise FortnoxError.from_response(status, body, method, path)
+        return body if body is not None else response.content
+
+    def iter_pages(self, path: str, collection: str, *, limit: int = 500, **params: Any) -> Iterator[dict]:
+        """Every record of a list, page after page, as `MetaInformation` counts them."""
+        page = 1
+        while True:
+            answer = self.get(path, **params, limit=limit, page=page)
+            yield from answer.get(collection, [])
+            meta = answer.get("MetaInformation", {})
+            if page >= int(meta.get("@TotalPages", 0) or 0):
+                return
+            page += 1
+
+    def __enter__(self) -> FortnoxClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+

@@ -1,0 +1,58 @@
+"""One importer per input kind. Exactly one may claim a file; two claiming it is a bug."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bridge.importers.base import Importer, Source
+from bridge.importers.csv_invoices import CsvInvoiceImporter
+from bridge.model import Extraction, Problem
+
+__all__ = ["IMPORTERS", "FileSource", "Importer", "extract_file", "identify"]
+
+HEAD_BYTES = 8192
+
+IMPORTERS: tuple[Importer, ...] = (CsvInvoiceImporter(),)
+
+
+@dataclass(frozen=True)
+class FileSource:
+    path: Path
+    name: str
+    tenant: str = "default"
+    head: bytes = b""
+
+    @classmethod
+    def open(cls, path: Path, *, name: str | None = None, tenant: str = "default") -> FileSource:
+        with path.open("rb") as handle:
+            return cls(path=path, name=name or path.name, tenant=tenant, head=handle.read(HEAD_BYTES))
+
+
+class AmbiguousFileError(RuntimeError):
+    """More than one importer claims the same file: a bug in the importers, not in the file."""
+
+
+def identify(source: Source, importers: tuple[Importer, ...] = IMPORTERS) -> Importer | None:
+    claimed = [imp for imp in importers if imp.identify(source)]
+    if len(claimed) > 1:
+        names = ", ".join(imp.name for imp in claimed)
+        raise AmbiguousFileError(f"{source.name} is claimed by several importers: {names}")
+    return claimed[0] if claimed else None
+
+
+def extract_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) -> Extraction:
+    """Identify and extract one file; an unknown kind of file is a problem, not an exception."""
+    importer = identify(source, importers)
+    if importer is None:
+        return Extraction(
+            "unknown",
+            problems=(
+                Problem(
+                    f"{source.name} is not a kind of file the bridge reads",
+                    hint="drop CSV invoices, SIE files, e-invoice XML or PDFs; see README 'What you can drop'",
+                    code="file.unknown-kind",
+                ),
+            ),
+        )
+    return importer.extract(source)

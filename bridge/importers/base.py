@@ -1,0 +1,35 @@
+"""The importer protocol: a cheap `identify` and a pure `extract`, one importer per input kind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from bridge.model import Extraction
+
+__all__ = ["Importer", "Source"]
+
+
+class Source(Protocol):
+    """What an importer may know about a file.
+
+    `path` is where the bytes are (the bridge's work area); `name` is the name it was dropped
+    under; `head` its first bytes, enough for `identify`.
+    """
+
+    path: Path
+    name: str
+    tenant: str
+    head: bytes
+
+
+class Importer(Protocol):
+    name: str
+
+    def identify(self, source: Source) -> bool:
+        """Is this file mine? Looks at the name and the first bytes only; no side effects."""
+        ...
+
+    def extract(self, source: Source) -> Extraction:
+        """Read the whole file into documents and problems. Pure: no network, no writes."""
+        ...

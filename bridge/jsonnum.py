@@ -1,0 +1,75 @@
+"""JSON with exact money: numbers are read as `Decimal` and `Decimal` is written as a number.
+
+The standard library would turn 0.1 into a float on the way in and refuse `Decimal` on the
+way out; Fortnox bodies carry amounts as JSON numbers, so both directions need care.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+__all__ = ["dumps", "format_decimal", "loads"]
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse JSON; every non-integer number becomes a `Decimal`."""
+    return json.loads(text, parse_float=Decimal)
+
+
+def format_decimal(value: Decimal) -> str:
+    """A JSON number for `value`: no exponent, trailing zeros kept only as given."""
+    if not value.is_finite():
+        raise ValueError(f"{value} cannot be written as a JSON number")
+    return format(abs(value) if value.is_zero() else value, "f")
+
+
+def dumps(obj: Any, *, indent: int | None = None) -> str:
+    """Serialise `obj` to JSON; `Decimal` becomes a bare number, dates become ISO strings."""
+    parts: list[str] = []
+    _encode(obj, parts, indent, 0)
+    return "".join(parts)
+
+
+def _encode(obj: Any, out: list[str], indent: int | None, level: int) -> None:
+    if obj is None or isinstance(obj, bool) or isinstance(obj, (str, int)):
+        out.append(json.dumps(obj, ensure_ascii=False))
+    elif isinstance(obj, Decimal):
+        out.append(format_decimal(obj))
+    elif isinstance(obj, float):
+        raise TypeError("floats are not money: convert to Decimal before serialising")
+    elif isinstance(obj, (date, datetime)):
+        out.append(json.dumps(obj.isoformat()))
+    elif isinstance(obj, Mapping):
+        _encode_items(
+            [(json.dumps(str(k), ensure_ascii=False), v) for k, v in obj.items()],
+            "{}",
+            out,
+            indent,
+            level,
+        )
+    elif isinstance(obj, (list, tuple)):
+        _encode_items([(None, v) for v in obj], "[]", out, indent, level)
+    else:
+        raise TypeError(f"cannot serialise {type(obj).__name__} to JSON")
+
+
+def _encode_items(items, brackets: str, out: list[str], indent: int | None, level: int) -> None:
+    if not items:
+        out.append(brackets)
+        return
+    out.append(brackets[0])
+    pad = "" if indent is None else "\n" + " " * (indent * (level + 1))
+    sep = ":" if indent is None else ": "
+    for i, (key, value) in enumerate(items):
+        if i:
+            out.append(",")
+        out.append(pad)
+        if key is not None:
+            out.append(key + sep)
+        _encode(value, out, indent, level + 1)
+    out.append("" if indent is None else "\n" + " " * (indent * level))
+    out.append(brackets[1])

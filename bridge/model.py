@@ -1,0 +1,280 @@
+"""The documents the bridge moves: immutable records, money as `Decimal`, problems as data.
+
+Importers turn files into these records; the planner turns records into Fortnox calls.
+Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from bridge.jsonnum import dumps
+
+__all__ = [
+    "Attachment",
+    "Document",
+    "DocumentKey",
+    "Extraction",
+    "Invoice",
+    "InvoiceRow",
+    "Party",
+    "Problem",
+    "Severity",
+    "SupplierInvoice",
+    "SupplierInvoiceRow",
+    "Voucher",
+    "VoucherRow",
+    "content_hash",
+    "to_plain",
+]
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with an input, said so that a person can fix it.
+
+    `line` is the 1-based line in the source file, `field` the column or element name,
+    `hint` what to do about it. Errors stop a document; warnings travel with it.
+    """
+
+    message: str
+    line: int | None = None
+    field: str | None = None
+    hint: str = ""
+    severity: Severity = Severity.ERROR
+    code: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def where(self) -> str:
+        parts = []
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.field:
+            parts.append(f"column/field {self.field!r}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class DocumentKey:
+    """What makes a document the same document: (tenant, kind, the source's own key)."""
+
+    tenant: str
+    kind: str
+    source_key: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.source_key}"
+
+
+@dataclass(frozen=True)
+class Party:
+    """A customer or a supplier as the source file describes it."""
+
+    name: str
+    number: str | None = None
+    organisation_number: str | None = None
+    vat_number: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    zip_code: str | None = None
+    city: str | None = None
+    country_code: str | None = None
+    is_private: bool = False
+    bankgiro: str | None = None
+    plusgiro: str | None = None
+    iban: str | None = None
+    bic: str | None = None
+    f_tax: bool | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file that travels with a document; `name` is always built by us, never by the input."""
+
+    name: str
+    media_type: str
+    data: bytes = field(repr=False)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    description: str
+    quantity: Decimal
+    price: Decimal
+    vat: Decimal | None = None
+    account: int | None = None
+    article_number: str | None = None
+    unit: str | None = None
+    discount: Decimal | None = None
+    cost_center: str | None = None
+    project: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """A customer invoice; `source_key` is the invoice number in the source system."""
+
+    source_key: str
+    customer: Party
+    rows: tuple[InvoiceRow, ...]
+    invoice_date: date | None = None
+    due_date: date | None = None
+    currency: str | None = None
+    your_reference: str | None = None
+    our_reference: str | None = None
+    comments: str | None = None
+    cost_center: str | None = None
+    project: str | None = None
+    credit_of: str | None = None
+    line: int | None = None
+
+    kind = "invoice"
+
+
+@dataclass(frozen=True)
+class VoucherRow:
+    """One bookkeeping row; `amount` is positive for debit and negative for credit (as in SIE)."""
+
+    account: int
+    amount: Decimal
+    text: str | None = None
+    cost_center: str | None = None
+    project: str | None = None
+    quantity: Decimal | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Voucher:
+    """A voucher (verifikation); `source_key` identifies it in the source, e.g. `A 12 20250131`."""
+
+    source_key: str
+    transaction_date: date
+    description: str
+    rows: tuple[VoucherRow, ...]
+    series: str | None = None
+    source_number: str | None = None
+    registration_date: date | None = None
+    line: int | None = None
+
+    kind = "voucher"
+
+    @property
+    def balance(self) -> Decimal:
+        return sum((row.amount for row in self.rows), Decimal(0))
+
+
+@dataclass(frozen=True)
+class SupplierInvoiceRow:
+    """A cost row; `amount` is the row's net amount in the invoice currency."""
+
+    amount: Decimal
+    description: str | None = None
+    account: int | None = None
+    quantity: Decimal | None = None
+    unit: str | None = None
+    price: Decimal | None = None
+    article_number: str | None = None
+    vat_rate: Decimal | None = None
+    cost_center: str | None = None
+    project: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class SupplierInvoice:
+    """A supplier invoice; `source_key` is the supplier's identity plus its invoice number."""
+
+    source_key: str
+    supplier: Party
+    invoice_number: str
+    rows: tuple[SupplierInvoiceRow, ...]
+    total: Decimal
+    vat: Decimal
+    invoice_date: date | None = None
+    due_date: date | None = None
+    currency: str = "SEK"
+    currency_rate: Decimal | None = None
+    rounding: Decimal = Decimal(0)
+    ocr: str | None = None
+    your_reference: str | None = None
+    our_reference: str | None = None
+    order_reference: str | None = None
+    buyer_organisation_number: str | None = None
+    is_credit: bool = False
+    credit_of: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    attachments: tuple[Attachment, ...] = ()
+    line: int | None = None
+
+    kind = "supplierinvoice"
+
+
+Document = Invoice | Voucher | SupplierInvoice
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What an importer found in one file: documents, problems, and facts worth reporting."""
+
+    importer: str
+    documents: tuple[Any, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.is_error)
+
+
+def to_plain(value: Any) -> Any:
+    """A JSON-ready view of a record (Decimal stays Decimal; bytes become their digest)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, bytes):
+        return {"sha256": hashlib.sha256(value).hexdigest(), "size": len(value)}
+    if isinstance(value, StrEnum):
+        return str(value)
+    return value
+
+
+def content_hash(document: Any) -> str:
+    """A stable digest of a document's content, to tell a changed resend from the same one."""
+    plain = to_plain(document)
+    _drop_line_numbers(plain)
+    return hashlib.sha256(dumps(plain).encode()).hexdigest()
+
+
+def _drop_line_numbers(plain: Any) -> None:
+    # The same document moved to another line of another file is still the same document.
+    if isinstance(plain, dict):
+        plain.pop("line", None)
+        for v in plain.values():
+            _drop_line_numbers(v)
+    elif isinstance(plain, list):
+        for v in plain:
+            _drop_line_numbers(v)

@@ -1,0 +1,113 @@
+"""Noticing files in `inbox/` and telling when one is complete enough to take.
+
+A file is ready when its size and modification time have not changed for `settle` seconds
+and we first saw it at least `settle` seconds ago (its own mtime may be old: copies keep it).
+`X.done` beside `X` makes `X` ready at once. Temporary and hidden names are never taken.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Candidate", "InboxScanner", "is_ignored"]
+
+IGNORED_PATTERNS = ("*.tmp", "*.part", "*.partial", "*.crdownload", "~$*", ".~lock*", ".*", "*.done")
+
+
+def is_ignored(name: str) -> bool:
+    lowered = name.lower()
+    return any(fnmatch.fnmatchcase(lowered, pattern) for pattern in IGNORED_PATTERNS)
+
+
+@dataclass
+class Candidate:
+    path: Path
+    tenant: str
+    size: int
+    mtime_ns: int
+    first_seen: float
+    stable_since: float
+    empty_reported: bool = False
+
+
+class InboxScanner:
+    """Keeps track of files seen in the tenants' inbox folders between scans."""
+
+    def __init__(
+        self,
+        folders: dict[str, Path],
+        settle: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        excluded: tuple[Path, ...] = (),
+    ) -> None:
+        self.folders = folders
+        self.settle = settle
+        self.clock = clock
+        self.excluded = tuple(p.resolve() for p in excluded)
+        self.seen: dict[Path, Candidate] = {}
+
+    def scan(self) -> list[Candidate]:
+        """Look at every file once; answer those that are ready now."""
+        now = self.clock()
+        present: set[Path] = set()
+        ready: list[Candidate] = []
+        for tenant, folder in self.folders.items():
+            for path, stat in self._files(folder):
+                present.add(path)
+                candidate = self.seen.get(path)
+                if candidate is None or (stat.st_size, stat.st_mtime_ns) != (candidate.size, candidate.mtime_ns):
+                    first = candidate.first_seen if candidate else now
+                    candidate = Candidate(path, tenant, stat.st_size, stat.st_mtime_ns, first, now)
+                    self.seen[path] = candidate
+                done_marker = path.with_name(path.name + ".done").exists()
+                settled = now - candidate.stable_since >= self.settle and now - candidate.first_seen >= self.settle
+                if candidate.size > 0 and (done_marker or settled):
+                    ready.append(candidate)
+        for path in list(self.seen):
+            if path not in present:
+                del self.seen[path]
+        return ready
+
+    def forget(self, path: Path) -> None:
+        self.seen.pop(path, None)
+
+    def pending(self) -> bool:
+        return bool(self.seen)
+
+    def stale_empty(self, older_than: float) -> list[Candidate]:
+        """Empty files that stayed empty for `older_than` seconds and were not reported yet."""
+        now = self.clock()
+        out = []
+        for candidate in self.seen.values():
+            if candidate.size == 0 and not candidate.empty_reported and now - candidate.stable_since >= older_than:
+                candidate.empty_reported = True
+                out.append(candidate)
+        return out
+
+    def _files(self, folder: Path) -> Iterator[tuple[Path, os.stat_result]]:
+        try:
+            entries = list(os.scandir(folder))
+        except FileNotFoundError:
+            return
+        for entry in entries:
+            if is_ignored(entry.name):
+                continue
+            path = Path(entry.path)
+            if entry.is_symlink():
+                yield path, entry.stat(follow_symlinks=False)  # refused at claim time, not ignored
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if path.resolve() not in self.excluded and path not in self.folders.values():
+                    yield from self._files(path)
+                continue
+            if entry.is_file(follow_symlinks=False):
+                try:
+                    yield path, entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue

@@ -1,0 +1,365 @@
+"""The bridge at work: claim a file, read and plan it, queue it, send it, answer in `outbox/`.
+
+`Bridge` owns the ledger and the work area; `watch`, `process` and `retry` are thin loops
+over its methods. Each step commits to the ledger before the next one starts, so a crash at
+any point resumes where it stopped (`recover`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from bridge.config import Settings
+from bridge.fortnox import FortnoxClient
+from bridge.importers import IMPORTERS, FileSource, extract_file
+from bridge.jsonnum import loads
+from bridge.model import Problem
+from bridge.pipeline import receipts
+from bridge.pipeline.executor import Executor, Outcome
+from bridge.pipeline.fsutil import atomic_write, free_name, move_file
+from bridge.pipeline.ledger import FILE_TERMINAL, Ledger, now_iso
+from bridge.planner import plan_documents
+
+__all__ = ["Bridge"]
+
+log = logging.getLogger("bridge")
+
+OUTBOX_FOLDERS = {"done": "archive", "partial": "failed", "failed": "failed", "duplicate": "duplicates"}
+
+
+class Bridge:
+    def __init__(
+        self,
+        settings: Settings,
+        clients: dict[str, FortnoxClient] | None = None,
+        importers=IMPORTERS,
+    ) -> None:
+        self.settings = settings
+        self.clients = clients or {}
+        self.importers = importers
+        self.work = settings.state_dir / "work"
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.ledger = Ledger(settings.state_dir / "ledger.sqlite3")
+        self.executor = Executor(self.ledger)
+        self._finalize_lock = threading.Lock()
+
+    # --- claiming ------------------------------------------------------------------------
+
+    def claim(self, path: Path, tenant: str, *, copy: bool = False) -> int | None:
+        """Take `path` into the work area (atomic rename; `copy` leaves the original alone).
+
+        Answers the ledger id, or None when the file vanished before we could take it.
+        """
+        if path.is_symlink():
+            return self._refuse(path, tenant, "the file is a symbolic link; the bridge only takes real files")
+        work_path = self.work / f"{uuid.uuid4().hex[:12]}-{path.name}"
+        try:
+            if copy:
+                shutil.copyfile(path, work_path)
+            else:
+                os.rename(path, work_path)
+        except FileNotFoundError:
+            return None
+        try:
+            digest, size = _sha256(work_path)
+        except OSError as exc:
+            file_id = self.ledger.add_file(tenant, path.name, "-", 0, work_path)
+            self._fail_unread(file_id, f"the file cannot be read: {exc.strerror or exc}")
+            return file_id
+        file_id = self.ledger.add_file(tenant, path.name, digest, size, work_path)
+        log.info("claimed %s (%s bytes) for %s", path.name, size, tenant)
+        return file_id
+
+    def _refuse(self, path: Path, tenant: str, reason: str) -> int:
+        work_path = self.work / f"{uuid.uuid4().hex[:12]}-{path.name}"
+        os.rename(path, work_path)  # moves the link itself, never what it points to
+        file_id = self.ledger.add_file(tenant, path.name, "-", 0, work_path)
+        self._fail_unread(file_id, reason)
+        return file_id
+
+    def _fail_unread(self, file_id: int, reason: str) -> None:
+        problem = Problem(reason, hint="put the file itself into the inbox", code="file.unreadable")
+        self.ledger.fail_file(file_id, "", {}, [problem], reason)
+        self.finalize(file_id)
+
+    # --- reading and queueing ------------------------------------------------------------
+
+    def ingest(self, file_id: int) -> None:
+        """Read, validate and plan a claimed file; queue its documents. Needs no network."""
+        row = self.ledger.file(file_id)
+        earlier = self.ledger.earlier_copy(file_id)
+        if earlier is not None:
+            self.ledger.update_file(file_id, state="duplicate", duplicate_of=earlier["id"])
+            log.info("%s has the same content as %s: nothing sent", row["name"], earlier["name"])
+            self.finalize(file_id)
+            return
+        tenant = self.settings.tenant(row["tenant"])
+        try:
+            source = FileSource.open(Path(row["work_path"]), name=row["name"], tenant=tenant.name)
+            extraction = extract_file(source, self.importers)
+            plans = plan_documents(extraction.documents, tenant) if not extraction.errors else []
+        except Exception as exc:  # an importer bug must not take the bridge down
+            log.exception("reading %s failed", row["name"])
+            problem = Problem(f"the bridge could not read this file: {type(exc).__name__}: {exc}", code="internal")
+            self.ledger.fail_file(file_id, "", {}, [problem], str(problem.message))
+            self.finalize(file_id)
+            return
+        if extraction.errors or not extraction.documents:
+            problems = list(extraction.problems)
+            if not extraction.errors:
+                problems.append(Problem("the file holds nothing to send to Fortnox", code="file.empty"))
+            self.ledger.fail_file(file_id, extraction.importer, extraction.facts, problems, problems[0].message)
+            log.info("%s refused: %s", row["name"], problems[0].message)
+            self.finalize(file_id)
+            return
+        self.ledger.queue(file_id, extraction.importer, extraction.facts, extraction.problems, plans)
+        log.info("%s: %d document(s) queued", row["name"], len(plans))
+        self.finalize_if_complete(file_id)
+
+    # --- sending -------------------------------------------------------------------------
+
+    def run_next(self, tenant: str) -> tuple[Outcome | None, float | None]:
+        """Run the oldest due document of `tenant`; answers its outcome, or when to look again."""
+        document, later = self.ledger.next_due(tenant)
+        if document is None:
+            return None, later
+        client = self.clients[tenant]
+        outcome = self.executor.run(client, document)
+        if outcome.state == "later":
+            log.warning("%s %s: will retry: %s", document["kind"], document["source_key"], outcome.error)
+            if outcome.unreachable:
+                self.ledger.tenant_unreachable(tenant, outcome.error)
+        else:
+            self.ledger.tenant_reachable(tenant)
+            if outcome.state == "failed":
+                log.warning("%s %s failed: %s", document["kind"], document["source_key"], outcome.error)
+            else:
+                log.info("%s %s: done", document["kind"], document["source_key"])
+            self.finalize_if_complete(document["file_id"])
+        return outcome, None
+
+    def drain(self, tenant: str, *, until_blocked: bool = True, stop: Callable[[], bool] = lambda: False) -> None:
+        """Send what is due for `tenant`; with `until_blocked`, return once Fortnox is unreachable."""
+        while not stop():
+            outcome, later = self.run_next(tenant)
+            if outcome is None:
+                if later is None or until_blocked and self.ledger.tenant_status(tenant)["unreachable_since"]:
+                    return
+                time.sleep(min(max(later - time.time(), 0.05), 1.0))
+            elif outcome.state == "later" and outcome.unreachable and until_blocked:
+                return
+
+    # --- finishing -----------------------------------------------------------------------
+
+    def finalize_if_complete(self, file_id: int) -> None:
+        documents = self.ledger.documents_of(file_id)
+        if documents and all(d["state"] in ("done", "failed", "duplicate") for d in documents):
+            self.finalize(file_id)
+
+    def finalize(self, file_id: int) -> None:
+        """Write the receipt (and error report), move the original to its outbox folder, and
+        record it. Safe to repeat: a crash half-way is finished by the next call."""
+        with self._finalize_lock:
+            row = self.ledger.file(file_id)
+            documents = self.ledger.documents_of(file_id)
+            state = row["state"] if row["state"] in ("failed", "duplicate") else _file_state(documents)
+            if row["outcome_path"]:
+                target = Path(row["outcome_path"])
+            else:
+                target = self._choose_target(file_id, row["name"], OUTBOX_FOLDERS[state])
+                self.ledger.update_file(file_id, outcome_path=str(target))
+            receipt = self.receipt(file_id, state, target)
+            receipts_dir = self.settings.outbox / "receipts"
+            atomic_write(receipts_dir / f"{target.name}.receipt.json", receipts.render_receipt_json(receipt))
+            atomic_write(receipts_dir / f"{target.name}.receipt.txt", receipts.render_receipt_text(receipt))
+            if state in ("failed", "partial"):
+                atomic_write(target.with_name(target.name + ".error.txt"), receipts.render_error_report(receipt))
+            work_path = Path(row["work_path"])
+            if work_path.exists() or work_path.is_symlink():
+                move_file(work_path, target)
+            self.ledger.update_file(file_id, state=state, finished_at=now_iso())
+            log.info("%s: %s → %s", row["name"], state, target.relative_to(self.settings.outbox.parent))
+
+    def _choose_target(self, file_id: int, name: str, folder: str) -> Path:
+        """A name free in the target folder whose receipt name is free too (or already ours,
+        when a retried file finishes again)."""
+        receipts_dir = self.settings.outbox / "receipts"
+
+        def receipt_free(candidate: str) -> bool:
+            path = receipts_dir / f"{candidate}.receipt.json"
+            return not path.exists() or loads(path.read_text("utf-8")).get("file_id") == file_id
+
+        return free_name(self.settings.outbox / folder, name, receipt_free)
+
+    def receipt(self, file_id: int, state: str, target: Path) -> dict[str, Any]:
+        row = self.ledger.file(file_id)
+        documents = [self._document_view(d) for d in self.ledger.documents_of(file_id)]
+        problems = loads(row["problems"]) if row["problems"] else []
+        receipt: dict[str, Any] = {
+            "file": row["name"],
+            "file_id": file_id,
+            "outcome_name": target.name,
+            "outcome_path": str(target),
+            "tenant": row["tenant"],
+            "sha256": row["sha256"],
+            "state": state,
+            "received_at": row["claimed_at"],
+            "finished_at": now_iso(),
+            "importer": row["importer"] or "",
+            "facts": loads(row["facts"]) if row["facts"] else {},
+            "documents": documents,
+            "problems": [_problem_view(p) for p in problems if p["severity"] == "error"],
+            "warnings": [_problem_text(p) for p in problems if p["severity"] == "warning"],
+            "failed_documents": [d for d in documents if d["state"] == "failed"],
+            "done_documents": [d for d in documents if d["state"] == "done"],
+            "duplicate_of": None,
+        }
+        if row["duplicate_of"]:
+            first = self.ledger.file(row["duplicate_of"])
+            name = Path(first["outcome_path"]).name if first["outcome_path"] else first["name"]
+            receipt["duplicate_of"] = {
+                "file": first["name"],
+                "received_at": first["claimed_at"],
+                "receipt": str(self.settings.outbox / "receipts" / f"{name}.receipt.json"),
+            }
+        return receipt
+
+    def _document_view(self, d: Any) -> dict[str, Any]:
+        steps = []
+        for step in loads(d["result"]) if d["result"] else []:
+            view = {"label": step["label"], "outcome": step["outcome"], "fortnox": receipts.identify(step["record"])}
+            view["text"] = receipts.step_text(view)
+            steps.append(view)
+        note = ""
+        if d["state"] == "duplicate":
+            first = self.ledger.document(d["duplicate_of"])
+            first_file = self.ledger.file(first["file_id"])
+            note = f"already transferred from {first_file['name']} ({first_file['claimed_at']}); not sent again"
+            if first["content_hash"] != d["content_hash"]:
+                changes = describe_changes(loads(first["document"]), loads(d["document"]))
+                note += "; its content has changed since: " + "; ".join(changes)
+        created = ", ".join(
+            s["text"] for s in steps if s["outcome"] in ("created", "reconciled", "updated")
+        ) or "nothing new"
+        return {
+            "kind": d["kind"],
+            "source_key": d["source_key"],
+            "state": d["state"],
+            "state_text": {
+                "done": "done",
+                "failed": "NOT created",
+                "duplicate": "duplicate",
+                "queued": "queued",
+                "sending": "being sent",
+            }[d["state"]],
+            "summary": d["summary"],
+            "steps": steps,
+            "created": created,
+            "error": d["last_error"] if d["state"] == "failed" else "",
+            "note": note,
+        }
+
+    # --- recovery and retry --------------------------------------------------------------
+
+    def recover(self) -> None:
+        """After a crash: adopt unrecorded work files, re-read claimed ones, finish finished ones."""
+        recorded = {row["work_path"] for row in self.ledger.files()}
+        for path in sorted(self.work.iterdir()):
+            if str(path) not in recorded and not path.name.startswith("."):
+                name = path.name.split("-", 1)[1] if "-" in path.name else path.name
+                digest, size = _sha256(path)
+                tenant = self.settings.tenants[0].name
+                self.ledger.add_file(tenant, name, digest, size, path)
+                log.info("recovered %s from the work area", name)
+        for row in self.ledger.files(["claimed"]):
+            self.ingest(row["id"])
+        for row in self.ledger.files(["queued"]):
+            self.finalize_if_complete(row["id"])
+        for row in self.ledger.files(list(FILE_TERMINAL)):
+            if Path(row["work_path"]).exists():
+                self.finalize(row["id"])
+
+    def retry(self, file_ids: Iterable[int]) -> list[int]:
+        """Send again what failed in these files; answers the ids that were taken back."""
+        taken = []
+        for file_id in file_ids:
+            row = self.ledger.file(file_id)
+            if row["state"] not in ("failed", "partial"):
+                continue
+            outcome = Path(row["outcome_path"]) if row["outcome_path"] else None
+            if outcome is not None and outcome.exists():
+                move_file(outcome, Path(row["work_path"]))
+                outcome.with_name(outcome.name + ".error.txt").unlink(missing_ok=True)
+            failed = [d["id"] for d in self.ledger.documents_of(file_id) if d["state"] == "failed"]
+            self.ledger.update_file(file_id, outcome_path=None, finished_at=None)
+            if failed:
+                self.ledger.requeue(failed)
+                self.ledger.update_file(file_id, state="queued")
+                self.finalize_if_complete(file_id)
+            else:
+                self.ledger.update_file(file_id, state="claimed", problems=None, error=None)
+                self.ingest(file_id)
+            taken.append(file_id)
+        return taken
+
+    def close(self) -> None:
+        self.ledger.close()
+
+
+def _sha256(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _file_state(documents: list[Any]) -> str:
+    states = {d["state"] for d in documents}
+    if "failed" in states:
+        return "partial" if "done" in states else "failed"
+    return "done"
+
+
+def _problem_view(p: dict[str, Any]) -> dict[str, Any]:
+    parts = []
+    if p.get("line") is not None:
+        parts.append(f"line {p['line']}")
+    if p.get("field"):
+        parts.append(f"column {p['field']!r}")
+    return {**p, "where": (", ".join(parts) + ": ") if parts else ""}
+
+
+def _problem_text(p: dict[str, Any]) -> str:
+    view = _problem_view(p)
+    return view["where"] + p["message"]
+
+
+def describe_changes(before: Any, after: Any, path: str = "") -> list[str]:
+    """What differs between two versions of a document, field by field (line numbers aside)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        out = []
+        for key in sorted(set(before) | set(after)):
+            if key == "line":
+                continue
+            out += describe_changes(before.get(key), after.get(key), f"{path}.{key}" if path else key)
+        return out
+    if isinstance(before, list) and isinstance(after, list):
+        if len(before) != len(after):
+            return [f"{path}: {len(before)} → {len(after)} entries"]
+        out = []
+        for i, (b, a) in enumerate(zip(before, after, strict=True)):
+            out += describe_changes(b, a, f"{path}[{i + 1}]")
+        return out
+    return [] if before == after else [f"{path}: {before} → {after}"]

@@ -1,0 +1,128 @@
+"""`watch`: notice files, claim them when they are complete, and keep every tenant's queue
+moving. File-system events only wake the loop early; a full scan runs at start and every
+`rescan_seconds`, because events get lost on network shares and under load."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from bridge.pipeline.inbox import InboxScanner
+from bridge.pipeline.service import Bridge
+
+__all__ = ["Watcher"]
+
+log = logging.getLogger("bridge.watch")
+
+EMPTY_FILE_REPORT_SECONDS = 60.0
+
+
+class _Wake(FileSystemEventHandler):
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        self.event.set()
+
+
+class Watcher:
+    def __init__(self, bridge: Bridge, *, poll: bool | None = None) -> None:
+        self.bridge = bridge
+        settings = bridge.settings
+        self.poll = settings["watch.poll"] if poll is None else poll
+        self.settle = settings["watch.settle_seconds"]
+        self.rescan = settings["watch.rescan_seconds"]
+        folders = {t.name: settings.inbox_of(t.name) for t in settings.tenants}
+        for folder in folders.values():
+            folder.mkdir(parents=True, exist_ok=True)
+        self.scanner = InboxScanner(folders, self.settle)
+        self.wake = threading.Event()
+        self.stop = threading.Event()
+        self._kicks = {t.name: threading.Event() for t in settings.tenants}
+
+    # --- the loop ------------------------------------------------------------------------
+
+    def run(self, *, once: bool = False) -> None:
+        self.bridge.recover()
+        if once:
+            self._run_once()
+            return
+        observer = PollingObserver(timeout=1.0) if self.poll else Observer()
+        observer.schedule(_Wake(self.wake), str(self.bridge.settings.inbox), recursive=True)
+        observer.start()
+        workers = [
+            threading.Thread(target=self._work, args=(name,), name=f"send-{name}", daemon=True)
+            for name in self._kicks
+        ]
+        for worker in workers:
+            worker.start()
+        try:
+            last_full = 0.0
+            while not self.stop.is_set():
+                self._take_ready()
+                last_full = time.monotonic()
+                timeout = 0.2 if self.scanner.pending() else self.rescan
+                self.wake.wait(timeout)
+                self.wake.clear()
+                if not self.scanner.pending() and time.monotonic() - last_full < 0.05:
+                    time.sleep(0.05)  # a burst of events: let it settle into one scan
+        finally:
+            self.stop.set()
+            for kick in self._kicks.values():
+                kick.set()
+            observer.stop()
+            observer.join(timeout=5)
+            for worker in workers:
+                worker.join(timeout=30)
+
+    def _run_once(self) -> None:
+        """Take what is in the inbox now, send what can be sent, and return."""
+        deadline = time.monotonic() + max(10 * self.settle, 10.0)
+        while True:
+            self._take_ready()
+            waiting = [c for c in self.scanner.seen.values() if c.size > 0]
+            if not waiting or time.monotonic() > deadline:
+                break
+            time.sleep(min(0.2, self.settle))
+        for name in self._kicks:
+            self.bridge.drain(name, until_blocked=True)
+
+    def _take_ready(self) -> None:
+        for candidate in self.scanner.scan():
+            try:
+                file_id = self.bridge.claim(candidate.path, candidate.tenant)
+            except PermissionError as exc:
+                log.error("cannot take %s: %s; will try again", candidate.path.name, exc)
+                continue
+            self.scanner.forget(candidate.path)
+            if file_id is None:
+                continue  # removed before we could take it
+            self.bridge.ingest(file_id)
+            self._kicks[candidate.tenant].set()
+        for candidate in self.scanner.stale_empty(EMPTY_FILE_REPORT_SECONDS):
+            log.warning("%s has stayed empty for a minute; it will be taken once it has content", candidate.path)
+
+    def _work(self, tenant: str) -> None:
+        kick = self._kicks[tenant]
+        while not self.stop.is_set():
+            try:
+                outcome, later = self.bridge.run_next(tenant)
+            except Exception:  # keep the tenant's queue alive whatever one document does
+                log.exception("sending for %s failed unexpectedly", tenant)
+                outcome, later = None, time.time() + 5
+            if outcome is not None and outcome.state != "later":
+                continue
+            if outcome is not None:
+                later = outcome.retry_at
+            wait = 30.0 if later is None else max(later - time.time(), 0.0)
+            kick.wait(wait)
+            kick.clear()
+
+    def folders(self) -> list[Path]:
+        return list(self.scanner.folders.values())

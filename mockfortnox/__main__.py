@@ -1,0 +1,3 @@
+from mockfortnox.cli import main
+
+main()

@@ -1,0 +1,55 @@
+"""`mockfortnox`: run the Fortnox mock, and get tokens for it."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import httpx
+
+from mockfortnox.ratelimit import parse_rate
+
+
+@click.group()
+def main() -> None:
+    """A faithful, stateful mock of the Fortnox API, for tests without credentials."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int, help="0 picks a free port.")
+@click.option("--seed", "seeds", multiple=True, help="Seed JSON file, or 'demo' (default).")
+@click.option("--state", "state_file", type=click.Path(dir_okay=False), help="Persist state in this file.")
+@click.option("--rate-limit", default="25/5s", show_default=True, help="Requests per window per token, or 'off'.")
+def serve(host: str, port: int, seeds: tuple[str, ...], state_file: str | None, rate_limit: str) -> None:
+    """Serve the mock until interrupted."""
+    from mockfortnox.app import create_app
+    from mockfortnox.server import MockServer
+
+    try:
+        parse_rate(rate_limit)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--rate-limit") from None
+    app = create_app({"MOCK_SEEDS": list(seeds) or ["demo"], "MOCK_STATE_FILE": state_file, "MOCK_RATE_LIMIT": rate_limit})
+    server = MockServer(app, host, port)
+    click.echo(f"mockfortnox listening on {server.url} (rate limit {rate_limit})", err=True)
+    sys.stderr.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.stop()
+
+
+@main.command()
+@click.option("--tenant", required=True, help="Tenant id (DatabaseNumber) or name, e.g. demo.")
+@click.option("--url", default="http://127.0.0.1:8080", show_default=True, help="Where the mock runs.")
+@click.option("--scope", "scopes", multiple=True, help="Limit the token to these scopes.")
+def token(tenant: str, url: str, scopes: tuple[str, ...]) -> None:
+    """Print a ready access token for TENANT, valid for one hour."""
+    try:
+        answer = httpx.post(f"{url.rstrip('/')}/mock/tokens", json={"tenant": tenant, "scopes": list(scopes)})
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"cannot reach the mock at {url}: {exc}") from None
+    if answer.status_code != 200:
+        raise click.ClickException(answer.json().get("error", answer.text))
+    click.echo(answer.json()["access_token"])

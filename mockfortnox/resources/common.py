@@ -1,0 +1,289 @@
+"""What every Fortnox resource shares: envelopes, list views, pagination, search, partial PUT.
+
+A resource module describes its records (a `Resource` subclass holding the rules) and gets
+thin routes from `crud_routes`; anything special (actions such as `bookkeep`) it adds itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+from flask import Blueprint, Response, current_app, g, request
+
+from bridge.jsonnum import dumps, loads
+from mockfortnox.errors import ApiError
+from mockfortnox.state import MockState, Tenant
+
+__all__ = [
+    "API_BLANK",
+    "Resource",
+    "crud_routes",
+    "current_state",
+    "json_response",
+    "money",
+    "paginate",
+    "read_body",
+    "today",
+]
+
+API_BLANK = "API_BLANK"
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 100
+
+
+def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
+    response = Response(dumps(payload), status=status, mimetype="application/json")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def money(value: Any) -> Decimal:
+    """A Decimal without trailing zeros, as Fortnox prints amounts (10, 1250.5)."""
+    number = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    normal = number.normalize()
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal
+
+
+def read_body(envelope: str) -> dict[str, Any]:
+    """The record inside `{"<Envelope>": {...}}`, or the Fortnox error for a bad body."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise ApiError("no_data")
+    try:
+        body = loads(raw)
+    except ValueError:
+        raise ApiError("bad_json") from None
+    if not isinstance(body, dict) or not isinstance(body.get(envelope), dict):
+        raise ApiError("no_data")
+    return body[envelope]
+
+
+class Resource:
+    """Rules for one kind of record. Subclasses fill in the class attributes and hooks."""
+
+    name: ClassVar[str]  # path segment and table name, e.g. "customers"
+    singular: ClassVar[str]  # envelope of one record, e.g. "Customer"
+    plural: ClassVar[str]  # envelope of a list, e.g. "Customers"
+    key: ClassVar[str]  # identifying field, e.g. "CustomerNumber"
+    scope: ClassVar[str]
+    not_found: ClassVar[str]  # name in errors.ERRORS
+    location: ClassVar[str]  # the Location header Fortnox sends on create
+    list_fields: ClassVar[tuple[str, ...]]
+    template: ClassVar[dict[str, Any]]  # every field with its default; defines the known fields
+    read_only: ClassVar[frozenset[str]] = frozenset()
+    filters: ClassVar[dict[str, Callable[[dict], bool]]] = {}
+    search: ClassVar[dict[str, str]] = {}  # query parameter -> field, matched as "contains"
+    sort: ClassVar[dict[str, str]] = {}  # sortby value -> field
+    date_field: ClassVar[str | None] = None  # what fromdate/todate compare
+    deletable: ClassVar[bool] = False
+
+    # --- hooks for subclasses ------------------------------------------------------------
+
+    def new_key(self, tenant: Tenant, body: dict) -> str:
+        return str(tenant.next_number(self.name))
+
+    def complete(self, tenant: Tenant, record: dict, *, creating: bool) -> None:
+        """Fill defaults and derived fields, check the rules; raise ApiError when broken."""
+
+    def url(self, record: dict) -> str:
+        return f"{request.url_root}3/{self.name}/{record[self.key]}"
+
+    def decorate(self, record: dict, view: dict) -> dict:
+        return view
+
+    # --- behaviour shared by every resource ------------------------------------------------
+
+    def get(self, tenant: Tenant, key: str) -> dict:
+        record = tenant.table(self.name).get(str(key))
+        if record is None:
+            raise ApiError(self.not_found)
+        return record
+
+    def create(self, tenant: Tenant, body: dict) -> dict:
+        self.check_fields(body)
+        record = self.fresh_template()
+        record.update(self.apply_blanks(body, record))
+        if not body.get(self.key):
+            record[self.key] = self.new_key(tenant, body)
+        record[self.key] = str(record[self.key])
+        self.complete(tenant, record, creating=True)
+        now = _stamp(tenant)
+        record["_created"] = record["_modified"] = now
+        tenant.table(self.name)[record[self.key]] = record
+        return record
+
+    def update(self, tenant: Tenant, record: dict, body: dict) -> dict:
+        self.check_fields(body)
+        changes = {k: v for k, v in self.apply_blanks(body, record).items() if k != self.key}
+        candidate = {**record, **changes}
+        self.complete(tenant, candidate, creating=False)
+        record.clear()
+        record.update(candidate)
+        record["_modified"] = _stamp(tenant)
+        return record
+
+    def fresh_template(self) -> dict:
+        return loads(dumps(self.template))
+
+    def check_fields(self, body: dict) -> None:
+        for field_name, value in body.items():
+            if field_name.startswith("@") or field_name in self.read_only:
+                continue
+            if field_name not in self.template:
+                raise ApiError("unknown_field", field=field_name)
+            _check_type(self.template[field_name], value)
+
+    def apply_blanks(self, body: dict, record: dict) -> dict:
+        """Writable fields of `body`; `API_BLANK` empties a field."""
+        out = {}
+        for field_name, value in body.items():
+            if field_name.startswith("@") or field_name in self.read_only:
+                continue
+            out[field_name] = "" if value == API_BLANK else value
+        return out
+
+    def single(self, record: dict) -> dict:
+        view = {"@url": self.url(record)}
+        view.update((k, v) for k, v in record.items() if not k.startswith("_"))
+        return self.decorate(record, view)
+
+    def list_row(self, record: dict) -> dict:
+        view = {"@url": self.url(record)}
+        view.update((k, record.get(k)) for k in self.list_fields)
+        return view
+
+    def query(self, tenant: Tenant, args: dict[str, str]) -> list[dict]:
+        records: Iterable[dict] = tenant.table(self.name).values()
+        if "filter" in args:
+            predicate = self.filters.get(args["filter"])
+            if predicate is None:
+                raise ApiError("invalid_filter")
+            records = [r for r in records if predicate(r)]
+        for param, field_name in self.search.items():
+            if param in args:
+                needle = args[param].casefold()
+                records = [r for r in records if needle in str(r.get(field_name) or "").casefold()]
+        if "lastmodified" in args:
+            since = _parse_timestamp(args["lastmodified"])
+            records = [r for r in records if r.get("_modified", "") > since]
+        if self.date_field:
+            if "fromdate" in args:
+                records = [r for r in records if str(r.get(self.date_field) or "") >= args["fromdate"]]
+            if "todate" in args:
+                records = [r for r in records if str(r.get(self.date_field) or "") <= args["todate"]]
+        return self.ordered(list(records), args)
+
+    def ordered(self, records: list[dict], args: dict[str, str]) -> list[dict]:
+        sort_field = self.key
+        if "sortby" in args:
+            if args["sortby"] not in self.sort:
+                raise ApiError("invalid_parameter")
+            sort_field = self.sort[args["sortby"]]
+        reverse = args.get("sortorder", "ascending") == "descending"
+        return sorted(records, key=lambda r: _sort_key(r.get(sort_field)), reverse=reverse)
+
+
+def _sort_key(value: Any) -> tuple:
+    text = "" if value is None else str(value)
+    return (0, int(text), "") if text.isdigit() else (1, 0, text.casefold())
+
+
+def current_state() -> MockState:
+    return current_app.extensions["mockfortnox"]
+
+
+def _stamp(tenant: Tenant) -> str:
+    return current_state().clock.now().astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _parse_timestamp(text: str) -> str:
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text.strip(), fmt).strftime("%Y-%m-%d %H:%M:%S.%f")
+        except ValueError:
+            continue
+    raise ApiError("invalid_parameter")
+
+
+def _check_type(default: Any, value: Any) -> None:
+    if value is None or value == API_BLANK:
+        return
+    if isinstance(default, bool):
+        if not (isinstance(value, bool) or str(value).lower() in ("true", "false")):
+            raise ApiError("not_boolean", value=value)
+    elif isinstance(default, (int, Decimal)) and not isinstance(default, bool):
+        if isinstance(value, bool):
+            raise ApiError("not_numeric", value=value)
+        try:
+            Decimal(str(value))
+        except InvalidOperation:
+            raise ApiError("not_numeric", value=value) from None
+
+
+def paginate(rows: list[dict], args: dict[str, str]) -> tuple[list[dict], dict]:
+    """One page of `rows` and its MetaInformation, as Fortnox counts them."""
+    try:
+        limit = min(max(int(args.get("limit", DEFAULT_LIMIT)), 1), MAX_LIMIT)
+        page = max(int(args.get("page", 1)), 1)
+        offset = max(int(args.get("offset", 0)), 0)
+    except ValueError:
+        raise ApiError("invalid_parameter") from None
+    total = len(rows)
+    start = offset + (page - 1) * limit
+    pages = -(-max(total - offset, 0) // limit)
+    meta = {"@TotalResources": total, "@TotalPages": pages, "@CurrentPage": page}
+    return rows[start : start + limit], meta
+
+
+def lower_args() -> dict[str, str]:
+    # Fortnox asks for lower-case parameter names but its own spec mixes cases.
+    return {k.lower(): v for k, v in request.args.items()}
+
+
+def crud_routes(resource: Resource, *, update: bool = True, create: bool = True) -> Blueprint:
+    """Thin list/get/create/update routes for a resource; the rules live in `resource`."""
+    bp = Blueprint(resource.name, __name__)
+    base = f"/3/{resource.name}"
+
+    def listing():
+        rows = resource.query(g.tenant, lower_args())
+        page, meta = paginate(rows, lower_args())
+        return json_response({"MetaInformation": meta, resource.plural: [resource.list_row(r) for r in page]})
+
+    def single(key: str):
+        return json_response({resource.singular: resource.single(resource.get(g.tenant, key))})
+
+    def creating():
+        record = resource.create(g.tenant, read_body(resource.singular))
+        return json_response(
+            {resource.singular: resource.single(record)}, 201, {"Location": resource.location}
+        )
+
+    def updating(key: str):
+        record = resource.get(g.tenant, key)
+        resource.update(g.tenant, record, read_body(resource.singular))
+        return json_response({resource.singular: resource.single(record)})
+
+    def deleting(key: str):
+        resource.get(g.tenant, key)
+        del g.tenant.table(resource.name)[str(key)]
+        return Response(status=204)
+
+    bp.add_url_rule(base, f"{resource.name}_list", listing, methods=["GET"], strict_slashes=False)
+    bp.add_url_rule(f"{base}/<key>", f"{resource.name}_get", single, methods=["GET"], strict_slashes=False)
+    if create:
+        bp.add_url_rule(base, f"{resource.name}_create", creating, methods=["POST"], strict_slashes=False)
+    if update:
+        bp.add_url_rule(f"{base}/<key>", f"{resource.name}_update", updating, methods=["PUT"], strict_slashes=False)
+    if resource.deletable:
+        bp.add_url_rule(f"{base}/<key>", f"{resource.name}_delete", deleting, methods=["DELETE"], strict_slashes=False)
+    bp.scope = resource.scope  # read by the app's scope check
+    return bp
+
+
+def today() -> date:
+    return current_state().clock.today()
