@@ -43,8 +43,12 @@ pass_context = click.make_pass_decorator(Context)
 
 
 @click.group()
-@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Settings file (default ./bridge.toml).")
-@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="Working folder (default: here).")
+@click.option(
+    "--config", type=click.Path(dir_okay=False, path_type=Path), help="Settings file (default ./bridge.toml)."
+)
+@click.option(
+    "--workdir", type=click.Path(file_okay=False, path_type=Path), help="Working folder (default: here)."
+)
 @click.option("-v", "--verbose", is_flag=True, help="Say more about what happens.")
 @click.version_option(package_name="fortnox-bridge")
 @click.pass_context
@@ -107,7 +111,9 @@ def watch(ctx: Context, once: bool, poll: bool | None) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--tenant", help="Company to send to, when several are configured.")
 @pass_context
 def process(ctx: Context, files: tuple[Path, ...], tenant: str | None) -> None:
@@ -130,7 +136,9 @@ def process(ctx: Context, files: tuple[Path, ...], tenant: str | None) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--tenant", help="Company whose settings apply, when several are configured.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
 @pass_context
@@ -155,7 +163,13 @@ def check(ctx: Context, files: tuple[Path, ...], tenant: str | None, as_json: bo
                         "source_key": plan.key.source_key,
                         "summary": plan.summary,
                         "calls": [
-                            {"kind": s.kind, "label": s.label, "method": s.method, "path": s.path, "body": s.body}
+                            {
+                                "kind": s.kind,
+                                "label": s.label,
+                                "method": s.method,
+                                "path": s.path,
+                                "body": s.body,
+                            }
                             for s in plan.steps
                         ],
                     }
@@ -178,14 +192,23 @@ def _print_check(report: dict[str, Any]) -> None:
     if facts:
         click.echo(f"  {facts}")
     for p in report["problems"]:
-        where = ", ".join(x for x in (f"line {p['line']}" if p["line"] else "", f"column {p['field']!r}" if p["field"] else "") if x)
+        where = ", ".join(
+            x
+            for x in (
+                f"line {p['line']}" if p["line"] else "",
+                f"column {p['field']!r}" if p["field"] else "",
+            )
+            if x
+        )
         click.echo(f"  {p['severity']}: {where + ': ' if where else ''}{p['message']}")
         if p["hint"]:
             click.echo(f"      what to do: {p['hint']}")
     for doc in report["documents"]:
         click.echo(f"  {doc['summary']}")
         for call in doc["calls"]:
-            how = {"ensure": "look up, create if missing:", "create": "create once:", "action": "then:"}[call["kind"]]
+            how = {"ensure": "look up, create if missing:", "create": "create once:", "action": "then:"}[
+                call["kind"]
+            ]
             click.echo(f"    {how} {call['method']} {call['path']}  ({call['label']})")
 
 
@@ -254,7 +277,9 @@ def _print_results(bridge, after_id: int, only: list[int] | None = None) -> bool
         state = row["state"] if row["state"] != "queued" else "queued"
         click.echo(f"{row['name'][:32]:32} {state:12} {'; '.join(created) or row['error'] or ''}")
     outbox = bridge.settings.outbox
-    click.echo(f"\nReceipts: {outbox / 'receipts'}   Failed files: {outbox / 'failed'}   Originals: {outbox / 'archive'}")
+    click.echo(
+        f"\nReceipts: {outbox / 'receipts'}   Failed files: {outbox / 'failed'}   Originals: {outbox / 'archive'}"
+    )
     return failed
 
 
@@ -263,5 +288,7 @@ def _describe(document, steps: list[dict]) -> str:
     record = last.get("record", {})
     number = record.get("DocumentNumber") or record.get("GivenNumber") or record.get("VoucherNumber") or "?"
     extra = [s["label"] + " created" for s in steps[:-1] if s["outcome"] == "created"]
-    text = f"{document['kind']} {document['source_key']} → Fortnox {last.get('envelope', '').lower()} {number}"
+    text = (
+        f"{document['kind']} {document['source_key']} → Fortnox {last.get('envelope', '').lower()} {number}"
+    )
     return text + (f" ({', '.join(extra)})" if extra else "")

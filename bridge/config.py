@@ -40,20 +40,30 @@ class Option:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("fortnox", "url", "", "Fortnox API base, e.g. https://api.fortnox.se; empty runs the embedded mock"),
-    Option("fortnox", "auth_url", "", "OAuth base, e.g. https://apps.fortnox.se/oauth-v1 (default: beside url)"),
+    Option(
+        "fortnox", "url", "", "Fortnox API base, e.g. https://api.fortnox.se; empty runs the embedded mock"
+    ),
+    Option(
+        "fortnox", "auth_url", "", "OAuth base, e.g. https://apps.fortnox.se/oauth-v1 (default: beside url)"
+    ),
     Option("fortnox", "client_id", "", "OAuth client id of the integration"),
     Option("fortnox", "client_secret", "", "OAuth client secret (keep it out of the file: use the env var)"),
     Option("fortnox", "tenant_id", "", "The company's TenantId (DatabaseNumber), for a service account"),
     Option("fortnox", "timeout_seconds", 30.0, "How long one API call may take"),
-    Option("fortnox", "requests_per_window", 24, "Requests per tenant per 5-second window (Fortnox allows 25)"),
+    Option(
+        "fortnox", "requests_per_window", 24, "Requests per tenant per 5-second window (Fortnox allows 25)"
+    ),
     Option("folders", "inbox", "inbox", "Where files are dropped"),
     Option("folders", "outbox", "outbox", "Where receipts, failures, archives and exports appear"),
     Option("folders", "state", ".bridge", "The bridge's own state: ledger, work area, embedded mock"),
-    Option("watch", "settle_seconds", 1.0, "A file must keep its size and time this long, and be seen this long"),
+    Option(
+        "watch", "settle_seconds", 1.0, "A file must keep its size and time this long, and be seen this long"
+    ),
     Option("watch", "rescan_seconds", 30.0, "Full rescan of the inbox even when no event arrives"),
     Option("watch", "poll", False, "Poll instead of file-system events (network shares)"),
-    Option("invoices", "create_customers", "always", "Create missing customers", ("always", "private", "never")),
+    Option(
+        "invoices", "create_customers", "always", "Create missing customers", ("always", "private", "never")
+    ),
 )
 
 _BY_NAME = {(o.section, o.key): o for o in OPTIONS}
@@ -136,7 +146,9 @@ def load_settings(
         if not isinstance(tenant_tables, dict):
             raise ConfigError(f"{path}: [tenants] must be tables like [tenants.acme]")
         tenants = tuple(
-            TenantSettings(name, {**base, **_from_table(table, f"{path} [tenants.{name}]", allow_global=False)})
+            TenantSettings(
+                name, {**base, **_from_table(table, f"{path} [tenants.{name}]", allow_global=False)}
+            )
             for name, table in tenant_tables.items()
         )
     else:

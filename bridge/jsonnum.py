@@ -35,7 +35,7 @@ def dumps(obj: Any, *, indent: int | None = None) -> str:
 
 
 def _encode(obj: Any, out: list[str], indent: int | None, level: int) -> None:
-    if obj is None or isinstance(obj, bool) or isinstance(obj, (str, int)):
+    if obj is None or isinstance(obj, (bool, str, int)):
         out.append(json.dumps(obj, ensure_ascii=False))
     elif isinstance(obj, Decimal):
         out.append(format_decimal(obj))

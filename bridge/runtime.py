@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from bridge.config import ConfigError, Settings, TenantSettings
@@ -28,8 +28,12 @@ def token_url_for(tenant: TenantSettings) -> str:
     return f"{parts.scheme}://{parts.netloc}/oauth-v1/token"
 
 
-def _client(base_url: str, token_url: str, client_id: str, secret: str, tenant_id: str, tenant: TenantSettings) -> FortnoxClient:
-    tokens = ClientCredentials(token_url, client_id, secret, tenant_id, timeout=tenant["fortnox.timeout_seconds"])
+def _client(
+    base_url: str, token_url: str, client_id: str, secret: str, tenant_id: str, tenant: TenantSettings
+) -> FortnoxClient:
+    tokens = ClientCredentials(
+        token_url, client_id, secret, tenant_id, timeout=tenant["fortnox.timeout_seconds"]
+    )
     pacer = Pacer(limit=tenant["fortnox.requests_per_window"], seconds=5.0)
     return FortnoxClient(base_url, tokens, pacer=pacer, timeout=tenant["fortnox.timeout_seconds"])
 
@@ -47,7 +51,9 @@ def open_bridge(settings: Settings, *, announce=print) -> Iterator[Bridge]:
             if tenant.embedded:
                 mock_tenant = _embedded_tenant_name(settings, tenant)
                 tenant_id = str(server.app.extensions["mockfortnox"].tenant(mock_tenant).id)
-                clients[tenant.name] = _client(server.url, f"{server.url}/oauth-v1/token", *EMBEDDED_CLIENT, tenant_id, tenant)
+                clients[tenant.name] = _client(
+                    server.url, f"{server.url}/oauth-v1/token", *EMBEDDED_CLIENT, tenant_id, tenant
+                )
                 continue
             missing = [k for k in ("client_id", "client_secret", "tenant_id") if not tenant[f"fortnox.{k}"]]
             if missing:
@@ -83,7 +89,9 @@ def _start_embedded(settings: Settings, tenants: list[TenantSettings], announce)
     from mockfortnox.server import MockServer
 
     state_file = settings.state_dir / "mock-state.json"
-    app = create_app({"MOCK_SEEDS": [DEMO_SEED], "MOCK_STATE_FILE": str(state_file), "MOCK_RATE_LIMIT": "25/5s"})
+    app = create_app(
+        {"MOCK_SEEDS": [DEMO_SEED], "MOCK_STATE_FILE": str(state_file), "MOCK_RATE_LIMIT": "25/5s"}
+    )
     state = app.extensions["mockfortnox"]
     with app.app_context():
         demo = load_seed(DEMO_SEED)["tenants"][0]

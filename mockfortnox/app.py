@@ -33,7 +33,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(MOCK_SEEDS=["demo"], MOCK_STATE_FILE=None, MOCK_RATE_LIMIT="25/5s")
     app.config.update(config or {})
-    app.config["MOCK_SEEDS"] = [load_seed(s) if isinstance(s, (str, Path)) else s for s in app.config["MOCK_SEEDS"]]
+    app.config["MOCK_SEEDS"] = [
+        load_seed(s) if isinstance(s, (str, Path)) else s for s in app.config["MOCK_SEEDS"]
+    ]
 
     state = MockState()
     app.extensions["mockfortnox"] = state

@@ -103,7 +103,9 @@ def token():
         if tenant is None:
             return _oauth_error("invalid_request", "Unknown TenantId", 400, "text/html")
         if not client.service_accounts:
-            return _oauth_error("unauthorized_client", "Client does not allow service account", 400, "text/html")
+            return _oauth_error(
+                "unauthorized_client", "Client does not allow service account", 400, "text/html"
+            )
         scopes = [s for s in ALL_SCOPES if s in tenant.licences]
         return json_response(issue_tokens(state, tenant, client.client_id, scopes, refresh=False))
     if grant in ("authorization_code", "refresh_token"):

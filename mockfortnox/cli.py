@@ -20,7 +20,9 @@ def main() -> None:
 @click.option("--port", default=8080, show_default=True, type=int, help="0 picks a free port.")
 @click.option("--seed", "seeds", multiple=True, help="Seed JSON file, or 'demo' (default).")
 @click.option("--state", "state_file", type=click.Path(dir_okay=False), help="Persist state in this file.")
-@click.option("--rate-limit", default="25/5s", show_default=True, help="Requests per window per token, or 'off'.")
+@click.option(
+    "--rate-limit", default="25/5s", show_default=True, help="Requests per window per token, or 'off'."
+)
 def serve(host: str, port: int, seeds: tuple[str, ...], state_file: str | None, rate_limit: str) -> None:
     """Serve the mock until interrupted."""
     from mockfortnox.app import create_app
@@ -30,7 +32,9 @@ def serve(host: str, port: int, seeds: tuple[str, ...], state_file: str | None, 
         parse_rate(rate_limit)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--rate-limit") from None
-    app = create_app({"MOCK_SEEDS": list(seeds) or ["demo"], "MOCK_STATE_FILE": state_file, "MOCK_RATE_LIMIT": rate_limit})
+    app = create_app(
+        {"MOCK_SEEDS": list(seeds) or ["demo"], "MOCK_STATE_FILE": state_file, "MOCK_RATE_LIMIT": rate_limit}
+    )
     server = MockServer(app, host, port)
     click.echo(f"mockfortnox listening on {server.url} (rate limit {rate_limit})", err=True)
     sys.stderr.flush()

@@ -58,10 +58,14 @@ def create_tenant():
         for item in demo.get("clients", []):
             apply_seed(state, {"clients": [item]})
         spec = demo["tenants"][0]
-    tenant = seed_tenant(state, spec, name=body.get("name"), tenant_id=body.get("id") or state.new_tenant_id())
+    tenant = seed_tenant(
+        state, spec, name=body.get("name"), tenant_id=body.get("id") or state.new_tenant_id()
+    )
     client = next(iter(state.clients.values()), None)
     credentials = {"client_id": client.client_id, "client_secret": client.client_secret} if client else {}
-    return json_response({**_tenant_summary(tenant), "credentials": {**credentials, "tenant_id": tenant.id}}, 201)
+    return json_response(
+        {**_tenant_summary(tenant), "credentials": {**credentials, "tenant_id": tenant.id}}, 201
+    )
 
 
 @bp.post("/tokens")
@@ -74,7 +78,9 @@ def token_for_tenant():
         return json_response({"error": f"no tenant {body.get('tenant')!r}"}, 404)
     scopes = body.get("scopes") or [s for s in ALL_SCOPES if s in tenant.licences]
     client_id = body.get("client_id") or next(iter(state.clients), "mock")
-    return json_response(issue_tokens(state, tenant, client_id, list(scopes), refresh=bool(body.get("refresh"))))
+    return json_response(
+        issue_tokens(state, tenant, client_id, list(scopes), refresh=bool(body.get("refresh")))
+    )
 
 
 @bp.get("/state")

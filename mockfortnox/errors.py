@@ -33,7 +33,9 @@ ERRORS: dict[str, FortnoxCode] = {
     "not_numeric": FortnoxCode(2000108, "Värdet måste vara numeriskt ({value})", 400, "docs"),
     "not_alphanumeric": FortnoxCode(2000106, "Värdet måste vara alfanumeriskt ({value})", 400, "docs"),
     "not_boolean": FortnoxCode(2000134, "Värdet måste vara en boolean ({value})", 400, "docs"),
-    "forbidden_characters": FortnoxCode(2000359, "Värdet innehåller ej tillåtna tecken. ({value})", 400, "docs"),
+    "forbidden_characters": FortnoxCode(
+        2000359, "Värdet innehåller ej tillåtna tecken. ({value})", 400, "docs"
+    ),
     "invalid_filter": FortnoxCode(2000587, "Ett ogiltigt filter har använts.", 400, "recorded"),
     "invalid_parameter": FortnoxCode(2000588, "Ogiltig parameter i anropet.", 400, "docs"),
     "invalid_identifier": FortnoxCode(2000729, "A valid identifier was not provided.", 400, "docs"),
@@ -41,22 +43,33 @@ ERRORS: dict[str, FortnoxCode] = {
     "unknown_field": FortnoxCode(2001399, "Felaktigt fältnamn", 400, "docs"),
     "bad_json": FortnoxCode(2002115, "Error deserializing JSON: JSON_ERROR_SYNTAX", 400, "docs"),
     # authorisation
-    "legacy_credentials": FortnoxCode(2000311, "Kan inte logga in, access-token eller client-secret saknas(2).", 401, "docs"),
+    "legacy_credentials": FortnoxCode(
+        2000311, "Kan inte logga in, access-token eller client-secret saknas(2).", 401, "docs"
+    ),
     "missing_scope": FortnoxCode(2000663, "Har inte behörighet för scope", 403, "client"),
     "missing_licence": FortnoxCode(2001101, "Det finns ingen aktiv licens för önskat scope", 403, "docs"),
     "missing_api_licence": FortnoxCode(2001103, "Api-licens saknas.", 403, "docs"),
     # not found (404s are capitalised in real traffic)
     "account_not_found": FortnoxCode(2000423, "Kan inte hitta kontot.", 404, "docs", "upper"),
     "article_not_found": FortnoxCode(2000428, "Kan inte hitta artikeln.", 404, "recorded", "upper"),
-    "termsofpayment_not_found": FortnoxCode(2000429, "Kan inte hitta betalningsvillkoret.", 404, "recorded", "upper"),
+    "termsofpayment_not_found": FortnoxCode(
+        2000429, "Kan inte hitta betalningsvillkoret.", 404, "recorded", "upper"
+    ),
     "unit_not_found": FortnoxCode(2000432, "Kan inte hitta enheten.", 404, "recorded", "upper"),
     "customer_not_found": FortnoxCode(2000433, "Kan inte hitta kunden.", 404, "recorded", "upper"),
     "invoice_not_found": FortnoxCode(2000434, "Kan inte hitta fakturan.", 404, "recorded", "upper"),
     "project_not_found": FortnoxCode(2001161, "Kan inte hitta projektet.", 404, "recorded", "upper"),
     # validation
-    "customer_number_taken": FortnoxCode(2000637, "Kundnummer {value} används redan. Kundnummer kan ha använts på en kund som tagits bort.", 400, "docs"),
+    "customer_number_taken": FortnoxCode(
+        2000637,
+        "Kundnummer {value} används redan. Kundnummer kan ha använts på en kund som tagits bort.",
+        400,
+        "docs",
+    ),
     "account_missing_in_body": FortnoxCode(2001304, "Kunde inte hitta konto", 400, "docs"),
-    "custom_vat_needs_account": FortnoxCode(2004167, "Ett konto måste anges när en egen momssats används.", 400, "spec"),
+    "custom_vat_needs_account": FortnoxCode(
+        2004167, "Ett konto måste anges när en egen momssats används.", 400, "spec"
+    ),
     # --- invented: Fortnox never published these; codes from 2999000 up are ours ---
     "required_field": FortnoxCode(2999001, "Fältet {field} måste anges.", 400, "invented"),
     "article_number_taken": FortnoxCode(2999002, "Artikelnummer {value} används redan.", 400, "invented"),

@@ -43,7 +43,9 @@ def apply_seed(state: MockState, seed: dict[str, Any]) -> list[Tenant]:
     return [seed_tenant(state, spec) for spec in seed.get("tenants", [])]
 
 
-def seed_tenant(state: MockState, spec: dict[str, Any], *, name: str | None = None, tenant_id: int | None = None) -> Tenant:
+def seed_tenant(
+    state: MockState, spec: dict[str, Any], *, name: str | None = None, tenant_id: int | None = None
+) -> Tenant:
     tenant = Tenant(
         id=tenant_id or spec.get("id") or state.new_tenant_id(),
         name=name or spec.get("name") or "",

@@ -80,7 +80,9 @@ class ClientCredentials:
                 data={"grant_type": "client_credentials"},
             )
         except httpx.TransportError as exc:
-            raise FortnoxUnreachable(f"cannot reach {self.token_url}: {exc}", method="POST", path=self.token_url) from None
+            raise FortnoxUnreachable(
+                f"cannot reach {self.token_url}: {exc}", method="POST", path=self.token_url
+            ) from None
         try:
             body = loads(response.content)
         except ValueError:

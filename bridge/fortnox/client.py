@@ -21,7 +21,13 @@ from bridge.jsonnum import dumps, loads
 __all__ = ["FortnoxClient"]
 
 # Connection errors happen before anything is sent; these may happen after Fortnox acted.
-_AFTER_SEND = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+_AFTER_SEND = (
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.RemoteProtocolError,
+    httpx.ReadError,
+    httpx.WriteError,
+)
 
 
 class FortnoxClient:
@@ -87,7 +93,9 @@ class FortnoxClient:
         if self.pacer is not None:
             self.pacer.acquire()
         try:
-            return self._http.request(method, path, params=params, content=content, files=files, headers=headers)
+            return self._http.request(
+                method, path, params=params, content=content, files=files, headers=headers
+            )
         except _AFTER_SEND as exc:
             raise FortnoxUnreachable(
                 f"no complete answer: {type(exc).__name__}: {exc}",
@@ -96,14 +104,19 @@ class FortnoxClient:
                 may_have_applied=method not in ("GET", "HEAD"),
             ) from None
         except httpx.TransportError as exc:
-            raise FortnoxUnreachable(f"cannot connect: {type(exc).__name__}: {exc}", method=method, path=path) from None
+            raise FortnoxUnreachable(
+                f"cannot connect: {type(exc).__name__}: {exc}", method=method, path=path
+            ) from None
 
     def _answer(self, method: str, path: str, response: httpx.Response) -> Any:
         status = response.status_code
         if status == 204:
             return None
         body: Any = None
-        if "json" in response.headers.get("Content-Type", "") or response.content.lstrip()[:1] in (b"{", b"["):
+        if "json" in response.headers.get("Content-Type", "") or response.content.lstrip()[:1] in (
+            b"{",
+            b"[",
+        ):
             try:
                 body = loads(response.content)
             except ValueError:
@@ -131,5 +144,3 @@ class FortnoxClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-

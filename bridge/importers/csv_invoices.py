@@ -32,13 +32,22 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("invoice_number", ("Fakturanummer", "InvoiceNumber", "Fakturanr", "Faktura nr"), "invoice", required=True),
+    Column(
+        "invoice_number",
+        ("Fakturanummer", "InvoiceNumber", "Fakturanr", "Faktura nr"),
+        "invoice",
+        required=True,
+    ),
     Column("invoice_date", ("Fakturadatum", "InvoiceDate", "Datum"), "invoice", "date"),
     Column("due_date", ("Förfallodatum", "DueDate", "Förfallodag"), "invoice", "date"),
     Column("customer_number", ("Kundnummer", "CustomerNumber", "Kundnr"), "invoice"),
     Column("customer_name", ("Kundnamn", "CustomerName", "Kund", "Namn"), "invoice"),
     Column("customer_type", ("Kundtyp", "CustomerType"), "invoice"),
-    Column("organisation_number", ("Organisationsnummer", "OrganisationNumber", "OrganizationNumber", "Orgnr", "Personnummer"), "invoice"),
+    Column(
+        "organisation_number",
+        ("Organisationsnummer", "OrganisationNumber", "OrganizationNumber", "Orgnr", "Personnummer"),
+        "invoice",
+    ),
     Column("vat_number", ("Momsregistreringsnummer", "VATNumber", "Momsnr", "VAT-nummer"), "invoice"),
     Column("email", ("E-post", "Email", "Epost", "Mail"), "invoice"),
     Column("phone", ("Telefon", "Phone"), "invoice"),
@@ -55,10 +64,18 @@ COLUMNS: tuple[Column, ...] = (
     Column("description", ("Beskrivning", "Description", "Benämning", "Text", "Radtext"), "row"),
     Column("quantity", ("Antal", "Quantity", "Kvantitet"), "row", "decimal", required=True),
     Column("unit", ("Enhet", "Unit"), "row"),
-    Column("price", ("À-pris", "Price", "UnitPrice", "A-pris", "Á-pris", "Pris", "Styckpris"), "row", "decimal", required=True),
+    Column(
+        "price",
+        ("À-pris", "Price", "UnitPrice", "A-pris", "Á-pris", "Pris", "Styckpris"),
+        "row",
+        "decimal",
+        required=True,
+    ),
     Column("discount", ("Rabatt", "Discount"), "row", "percent"),
     Column("vat", ("Moms", "VAT", "Moms %", "Momssats", "Momsprocent"), "row", "percent"),
-    Column("account", ("Konto", "Account", "AccountNumber", "Bokföringskonto", "Intäktskonto"), "row", "account"),
+    Column(
+        "account", ("Konto", "Account", "AccountNumber", "Bokföringskonto", "Intäktskonto"), "row", "account"
+    ),
     Column("cost_center", ("Kostnadsställe", "CostCenter", "KS"), "row"),
     Column("project", ("Projekt", "Project"), "row"),
 )
@@ -199,7 +216,9 @@ _CONVERTERS: dict[str, tuple[Callable[[str], Any], str]] = {
 }
 
 
-def _convert(line: int, cells: dict[str, str], mapping: dict[str, str]) -> tuple[dict[str, Any], list[Problem]]:
+def _convert(
+    line: int, cells: dict[str, str], mapping: dict[str, str]
+) -> tuple[dict[str, Any], list[Problem]]:
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     for column in COLUMNS:
@@ -233,14 +252,16 @@ def _convert(line: int, cells: dict[str, str], mapping: dict[str, str]) -> tuple
 
 
 def _missing(line: int, header: str, what: str) -> Problem:
-    return Problem(f"the {what} is empty", line=line, field=header, hint=f"fill in the {what}", code="csv.empty-cell")
+    return Problem(
+        f"the {what} is empty", line=line, field=header, hint=f"fill in the {what}", code="csv.empty-cell"
+    )
 
 
 def _build_invoice(
     number: str, rows: list[tuple[int, dict[str, Any]]], mapping: dict[str, str]
 ) -> tuple[Invoice | None, list[Problem]]:
     problems: list[Problem] = []
-    first_line, first = rows[0]
+    first_line = rows[0][0]
     head: dict[str, Any] = {}
     for column in COLUMNS:
         if column.level != "invoice":
@@ -274,7 +295,9 @@ def _build_invoice(
     invoice_rows = []
     for line, values in rows:
         if not values.get("description") and not values.get("article_number"):
-            problems.append(_missing(line, mapping.get("description") or mapping["article_number"], "row text"))
+            problems.append(
+                _missing(line, mapping.get("description") or mapping["article_number"], "row text")
+            )
         invoice_rows.append(
             InvoiceRow(
                 description=values.get("description", ""),

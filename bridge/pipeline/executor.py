@@ -64,8 +64,12 @@ class Executor:
             if error.transient:
                 retry_at = time.time() + backoff_seconds(document["attempts"] + 1)
                 self.ledger.document_later(document["id"], str(error), retry_at)
-                return Outcome("later", str(error), retry_at, unreachable=error.status is None or error.status >= 500)
-            self.ledger.document_failed(document["id"], _explain(error), {"status": error.status, "code": error.code})
+                return Outcome(
+                    "later", str(error), retry_at, unreachable=error.status is None or error.status >= 500
+                )
+            self.ledger.document_failed(
+                document["id"], _explain(error), {"status": error.status, "code": error.code}
+            )
             return Outcome("failed", _explain(error))
         except PlanError as error:
             self.ledger.document_failed(document["id"], str(error))

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["atomic_write", "fsync_dir", "free_name", "move_file"]
+__all__ = ["atomic_write", "free_name", "fsync_dir", "move_file"]
 
 
 def fsync_dir(directory: Path) -> None:

@@ -61,12 +61,17 @@ class InboxScanner:
             for path, stat in self._files(folder):
                 present.add(path)
                 candidate = self.seen.get(path)
-                if candidate is None or (stat.st_size, stat.st_mtime_ns) != (candidate.size, candidate.mtime_ns):
+                if candidate is None or (stat.st_size, stat.st_mtime_ns) != (
+                    candidate.size,
+                    candidate.mtime_ns,
+                ):
                     first = candidate.first_seen if candidate else now
                     candidate = Candidate(path, tenant, stat.st_size, stat.st_mtime_ns, first, now)
                     self.seen[path] = candidate
                 done_marker = path.with_name(path.name + ".done").exists()
-                settled = now - candidate.stable_since >= self.settle and now - candidate.first_seen >= self.settle
+                settled = (
+                    now - candidate.stable_since >= self.settle and now - candidate.first_seen >= self.settle
+                )
                 if candidate.size > 0 and (done_marker or settled):
                     ready.append(candidate)
         for path in list(self.seen):
@@ -85,7 +90,11 @@ class InboxScanner:
         now = self.clock()
         out = []
         for candidate in self.seen.values():
-            if candidate.size == 0 and not candidate.empty_reported and now - candidate.stable_since >= older_than:
+            if (
+                candidate.size == 0
+                and not candidate.empty_reported
+                and now - candidate.stable_since >= older_than
+            ):
                 candidate.empty_reported = True
                 out.append(candidate)
         return out

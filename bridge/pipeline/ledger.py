@@ -187,7 +187,9 @@ class Ledger:
         with self.transaction() as db:
             db.execute(f"UPDATE files SET {assignments} WHERE id = ?", (*fields.values(), file_id))
 
-    def fail_file(self, file_id: int, importer: str, facts: dict, problems: Sequence[Problem], error: str) -> None:
+    def fail_file(
+        self, file_id: int, importer: str, facts: dict, problems: Sequence[Problem], error: str
+    ) -> None:
         self.update_file(
             file_id,
             state="failed",
@@ -200,7 +202,12 @@ class Ledger:
     # --- documents -----------------------------------------------------------------------
 
     def queue(
-        self, file_id: int, importer: str, facts: dict, problems: Sequence[Problem], plans: Sequence[DocumentPlan]
+        self,
+        file_id: int,
+        importer: str,
+        facts: dict,
+        problems: Sequence[Problem],
+        plans: Sequence[DocumentPlan],
     ) -> None:
         """Record a parsed file and its documents in one transaction; a document whose key is
         already live elsewhere is stored as a duplicate of it and never sent."""
@@ -263,7 +270,9 @@ class Ledger:
         return None, later
 
     def steps(self, document_id: int) -> list[sqlite3.Row]:
-        return self.db.execute("SELECT * FROM steps WHERE document_id = ? ORDER BY position", (document_id,)).fetchall()
+        return self.db.execute(
+            "SELECT * FROM steps WHERE document_id = ? ORDER BY position", (document_id,)
+        ).fetchall()
 
     def step_sending(self, step_id: int, document_id: int) -> None:
         """The intent, committed before the call: after a crash we know it may have been sent."""
@@ -295,7 +304,8 @@ class Ledger:
     def document_later(self, document_id: int, error: str, at: float) -> None:
         with self.transaction() as db:
             db.execute(
-                "UPDATE documents SET last_error = ?, next_attempt_at = ? WHERE id = ?", (error, at, document_id)
+                "UPDATE documents SET last_error = ?, next_attempt_at = ? WHERE id = ?",
+                (error, at, document_id),
             )
 
     def requeue(self, document_ids: Sequence[int]) -> list[int]:
@@ -311,7 +321,10 @@ class Ledger:
                     )
                 except sqlite3.IntegrityError:
                     continue
-                db.execute("UPDATE steps SET state = 'pending' WHERE document_id = ? AND state = 'sending'", (document_id,))
+                db.execute(
+                    "UPDATE steps SET state = 'pending' WHERE document_id = ? AND state = 'sending'",
+                    (document_id,),
+                )
                 requeued.append(document_id)
         return requeued
 
@@ -342,7 +355,9 @@ class Ledger:
         where, args = ("WHERE tenant = ?", [tenant]) if tenant else ("", [])
         out: dict[str, dict[str, int]] = {"files": {}, "documents": {}}
         for table in ("files", "documents"):
-            for state, count in self.db.execute(f"SELECT state, COUNT(*) FROM {table} {where} GROUP BY state", args):
+            for state, count in self.db.execute(
+                f"SELECT state, COUNT(*) FROM {table} {where} GROUP BY state", args
+            ):
                 out[table][state] = count
         return out
 

@@ -109,7 +109,9 @@ class Bridge:
             plans = plan_documents(extraction.documents, tenant) if not extraction.errors else []
         except Exception as exc:  # an importer bug must not take the bridge down
             log.exception("reading %s failed", row["name"])
-            problem = Problem(f"the bridge could not read this file: {type(exc).__name__}: {exc}", code="internal")
+            problem = Problem(
+                f"the bridge could not read this file: {type(exc).__name__}: {exc}", code="internal"
+            )
             self.ledger.fail_file(file_id, "", {}, [problem], str(problem.message))
             self.finalize(file_id)
             return
@@ -117,7 +119,9 @@ class Bridge:
             problems = list(extraction.problems)
             if not extraction.errors:
                 problems.append(Problem("the file holds nothing to send to Fortnox", code="file.empty"))
-            self.ledger.fail_file(file_id, extraction.importer, extraction.facts, problems, problems[0].message)
+            self.ledger.fail_file(
+                file_id, extraction.importer, extraction.facts, problems, problems[0].message
+            )
             log.info("%s refused: %s", row["name"], problems[0].message)
             self.finalize(file_id)
             return
@@ -147,12 +151,14 @@ class Bridge:
             self.finalize_if_complete(document["file_id"])
         return outcome, None
 
-    def drain(self, tenant: str, *, until_blocked: bool = True, stop: Callable[[], bool] = lambda: False) -> None:
+    def drain(
+        self, tenant: str, *, until_blocked: bool = True, stop: Callable[[], bool] = lambda: False
+    ) -> None:
         """Send what is due for `tenant`; with `until_blocked`, return once Fortnox is unreachable."""
         while not stop():
             outcome, later = self.run_next(tenant)
             if outcome is None:
-                if later is None or until_blocked and self.ledger.tenant_status(tenant)["unreachable_since"]:
+                if later is None or (until_blocked and self.ledger.tenant_status(tenant)["unreachable_since"]):
                     return
                 time.sleep(min(max(later - time.time(), 0.05), 1.0))
             elif outcome.state == "later" and outcome.unreachable and until_blocked:
@@ -182,7 +188,9 @@ class Bridge:
             atomic_write(receipts_dir / f"{target.name}.receipt.json", receipts.render_receipt_json(receipt))
             atomic_write(receipts_dir / f"{target.name}.receipt.txt", receipts.render_receipt_text(receipt))
             if state in ("failed", "partial"):
-                atomic_write(target.with_name(target.name + ".error.txt"), receipts.render_error_report(receipt))
+                atomic_write(
+                    target.with_name(target.name + ".error.txt"), receipts.render_error_report(receipt)
+                )
             work_path = Path(row["work_path"])
             if work_path.exists() or work_path.is_symlink():
                 move_file(work_path, target)
@@ -236,20 +244,27 @@ class Bridge:
     def _document_view(self, d: Any) -> dict[str, Any]:
         steps = []
         for step in loads(d["result"]) if d["result"] else []:
-            view = {"label": step["label"], "outcome": step["outcome"], "fortnox": receipts.identify(step["record"])}
+            view = {
+                "label": step["label"],
+                "outcome": step["outcome"],
+                "fortnox": receipts.identify(step["record"]),
+            }
             view["text"] = receipts.step_text(view)
             steps.append(view)
         note = ""
         if d["state"] == "duplicate":
             first = self.ledger.document(d["duplicate_of"])
             first_file = self.ledger.file(first["file_id"])
-            note = f"already transferred from {first_file['name']} ({first_file['claimed_at']}); not sent again"
+            note = (
+                f"already transferred from {first_file['name']} ({first_file['claimed_at']}); not sent again"
+            )
             if first["content_hash"] != d["content_hash"]:
                 changes = describe_changes(loads(first["document"]), loads(d["document"]))
                 note += "; its content has changed since: " + "; ".join(changes)
-        created = ", ".join(
-            s["text"] for s in steps if s["outcome"] in ("created", "reconciled", "updated")
-        ) or "nothing new"
+        created = (
+            ", ".join(s["text"] for s in steps if s["outcome"] in ("created", "reconciled", "updated"))
+            or "nothing new"
+        )
         return {
             "kind": d["kind"],
             "source_key": d["source_key"],

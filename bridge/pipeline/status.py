@@ -62,5 +62,9 @@ def render_status(info: dict[str, Any]) -> str:
             lines.append(f"  {t['queued_documents']} documents queued")
         for f in t["failed_files"]:
             lines.append(f"  {f['state']}: {f['file']}: {f['error']}")
-            lines.append(f"      see {f['path']}.error.txt; then `fortnox-bridge retry {f['path'].rsplit('/', 1)[-1]}`" if f["path"] else "")
+            lines.append(
+                f"      see {f['path']}.error.txt; then `fortnox-bridge retry {f['path'].rsplit('/', 1)[-1]}`"
+                if f["path"]
+                else ""
+            )
     return "\n".join(line for line in lines if line is not None)

@@ -106,7 +106,9 @@ class Watcher:
             self.bridge.ingest(file_id)
             self._kicks[candidate.tenant].set()
         for candidate in self.scanner.stale_empty(EMPTY_FILE_REPORT_SECONDS):
-            log.warning("%s has stayed empty for a minute; it will be taken once it has content", candidate.path)
+            log.warning(
+                "%s has stayed empty for a minute; it will be taken once it has content", candidate.path
+            )
 
     def _work(self, tenant: str) -> None:
         kick = self._kicks[tenant]

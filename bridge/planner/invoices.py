@@ -113,7 +113,12 @@ def _ensure_customer(customer: Party, tenant: TenantSettings) -> Step:
             match={"OrganisationNumber": customer.organisation_number},
         )
     else:
-        lookup = Lookup(path="/3/customers", collection="Customers", params={"name": customer.name}, match={"Name": customer.name})
+        lookup = Lookup(
+            path="/3/customers",
+            collection="Customers",
+            params={"name": customer.name},
+            match={"Name": customer.name},
+        )
     return Step(
         kind="ensure",
         label=f"customer {who}" + (f" ({customer.name})" if customer.name and customer.name != who else ""),

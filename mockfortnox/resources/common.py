@@ -278,9 +278,13 @@ def crud_routes(resource: Resource, *, update: bool = True, create: bool = True)
     if create:
         bp.add_url_rule(base, f"{resource.name}_create", creating, methods=["POST"], strict_slashes=False)
     if update:
-        bp.add_url_rule(f"{base}/<key>", f"{resource.name}_update", updating, methods=["PUT"], strict_slashes=False)
+        bp.add_url_rule(
+            f"{base}/<key>", f"{resource.name}_update", updating, methods=["PUT"], strict_slashes=False
+        )
     if resource.deletable:
-        bp.add_url_rule(f"{base}/<key>", f"{resource.name}_delete", deleting, methods=["DELETE"], strict_slashes=False)
+        bp.add_url_rule(
+            f"{base}/<key>", f"{resource.name}_delete", deleting, methods=["DELETE"], strict_slashes=False
+        )
     bp.scope = resource.scope  # read by the app's scope check
     return bp
 

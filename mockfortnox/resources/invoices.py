@@ -40,7 +40,9 @@ ROW_TEMPLATE: dict[str, Any] = {
     "VAT": None,
     "VATCode": None,
 }
-ROW_READ_ONLY = frozenset({"ContributionPercent", "ContributionValue", "PriceExcludingVAT", "Total", "TotalExcludingVAT"})
+ROW_READ_ONLY = frozenset(
+    {"ContributionPercent", "ContributionValue", "PriceExcludingVAT", "Total", "TotalExcludingVAT"}
+)
 
 READ_ONLY = frozenset(
     {
@@ -108,7 +110,10 @@ class Invoices(Resource):
         "fullypaid": lambda r: r["Booked"] and not r["Cancelled"] and Decimal(r["Balance"]) == 0,
         "unpaid": lambda r: r["Booked"] and not r["Cancelled"] and Decimal(r["Balance"]) != 0,
         "unpaidoverdue": lambda r: (
-            r["Booked"] and not r["Cancelled"] and Decimal(r["Balance"]) != 0 and r["DueDate"] < today().isoformat()
+            r["Booked"]
+            and not r["Cancelled"]
+            and Decimal(r["Balance"]) != 0
+            and r["DueDate"] < today().isoformat()
         ),
         "unbooked": lambda r: not r["Booked"] and not r["Cancelled"],
     }
@@ -208,7 +213,16 @@ class Invoices(Resource):
 
 
 def _copy_customer(record: dict, customer: dict) -> None:
-    for field_name in ("Address1", "Address2", "City", "Country", "OrganisationNumber", "Phone1", "Phone2", "ZipCode"):
+    for field_name in (
+        "Address1",
+        "Address2",
+        "City",
+        "Country",
+        "OrganisationNumber",
+        "Phone1",
+        "Phone2",
+        "ZipCode",
+    ):
         if not record.get(field_name):
             record[field_name] = customer.get(field_name) or ""
     record["CustomerName"] = record["CustomerName"] or customer["Name"]
