@@ -15,8 +15,9 @@ import click
 
 from bridge.config import ConfigError, Settings, load_settings
 from bridge.importers import FileSource, extract_file
-from bridge.jsonnum import dumps, loads
+from bridge.jsonnum import dumps
 from bridge.model import to_plain
+from bridge.pipeline.summary import last_file_id, results_table
 from bridge.planner import plan_documents
 
 EXIT_FAILED = 1
@@ -100,7 +101,7 @@ def watch(ctx: Context, once: bool, poll: bool | None) -> None:
         watcher = Watcher(bridge, poll=poll)
         folders = ", ".join(str(f) for f in watcher.folders())
         click.echo(f"Watching {folders} (answers in {settings.outbox}). Stop with Ctrl-C.", err=True)
-        first_id = _last_file_id(bridge)
+        first_id = last_file_id(bridge)
         try:
             watcher.run(once=once)
         except KeyboardInterrupt:
@@ -120,7 +121,7 @@ def process(ctx: Context, files: tuple[Path, ...], tenant: str | None) -> None:
     """Send these FILES now (files outside the inbox are copied, never moved)."""
     settings = ctx.settings
     with _open(ctx) as bridge:
-        first_id = _last_file_id(bridge)
+        first_id = last_file_id(bridge)
         tenants = set()
         for path in files:
             name = _tenant_for(settings, path, tenant)
@@ -248,47 +249,7 @@ def retry(ctx: Context, file: str | None, all_failed: bool) -> None:
     sys.exit(EXIT_FAILED if failed else 0)
 
 
-def _last_file_id(bridge) -> int:
-    rows = bridge.ledger.files()
-    return rows[-1]["id"] if rows else 0
-
-
 def _print_results(bridge, after_id: int, only: list[int] | None = None) -> bool:
-    """A short table: file → what it became in Fortnox. Answers whether any file failed."""
-    rows = [r for r in bridge.ledger.files() if r["id"] > after_id and (only is None or r["id"] in only)]
-    if not rows:
-        click.echo("Nothing new.")
-        return False
-    failed = False
-    click.echo(f"{'file':32} {'result':12} Fortnox")
-    for row in rows:
-        created = []
-        for document in bridge.ledger.documents_of(row["id"]):
-            if document["state"] == "done":
-                steps = loads(document["result"])
-                created.append(_describe(document, steps))
-            elif document["state"] == "duplicate":
-                created.append(f"{document['kind']} {document['source_key']}: already sent")
-            elif document["state"] == "failed":
-                created.append(f"{document['kind']} {document['source_key']}: NOT created")
-            else:
-                created.append(f"{document['kind']} {document['source_key']}: queued")
-        failed |= row["state"] in ("failed", "partial")
-        state = row["state"] if row["state"] != "queued" else "queued"
-        click.echo(f"{row['name'][:32]:32} {state:12} {'; '.join(created) or row['error'] or ''}")
-    outbox = bridge.settings.outbox
-    click.echo(
-        f"\nReceipts: {outbox / 'receipts'}   Failed files: {outbox / 'failed'}   Originals: {outbox / 'archive'}"
-    )
+    text, failed = results_table(bridge, after_id, only)
+    click.echo(text)
     return failed
-
-
-def _describe(document, steps: list[dict]) -> str:
-    last = steps[-1] if steps else {}
-    record = last.get("record", {})
-    number = record.get("DocumentNumber") or record.get("GivenNumber") or record.get("VoucherNumber") or "?"
-    extra = [s["label"] + " created" for s in steps[:-1] if s["outcome"] == "created"]
-    text = (
-        f"{document['kind']} {document['source_key']} → Fortnox {last.get('envelope', '').lower()} {number}"
-    )
-    return text + (f" ({', '.join(extra)})" if extra else "")

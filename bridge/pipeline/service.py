@@ -158,7 +158,9 @@ class Bridge:
         while not stop():
             outcome, later = self.run_next(tenant)
             if outcome is None:
-                if later is None or (until_blocked and self.ledger.tenant_status(tenant)["unreachable_since"]):
+                if later is None or (
+                    until_blocked and self.ledger.tenant_status(tenant)["unreachable_since"]
+                ):
                     return
                 time.sleep(min(max(later - time.time(), 0.05), 1.0))
             elif outcome.state == "later" and outcome.unreachable and until_blocked:

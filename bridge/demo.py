@@ -1,0 +1,57 @@
+"""`make demo`: the bridge on its embedded mock with the demo company, fed the sample files."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from bridge.config import load_settings
+from bridge.pipeline.summary import last_file_id, results_table
+from bridge.pipeline.watcher import Watcher
+from bridge.runtime import open_bridge
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "fixtures" / "samples"
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="One round, then exit.")
+def main(once: bool) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    for noisy in ("httpx", "httpcore", "waitress", "watchdog"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    settings = load_settings(REPO, environ={})
+    if not settings.tenants[0].embedded:
+        sys.exit("make demo runs on the embedded mock: move bridge.toml aside (it names a Fortnox URL).")
+    with open_bridge(settings) as bridge:
+        start = last_file_id(bridge)
+        inbox = settings.inbox
+        inbox.mkdir(parents=True, exist_ok=True)
+        for sample in sorted(SAMPLES.iterdir()):
+            if sample.is_file() and not sample.name.startswith("."):
+                # Like a well-behaved sender: write under a temporary name, then rename.
+                tmp = inbox / f"{sample.name}.part"
+                shutil.copyfile(sample, tmp)
+                os.replace(tmp, inbox / sample.name)
+                print(f"dropped {sample.name} into {inbox}")
+        watcher = Watcher(bridge)
+        watcher.run(once=True)
+        text, _ = results_table(bridge, start)
+        print("\n" + text)
+        print("\nRun the demo again and the same files are recognised as already sent.")
+        if once:
+            return
+        print(f"\nStill watching {inbox}: drop more files there. Stop with Ctrl-C.")
+        try:
+            Watcher(bridge).run()
+        except KeyboardInterrupt:
+            print("\nStopped.")
+
+
+if __name__ == "__main__":
+    main()

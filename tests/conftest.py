@@ -1,0 +1,51 @@
+"""Fixtures shared by every kind of test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bridge.fortnox import FortnoxClient, StaticToken
+from mockfortnox import create_app
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_REF = REPO.parent / "shared" / "ref"
+
+
+@pytest.fixture
+def shared_ref() -> Path:
+    """The read-only reference corpus (real SIE, e-invoice and Fortnox files) beside the repo."""
+    if not SHARED_REF.is_dir():
+        pytest.skip(f"reference corpus not found at {SHARED_REF} (it lives outside the repository)")
+    return SHARED_REF
+
+
+@pytest.fixture
+def mock_app():
+    """A fresh mock with the demo company and no rate limit."""
+    return create_app({"MOCK_RATE_LIMIT": "off"})
+
+
+@pytest.fixture
+def mock_http(mock_app):
+    return mock_app.test_client()
+
+
+def token_for(app, tenant: str = "demo", scopes: list[str] | None = None) -> str:
+    answer = app.test_client().post("/mock/tokens", json={"tenant": tenant, "scopes": scopes or []})
+    return answer.json["access_token"]
+
+
+@pytest.fixture
+def demo_token(mock_app) -> str:
+    return token_for(mock_app)
+
+
+@pytest.fixture
+def api(mock_app, demo_token):
+    """Our Fortnox client talking to the in-process mock through httpx's WSGI transport."""
+    client = FortnoxClient("http://mock", StaticToken(demo_token), transport=httpx.WSGITransport(app=mock_app))
+    yield client
+    client.close()
