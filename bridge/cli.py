@@ -7,6 +7,7 @@ configuration error.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,10 @@ def _open(ctx: Context):
         raise click.UsageError(f"configuration: {exc}") from None
 
 
+def _stop_on_sigterm(_signum, _frame) -> None:
+    raise KeyboardInterrupt  # a service manager's stop request ends `watch` like Ctrl-C
+
+
 def _tenant_for(settings: Settings, path: Path, tenant: str | None) -> str:
     if tenant:
         settings.tenant(tenant)
@@ -96,6 +101,7 @@ def watch(ctx: Context, once: bool, poll: bool | None) -> None:
     """Watch inbox/ and send every file dropped there to Fortnox."""
     from bridge.pipeline.watcher import Watcher
 
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     settings = ctx.settings
     with _open(ctx) as bridge:
         watcher = Watcher(bridge, poll=poll)

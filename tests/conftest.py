@@ -46,6 +46,30 @@ def demo_token(mock_app) -> str:
 @pytest.fixture
 def api(mock_app, demo_token):
     """Our Fortnox client talking to the in-process mock through httpx's WSGI transport."""
-    client = FortnoxClient("http://mock", StaticToken(demo_token), transport=httpx.WSGITransport(app=mock_app))
+    client = FortnoxClient(
+        "http://mock", StaticToken(demo_token), transport=httpx.WSGITransport(app=mock_app)
+    )
     yield client
     client.close()
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite golden files from current output (review the diff!).",
+    )
+
+
+@pytest.fixture
+def golden(request):
+    """Compare text with a golden file; `pytest --update-golden` rewrites it for review."""
+
+    def check(path: Path, actual: str) -> None:
+        if request.config.getoption("--update-golden") or not path.exists():
+            path.write_text(actual, encoding="utf-8")
+            if not request.config.getoption("--update-golden"):
+                pytest.fail(f"golden file {path.name} did not exist; written now — review and commit it")
+        assert actual == path.read_text(encoding="utf-8"), f"output differs from {path}"
+
+    return check

@@ -1,0 +1,129 @@
+"""The Fortnox client: typed errors in both key casings, pages, tokens, and what a failure means."""
+
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from bridge.fortnox import FortnoxClient, FortnoxError, FortnoxUnreachable, Pacer, StaticToken
+
+
+def client_answering(handler) -> FortnoxClient:
+    return FortnoxClient("https://api.fortnox.se", StaticToken("t"), transport=httpx.MockTransport(handler))
+
+
+def test_reads_lower_case_error_information():
+    def handler(request):
+        body = {
+            "ErrorInformation": {"error": 1, "message": "Ett ogiltigt filter har använts.", "code": 2000587}
+        }
+        return httpx.Response(400, json=body)
+
+    with pytest.raises(FortnoxError) as caught:
+        client_answering(handler).get("/3/invoices", filter="doesntexist")
+    error = caught.value
+    assert (error.status, error.code, error.message) == (400, 2000587, "Ett ogiltigt filter har använts.")
+    assert not error.transient
+
+
+def test_reads_capitalised_error_information():
+    def handler(request):
+        return httpx.Response(
+            404,
+            json={"ErrorInformation": {"Error": 1, "Message": "Kan inte hitta fakturan.", "Code": 2000434}},
+        )
+
+    with pytest.raises(FortnoxError) as caught:
+        client_answering(handler).get("/3/invoices/123456789")
+    assert (caught.value.code, caught.value.message) == (2000434, "Kan inte hitta fakturan.")
+    assert "GET /3/invoices/123456789" in str(caught.value)
+
+
+def test_a_refused_token_is_renewed_once():
+    tokens = []
+
+    class Rotating:
+        def __init__(self):
+            self.n = 0
+
+        def access_token(self):
+            self.n += 1
+            return f"token-{self.n}"
+
+        def invalidate(self, token):
+            tokens.append(("invalidated", token))
+
+    def handler(request):
+        tokens.append(request.headers["Authorization"])
+        if request.headers["Authorization"] == "Bearer token-1":
+            return httpx.Response(401, json={"message": "unauthorized"})
+        return httpx.Response(200, json={"Me": {"Name": "x"}})
+
+    client = FortnoxClient("https://x", Rotating(), transport=httpx.MockTransport(handler))
+    assert client.get("/3/me") == {"Me": {"Name": "x"}}
+    assert tokens == ["Bearer token-1", ("invalidated", "token-1"), "Bearer token-2"]
+
+
+def test_amounts_come_back_as_decimal():
+    client = client_answering(lambda request: httpx.Response(200, content=b'{"Invoice": {"Total": 1562.50}}'))
+    assert client.get("/3/invoices/1")["Invoice"]["Total"] == Decimal("1562.50")
+
+
+def test_a_connection_failure_never_reached_fortnox():
+    def handler(request):
+        raise httpx.ConnectError("refused")
+
+    with pytest.raises(FortnoxUnreachable) as caught:
+        client_answering(handler).post("/3/invoices", {"Invoice": {}})
+    assert caught.value.transient and not caught.value.may_have_applied
+
+
+def test_a_read_timeout_after_sending_may_have_created_the_record():
+    def handler(request):
+        raise httpx.ReadTimeout("slow")
+
+    with pytest.raises(FortnoxUnreachable) as caught:
+        client_answering(handler).post("/3/invoices", {"Invoice": {}})
+    assert caught.value.transient and caught.value.may_have_applied
+
+
+def test_a_server_error_on_a_write_is_transient_and_ambiguous():
+    with pytest.raises(FortnoxError) as caught:
+        client_answering(lambda r: httpx.Response(503, text="busy")).post("/3/invoices", {"Invoice": {}})
+    assert caught.value.transient and caught.value.may_have_applied
+
+
+def test_429_slows_the_pacer_and_is_transient():
+    now = [100.0]
+    pacer = Pacer(limit=25, seconds=5, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    client = FortnoxClient(
+        "https://x",
+        StaticToken("t"),
+        pacer=pacer,
+        transport=httpx.MockTransport(lambda r: httpx.Response(429)),
+    )
+    with pytest.raises(FortnoxError) as caught:
+        client.get("/3/customers")
+    assert caught.value.rate_limited and caught.value.transient
+    pacer.acquire()
+    assert now[0] == pytest.approx(105.0)  # held back one window before the next request
+
+
+def test_pacer_keeps_under_the_window():
+    now = [0.0]
+    pacer = Pacer(limit=3, seconds=5, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    for _ in range(7):
+        pacer.acquire()
+    assert now[0] == pytest.approx(10.0)  # requests 4-6 wait for the first window, 7 for the second
+
+
+def test_iterates_every_page(api):
+    for n in range(7):
+        api.post("/3/customers", {"Customer": {"Name": f"Kund {n}"}})
+    names = [c["Name"] for c in api.iter_pages("/3/customers", "Customers", limit=2)]
+    assert len(names) == 10  # three from the demo company plus seven
+    assert len(set(names)) == 10
+
+
+def test_pages_of_an_empty_list(api):
+    assert list(api.iter_pages("/3/customers", "Customers", name="nobody by that name")) == []
