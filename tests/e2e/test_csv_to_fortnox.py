@@ -40,7 +40,7 @@ def invoices(api):
 
 
 def test_dropped_csv_becomes_one_invoice_once(running):
-    workdir, mock, bridge = running
+    workdir, mock, _bridge = running
     api = mock.api()
     inbox, outbox = workdir / "inbox", workdir / "outbox"
 
