@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,17 +27,16 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_]+\.[A-Za-z0-9_@]+)\}")
 class Outcome:
     state: str  # done | failed | later
     error: str = ""
-    retry_at: float = 0.0
-    unreachable: bool = False
+    unreachable: bool = False  # no answer, or Fortnox itself failing (5xx): the tenant waits
 
 
 class PlanError(Exception):
     """The plan cannot go on for a reason that retrying will not change."""
 
 
-def backoff_seconds(attempts: int, rng: random.Random | None = None) -> float:
-    """Exponential backoff with full jitter between half and all of the step."""
-    base = min(MAX_BACKOFF, 0.5 * 2 ** max(attempts - 1, 0))
+def backoff_seconds(failures: int, rng: random.Random | None = None) -> float:
+    """Exponential backoff after `failures` failures in a row, jittered between half and all."""
+    base = min(MAX_BACKOFF, 0.5 * 2 ** max(failures - 1, 0))
     return base * (0.5 + 0.5 * (rng or random).random())
 
 
@@ -62,11 +60,7 @@ class Executor:
                 summary.append({"label": step.label, "envelope": step.envelope, **result})
         except FortnoxError as error:
             if error.transient:
-                retry_at = time.time() + backoff_seconds(document["attempts"] + 1)
-                self.ledger.document_later(document["id"], str(error), retry_at)
-                return Outcome(
-                    "later", str(error), retry_at, unreachable=error.status is None or error.status >= 500
-                )
+                return Outcome("later", str(error), unreachable=error.status is None or error.status >= 500)
             self.ledger.document_failed(
                 document["id"], _explain(error), {"status": error.status, "code": error.code}
             )

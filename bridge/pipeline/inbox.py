@@ -77,7 +77,8 @@ class InboxScanner:
         for path in list(self.seen):
             if path not in present:
                 del self.seen[path]
-        return ready
+        # Taken in the order they arrived, as far as we can tell.
+        return sorted(ready, key=lambda c: (c.first_seen, c.mtime_ns, str(c.path)))
 
     def forget(self, path: Path) -> None:
         self.seen.pop(path, None)

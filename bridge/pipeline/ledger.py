@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS documents (
     document TEXT NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('queued','sending','done','failed','duplicate')),
     attempts INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
     next_attempt_at REAL NOT NULL DEFAULT 0,
     last_error TEXT,
     error_detail TEXT,
@@ -81,6 +82,12 @@ CREATE TABLE IF NOT EXISTS steps (
     attempts INTEGER NOT NULL DEFAULT 0,
     result TEXT,
     UNIQUE (document_id, position)
+);
+CREATE TABLE IF NOT EXISTS notices (
+    key TEXT PRIMARY KEY,
+    tenant TEXT,
+    message TEXT NOT NULL,
+    since TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS tenants (
     name TEXT PRIMARY KEY,
@@ -289,7 +296,8 @@ class Ledger:
     def document_done(self, document_id: int, result: Any) -> None:
         with self.transaction() as db:
             db.execute(
-                "UPDATE documents SET state = 'done', result = ?, last_error = NULL, finished_at = ? WHERE id = ?",
+                "UPDATE documents SET state = 'done', result = ?, last_error = NULL, failures = 0, finished_at = ?"
+                " WHERE id = ?",
                 (dumps(result), now_iso(), document_id),
             )
 
@@ -327,6 +335,35 @@ class Ledger:
                 )
                 requeued.append(document_id)
         return requeued
+
+    def unfinished_files(self) -> list[sqlite3.Row]:
+        """Files whose documents are all through, or that were refused, but whose answer in
+        outbox/ is not written yet (a crash, or an outbox that could not be written)."""
+        return self.db.execute(
+            "SELECT * FROM files WHERE finished_at IS NULL AND (state IN ('failed','duplicate','done','partial')"
+            " OR (state = 'queued' AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.file_id = files.id"
+            " AND d.state IN ('queued','sending')) AND EXISTS (SELECT 1 FROM documents d WHERE d.file_id = files.id)))"
+            " ORDER BY id"
+        ).fetchall()
+
+    # --- notices: conditions a person should know about, shown by `status` ---------------
+
+    def notice(self, key: str, message: str, tenant: str | None = None) -> bool:
+        """Record a condition; answers True when it is new (worth logging once)."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO notices (key, tenant, message, since) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET message = excluded.message WHERE message != excluded.message",
+                (key, tenant, message, now_iso()),
+            )
+            return cursor.rowcount > 0
+
+    def clear_notice(self, key: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM notices WHERE key = ?", (key,))
+
+    def notices(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM notices ORDER BY since").fetchall()
 
     # --- tenants -------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +24,16 @@ from bridge.importers import IMPORTERS, FileSource, extract_file
 from bridge.jsonnum import loads
 from bridge.model import Problem
 from bridge.pipeline import receipts
-from bridge.pipeline.executor import Executor, Outcome
+from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.fsutil import atomic_write, free_name, move_file
-from bridge.pipeline.ledger import FILE_TERMINAL, Ledger, now_iso
+from bridge.pipeline.ledger import Ledger, now_iso
 from bridge.planner import plan_documents
 
 __all__ = ["Bridge"]
 
 log = logging.getLogger("bridge")
+
+OWN_BACKOFF_AFTER = 3  # transient failures in a row before a document waits on its own
 
 OUTBOX_FOLDERS = {"done": "archive", "partial": "failed", "failed": "failed", "duplicate": "duplicates"}
 
@@ -50,6 +52,8 @@ class Bridge:
         self.work.mkdir(parents=True, exist_ok=True)
         self.ledger = Ledger(settings.state_dir / "ledger.sqlite3")
         self.executor = Executor(self.ledger)
+        self._failures: dict[str, int] = {}  # transient failures in a row, per tenant
+        self._paused_until: dict[str, float] = {}
         self._finalize_lock = threading.Lock()
 
     # --- claiming ------------------------------------------------------------------------
@@ -61,7 +65,15 @@ class Bridge:
         """
         if path.is_symlink():
             return self._refuse(path, tenant, "the file is a symbolic link; the bridge only takes real files")
-        work_path = self.work / f"{uuid.uuid4().hex[:12]}-{path.name}"
+        if not os.access(path, os.R_OK):
+            # Leave it where people can see it; it is taken as soon as it can be read.
+            if self.ledger.notice(f"unreadable:{path}", f"cannot read {path}: permission denied", tenant):
+                log.error(
+                    "cannot read %s (permission denied); it stays in the inbox until it can be read", path
+                )
+            return None
+        self.ledger.clear_notice(f"unreadable:{path}")
+        work_path = self._work_path(tenant, path.name)
         try:
             if copy:
                 shutil.copyfile(path, work_path)
@@ -69,6 +81,7 @@ class Bridge:
                 os.rename(path, work_path)
         except FileNotFoundError:
             return None
+        path.with_name(path.name + ".done").unlink(missing_ok=True)
         try:
             digest, size = _sha256(work_path)
         except OSError as exc:
@@ -79,8 +92,13 @@ class Bridge:
         log.info("claimed %s (%s bytes) for %s", path.name, size, tenant)
         return file_id
 
+    def _work_path(self, tenant: str, name: str) -> Path:
+        folder = self.work / tenant
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{uuid.uuid4().hex[:12]}-{name}"
+
     def _refuse(self, path: Path, tenant: str, reason: str) -> int:
-        work_path = self.work / f"{uuid.uuid4().hex[:12]}-{path.name}"
+        work_path = self._work_path(tenant, path.name)
         os.rename(path, work_path)  # moves the link itself, never what it points to
         file_id = self.ledger.add_file(tenant, path.name, "-", 0, work_path)
         self._fail_unread(file_id, reason)
@@ -96,6 +114,8 @@ class Bridge:
     def ingest(self, file_id: int) -> None:
         """Read, validate and plan a claimed file; queue its documents. Needs no network."""
         row = self.ledger.file(file_id)
+        if row["state"] != "claimed":
+            return  # refused at claim time, or read already
         earlier = self.ledger.earlier_copy(file_id)
         if earlier is not None:
             self.ledger.update_file(file_id, state="duplicate", duplicate_of=earlier["id"])
@@ -132,39 +152,51 @@ class Bridge:
     # --- sending -------------------------------------------------------------------------
 
     def run_next(self, tenant: str) -> tuple[Outcome | None, float | None]:
-        """Run the oldest due document of `tenant`; answers its outcome, or when to look again."""
+        """Run the oldest due document of `tenant`; answers its outcome and, when nothing ran
+        or it must wait, when to look again."""
+        paused_until = self._paused_until.get(tenant, 0.0)
+        if time.time() < paused_until:
+            return None, paused_until
         document, later = self.ledger.next_due(tenant)
         if document is None:
             return None, later
-        client = self.clients[tenant]
-        outcome = self.executor.run(client, document)
+        outcome = self.executor.run(self.clients[tenant], document)
         if outcome.state == "later":
-            log.warning("%s %s: will retry: %s", document["kind"], document["source_key"], outcome.error)
-            if outcome.unreachable:
-                self.ledger.tenant_unreachable(tenant, outcome.error)
+            return outcome, self._wait_after_failure(tenant, document, outcome)
+        self._failures[tenant] = 0
+        self.ledger.tenant_reachable(tenant)
+        if outcome.state == "failed":
+            log.warning("%s %s failed: %s", document["kind"], document["source_key"], outcome.error)
         else:
-            self.ledger.tenant_reachable(tenant)
-            if outcome.state == "failed":
-                log.warning("%s %s failed: %s", document["kind"], document["source_key"], outcome.error)
-            else:
-                log.info("%s %s: done", document["kind"], document["source_key"])
-            self.finalize_if_complete(document["file_id"])
+            log.info("%s %s: done", document["kind"], document["source_key"])
+        self.finalize_if_complete(document["file_id"])
         return outcome, None
 
-    def drain(
-        self, tenant: str, *, until_blocked: bool = True, stop: Callable[[], bool] = lambda: False
-    ) -> None:
-        """Send what is due for `tenant`; with `until_blocked`, return once Fortnox is unreachable."""
-        while not stop():
+    def _wait_after_failure(self, tenant: str, document: Any, outcome: Outcome) -> float:
+        """Transient trouble (an outage, a 5xx, a 429) is the tenant's: all of its documents
+        wait, so that when Fortnox answers again they go in arrival order. A document that keeps
+        failing while others might not gets a backoff of its own, so it cannot block the rest."""
+        failures = self._failures[tenant] = self._failures.get(tenant, 0) + 1
+        resume = time.time() + backoff_seconds(failures)
+        self._paused_until[tenant] = resume
+        own = document["failures"] + 1
+        own_wait = time.time() + backoff_seconds(own) if own >= OWN_BACKOFF_AFTER else 0.0
+        self.ledger.document_later(document["id"], outcome.error, own_wait)
+        if outcome.unreachable:
+            self.ledger.tenant_unreachable(tenant, outcome.error)
+        log.warning("%s %s: will retry: %s", document["kind"], document["source_key"], outcome.error)
+        return resume
+
+    def drain(self, tenant: str, *, until_blocked: bool = True) -> None:
+        """Send what is queued for `tenant`, waiting out backoffs; with `until_blocked`, give up
+        as soon as Fortnox is unreachable (the documents stay queued for `watch`)."""
+        while True:
             outcome, later = self.run_next(tenant)
-            if outcome is None:
-                if later is None or (
-                    until_blocked and self.ledger.tenant_status(tenant)["unreachable_since"]
-                ):
-                    return
-                time.sleep(min(max(later - time.time(), 0.05), 1.0))
-            elif outcome.state == "later" and outcome.unreachable and until_blocked:
+            if outcome is not None and outcome.state != "later":
+                continue
+            if later is None or (until_blocked and outcome is not None and outcome.unreachable):
                 return
+            time.sleep(min(max(later - time.time(), 0.01), 1.0))
 
     # --- finishing -----------------------------------------------------------------------
 
@@ -173,9 +205,27 @@ class Bridge:
         if documents and all(d["state"] in ("done", "failed", "duplicate") for d in documents):
             self.finalize(file_id)
 
-    def finalize(self, file_id: int) -> None:
+    def finalize(self, file_id: int) -> bool:
         """Write the receipt (and error report), move the original to its outbox folder, and
-        record it. Safe to repeat: a crash half-way is finished by the next call."""
+        record it. Safe to repeat: a crash half-way is finished by the next call. When
+        outbox/ cannot be written (permissions, a full disk) the original stays in the work
+        area, `status` says why, and `finish_pending` completes it later."""
+        try:
+            self._finalize(file_id)
+        except OSError as exc:
+            message = f"cannot write the answer in {self.settings.outbox}: {exc.strerror or exc}"
+            if self.ledger.notice("outbox", message):
+                log.error("%s; nothing is lost, it is written once the outbox can be written again", message)
+            return False
+        self.ledger.clear_notice("outbox")
+        return True
+
+    def finish_pending(self) -> None:
+        for row in self.ledger.unfinished_files():
+            if not self.finalize(row["id"]):
+                return
+
+    def _finalize(self, file_id: int) -> None:
         with self._finalize_lock:
             row = self.ledger.file(file_id)
             documents = self.ledger.documents_of(file_id)
@@ -289,21 +339,18 @@ class Bridge:
 
     def recover(self) -> None:
         """After a crash: adopt unrecorded work files, re-read claimed ones, finish finished ones."""
-        recorded = {row["work_path"] for row in self.ledger.files()}
-        for path in sorted(self.work.iterdir()):
-            if str(path) not in recorded and not path.name.startswith("."):
+        for tenant in self.settings.tenants:
+            folder = self.work / tenant.name
+            for path in sorted(folder.iterdir()) if folder.is_dir() else ():
+                if path.name.startswith(".") or self.ledger.file_by_work_path(path) is not None:
+                    continue
                 name = path.name.split("-", 1)[1] if "-" in path.name else path.name
                 digest, size = _sha256(path)
-                tenant = self.settings.tenants[0].name
-                self.ledger.add_file(tenant, name, digest, size, path)
+                self.ledger.add_file(tenant.name, name, digest, size, path)
                 log.info("recovered %s from the work area", name)
         for row in self.ledger.files(["claimed"]):
             self.ingest(row["id"])
-        for row in self.ledger.files(["queued"]):
-            self.finalize_if_complete(row["id"])
-        for row in self.ledger.files(list(FILE_TERMINAL)):
-            if Path(row["work_path"]).exists():
-                self.finalize(row["id"])
+        self.finish_pending()
 
     def retry(self, file_ids: Iterable[int]) -> list[int]:
         """Send again what failed in these files; answers the ids that were taken back."""

@@ -36,7 +36,15 @@ def collect_status(settings: Settings) -> dict[str, Any]:
                     "failed_files": failed,
                 }
             )
-        return {"inbox": str(settings.inbox), "outbox": str(settings.outbox), "tenants": tenants}
+        notices = [
+            {"message": n["message"], "since": n["since"], "tenant": n["tenant"]} for n in ledger.notices()
+        ]
+        return {
+            "inbox": str(settings.inbox),
+            "outbox": str(settings.outbox),
+            "notices": notices,
+            "tenants": tenants,
+        }
     finally:
         ledger.close()
 
@@ -50,6 +58,8 @@ def _first_error(ledger: Ledger, file_id: int) -> str:
 
 def render_status(info: dict[str, Any]) -> str:
     lines = [f"Inbox: {info['inbox']}   Outbox: {info['outbox']}"]
+    for notice in info["notices"]:
+        lines.append(f"! since {notice['since']}: {notice['message']}")
     for t in info["tenants"]:
         files = ", ".join(f"{n} {s}" for s, n in sorted(t["files"].items())) or "none yet"
         lines.append(f"\n{t['tenant']} ({t['fortnox']}): files: {files}")

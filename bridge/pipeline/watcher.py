@@ -21,6 +21,8 @@ __all__ = ["Watcher"]
 log = logging.getLogger("bridge.watch")
 
 EMPTY_FILE_REPORT_SECONDS = 60.0
+SETTLING_TICK = 0.1  # how often files that are still settling are looked at again
+PENDING_CHECK_SECONDS = 5.0
 
 
 class _Wake(FileSystemEventHandler):
@@ -63,15 +65,15 @@ class Watcher:
         for worker in workers:
             worker.start()
         try:
-            last_full = 0.0
+            last_pending_check = time.monotonic()
             while not self.stop.is_set():
                 self._take_ready()
-                last_full = time.monotonic()
-                timeout = 0.2 if self.scanner.pending() else self.rescan
+                if time.monotonic() - last_pending_check >= PENDING_CHECK_SECONDS:
+                    self.bridge.finish_pending()  # answers that could not be written earlier
+                    last_pending_check = time.monotonic()
+                timeout = SETTLING_TICK if self.scanner.pending() else min(self.rescan, PENDING_CHECK_SECONDS)
                 self.wake.wait(timeout)
                 self.wake.clear()
-                if not self.scanner.pending() and time.monotonic() - last_full < 0.05:
-                    time.sleep(0.05)  # a burst of events: let it settle into one scan
         finally:
             self.stop.set()
             for kick in self._kicks.values():
@@ -101,6 +103,7 @@ class Watcher:
                 log.error("cannot take %s: %s; will try again", candidate.path.name, exc)
                 continue
             self.scanner.forget(candidate.path)
+            self.bridge.ledger.clear_notice(f"empty:{candidate.path}")
             if file_id is None:
                 continue  # removed before we could take it
             self.bridge.ingest(file_id)
@@ -120,8 +123,6 @@ class Watcher:
                 outcome, later = None, time.time() + 5
             if outcome is not None and outcome.state != "later":
                 continue
-            if outcome is not None:
-                later = outcome.retry_at
             wait = 30.0 if later is None else max(later - time.time(), 0.0)
             kick.wait(wait)
             kick.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from bridge.fortnox import FortnoxClient, StaticToken
+from bridge.jsonnum import loads
 
 
 def wait_until(
@@ -52,10 +54,16 @@ class Process:
         return self.popen.returncode
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class MockProcess(Process):
-    def __init__(self, workdir: Path, *extra: str) -> None:
+    def __init__(self, workdir: Path, *extra: str, port: int = 0) -> None:
         super().__init__(
-            [sys.executable, "-m", "mockfortnox", "serve", "--port", "0", *extra],
+            [sys.executable, "-m", "mockfortnox", "serve", "--port", str(port), *extra],
             workdir,
             workdir / "mock.log",
         )
@@ -86,3 +94,10 @@ class BridgeProcess(Process):
         )
         if not args or args[0] == "watch":
             wait_until(lambda: "Watching" in self.output(), 20, what="the bridge to watch")
+
+
+def bridge_status(workdir: Path) -> dict:
+    answer = subprocess.run(
+        [sys.executable, "-m", "bridge", "status", "--json"], cwd=workdir, capture_output=True, check=True
+    )
+    return loads(answer.stdout)
