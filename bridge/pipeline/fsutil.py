@@ -70,3 +70,11 @@ def move_file(source: Path, target: Path) -> None:
 def _split(name: str) -> tuple[str, str]:
     dot = name.find(".", 1)
     return (name, "") if dot == -1 else (name[:dot], name[dot:])
+
+
+def remove_stale_temporaries(root: Path) -> None:
+    """Temporary files a killed process left behind (`.name.XXXX.tmp`, `.name.partial`)."""
+    if root.is_dir():
+        for path in root.rglob(".*"):
+            if path.is_file() and path.name.endswith((".tmp", ".partial")):
+                path.unlink(missing_ok=True)

@@ -25,7 +25,7 @@ from bridge.jsonnum import loads
 from bridge.model import Problem
 from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
-from bridge.pipeline.fsutil import atomic_write, free_name, move_file
+from bridge.pipeline.fsutil import atomic_write, free_name, move_file, remove_stale_temporaries
 from bridge.pipeline.ledger import Ledger, now_iso
 from bridge.planner import plan_documents
 
@@ -351,6 +351,7 @@ class Bridge:
         for row in self.ledger.files(["claimed"]):
             self.ingest(row["id"])
         self.finish_pending()
+        remove_stale_temporaries(self.settings.outbox)
 
     def retry(self, file_ids: Iterable[int]) -> list[int]:
         """Send again what failed in these files; answers the ids that were taken back."""

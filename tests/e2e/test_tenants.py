@@ -33,7 +33,9 @@ def test_each_company_gets_its_own_files(tmp_path):
             bridge.stop()
 
         def stamps(tenant):
-            return sorted(i["ExternalInvoiceReference1"] for i in mock.api(tenant).iter_pages("/3/invoices", "Invoices"))
+            return sorted(
+                i["ExternalInvoiceReference1"] for i in mock.api(tenant).iter_pages("/3/invoices", "Invoices")
+            )
 
         assert stamps("demo") == ["fnb:A-1"]
         assert stamps("beta") == ["fnb:B-1"]  # beta may not create customers: B-2 waits in failed/

@@ -1,0 +1,130 @@
+"""Kill the bridge with SIGKILL at random moments while Fortnox misbehaves; at the end every
+file is in exactly one place and every source document exists exactly once in Fortnox.
+
+Three companies (tenants) share the run, so their queues also proceed side by side.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+
+import httpx
+import pytest
+
+from tests.e2e.processes import BridgeProcess, MockProcess, bridge_status, wait_until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+FAULTS = {
+    "seed": 20261122,
+    "rules": [
+        {"status": 503, "probability": 0.10},
+        {"method": "POST", "drop_response": True, "probability": 0.05},
+        {"status": 429, "probability": 0.03, "burst": 5},
+        {"latency_ms": 300},
+    ],
+}
+TENANTS = ("acme", "bygg", "cafe")
+HEADER = "Fakturanummer;Kundnummer;Beskrivning;Antal;À-pris\n"
+
+
+def plan_files(rng: random.Random) -> tuple[dict[str, tuple[str, str]], dict[str, set[str]]]:
+    """100 files per the mix below → name: (tenant, content), and the invoices that must exist."""
+    files: dict[str, tuple[str, str]] = {}
+    expected: dict[str, set[str]] = {t: set() for t in TENANTS}
+    number = 0
+    for n in range(100):
+        tenant = TENANTS[n % 3]
+        if n % 25 == 7:  # a broken file: goes to failed/, creates nothing
+            files[f"f{n:03}.csv"] = (tenant, HEADER + f"X-{n};1001;Trasig;inte ett tal;10\n")
+            continue
+        if n % 20 == 11 and n >= 20:  # the same bytes again under a new name: a duplicate
+            earlier = f"f{n - 9:03}.csv"
+            if files[earlier][0] == tenant:
+                files[f"f{n:03}.csv"] = files[earlier]
+                continue
+        rows = []
+        for _ in range(3):
+            number += 1
+            customer = rng.choice(("1001", "1002", "1003"))
+            rows.append(f"K-{number};{customer};Konsult;{rng.randint(1, 9)};{rng.randint(100, 2000)},50\n")
+            expected[tenant].add(f"fnb:K-{number}")
+        files[f"f{n:03}.csv"] = (tenant, HEADER + "".join(rows))
+    return files, expected
+
+
+def test_nothing_lost_nothing_twice_across_kills(tmp_path):
+    rng = random.Random(7)
+    mock = MockProcess(tmp_path)
+    try:
+        ids = {"acme": 123456}
+        for tenant in TENANTS[1:]:
+            ids[tenant] = httpx.post(f"{mock.url}/mock/tenants", json={"name": tenant}).json()["id"]
+        config = f'[fortnox]\nurl = "{mock.url}"\nclient_id = "demo-client"\ntimeout_seconds = 5\n'
+        for tenant, tenant_id in ids.items():
+            config += f'[tenants.{tenant}.fortnox]\ntenant_id = "{tenant_id}"\n'
+        (tmp_path / "bridge.toml").write_text(config + "[watch]\nsettle_seconds = 0.3\n", encoding="utf-8")
+        answer = httpx.post(f"{mock.url}/mock/faults", json=FAULTS)
+        assert answer.status_code in (200, 201), answer.text
+
+        files, expected = plan_files(rng)
+        pending = list(files.items())
+        kills = 0
+        bridge = BridgeProcess(tmp_path)
+        while kills < 12 or pending:
+            for name, (tenant, content) in pending[:12]:
+                folder = tmp_path / "inbox" / tenant
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / f"{name}.tmp").write_text(content, encoding="utf-8")
+                (folder / f"{name}.tmp").rename(folder / name)
+            pending = pending[12:]
+            time.sleep(rng.uniform(0.3, 3.0))
+            bridge.stop(signal.SIGKILL)
+            kills += 1
+            bridge = BridgeProcess(tmp_path)
+
+        outbox = tmp_path / "outbox"
+
+        def settled():
+            places = [
+                p
+                for d in ("archive", "failed", "duplicates")
+                if (outbox / d).is_dir()
+                for p in (outbox / d).iterdir()
+            ]
+            return len([p for p in places if not p.name.endswith(".error.txt")]) == len(files)
+
+        wait_until(settled, timeout=600, interval=1, what="every file to reach its place")
+        bridge.stop()
+        httpx.delete(f"{mock.url}/mock/faults")
+
+        # Every file is in exactly one place, under its own name.
+        where: dict[str, list[str]] = {}
+        for folder in ("archive", "failed", "duplicates"):
+            for path in (outbox / folder).iterdir():
+                if not path.name.endswith(".error.txt"):
+                    where.setdefault(path.name, []).append(folder)
+        assert sorted(where) == sorted(files)
+        assert all(len(places) == 1 for places in where.values()), where
+        assert not any((tmp_path / "inbox").rglob("*.csv"))
+        assert not [p for p in (tmp_path / ".bridge" / "work").rglob("*") if p.is_file()]
+        assert not list(outbox.rglob(".*"))  # no half-written leftovers from the kills
+        broken = {n for n, (_, c) in files.items() if "inte ett tal" in c}
+        assert {n for n, p in where.items() if p == ["failed"]} == broken
+
+        # Every source invoice exists exactly once in its own company.
+        for tenant in TENANTS:
+            stamps = [
+                i["ExternalInvoiceReference1"]
+                for i in mock.api(str(ids[tenant])).iter_pages("/3/invoices", "Invoices")
+            ]
+            assert sorted(stamps) == sorted(expected[tenant]), f"{tenant}: missing or doubled invoices"
+
+        # And the ledger agrees.
+        for tenant in bridge_status(tmp_path)["tenants"]:
+            assert tenant["queued_documents"] == 0
+            assert tenant["documents"].get("done", 0) == len(expected[tenant["tenant"]])
+    finally:
+        mock.stop()
