@@ -13,12 +13,15 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from lxml import etree
+
 from bridge.formats.einvoice.identifiers import luhn_ok, normalise_org_number
 from bridge.formats.einvoice.reading import Reading
-from bridge.formats.einvoice.xmlread import Node
+from bridge.formats.einvoice.ubl import NAMESPACES
+from bridge.formats.einvoice.xmlread import Node, ValueLog
 from bridge.model import Problem, Severity
 
-__all__ = ["swedish_rule_problems"]
+__all__ = ["peppol_swedish_rules", "swedish_rule_problems"]
 
 # What XPath 2.0 number() accepts: an xs:double lexical form, whitespace around it allowed.
 _XPATH_NUMBER = re.compile(r"\s*([+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|-?INF)\s*")
@@ -45,11 +48,17 @@ _MESSAGES = {
 
 def swedish_rule_problems(reading: Reading) -> list[Problem]:
     if reading.recognised.syntax == "ubl":
-        return _peppol_rules(Node(reading.recognised.document, reading.log))
+        return peppol_swedish_rules(reading.recognised.document)
     return _svefaktura_rules(reading)
 
 
-def _peppol_rules(doc: Node) -> list[Problem]:
+def peppol_swedish_rules(document: etree._Element) -> list[Problem]:
+    """SE-R-001…013 and PEPPOL-COMMON-R049 on a UBL Invoice or CreditNote element.
+
+    Like the Schematron, this needs no complete invoice: it also runs on the fragments of
+    OpenPeppol's rule test sets.
+    """
+    doc = Node(document, ValueLog(NAMESPACES))
     found: list[tuple[str, Node]] = []
     seller = doc.find("cac:AccountingSupplierParty/cac:Party")
     seller_se = (
