@@ -34,7 +34,7 @@ def prolog_text(head: bytes) -> str:
     if head[:2] in (b"<\x00", b"\x00<"):
         return head.decode("utf-16-le" if head[0] == 0x3C else "utf-16-be", errors="replace")
     # Every other encoding an invoice uses (UTF-8, ISO-8859-1, Windows-1252) is ASCII in markup.
-    return head.decode("latin-1")
+    return head.removeprefix(codecs.BOM_UTF8).decode("latin-1")
 
 
 def has_doctype(head: bytes) -> bool:
