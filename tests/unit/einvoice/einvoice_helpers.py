@@ -25,8 +25,6 @@ def reconciles(invoice: SupplierInvoice) -> bool:
     """lines − allowances + charges + VAT − prepaid + rounding = the amount to pay, to the öre."""
     assert invoice.totals is not None
     lines = sum((row.amount for row in invoice.rows), Decimal(0))
-    adjustments = sum(
-        (c.amount if c.is_charge else -c.amount for c in invoice.allowance_charges), Decimal(0)
-    )
+    adjustments = sum((c.amount if c.is_charge else -c.amount for c in invoice.allowance_charges), Decimal(0))
     prepaid = invoice.totals.prepaid or Decimal(0)
     return lines + adjustments + invoice.vat - prepaid + invoice.rounding == invoice.total

@@ -9,6 +9,7 @@ them opens a socket or reads the file an external entity points at.
 from __future__ import annotations
 
 import socket
+
 import pytest
 from einvoice_helpers import extract
 from lxml import etree
@@ -171,4 +172,3 @@ class TestPdfSniffing:
 
     def test_an_empty_file_is_not_a_pdf(self):
         assert pdf.pdf_problem(b"") == "the file is empty"
-
