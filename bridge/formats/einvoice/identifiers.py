@@ -12,6 +12,7 @@ __all__ = [
     "digits_only",
     "iban_ok",
     "is_ocr",
+    "looks_like_iban",
     "luhn_ok",
     "normalise_org_number",
     "normalise_vat_number",
@@ -73,7 +74,12 @@ def is_ocr(text: str) -> bool:
     return text.isdigit() and 2 <= len(text) <= 25 and luhn_ok(text)
 
 
+def looks_like_iban(text: str) -> bool:
+    return bool(_IBAN.fullmatch(_SEPARATORS.sub("", text).upper()))
+
+
 def iban_ok(text: str) -> bool:
+    """An IBAN whose ISO 7064 mod-97 check digits are right."""
     iban = _SEPARATORS.sub("", text).upper()
     if not _IBAN.fullmatch(iban):
         return False

@@ -14,7 +14,7 @@ from decimal import Decimal
 from bridge.formats.einvoice.attachments import EmbeddedFile
 from bridge.formats.einvoice.identifiers import (
     digits_only,
-    iban_ok,
+    looks_like_iban,
     normalise_org_number,
     normalise_vat_number,
     org_number_from_vat,
@@ -103,7 +103,7 @@ def payment_kind(code: str | None, account: str | None, branch: str | None) -> s
         return "bankgiro"
     if branch_upper in ("SE:PLUSGIRO", "PGSISESS") or code == "50":
         return "plusgiro"
-    if account and iban_ok(account):
+    if account and looks_like_iban(account):
         return "iban"
     if code in ("48", "54", "55"):
         return "card"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bridge.formats.einvoice.attachments import EmbeddedFile
-from bridge.formats.einvoice.identifiers import is_ocr, normalise_vat_number
+from bridge.formats.einvoice.identifiers import iban_ok, is_ocr, normalise_vat_number
 from bridge.formats.einvoice.reading import (
     LineCheck,
     Reading,
@@ -74,7 +74,13 @@ def read_ubl(recognised: Recognised) -> Reading:
     buyer = _party(buyer_node, "buyer") if buyer_node else None
     problems.extend(_payee_warning(doc, supplier))
 
-    payment_means = tuple(_payment_means(node) for node in doc.findall("cac:PaymentMeans"))
+    means_nodes = doc.findall("cac:PaymentMeans")
+    payment_means = tuple(_payment_means(node) for node in means_nodes)
+    problems.extend(
+        _warning(f"the IBAN {m.account} has wrong check digits", node, "einvoice.iban-check")
+        for node, m in zip(means_nodes, payment_means, strict=True)
+        if m.kind == "iban" and m.account and not iban_ok(m.account)
+    )
     supplier = party_payment_details(supplier, payment_means)
     payment_ids = [m.payment_id for m in payment_means if m.payment_id]
     payment_id = payment_ids[0] if payment_ids else None
