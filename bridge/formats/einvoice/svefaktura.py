@@ -317,6 +317,22 @@ def _attachments(doc: Node, recognised: Recognised, reading: Reading) -> None:
         if (text := node.own_text())
     }
     envelope_log = ValueLog(SVEFAKTURA_NAMESPACES)
+    carried = {
+        encoded.text("oe:ObjectID")
+        for envelope in recognised.object_envelopes
+        for encoded in Node(envelope, envelope_log).findall("oe:EncodedObject")
+    }
+    for missing in sorted(referenced - carried):
+        reading.problems.append(
+            Problem(
+                f"the invoice refers to the attachment {missing!r}, which is not in this file",
+                line=doc.line,
+                field=doc.path + "/AdditionalDocumentReference",
+                hint="Svefaktura attachments must travel in the same file (SBDH) to be kept",
+                severity=Severity.WARNING,
+                code="einvoice.attachment-missing",
+            )
+        )
     for envelope in recognised.object_envelopes:
         for encoded in Node(envelope, envelope_log).findall("oe:EncodedObject"):
             object_id = encoded.text("oe:ObjectID")

@@ -149,6 +149,15 @@ def test_svefaktura_in_iso_8859_1_reads_its_swedish_letters(shared_ref):
     assert invoice.total == in_sbdh.total
 
 
+def test_a_svefaktura_attachment_kept_in_another_file_is_reported_missing(shared_ref):
+    extraction = extract(
+        shared_ref / "einvoice" / "svefaktura1" / "sfti-official" / "svefaktura_m_ext_ref.xml"
+    )
+
+    assert extraction.documents[0].attachments == ()
+    assert "einvoice.attachment-missing" in codes(extraction)
+
+
 def test_an_attachment_that_only_calls_itself_a_pdf_is_left_out(shared_ref):
     relative = "peppol-bis3/openpeppol-national/NO-Norwegian-example-1.xml"
     extraction = extract(shared_ref / "einvoice" / relative)
