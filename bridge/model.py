@@ -16,17 +16,21 @@ from typing import Any
 from bridge.jsonnum import dumps
 
 __all__ = [
+    "AllowanceCharge",
     "Attachment",
     "Document",
     "DocumentKey",
     "Extraction",
     "Invoice",
     "InvoiceRow",
+    "MonetaryTotals",
     "Party",
+    "PaymentMeans",
     "Problem",
     "Severity",
     "SupplierInvoice",
     "SupplierInvoiceRow",
+    "VatBreakdown",
     "Voucher",
     "VoucherRow",
     "content_hash",
@@ -99,6 +103,8 @@ class Party:
     iban: str | None = None
     bic: str | None = None
     f_tax: bool | None = None
+    # The party's electronic address as `scheme:value` (Peppol EndpointID, e.g. `0007:5560000000`).
+    endpoint_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -198,6 +204,69 @@ class SupplierInvoiceRow:
     cost_center: str | None = None
     project: str | None = None
     line: int | None = None
+    # From e-invoices: the VAT category code (S, Z, E, AE, K, G, O …) and the buyer's own
+    # accounting string for the row (EN 16931 BT-133), which may name an account or cost centre.
+    vat_category: str | None = None
+    accounting_cost: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class VatBreakdown:
+    """The VAT of one category and rate, as the invoice states it (EN 16931 BG-23)."""
+
+    category: str
+    rate: Decimal | None
+    taxable_amount: Decimal
+    vat_amount: Decimal
+    exemption_reason: str | None = None
+    exemption_reason_code: str | None = None
+
+
+@dataclass(frozen=True)
+class AllowanceCharge:
+    """A document-level discount (`is_charge` false) or fee (true) with no row of its own."""
+
+    is_charge: bool
+    amount: Decimal
+    reason: str | None = None
+    reason_code: str | None = None
+    base_amount: Decimal | None = None
+    percent: Decimal | None = None
+    vat_category: str | None = None
+    vat_rate: Decimal | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class PaymentMeans:
+    """One way to pay the invoice.
+
+    `kind` is `bankgiro`, `plusgiro`, `iban`, `bank-account`, `card`, `direct-debit` or `other`;
+    `code` the UN/CEFACT payment means code as written (Svefaktura has none of its own).
+    """
+
+    kind: str
+    account: str | None = None
+    code: str | None = None
+    bic: str | None = None
+    account_name: str | None = None
+    payment_id: str | None = None
+    due_date: date | None = None
+
+
+@dataclass(frozen=True)
+class MonetaryTotals:
+    """The document totals as stated (EN 16931 BG-22); absent optional totals are `None`."""
+
+    line_extension: Decimal
+    tax_inclusive: Decimal
+    payable: Decimal
+    tax_exclusive: Decimal | None = None
+    allowances: Decimal | None = None
+    charges: Decimal | None = None
+    prepaid: Decimal | None = None
+    rounding: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -226,6 +295,24 @@ class SupplierInvoice:
     period_end: date | None = None
     attachments: tuple[Attachment, ...] = ()
     line: int | None = None
+    # Filled by the e-invoice reader. Amounts are as the buyer books them: a credit has a
+    # negative total, VAT, rows, breakdown and totals whatever sign convention the file used.
+    buyer: Party | None = None
+    vat_breakdown: tuple[VatBreakdown, ...] = ()
+    allowance_charges: tuple[AllowanceCharge, ...] = ()
+    payment_means: tuple[PaymentMeans, ...] = ()
+    totals: MonetaryTotals | None = None
+    payment_reference: str | None = None
+    payment_terms: str | None = None
+    tax_currency: str | None = None
+    vat_in_tax_currency: Decimal | None = None
+    accounting_cost: str | None = None
+    project: str | None = None
+    contract_reference: str | None = None
+    document_type_code: str | None = None
+    customization_id: str | None = None
+    profile_id: str | None = None
+    notes: tuple[str, ...] = ()
 
     kind = "supplierinvoice"
 
