@@ -2,12 +2,10 @@
 
 Regenerate after a deliberate change and review the diff before committing:
 
-    EINVOICE_REGENERATE=1 .venv/bin/python -m pytest tests/unit/einvoice/test_einvoice_golden.py
+    .venv/bin/python -m pytest tests/unit/einvoice/test_einvoice_golden.py --update-golden
 """
 
 from __future__ import annotations
-
-import os
 
 import pytest
 from einvoice_helpers import FIXTURES, extract
@@ -24,18 +22,12 @@ CASES = (
     "cii-cross-industry-invoice.xml",
     "svefaktura-sbdh-iso-8859-1-with-pdf-envelope.xml",
 )
-REGENERATE = os.environ.get("EINVOICE_REGENERATE") == "1"
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_extraction_matches_its_golden_file(name):
+def test_extraction_matches_its_golden_file(name, golden):
     extraction = extract(FIXTURES / name, name=name)
-    actual = dumps(to_plain(extraction), indent=2) + "\n"
-    golden = FIXTURES / f"{name}.expected.json"
-    if REGENERATE:
-        golden.write_text(actual, encoding="utf-8")
-    assert golden.exists(), f"no golden file for {name}; run with EINVOICE_REGENERATE=1 and review it"
-    assert actual == golden.read_text(encoding="utf-8")
+    golden(FIXTURES / f"{name}.expected.json", dumps(to_plain(extraction), indent=2) + "\n")
 
 
 def test_every_fixture_has_a_case():
