@@ -17,6 +17,7 @@ import click
 from bridge.config import ConfigError, Settings, load_settings
 from bridge.importers import FileSource, extract_file
 from bridge.jsonnum import dumps
+from bridge.masterdata import load_master_data
 from bridge.model import to_plain
 from bridge.pipeline.summary import last_file_id, results_table
 from bridge.planner import plan_documents
@@ -156,14 +157,16 @@ def check(ctx: Context, files: tuple[Path, ...], tenant: str | None, as_json: bo
     for path in files:
         tenant_settings = settings.tenant(_tenant_for(settings, path, tenant))
         extraction = extract_file(FileSource.open(path, tenant=tenant_settings.name))
-        plans = plan_documents(extraction.documents, tenant_settings) if not extraction.errors else []
+        master = load_master_data(settings.state_dir, tenant_settings.name)  # cached; no network
+        plans = plan_documents(extraction.documents, tenant_settings, master) if not extraction.errors else []
+        problems = list(extraction.problems) + [p for plan in plans for p in plan.problems]
         reports.append(
             {
                 "file": str(path),
                 "importer": extraction.importer,
                 "facts": extraction.facts,
-                "ok": not extraction.errors,
-                "problems": to_plain(list(extraction.problems)),
+                "ok": not any(p.is_error for p in problems),
+                "problems": to_plain(problems),
                 "documents": [
                     {
                         "kind": plan.key.kind,

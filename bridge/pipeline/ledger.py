@@ -218,41 +218,57 @@ class Ledger:
     ) -> None:
         """Record a parsed file and its documents in one transaction; a document whose key is
         already live elsewhere is stored as a duplicate of it and never sent."""
-        now = now_iso()
         with self.transaction() as db:
             for plan in plans:
-                live = db.execute(
-                    "SELECT id, content_hash FROM documents WHERE tenant = ? AND kind = ? AND source_key = ?"
-                    " AND state IN ('queued','sending','done')",
-                    (plan.key.tenant, plan.key.kind, plan.key.source_key),
-                ).fetchone()
-                state = "queued" if live is None else "duplicate"
-                cursor = db.execute(
-                    "INSERT INTO documents (file_id, tenant, kind, source_key, content_hash, summary, document,"
-                    " state, duplicate_of, created_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        file_id,
-                        plan.key.tenant,
-                        plan.key.kind,
-                        plan.key.source_key,
-                        plan.content_hash,
-                        plan.summary,
-                        dumps(plan.document),
-                        state,
-                        None if live is None else live["id"],
-                        now,
-                        None if live is None else now,
-                    ),
-                )
-                if live is None:
-                    db.executemany(
-                        "INSERT INTO steps (document_id, position, spec, state) VALUES (?, ?, ?, 'pending')",
-                        [(cursor.lastrowid, i, dumps(step.to_json())) for i, step in enumerate(plan.steps)],
-                    )
+                self._insert_document(db, file_id, plan)
             db.execute(
                 "UPDATE files SET state = 'queued', importer = ?, facts = ?, problems = ? WHERE id = ?",
                 (importer, dumps(facts), dumps(to_plain(list(problems))), file_id),
             )
+
+    def _insert_document(self, db: sqlite3.Connection, file_id: int, plan: DocumentPlan) -> None:
+        now = now_iso()
+        errors = [p for p in plan.problems if p.is_error]
+        live = None
+        if not errors:
+            live = db.execute(
+                "SELECT id, content_hash FROM documents WHERE tenant = ? AND kind = ? AND source_key = ?"
+                " AND state IN ('queued','sending','done')",
+                (plan.key.tenant, plan.key.kind, plan.key.source_key),
+            ).fetchone()
+        state = "failed" if errors else "queued" if live is None else "duplicate"
+        cursor = db.execute(
+            "INSERT INTO documents (file_id, tenant, kind, source_key, content_hash, summary, document, state,"
+            " duplicate_of, last_error, error_detail, created_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                file_id,
+                plan.key.tenant,
+                plan.key.kind,
+                plan.key.source_key,
+                plan.content_hash,
+                plan.summary,
+                dumps(plan.document),
+                state,
+                None if live is None else live["id"],
+                "; ".join(_problem_text(p) for p in errors) or None,
+                dumps(to_plain(errors)) if errors else None,
+                now,
+                None if state == "queued" else now,
+            ),
+        )
+        if state == "queued":
+            db.executemany(
+                "INSERT INTO steps (document_id, position, spec, state) VALUES (?, ?, ?, 'pending')",
+                [(cursor.lastrowid, i, dumps(step.to_json())) for i, step in enumerate(plan.steps)],
+            )
+
+    def replan(self, document_id: int, plan: DocumentPlan) -> None:
+        """Replace a document that failed before sending with a fresh plan of it."""
+        with self.transaction() as db:
+            row = db.execute("SELECT file_id FROM documents WHERE id = ?", (document_id,)).fetchone()
+            db.execute("DELETE FROM steps WHERE document_id = ?", (document_id,))
+            db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+            self._insert_document(db, row["file_id"], plan)
 
     def document(self, document_id: int) -> sqlite3.Row:
         return self.db.execute("SELECT * FROM documents WHERE id = ?", (document_id,)).fetchone()
@@ -401,3 +417,8 @@ class Ledger:
 
 def decode(text: str | None) -> Any:
     return None if text is None else loads(text)
+
+
+def _problem_text(problem: Problem) -> str:
+    where = problem.where()
+    return f"{where}: {problem.message}" if where else problem.message

@@ -19,20 +19,22 @@ from pathlib import Path
 from typing import Any
 
 from bridge.config import Settings
-from bridge.fortnox import FortnoxClient
+from bridge.fortnox import FortnoxClient, FortnoxError
 from bridge.importers import IMPORTERS, FileSource, extract_file
 from bridge.jsonnum import loads
-from bridge.model import Problem
+from bridge.masterdata import MasterData, fetch_master_data, load_master_data, save_master_data
+from bridge.model import Extraction, Problem
 from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.fsutil import atomic_write, free_name, move_file, remove_stale_temporaries
 from bridge.pipeline.ledger import Ledger, now_iso
-from bridge.planner import plan_documents
+from bridge.planner import NEEDS_MASTER_DATA, DocumentPlan, plan_documents
 
 __all__ = ["Bridge"]
 
 log = logging.getLogger("bridge")
 
+MASTER_DATA_FRESH_SECONDS = 60.0
 OWN_BACKOFF_AFTER = 3  # transient failures in a row before a document waits on its own
 
 OUTBOX_FOLDERS = {"done": "archive", "partial": "failed", "failed": "failed", "duplicate": "duplicates"}
@@ -54,6 +56,8 @@ class Bridge:
         self.executor = Executor(self.ledger)
         self._failures: dict[str, int] = {}  # transient failures in a row, per tenant
         self._paused_until: dict[str, float] = {}
+        self._master: dict[str, MasterData | None] = {}
+        self._master_fetched: dict[str, float] = {}
         self._finalize_lock = threading.Lock()
 
     # --- claiming ------------------------------------------------------------------------
@@ -122,11 +126,8 @@ class Bridge:
             log.info("%s has the same content as %s: nothing sent", row["name"], earlier["name"])
             self.finalize(file_id)
             return
-        tenant = self.settings.tenant(row["tenant"])
         try:
-            source = FileSource.open(Path(row["work_path"]), name=row["name"], tenant=tenant.name)
-            extraction = extract_file(source, self.importers)
-            plans = plan_documents(extraction.documents, tenant) if not extraction.errors else []
+            extraction, plans = self._read_and_plan(row)
         except Exception as exc:  # an importer bug must not take the bridge down
             log.exception("reading %s failed", row["name"])
             problem = Problem(
@@ -148,6 +149,43 @@ class Bridge:
         self.ledger.queue(file_id, extraction.importer, extraction.facts, extraction.problems, plans)
         log.info("%s: %d document(s) queued", row["name"], len(plans))
         self.finalize_if_complete(file_id)
+
+    def _read_and_plan(self, row: Any) -> tuple[Extraction, list[DocumentPlan]]:
+        tenant = self.settings.tenant(row["tenant"])
+        source = FileSource.open(Path(row["work_path"]), name=row["name"], tenant=tenant.name)
+        extraction = extract_file(source, self.importers)
+        if extraction.errors:
+            return extraction, []
+        needs_master = any(d.kind in NEEDS_MASTER_DATA for d in extraction.documents)
+        master = self.master_data(tenant.name) if needs_master else None
+        plans = plan_documents(extraction.documents, tenant, master)
+        if needs_master and any(p.problems for p in plans) and self._master_is_old(tenant.name):
+            # Judged against registers that may have changed since: look again before refusing.
+            master = self.master_data(tenant.name, refresh=True)
+            plans = plan_documents(extraction.documents, tenant, master)
+        return extraction, plans
+
+    # --- master data ---------------------------------------------------------------------
+
+    def master_data(self, tenant: str, *, refresh: bool = False) -> MasterData | None:
+        """The company's registers: cached, or fetched when asked to (or never fetched)."""
+        cached = self._master.get(tenant)
+        if cached is None:
+            cached = self._master[tenant] = load_master_data(self.settings.state_dir, tenant)
+        if (refresh or cached is None) and tenant in self.clients:
+            try:
+                fresh = fetch_master_data(self.clients[tenant])
+            except FortnoxError as error:
+                log.info("master data of %s not refreshed: %s", tenant, error)
+                return cached
+            save_master_data(self.settings.state_dir, tenant, fresh)
+            self._master[tenant] = fresh
+            self._master_fetched[tenant] = time.monotonic()
+            return fresh
+        return cached
+
+    def _master_is_old(self, tenant: str) -> bool:
+        return time.monotonic() - self._master_fetched.get(tenant, -1e9) > MASTER_DATA_FRESH_SECONDS
 
     # --- sending -------------------------------------------------------------------------
 
@@ -364,15 +402,26 @@ class Bridge:
             if outcome is not None and outcome.exists():
                 move_file(outcome, Path(row["work_path"]))
                 outcome.with_name(outcome.name + ".error.txt").unlink(missing_ok=True)
-            failed = [d["id"] for d in self.ledger.documents_of(file_id) if d["state"] == "failed"]
+            failed = [d for d in self.ledger.documents_of(file_id) if d["state"] == "failed"]
             self.ledger.update_file(file_id, outcome_path=None, finished_at=None)
-            if failed:
-                self.ledger.requeue(failed)
-                self.ledger.update_file(file_id, state="queued")
-                self.finalize_if_complete(file_id)
-            else:
+            if not failed:  # refused as a whole: read it again from the start
                 self.ledger.update_file(file_id, state="claimed", problems=None, error=None)
                 self.ingest(file_id)
+                taken.append(file_id)
+                continue
+            unsent = [d for d in failed if not self.ledger.steps(d["id"])]
+            if unsent:  # refused before sending (settings, registers): plan those again
+                self._master_fetched.pop(row["tenant"], None)  # the person says it is fixed now
+                _, plans = self._read_and_plan(row)
+                by_key = {(p.key.kind, p.key.source_key): p for p in plans}
+                for document in unsent:
+                    plan = by_key.get((document["kind"], document["source_key"]))
+                    if plan is not None:
+                        self.ledger.replan(document["id"], plan)
+            unsent_ids = {d["id"] for d in unsent}
+            self.ledger.requeue([d["id"] for d in failed if d["id"] not in unsent_ids])
+            self.ledger.update_file(file_id, state="queued")
+            self.finalize_if_complete(file_id)
             taken.append(file_id)
         return taken
 

@@ -6,13 +6,14 @@ from decimal import Decimal
 from typing import Any
 
 from bridge.config import TenantSettings
+from bridge.masterdata import MasterData
 from bridge.model import DocumentKey, Invoice, Party, content_hash, to_plain
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref, stamp_for
 
 __all__ = ["plan_invoice"]
 
 
-def plan_invoice(invoice: Invoice, tenant: TenantSettings) -> DocumentPlan:
+def plan_invoice(invoice: Invoice, tenant: TenantSettings, master: MasterData | None = None) -> DocumentPlan:
     key = DocumentKey(tenant.name, invoice.kind, invoice.source_key)
     stamp = stamp_for(key)
     body: dict[str, Any] = {

@@ -167,3 +167,36 @@ def test_retry_sends_only_what_failed(tmp_path, make_bridge, api):
     assert (tmp_path / "outbox" / "archive" / "delvis.csv").exists()
     assert not (tmp_path / "outbox" / "failed" / "delvis.csv").exists()
     assert not (tmp_path / "outbox" / "failed" / "delvis.csv.error.txt").exists()
+
+
+def test_a_document_refused_before_sending_is_planned_again_on_retry(tmp_path, make_bridge, api, monkeypatch):
+    from dataclasses import replace
+
+    from bridge import planner
+    from bridge.model import Problem
+
+    allowed = {"F-2": False}
+    original = planner.PLANNERS["invoice"]
+
+    def strict(invoice, tenant, master):
+        plan = original(invoice, tenant, master)
+        if invoice.source_key in allowed and not allowed[invoice.source_key]:
+            problem = Problem(
+                "series X does not allow manual vouchers", line=3, field="Serie", hint="allow it"
+            )
+            return replace(plan, problems=(problem,))
+        return plan
+
+    monkeypatch.setitem(planner.PLANNERS, "invoice", strict)
+    bridge = make_bridge()
+    file_id = send(bridge, drop(tmp_path, "plan.csv", INVOICE_CSV))
+    assert bridge.ledger.file(file_id)["state"] == "partial"
+    report = (tmp_path / "outbox" / "failed" / "plan.csv.error.txt").read_text()
+    assert "line 3, column/field 'Serie': series X does not allow manual vouchers" in report
+    assert [i["ExternalInvoiceReference1"] for i in invoices_in(api)] == ["fnb:F-1"]
+
+    allowed["F-2"] = True  # the person fixes the setting in Fortnox
+    bridge.retry([file_id])
+    bridge.drain("default", until_blocked=False)
+    assert bridge.ledger.file(file_id)["state"] == "done"
+    assert sorted(i["ExternalInvoiceReference1"] for i in invoices_in(api)) == ["fnb:F-1", "fnb:F-2"]
