@@ -64,13 +64,6 @@ class Customers(Resource):
     }
     sort = {"customernumber": "CustomerNumber", "name": "Name"}
 
-    def new_key(self, tenant: Tenant, body: dict) -> str:
-        taken = tenant.table(self.name)
-        while True:
-            number = str(tenant.next_number(self.name))
-            if number not in taken:
-                return number
-
     def complete(self, tenant: Tenant, record: dict, *, creating: bool) -> None:
         if not str(record.get("Name") or "").strip():
             raise ApiError("required_field", field="Name")
