@@ -45,7 +45,9 @@ def _attachments(code: str, message: str, status: int = 400) -> FortnoxCode:
     return FortnoxCode(code, message, status, "spec", "lower", "webexception")
 
 
-_NO_CODE = "Fortnox never published a code for this rule; the rule itself is in the docs or accounting practice"
+_NO_CODE = (
+    "Fortnox never published a code for this rule; the rule itself is in the docs or accounting practice"
+)
 
 ERRORS: dict[str, FortnoxCode] = {
     # --- request shape ----------------------------------------------------------------
@@ -55,7 +57,9 @@ ERRORS: dict[str, FortnoxCode] = {
     "not_numeric": FortnoxCode(2000108, "Värdet måste vara numeriskt ({value})", 400, "docs"),
     "not_alphanumeric": FortnoxCode(2000106, "Värdet måste vara alfanumeriskt ({value})", 400, "docs"),
     "not_boolean": FortnoxCode(2000134, "Värdet måste vara en boolean ({value})", 400, "docs"),
-    "forbidden_characters": FortnoxCode(2000359, "Värdet innehåller ej tillåtna tecken. ({value})", 400, "docs"),
+    "forbidden_characters": FortnoxCode(
+        2000359, "Värdet innehåller ej tillåtna tecken. ({value})", 400, "docs"
+    ),
     "invalid_filter": FortnoxCode(2000587, "Ett ogiltigt filter har använts.", 400, "recorded"),
     "invalid_parameter": FortnoxCode(2000588, "Ogiltig parameter i anropet.", 400, "docs"),
     "invalid_identifier": FortnoxCode(2000729, "A valid identifier was not provided.", 400, "docs"),
@@ -129,11 +133,17 @@ ERRORS: dict[str, FortnoxCode] = {
     "article_number_taken": _invented(2999002, "Artikelnummer {value} används redan.", 400, _NO_CODE),
     "invoice_customer_missing": _invented(2999003, "Kunden {value} finns inte.", 400, _NO_CODE),
     "document_booked": _invented(
-        2999004, "Dokumentet är bokfört och kan inte ändras.", 400, "booked documents are read-only (docs); no code"
+        2999004,
+        "Dokumentet är bokfört och kan inte ändras.",
+        400,
+        "booked documents are read-only (docs); no code",
     ),
     "document_cancelled": _invented(2999005, "Dokumentet är makulerat.", 400, _NO_CODE),
     "unbalanced": _invented(
-        2999010, "Debet och kredit balanserar inte ({debit} / {credit}).", 400, "unbalanced voucher: code not found"
+        2999010,
+        "Debet och kredit balanserar inte ({debit} / {credit}).",
+        400,
+        "unbalanced voucher: code not found",
     ),
     "too_few_rows": _invented(2999011, "Minst två rader måste anges.", 400, _NO_CODE),
     "locked_period": _invented(
@@ -152,7 +162,10 @@ ERRORS: dict[str, FortnoxCode] = {
         "message wording from third-party error guides; the code was never published",
     ),
     "financialyear_missing": _invented(
-        2999015, "Det finns inget räkenskapsår för datumet {date}.", 400, "missing financial year: code not found"
+        2999015,
+        "Det finns inget räkenskapsår för datumet {date}.",
+        400,
+        "missing financial year: code not found",
     ),
     "account_inactive": _invented(
         2999016, "Kontot {account} är inte aktivt.", 400, "inactive account reported by integrators; no code"
@@ -166,7 +179,10 @@ ERRORS: dict[str, FortnoxCode] = {
     "not_booked": _invented(2999021, "Dokumentet måste vara bokfört först.", 400, _NO_CODE),
     "already_credited": _invented(2999022, "Dokumentet är redan krediterat.", 400, _NO_CODE),
     "payment_before_invoice": _invented(
-        2999024, "Betaldatum kan inte vara före fakturadatum.", 400, "rule from third-party error guides; no code"
+        2999024,
+        "Betaldatum kan inte vara före fakturadatum.",
+        400,
+        "rule from third-party error guides; no code",
     ),
     "code_taken": _invented(2999025, "{value} används redan.", 400, _NO_CODE),
     "financialyear_overlap": _invented(
@@ -183,7 +199,9 @@ ERRORS: dict[str, FortnoxCode] = {
     "att_attachment_not_found": _attachments("attachment_not_found", "Attachment not found", 404),
     "att_wrong_file_type": _attachments("wrong_file_type", "Only PDF files can be attached"),
     "att_file_too_big": _attachments("file_too_big", "The file is larger than 5 MB"),
-    "att_too_many": _attachments("too_many_attachments_in_one_request", "Too many attachments in one request"),
+    "att_too_many": _attachments(
+        "too_many_attachments_in_one_request", "Too many attachments in one request"
+    ),
     "att_total_exceeded": _attachments("max_total_attachments_exceeded", "Attachments exceed 15 MB in total"),
     "att_missing_field": _attachments("missing_mandatory_field", "Missing mandatory field {field}"),
     "att_not_writable": _attachments("field_not_writable", "Field {field} is not writable"),

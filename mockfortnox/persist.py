@@ -56,7 +56,9 @@ class StateFile:
         """Make a request's changes durable; call it after the tenant's lock is released (a
         snapshot takes every tenant's lock in turn)."""
         with self._lock:
-            if self.state.needs_snapshot or self._journal_bytes > max(MIN_COMPACT_BYTES, self._snapshot_bytes):
+            if self.state.needs_snapshot or self._journal_bytes > max(
+                MIN_COMPACT_BYTES, self._snapshot_bytes
+            ):
                 self._snapshot()
                 return
             with self.state.lock:

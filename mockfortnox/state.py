@@ -295,7 +295,9 @@ class MockState:
         for entry in sorted(entries, key=lambda e: e["seq"]):
             self.apply_journal_entry(entry, data.get("seq", {}))
         with self.lock:
-            self.sequence = itertools.count(max([0, *(e["seq"] for e in entries), *data.get("seq", {}).values()]) + 1)
+            self.sequence = itertools.count(
+                max([0, *(e["seq"] for e in entries), *data.get("seq", {}).values()]) + 1
+            )
             self.needs_snapshot = False
 
 

@@ -33,7 +33,13 @@ class FinancialYears(Resource):
     not_found = "financialyear_not_found"
     location = "financialyears"
     list_fields = ("Id", "FromDate", "ToDate", "AccountChartType", "AccountingMethod")
-    template = {"Id": 0, "FromDate": "", "ToDate": "", "AccountChartType": "BAS 2024", "AccountingMethod": "ACCRUAL"}
+    template = {
+        "Id": 0,
+        "FromDate": "",
+        "ToDate": "",
+        "AccountChartType": "BAS 2024",
+        "AccountingMethod": "ACCRUAL",
+    }
 
     def complete(self, tenant: Tenant, record: dict, *, creating: bool) -> None:
         record["Id"] = int(record["Id"])
@@ -44,7 +50,11 @@ class FinancialYears(Resource):
         if end < start or record["AccountingMethod"] not in ("ACCRUAL", "CASH"):
             raise ApiError("invalid_value", field="ToDate", value=record["ToDate"])
         for other in tenant.table(self.name).values():
-            if other["Id"] != record["Id"] and other["FromDate"] <= record["ToDate"] and record["FromDate"] <= other["ToDate"]:
+            if (
+                other["Id"] != record["Id"]
+                and other["FromDate"] <= record["ToDate"]
+                and record["FromDate"] <= other["ToDate"]
+            ):
                 raise ApiError("financialyear_overlap")
         if creating:
             _copy_chart_from_previous_year(tenant, record["Id"])
@@ -163,7 +173,12 @@ class Accounts(Resource):
         record["Number"] = int(number)
         if not str(record.get("Description") or "").strip():
             raise ApiError("required_field", field="Description")
-        for field_name in ("CostCenterSettings", "ProjectSettings", "QuantitySettings", "TransactionInformationSettings"):
+        for field_name in (
+            "CostCenterSettings",
+            "ProjectSettings",
+            "QuantitySettings",
+            "TransactionInformationSettings",
+        ):
             if record[field_name] not in SETTINGS:
                 raise ApiError("invalid_value", field=field_name, value=record[field_name])
         record["SRU"] = int(record["SRU"] or 0)
@@ -190,7 +205,14 @@ class VoucherSeries(Resource):
     not_found = "voucherseries_not_found"
     location = "voucherseries"
     read_only = frozenset({"NextVoucherNumber", "Year"})
-    template = {"Code": "", "Description": "", "Manual": False, "NextVoucherNumber": 1, "Year": 0, "Approver": {"Id": 0, "Name": ""}}
+    template = {
+        "Code": "",
+        "Description": "",
+        "Manual": False,
+        "NextVoucherNumber": 1,
+        "Year": 0,
+        "Approver": {"Id": 0, "Name": ""},
+    }
     list_fields = tuple(template)
     sort = {"code": "Code"}
 
@@ -225,7 +247,11 @@ def voucher_counter(series: str, year_id: int) -> str:
 
 
 class PreDefinedVoucherSeries(Resource):
-    name, singular, plural = "predefinedvoucherseries", "PreDefinedVoucherSeries", "PreDefinedVoucherSeriesCollection"
+    name, singular, plural = (
+        "predefinedvoucherseries",
+        "PreDefinedVoucherSeries",
+        "PreDefinedVoucherSeriesCollection",
+    )
     key = "Name"
     scope = "settings"
     not_found = "predefinedvoucherseries_not_found"

@@ -6,8 +6,63 @@ from mockfortnox.errors import ApiError
 from mockfortnox.resources.common import Resource, crud_routes
 from mockfortnox.state import Tenant
 
-_NULLABLE = ["Address1", "Address2", "City", "Country", "Comments", "CostCenter", "CountryCode", "DeliveryAddress1", "DeliveryAddress2", "DeliveryCity", "DeliveryCountry", "DeliveryCountryCode", "DeliveryFax", "DeliveryName", "DeliveryPhone1", "DeliveryPhone2", "DeliveryZipCode", "ExternalReference", "Fax", "GLN", "GLNDelivery", "InvoiceAdministrationFee", "InvoiceDiscount", "InvoiceFreight", "Phone1", "Phone2", "SalesAccount", "VisitingAddress", "VisitingCity", "VisitingCountry", "VisitingCountryCode", "VisitingZipCode", "ZipCode"]
-_EMPTY = ["Email", "EmailInvoice", "EmailInvoiceBCC", "EmailInvoiceCC", "EmailOffer", "EmailOfferBCC", "EmailOfferCC", "EmailOrder", "EmailOrderBCC", "EmailOrderCC", "InvoiceRemark", "OrganisationNumber", "OurReference", "Project", "TermsOfDelivery", "TermsOfPayment", "VATNumber", "WayOfDelivery", "WWW", "YourReference"]
+_NULLABLE = [
+    "Address1",
+    "Address2",
+    "City",
+    "Country",
+    "Comments",
+    "CostCenter",
+    "CountryCode",
+    "DeliveryAddress1",
+    "DeliveryAddress2",
+    "DeliveryCity",
+    "DeliveryCountry",
+    "DeliveryCountryCode",
+    "DeliveryFax",
+    "DeliveryName",
+    "DeliveryPhone1",
+    "DeliveryPhone2",
+    "DeliveryZipCode",
+    "ExternalReference",
+    "Fax",
+    "GLN",
+    "GLNDelivery",
+    "InvoiceAdministrationFee",
+    "InvoiceDiscount",
+    "InvoiceFreight",
+    "Phone1",
+    "Phone2",
+    "SalesAccount",
+    "VisitingAddress",
+    "VisitingCity",
+    "VisitingCountry",
+    "VisitingCountryCode",
+    "VisitingZipCode",
+    "ZipCode",
+]
+_EMPTY = [
+    "Email",
+    "EmailInvoice",
+    "EmailInvoiceBCC",
+    "EmailInvoiceCC",
+    "EmailOffer",
+    "EmailOfferBCC",
+    "EmailOfferCC",
+    "EmailOrder",
+    "EmailOrderBCC",
+    "EmailOrderCC",
+    "InvoiceRemark",
+    "OrganisationNumber",
+    "OurReference",
+    "Project",
+    "TermsOfDelivery",
+    "TermsOfPayment",
+    "VATNumber",
+    "WayOfDelivery",
+    "WWW",
+    "YourReference",
+]
 
 
 class Customers(Resource):

@@ -261,7 +261,8 @@ class Invoices(Resource):
         copied = {
             k: v
             for k, v in record.items()
-            if k in self.template and k not in self.read_only
+            if k in self.template
+            and k not in self.read_only
             and k not in ("DocumentNumber", "OCR", "InvoiceDate", "DueDate", "OutboundDate", "InvoiceRows")
         }
         rows = [
@@ -304,7 +305,9 @@ class Invoices(Resource):
         ]
         name = f"faktura-{record['DocumentNumber']}.pdf"
         return Response(
-            text_pdf(lines), mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename={name}"}
+            text_pdf(lines),
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f"inline; filename={name}"},
         )
 
     def _rows(self, tenant: Tenant, existing: list[dict], sent: list[dict]) -> list[dict]:
@@ -358,7 +361,11 @@ def _voucher_rows(record: dict) -> list[dict]:
             credits[vat_account] = credits.get(vat_account, Decimal(0)) + vat
     credits[ROUNDING_ACCOUNT] = credits.get(ROUNDING_ACCOUNT, Decimal(0)) + decimal(record["RoundOff"])
     rows = [{"Account": RECEIVABLES_ACCOUNT, "Debit": (decimal(record["Total"]) * rate).quantize(ORE)}]
-    rows += [{"Account": account, "Credit": (amount * rate).quantize(ORE)} for account, amount in credits.items() if amount]
+    rows += [
+        {"Account": account, "Credit": (amount * rate).quantize(ORE)}
+        for account, amount in credits.items()
+        if amount
+    ]
     return rows
 
 

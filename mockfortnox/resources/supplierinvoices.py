@@ -117,7 +117,9 @@ class SupplierInvoices(Resource):
         return found
 
     def list_row(self, record: dict) -> dict:
-        row = super().list_row({**record, "Cancel": record["Cancelled"], "AuthorizerName": record.get("_approver", "")})
+        row = super().list_row(
+            {**record, "Cancel": record["Cancelled"], "AuthorizerName": record.get("_approver", "")}
+        )
         for field_name in ("AdministrationFee", "Freight", "VAT"):
             row[field_name] = money(decimal(row[field_name]))
         row["CreditReference"] = str(row["CreditReference"])
@@ -174,7 +176,10 @@ class SupplierInvoices(Resource):
 
     def _rows(self, tenant: Tenant, record: dict, supplier: dict) -> list[dict]:
         total, vat = decimal(record["Total"]), decimal(record["VAT"])
-        sent = [{**ROW_TEMPLATE, **{k: v for k, v in row.items() if v is not None}} for row in record["SupplierInvoiceRows"]]
+        sent = [
+            {**ROW_TEMPLATE, **{k: v for k, v in row.items() if v is not None}}
+            for row in record["SupplierInvoiceRows"]
+        ]
         for row in sent:
             if row["Code"] not in ROW_CODES:
                 raise ApiError("invalid_value", field="Code", value=row["Code"])
@@ -193,7 +198,9 @@ class SupplierInvoices(Resource):
                 sent.append({**ROW_TEMPLATE, "Code": "VAT", "Account": INPUT_VAT_ACCOUNT, "Debit": vat})
             else:  # reverse charge: the VAT is both owed and deductible
                 sent.append({**ROW_TEMPLATE, "Code": "VAT", "Account": REVERSE_VAT_ACCOUNTS[0], "Debit": vat})
-                sent.append({**ROW_TEMPLATE, "Code": "VAT", "Account": REVERSE_VAT_ACCOUNTS[1], "Credit": vat})
+                sent.append(
+                    {**ROW_TEMPLATE, "Code": "VAT", "Account": REVERSE_VAT_ACCOUNTS[1], "Credit": vat}
+                )
         difference = sum(decimal(r["Debit"]) - decimal(r["Credit"]) for r in sent)
         if difference and abs(difference) < 1 and "ROV" not in codes:
             side = "Credit" if difference > 0 else "Debit"
@@ -234,7 +241,10 @@ class SupplierInvoices(Resource):
             transaction_date=record["InvoiceDate"],
             description=f"Leverantörsfaktura {record['GivenNumber']}, {record['SupplierName']}"[:200],
             rows=[
-                {k: row[k] for k in ("Account", "Debit", "Credit", "CostCenter", "Project", "TransactionInformation")}
+                {
+                    k: row[k]
+                    for k in ("Account", "Debit", "Credit", "CostCenter", "Project", "TransactionInformation")
+                }
                 for row in record["SupplierInvoiceRows"]
             ],
             reference_type="SUPPLIERINVOICE",
@@ -256,7 +266,9 @@ class SupplierInvoices(Resource):
         )
         original = tenant.table(self.name).get(str(record["CreditReference"]))
         if record["Credit"] and original is not None:  # a booked credit settles what it credits
-            original["Balance"] = str(money(max(decimal(original["Balance"]) + decimal(record["Balance"]), Decimal(0))))
+            original["Balance"] = str(
+                money(max(decimal(original["Balance"]) + decimal(record["Balance"]), Decimal(0)))
+            )
             record["Balance"] = "0"
             record["FinalPayDate"] = record["InvoiceDate"]
             if decimal(original["Balance"]) == 0:
@@ -281,13 +293,25 @@ class SupplierInvoices(Resource):
             raise ApiError("already_credited")
         negated = {"Total": -decimal(record["Total"]), "VAT": -decimal(record["VAT"])}
         rows = [
-            {**{k: row[k] for k in ROW_TEMPLATE if k in row}, "Debit": row["Credit"], "Credit": row["Debit"], "Total": 0}
+            {
+                **{k: row[k] for k in ROW_TEMPLATE if k in row},
+                "Debit": row["Credit"],
+                "Credit": row["Debit"],
+                "Total": 0,
+            }
             for row in record["SupplierInvoiceRows"]
         ]
         copied = {k: v for k, v in record.items() if k in self.template and k not in self.read_only}
         credit = self.create(
             tenant,
-            {**copied, **negated, "GivenNumber": "", "SupplierInvoiceRows": rows, "InvoiceDate": today().isoformat(), "DueDate": None},
+            {
+                **copied,
+                **negated,
+                "GivenNumber": "",
+                "SupplierInvoiceRows": rows,
+                "InvoiceDate": today().isoformat(),
+                "DueDate": None,
+            },
         )
         credit.update(Credit=True, CreditReference=int(record["GivenNumber"]))
         self.save(tenant, credit)

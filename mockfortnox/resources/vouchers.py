@@ -47,7 +47,15 @@ ROW_TEMPLATE: dict[str, Any] = {
     "Removed": False,
     "TransactionInformation": "",
 }
-REFERENCE_TYPES = ("INVOICE", "SUPPLIERINVOICE", "INVOICEPAYMENT", "SUPPLIERPAYMENT", "MANUAL", "CASHINVOICE", "ACCRUAL")
+REFERENCE_TYPES = (
+    "INVOICE",
+    "SUPPLIERINVOICE",
+    "INVOICEPAYMENT",
+    "SUPPLIERPAYMENT",
+    "MANUAL",
+    "CASHINVOICE",
+    "ACCRUAL",
+)
 
 
 class Vouchers(Resource):
@@ -89,7 +97,9 @@ class Vouchers(Resource):
 
     def url(self, record: dict) -> str:
         series = quote(record["VoucherSeries"], safe="")
-        return f"{request.url_root}3/vouchers/{series}/{record['VoucherNumber']}?financialyear={record['Year']}"
+        return (
+            f"{request.url_root}3/vouchers/{series}/{record['VoucherNumber']}?financialyear={record['Year']}"
+        )
 
     def find(self, tenant: Tenant, series: str, number: str, args: dict[str, str]) -> dict:
         year = resolve_year(tenant, args)
@@ -236,7 +246,9 @@ class Vouchers(Resource):
             Removed=False,
         )
         if len(merged["TransactionInformation"]) > 100:
-            raise ApiError("invalid_value", field="TransactionInformation", value=merged["TransactionInformation"][:20])
+            raise ApiError(
+                "invalid_value", field="TransactionInformation", value=merged["TransactionInformation"][:20]
+            )
         return merged
 
 
