@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from mockfortnox.errors import ApiError
+from mockfortnox.resources.bookkeeping import chart_account
 from mockfortnox.resources.common import Resource, crud_routes, decimal, money
 from mockfortnox.resources.invoices import invoices
 from mockfortnox.resources.supplierinvoices import supplierinvoices
@@ -67,7 +68,7 @@ class Accruals(Resource):
             for field_name in row:
                 if field_name not in ROW_TEMPLATE:
                     raise ApiError("unknown_field", field=field_name)
-            if not any(key.endswith(f":{row.get('Account')}") for key in tenant.table("accounts")):
+            if chart_account(tenant, row.get("Account")) is None:
                 raise ApiError("account_missing_in_body")
             merged = {**ROW_TEMPLATE, **row}
             merged.update(

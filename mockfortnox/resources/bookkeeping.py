@@ -72,6 +72,14 @@ def year_for_date(tenant: Tenant, day: str) -> dict | None:
     )
 
 
+def chart_account(tenant: Tenant, number: object) -> dict | None:
+    """An account by number from the newest chart that has it (documents name accounts by
+    number only; the voucher they make checks the year's own chart)."""
+    suffix = f":{number}"
+    found = [a for key, a in tenant.table("accounts").items() if key.endswith(suffix)]
+    return max(found, key=lambda a: a["Year"]) if found else None
+
+
 def resolve_year(tenant: Tenant, args: dict[str, str]) -> dict:
     """The financial year a request means: `financialyear` (an id), `financialyeardate`, or the
     preselected one (the year holding today, else the latest)."""

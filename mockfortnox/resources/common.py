@@ -143,7 +143,7 @@ class Resource:
         record[self.key] = str(record[self.key])
         self.complete(tenant, record, creating=True)
         record["_created"] = record["_modified"] = stamp()
-        return tenant.put(self.name, record[self.key], record)
+        return tenant.put(self.name, str(record[self.key]), record)
 
     def update(self, tenant: Tenant, record: dict, body: dict) -> dict:
         self.check_fields(body)

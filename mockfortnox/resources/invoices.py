@@ -11,7 +11,7 @@ from flask import Response
 from mockfortnox.errors import ApiError
 from mockfortnox.pdf import text_pdf
 from mockfortnox.resources.articles import articles
-from mockfortnox.resources.bookkeeping import series_for
+from mockfortnox.resources.bookkeeping import chart_account, series_for
 from mockfortnox.resources.common import Resource, action_route, crud_routes, decimal, money, today
 from mockfortnox.resources.customers import customers
 from mockfortnox.resources.vouchers import vouchers
@@ -397,8 +397,7 @@ def _complete_row(tenant: Tenant, row: dict) -> dict:
     vat = Decimal(str(row["VAT"]))
     if row["AccountNumber"] in (None, "", 0):
         row["AccountNumber"] = (article or {}).get("SalesAccount") or SALES_ACCOUNT_BY_VAT.get(vat, 3001)
-    accounts = tenant.table("accounts")
-    if accounts and str(row["AccountNumber"]) not in accounts:
+    if chart_account(tenant, row["AccountNumber"]) is None:
         raise ApiError("account_missing_in_body")
     if vat not in SALES_ACCOUNT_BY_VAT and not row.get("AccountNumber"):
         raise ApiError("custom_vat_needs_account")

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from mockfortnox.errors import ApiError
-from mockfortnox.resources.bookkeeping import series_for
+from mockfortnox.resources.bookkeeping import chart_account, series_for
 from mockfortnox.resources.common import Resource, action_route, crud_routes, decimal, money, today
 from mockfortnox.resources.suppliers import suppliers
 from mockfortnox.resources.vouchers import vouchers
@@ -209,15 +209,14 @@ class SupplierInvoices(Resource):
         elif difference:
             debit = sum(decimal(r["Debit"]) for r in sent)
             raise ApiError("unbalanced", debit=money(debit), credit=money(debit - difference))
-        chart = tenant.table("accounts")
         for row in sent:
-            account = next((a for k, a in chart.items() if k.endswith(f":{row['Account']}")), None)
-            if chart and account is None:
+            account = chart_account(tenant, row["Account"])
+            if account is None:
                 raise ApiError("account_missing_in_body")
             debit, credit = decimal(row["Debit"]), decimal(row["Credit"])
             row.update(
                 Account=int(row["Account"]),
-                AccountDescription=account["Description"] if account else "",
+                AccountDescription=account["Description"],
                 Debit=money(debit),
                 Credit=money(credit),
                 DebitCurrency=money(debit),
