@@ -5,7 +5,7 @@ Not part of Fortnox; nothing here needs a token. Never expose a mock on a public
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, request
 
@@ -207,9 +207,10 @@ def clock():
     if body.get("freeze"):
         freeze = body["freeze"]
         try:
-            state_clock.freeze(None if freeze is True else datetime.fromisoformat(str(freeze)))
+            at = None if freeze is True else datetime.fromisoformat(str(freeze))
         except ValueError:
-            raise ControlError("freeze takes true or an ISO 8601 time with its offset") from None
+            raise ControlError("freeze takes true or an ISO 8601 time") from None
+        state_clock.freeze(at if at is None or at.tzinfo else at.replace(tzinfo=UTC))
     if "advance" in body:
         state_clock.advance(float(body["advance"]))
     return json_response({"now": state_clock.now().isoformat(), "frozen": state_clock.frozen is not None})

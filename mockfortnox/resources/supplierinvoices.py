@@ -120,7 +120,7 @@ class SupplierInvoices(Resource):
         row = super().list_row(
             {**record, "Cancel": record["Cancelled"], "AuthorizerName": record.get("_approver", "")}
         )
-        for field_name in ("AdministrationFee", "Freight", "VAT"):
+        for field_name in ("AdministrationFee", "VAT"):
             row[field_name] = money(decimal(row[field_name]))
         row["CreditReference"] = str(row["CreditReference"])
         if row["VoucherYear"] is not None:

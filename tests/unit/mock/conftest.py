@@ -63,9 +63,10 @@ class Fortnox:
         response = self.http.open(path, method=method, json=body)
         return Answer(response.status_code, response.get_json(silent=True), dict(response.headers))
 
-
     def new_token(self, tenant: str = "demo", scopes: list[str] | None = None) -> str:
-        return self.control("POST", "/mock/tokens", {"tenant": tenant, "scopes": scopes or []}).body["access_token"]
+        return self.control("POST", "/mock/tokens", {"tenant": tenant, "scopes": scopes or []}).body[
+            "access_token"
+        ]
 
 
 @pytest.fixture

@@ -24,7 +24,12 @@ def invoice(fortnox) -> dict:
 
 def test_booking_makes_a_balanced_voucher_in_series_b(fortnox, invoice):
     booked = fortnox.put(f"/3/invoices/{invoice['DocumentNumber']}/bookkeep").body["Invoice"]
-    assert (booked["Booked"], booked["VoucherSeries"], booked["VoucherNumber"], booked["VoucherYear"]) == (True, "B", 1, 2)
+    assert (booked["Booked"], booked["VoucherSeries"], booked["VoucherNumber"], booked["VoucherYear"]) == (
+        True,
+        "B",
+        1,
+        2,
+    )
     voucher = fortnox.get("/3/vouchers/B/1?financialyear=2").body["Voucher"]
     assert (voucher["ReferenceType"], voucher["ReferenceNumber"]) == ("INVOICE", invoice["DocumentNumber"])
     lines = {(r["Account"], r["Debit"], r["Credit"]) for r in voucher["VoucherRows"]}
@@ -38,7 +43,9 @@ def test_booked_and_cancelled_invoices_are_read_only(fortnox, invoice):
         400, 2999004, "Dokumentet är bokfört och kan inte ändras."
     )
     fortnox.put(f"/3/invoices/{number}/bookkeep").expect_error(400, 2999020, "Dokumentet är redan bokfört.")
-    fortnox.put(f"/3/invoices/{number}/cancel").expect_error(400, 2999004, "Dokumentet är bokfört och kan inte ändras.")
+    fortnox.put(f"/3/invoices/{number}/cancel").expect_error(
+        400, 2999004, "Dokumentet är bokfört och kan inte ändras."
+    )
     fortnox.delete(f"/3/invoices/{number}").expect_error(405, 2999405, "Metoden stöds inte för resursen.")
 
 
@@ -52,20 +59,28 @@ def test_an_unbooked_invoice_is_cancelled_not_deleted(fortnox, invoice):
 
 def test_a_booked_payment_clears_the_balance_with_a_voucher_in_series_c(fortnox, invoice):
     number = invoice["DocumentNumber"]
-    early = {"InvoicePayment": {"InvoiceNumber": int(number), "Amount": Decimal(3125), "PaymentDate": "2026-03-20"}}
-    fortnox.post("/3/invoicepayments", early).expect_error(400, 2999021, "Dokumentet måste vara bokfört först.")
+    early = {
+        "InvoicePayment": {"InvoiceNumber": int(number), "Amount": Decimal(3125), "PaymentDate": "2026-03-20"}
+    }
+    fortnox.post("/3/invoicepayments", early).expect_error(
+        400, 2999021, "Dokumentet måste vara bokfört först."
+    )
     fortnox.put(f"/3/invoices/{number}/bookkeep")
     before = dict(early["InvoicePayment"], PaymentDate="2026-02-01")
     fortnox.post("/3/invoicepayments", {"InvoicePayment": before}).expect_error(
         400, 2999024, "Betaldatum kan inte vara före fakturadatum."
     )
     payment = fortnox.post("/3/invoicepayments", early).body["InvoicePayment"]
-    assert fortnox.get(f"/3/invoices/{number}").body["Invoice"]["Balance"] == 3125  # booking pays, not registering
+    assert (
+        fortnox.get(f"/3/invoices/{number}").body["Invoice"]["Balance"] == 3125
+    )  # booking pays, not registering
     booked = fortnox.put(f"/3/invoicepayments/{payment['Number']}/bookkeep").body["InvoicePayment"]
     assert (booked["Booked"], booked["VoucherSeries"]) == (True, "C")
     paid = fortnox.get(f"/3/invoices/{number}").body["Invoice"]
     assert (paid["Balance"], paid["FinalPayDate"]) == (0, "2026-03-20")
-    assert [r["DocumentNumber"] for r in fortnox.get("/3/invoices?filter=fullypaid").body["Invoices"]] == [number]
+    assert [r["DocumentNumber"] for r in fortnox.get("/3/invoices?filter=fullypaid").body["Invoices"]] == [
+        number
+    ]
     voucher = fortnox.get("/3/vouchers/C/1").body["Voucher"]
     assert {(r["Account"], r["Debit"], r["Credit"]) for r in voucher["VoucherRows"]} == {
         (1930, Decimal(3125), 0),
@@ -84,12 +99,16 @@ def test_a_partial_payment_leaves_a_balance(fortnox, invoice):
     fortnox.put(f"/3/invoicepayments/{created['Number']}/bookkeep")
     after = fortnox.get(f"/3/invoices/{number}").body["Invoice"]
     assert (after["Balance"], after["FinalPayDate"]) == (2125, None)
-    assert [r["DocumentNumber"] for r in fortnox.get("/3/invoices?filter=unpaid").body["Invoices"]] == [number]
+    assert [r["DocumentNumber"] for r in fortnox.get("/3/invoices?filter=unpaid").body["Invoices"]] == [
+        number
+    ]
 
 
 def test_credit_makes_a_linked_credit_invoice(fortnox, invoice):
     number = invoice["DocumentNumber"]
-    fortnox.put(f"/3/invoices/{number}/credit").expect_error(400, 2999021, "Dokumentet måste vara bokfört först.")
+    fortnox.put(f"/3/invoices/{number}/credit").expect_error(
+        400, 2999021, "Dokumentet måste vara bokfört först."
+    )
     fortnox.put(f"/3/invoices/{number}/bookkeep")
     original = fortnox.put(f"/3/invoices/{number}/credit").body["Invoice"]
     credit_number = original["CreditInvoiceReference"]
@@ -120,7 +139,9 @@ def test_print_marks_sent_and_answers_a_pdf_preview_does_not(fortnox, invoice):
 
 
 def test_externalprint_marks_sent(fortnox, invoice):
-    assert fortnox.put(f"/3/invoices/{invoice['DocumentNumber']}/externalprint").body["Invoice"]["Sent"] is True
+    assert (
+        fortnox.put(f"/3/invoices/{invoice['DocumentNumber']}/externalprint").body["Invoice"]["Sent"] is True
+    )
 
 
 def test_the_bridge_finds_an_invoice_by_its_stamp(fortnox, invoice):
@@ -161,6 +182,10 @@ def test_invoice_accruals_need_balanced_rows(fortnox, invoice):
     accrual["InvoiceAccrualRows"][1]["Credit"] = 2500
     created = fortnox.post("/3/invoiceaccruals", {"InvoiceAccrual": accrual})
     assert created.status == 201
-    assert fortnox.get(f"/3/invoiceaccruals/{invoice['DocumentNumber']}").body["InvoiceAccrual"]["Times"] == 10
+    assert (
+        fortnox.get(f"/3/invoiceaccruals/{invoice['DocumentNumber']}").body["InvoiceAccrual"]["Times"] == 10
+    )
     accrual["InvoiceNumber"] = 999
-    fortnox.post("/3/invoiceaccruals", {"InvoiceAccrual": accrual}).expect_error(400, 2000434, "Kan inte hitta fakturan.")
+    fortnox.post("/3/invoiceaccruals", {"InvoiceAccrual": accrual}).expect_error(
+        400, 2000434, "Kan inte hitta fakturan."
+    )

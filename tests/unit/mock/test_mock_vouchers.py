@@ -102,9 +102,13 @@ def test_the_locked_period_is_refused(fortnox):
 
 
 def test_accounts_can_demand_a_cost_centre_and_a_project(fortnox):
-    fortnox.put("/3/accounts/6110", {"Account": {"CostCenterSettings": "MANDATORY", "ProjectSettings": "MANDATORY"}})
+    fortnox.put(
+        "/3/accounts/6110", {"Account": {"CostCenterSettings": "MANDATORY", "ProjectSettings": "MANDATORY"}}
+    )
     fortnox.post("/3/vouchers", voucher()).expect_error(400, 2999018, "Kontot 6110 kräver kostnadsställe.")
-    fortnox.post("/3/vouchers", voucher(CostCenter="STHLM")).expect_error(400, 2999019, "Kontot 6110 kräver projekt.")
+    fortnox.post("/3/vouchers", voucher(CostCenter="STHLM")).expect_error(
+        400, 2999019, "Kontot 6110 kräver projekt."
+    )
     assert fortnox.post("/3/vouchers", voucher(CostCenter="STHLM", Project="100")).status == 201
 
 
