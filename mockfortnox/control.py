@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, request
 
 from bridge.jsonnum import loads
 from mockfortnox.auth import ALL_SCOPES, issue_tokens
+from mockfortnox.errors import ApiError
 from mockfortnox.faults import FaultRule
 from mockfortnox.resources.common import current_state, json_response
 from mockfortnox.seed import DEMO_SEED, apply_seed, consent_all_service_clients, load_seed, seed_tenant
@@ -68,8 +69,8 @@ def seed():
     """Add the clients and tenants of a JSON seed (the same format as `--seed FILE.json`)."""
     try:
         tenants = apply_seed(current_state(), _body())
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ControlError(f"bad seed: {exc}") from None
+    except (ApiError, ValueError, KeyError, TypeError) as exc:
+        raise ControlError(f"bad seed: {getattr(exc, 'message', exc)}") from None
     return json_response({"tenants": [_tenant_summary(t) for t in tenants]}, 201)
 
 
@@ -101,8 +102,8 @@ def create_tenant():
         tenant = seed_tenant(
             state, spec, name=body.get("name"), tenant_id=body.get("id") or state.new_tenant_id()
         )
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ControlError(f"bad seed: {exc}") from None
+    except (ApiError, ValueError, KeyError, TypeError) as exc:
+        raise ControlError(f"bad seed: {getattr(exc, 'message', exc)}") from None
     consent_all_service_clients(state, tenant)
     client = next(iter(state.clients.values()), None)
     credentials = {"client_id": client.client_id, "client_secret": client.client_secret} if client else {}

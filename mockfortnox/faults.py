@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from bridge.jsonnum import dumps
@@ -70,7 +71,9 @@ class FaultRule:
         return fnmatch.fnmatchcase(path, self.path)
 
     def to_json(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v not in (None, False, 0, "*") or k == "fired"}
+        shown = {k: v for k, v in self.__dict__.items() if v not in (None, False, 0, "*") or k == "fired"}
+        shown["probability"] = Decimal(str(self.probability))  # JSON numbers here are never floats
+        return shown
 
 
 @dataclass
@@ -179,7 +182,7 @@ class WsgiLayer:
                     "status": status,
                     "tenant": environ.get("mockfortnox.tenant"),
                     "fault": outcome,
-                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                    "ms": Decimal(f"{(time.perf_counter() - started) * 1000:.1f}"),
                 }
             )
 

@@ -73,24 +73,35 @@ def seed_tenant(
     if state.tenant(tenant.id) is not None or state.tenant(tenant.name) is not None:
         raise ValueError(f"a tenant with id {tenant.id} or name {tenant.name!r} already exists")
     state.add_tenant(tenant)
-    with tenant.lock:
-        for table, resource in RESOURCES.items():
-            records = spec.get(table)
-            if table == "predefinedvoucherseries" and records is None:
-                records = [{"Name": n, "VoucherSeries": s} for n, s in DEFAULT_PREDEFINED_SERIES.items()]
-            for record in records or []:
-                if table == "accounts":  # one chart per financial year
-                    for year in tenant.table("financialyears").values():
-                        resource.create(tenant, dict(record), year_id=year["Id"])
-                else:
-                    resource.create(tenant, dict(record))
-        for voucher in spec.get("vouchers", []):
-            vouchers.post(
-                tenant,
-                series=voucher["VoucherSeries"],
-                transaction_date=voucher["TransactionDate"],
-                description=voucher.get("Description", ""),
-                rows=voucher.get("VoucherRows", []),
-                comments=voucher.get("Comments", ""),
-            )
+    try:
+        with tenant.lock:
+            _fill(tenant, spec)
+    except Exception:
+        state.remove_tenant(tenant.id)  # a seed is applied whole or not at all
+        raise
     return tenant
+
+
+def _fill(tenant: Tenant, spec: dict[str, Any]) -> None:
+    for table, resource in RESOURCES.items():
+        records = spec.get(table)
+        if table == "predefinedvoucherseries" and records is None:
+            series = tenant.table("voucherseries")
+            records = [
+                {"Name": n, "VoucherSeries": s} for n, s in DEFAULT_PREDEFINED_SERIES.items() if s in series
+            ]
+        for record in records or []:
+            if table == "accounts":  # one chart per financial year
+                for year in tenant.table("financialyears").values():
+                    resource.create(tenant, dict(record), year_id=year["Id"])
+            else:
+                resource.create(tenant, dict(record))
+    for voucher in spec.get("vouchers", []):
+        vouchers.post(
+            tenant,
+            series=voucher["VoucherSeries"],
+            transaction_date=voucher["TransactionDate"],
+            description=voucher.get("Description", ""),
+            rows=voucher.get("VoucherRows", []),
+            comments=voucher.get("Comments", ""),
+        )

@@ -183,6 +183,11 @@ class MockState:
             self.needs_snapshot = True
             return tenant
 
+    def remove_tenant(self, tenant_id: int) -> None:
+        with self.lock:
+            self.tenants.pop(tenant_id, None)
+            self.needs_snapshot = True
+
     def add_client(self, client: Client) -> Client:
         with self.lock:
             self.clients[client.client_id] = client

@@ -36,7 +36,7 @@ def test_small_registers(fortnox, path, plural, key, body):
     record = next(iter(created.body.values()))
     code = record[key]
     listed = fortnox.get(path).body
-    assert list(listed)[0] == "MetaInformation" and code in [r[key] for r in listed[plural]]
+    assert next(iter(listed)) == "MetaInformation" and code in [r[key] for r in listed[plural]]
     fortnox.post(path, body).expect_error(400, 2999025, f"{code} används redan.")
     assert fortnox.delete(f"{path}/{code}").status == 204
     assert fortnox.get(f"{path}/{code}").status == 404
