@@ -132,8 +132,9 @@ class Customers(Resource):
                 tenant.counters[self.name] = max(counter, int(record["CustomerNumber"]))
 
     def list_row(self, record: dict) -> dict:
+        # Recorded: the list prints "" where the single record has null.
         row = super().list_row({**record, "Phone": record.get("Phone1") or ""})
-        return row
+        return {k: "" if v is None else v for k, v in row.items()}
 
 
 customers = Customers()

@@ -55,7 +55,11 @@ def test_the_rate_limit_over_http(tmp_path):
             refused = client.get("/3/companyinformation")
         assert statuses[:25] == [200] * 25 and statuses[25] == 429
         assert refused.json() == {
-            "ErrorInformation": {"error": 1, "message": "För många anrop. Försök igen om en stund.", "code": 2999429}
+            "ErrorInformation": {
+                "error": 1,
+                "message": "För många anrop. Försök igen om en stund.",
+                "code": 2999429,
+            }
         }
         assert 1 <= int(refused.headers["Retry-After"]) <= 6
         other = token(server.url)  # counted per access token
@@ -70,7 +74,9 @@ def test_concurrent_writes_to_one_tenant_are_serialised(served):
 
     def create(i: int) -> str:
         with httpx.Client(base_url=served.url, headers=headers) as client:
-            return client.post("/3/customers", json={"Customer": {"Name": f"Kund {i}"}}).json()["Customer"]["CustomerNumber"]
+            return client.post("/3/customers", json={"Customer": {"Name": f"Kund {i}"}}).json()["Customer"][
+                "CustomerNumber"
+            ]
 
     with ThreadPoolExecutor(8) as pool:
         numbers = list(pool.map(create, range(40)))
@@ -81,7 +87,9 @@ def test_state_survives_a_restart_through_snapshot_and_journal(tmp_path):
     state_file = tmp_path / "state.json"
     app = create_app({"MOCK_RATE_LIMIT": "off", "MOCK_STATE_FILE": str(state_file)})
     client = app.test_client()
-    headers = {"Authorization": "Bearer " + client.post("/mock/tokens", json={"tenant": "demo"}).json["access_token"]}
+    headers = {
+        "Authorization": "Bearer " + client.post("/mock/tokens", json={"tenant": "demo"}).json["access_token"]
+    }
     client.post("/3/customers", json=CUSTOMER, headers=headers)
     body = {"Voucher": {"Description": "v", "TransactionDate": "2026-02-02", "VoucherSeries": "A",
                         "VoucherRows": [{"Account": 6110, "Debit": 10}, {"Account": 1930, "Credit": 10}]}}  # fmt: skip
@@ -101,8 +109,21 @@ def test_state_survives_a_restart_through_snapshot_and_journal(tmp_path):
 
 def test_mockfortnox_serve_as_a_process(tmp_path):
     state_file = tmp_path / "mock-state.json"
-    command = [sys.executable, "-m", "mockfortnox", "serve", "--port", "0", "--rate-limit", "off", "--state", str(state_file)]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    command = [
+        sys.executable,
+        "-m",
+        "mockfortnox",
+        "serve",
+        "--port",
+        "0",
+        "--rate-limit",
+        "off",
+        "--state",
+        str(state_file),
+    ]
+    process = subprocess.Popen(
+        command, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
     try:
         line = process.stderr.readline()
         assert "listening on" in line, line
@@ -116,7 +137,9 @@ def test_mockfortnox_serve_as_a_process(tmp_path):
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
     restarted = create_app({"MOCK_STATE_FILE": str(state_file)})
-    names = [c["Name"] for c in restarted.extensions["mockfortnox"].tenant("demo").table("customers").values()]
+    names = [
+        c["Name"] for c in restarted.extensions["mockfortnox"].tenant("demo").table("customers").values()
+    ]
     assert "Över nätet AB" in names
     # The shutdown folded the journal into the snapshot.
     assert not Path(f"{state_file}.journal").exists() or Path(f"{state_file}.journal").stat().st_size == 0
