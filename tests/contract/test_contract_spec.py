@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 import hypothesis
 import schemathesis
+from conftest import normalise
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
-
-from conftest import normalise
 
 CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
 
