@@ -29,7 +29,7 @@ AUTHORIZATION_CODE_LIFETIME = timedelta(minutes=10)
 
 ALL_SCOPES = (
     "article", "bookkeeping", "archive", "companyinformation", "connectfile", "costcenter",
-    "currency", "customer", "inbox", "invoice", "payment", "price", "print", "profile",
+    "currency", "customer", "inbox", "invoice", "order", "payment", "price", "print", "profile",
     "project", "settings", "supplier", "supplierinvoice",
 )  # fmt: skip
 

@@ -48,8 +48,9 @@ ROW_TEMPLATE: dict[str, Any] = {
     "TotalExcludingVAT": 0,
     "Unit": "",
     "VAT": None,
-    "VATCode": None,
 }
+# Accepted in a request but never shown: recorded rows carry no VATCode (the spec lists it).
+ROW_WRITE_ONLY = frozenset({"VATCode"})
 ROW_READ_ONLY = frozenset(
     {"ContributionPercent", "ContributionValue", "PriceExcludingVAT", "Total", "TotalExcludingVAT"}
 )
@@ -162,7 +163,7 @@ class Invoices(Resource):
             raise ApiError("no_data")
         for row in rows:
             for field_name in row:
-                if field_name not in ROW_TEMPLATE and field_name not in ROW_READ_ONLY:
+                if field_name not in ROW_TEMPLATE and field_name not in ROW_READ_ONLY | ROW_WRITE_ONLY:
                     raise ApiError("unknown_field", field=field_name)
 
     def create(self, tenant: Tenant, body: dict) -> dict:
@@ -320,7 +321,8 @@ class Invoices(Resource):
                 base = by_id.get(row.get("RowId"), {})
             else:
                 base = existing[position] if position < len(existing) else {}
-            merged = {**ROW_TEMPLATE, **base, **{k: v for k, v in row.items() if k not in ROW_READ_ONLY}}
+            sent = {k: v for k, v in row.items() if k not in ROW_READ_ONLY | ROW_WRITE_ONLY}
+            merged = {**ROW_TEMPLATE, **base, **sent}
             result.append(_complete_row(tenant, merged))
         for row_id, row in enumerate(result, start=1):
             row["RowId"] = row_id
@@ -369,7 +371,7 @@ def _voucher_rows(record: dict) -> list[dict]:
     return rows
 
 
-def _check_housework(row: dict) -> None:
+def check_housework(row: dict) -> None:
     if not row.get("HouseWork"):
         return
     kind = str(row.get("HouseWorkType") or "")
@@ -380,7 +382,7 @@ def _check_housework(row: dict) -> None:
 
 
 def _complete_row(tenant: Tenant, row: dict) -> dict:
-    _check_housework(row)
+    check_housework(row)
     article = None
     if row.get("ArticleNumber"):
         article = tenant.table(articles.name).get(str(row["ArticleNumber"]))

@@ -71,6 +71,8 @@ def scenario():
          "Period": "MONTHLY", "Times": 10, "SupplierInvoiceAccrualRows": [{"Account": 6110, "Debit": 1000},
          {"Account": 2990, "Credit": 1000}]}})  # fmt: skip
 
+    order = call("POST", "/3/orders", {"Order": {"CustomerNumber": "1001"}})["Order"]
+
     def upload(folder: str) -> dict:
         answer = http.post(f"/3/inbox?folderId={folder}", headers=headers,
                            data={"file": (io.BytesIO(PDF), "doc.pdf")}, content_type="multipart/form-data")  # fmt: skip
@@ -93,6 +95,6 @@ def scenario():
         "units": "st", "modesofpayments": "BG", "voucherseries": "A", "financialyears": "2", "accounts": "1930",
         "predefinedvoucherseries": "INVOICE", "invoiceaccruals": number, "supplierinvoiceaccruals": given,
         "voucherfileconnections": voucher_file["Id"], "supplierinvoicefileconnections": supplier_file["Id"],
-        "inbox": "inbox_kf", "archive": "root", "attachments-v1": attachment["id"],
+        "inbox": "inbox_kf", "archive": "root", "attachments-v1": attachment["id"], "orders": order["DocumentNumber"],
     }  # fmt: skip
     return app, headers, keys
