@@ -84,7 +84,7 @@ SANDBOX = {
                     "CustomerNumber": "1",
                     "InvoiceDate": "2023-01-30",
                     "InvoiceRows": [{"ArticleNumber": "101", "DeliveredQuantity": "1", "Price": 100}],
-                },  # fmt: skip
+                },
             ],
         }
     ],
