@@ -12,8 +12,8 @@ its tenant's lock, so one company's requests are atomic and companies never wait
 
 from __future__ import annotations
 
+import secrets
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -74,23 +74,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def guard_api() -> Response | None:
-        g.started = time.perf_counter()
-        if not request.path.startswith(API_PREFIXES):
+        context = g._get_current_object()  # one proxy lookup instead of one per attribute
+        context.started = time.perf_counter()
+        current = request._get_current_object()  # type: ignore[attr-defined]
+        if not current.path.startswith(API_PREFIXES):
             return None
-        blueprint = app.blueprints.get(request.blueprint or "")
+        blueprint = app.blueprints.get(current.blueprint or "")
         denied = auth.authenticate(state, getattr(blueprint, "scope", None))
         if denied is not None:
             return denied
-        request.environ["mockfortnox.tenant"] = g.tenant.id
+        tenant = context.tenant
+        current.environ["mockfortnox.tenant"] = tenant.id
         limiter = app.extensions["mockfortnox.limiter"]
         if limiter is not None:
-            allowed, wait = limiter.allow(g.token, time.monotonic())
+            allowed, wait = limiter.allow(context.token, time.monotonic())
             if not allowed:
                 error = ApiError("rate_limited")
                 return json_response(error.body(), 429, {"Retry-After": str(max(1, round(wait + 0.5)))})
         if blueprint is not None:
-            g.tenant.lock.acquire()
-            g.locked_tenant = g.tenant
+            tenant.lock.acquire()
+            context.locked_tenant = tenant
         return None
 
     @app.teardown_request
@@ -105,11 +108,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def fortnox_headers(response: Response) -> Response:
-        response.headers["Server"] = "Fortnox"
-        response.headers["X-Uid"] = uuid.uuid4().hex[:8]
-        response.headers["X-Build"] = "mockfortnox"
+        headers = response.headers
+        headers["Server"] = "Fortnox"
+        headers["X-Uid"] = secrets.token_hex(4)
+        headers["X-Build"] = "mockfortnox"
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-        response.headers["X-Rack-Responsetime"] = str(int(elapsed * 1000))
+        headers["X-Rack-Responsetime"] = str(int(elapsed * 1000))
         return response
 
     @app.errorhandler(ApiError)

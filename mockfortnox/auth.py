@@ -226,7 +226,7 @@ def authenticate(state: MockState, scope: str | None) -> Response | None:
     record = state.access_tokens.get(token_value)
     if record is None or record.expires_at <= state.clock.now():
         return json_response({"message": "unauthorized"}, 401)
-    tenant = state.tenant(record.tenant_id)
+    tenant = state.tenants.get(record.tenant_id)
     if tenant is None:
         return json_response({"message": "unauthorized"}, 401)
     if not tenant.settings.get("api_licence", True):

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, g, request
 
 from bridge.jsonnum import dumps, loads
+from mockfortnox import jsonfast
 from mockfortnox.errors import ApiError
 from mockfortnox.state import MockState, Tenant
 
@@ -41,7 +42,7 @@ DEFAULT_LIMIT = 100
 
 
 def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
-    response = Response(dumps(payload), status=status, mimetype="application/json")
+    response = Response(jsonfast.dumps(payload), status=status, mimetype="application/json")
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
@@ -121,7 +122,7 @@ class Resource:
         """Fill defaults and derived fields, check the rules; raise ApiError when broken."""
 
     def url(self, record: dict) -> str:
-        return f"{request.url_root}3/{self.name}/{quote(str(record[self.key]), safe='')}"
+        return f"{api_root()}3/{self.name}/{quote(str(record[self.key]), safe='')}"
 
     def decorate(self, record: dict, view: dict) -> dict:
         return view
@@ -185,7 +186,7 @@ class Resource:
 
     def single(self, record: dict) -> dict:
         view = {"@url": self.url(record)}
-        view.update((k, v) for k, v in record.items() if not k.startswith("_"))
+        view.update({k: v for k, v in record.items() if k[0] != "_"})
         return self.decorate(record, view)
 
     def list_row(self, record: dict) -> dict:
@@ -233,6 +234,17 @@ class Resource:
 def _sort_key(value: Any) -> tuple:
     text = "" if value is None else str(value)
     return (0, int(text), "") if text.isdigit() else (1, 0, text.casefold())
+
+
+def api_root() -> str:
+    """`http://host:port/` of this request, as `@url` links start (werkzeug's `url_root`
+    costs more than the rest of a small GET, so it is built once per request from the environ)."""
+    root = g.get("api_root")
+    if root is None:
+        environ = request.environ
+        host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+        root = g.api_root = f"{environ['wsgi.url_scheme']}://{host}{environ.get('SCRIPT_NAME', '')}/"
+    return root
 
 
 def current_state() -> MockState:

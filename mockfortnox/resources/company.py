@@ -35,18 +35,20 @@ me_bp = _blueprint("me", "profile")
 
 @information_bp.get("/3/companyinformation", strict_slashes=False)
 def company_information():
-    company = {field: g.tenant.company.get(field, "") for field in COMPANY_FIELDS}
-    company["DatabaseNumber"] = g.tenant.id
+    tenant = g.tenant
+    company = {field: tenant.company.get(field, "") for field in COMPANY_FIELDS}
+    company["DatabaseNumber"] = tenant.id
     return json_response({"CompanyInformation": company})
 
 
 @settings_bp.get("/3/settings/company", strict_slashes=False)
 def company_settings():
-    company = g.tenant.company
+    tenant = g.tenant
+    company = tenant.company
     settings = {field: company.get(field, "") for field in SETTINGS_FIELDS}
     settings.update(
         Name=company.get("CompanyName", ""),
-        DatabaseNumber=str(g.tenant.id),
+        DatabaseNumber=str(tenant.id),
         TaxEnabled=bool(company.get("TaxEnabled", True)),
         Country=company.get("Country", "Sverige"),
     )

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, g, request
 
 from mockfortnox.errors import ApiError
-from mockfortnox.resources.common import Resource, crud_routes, json_response, lower_args, read_body
+from mockfortnox.resources.common import Resource, api_root, crud_routes, json_response, lower_args, read_body
 from mockfortnox.resources.supplierinvoices import supplierinvoices
 from mockfortnox.resources.vouchers import vouchers
 from mockfortnox.state import Tenant
@@ -39,7 +39,7 @@ MAX_FILE_BYTES = 30 * 1024 * 1024  # mock's own guard; Fortnox's upload limit is
 
 def _file_view(record: dict, store: str) -> dict:
     return {
-        "@url": f"{request.url_root}3/{store}/{record['Id']}",
+        "@url": f"{api_root()}3/{store}/{record['Id']}",
         "ArchiveFileId": record["ArchiveFileId"],
         "Comments": record["Comments"],
         "Id": record["Id"],
@@ -112,7 +112,7 @@ inbox_bp.scope = "inbox"
 
 def _inbox_folder(tenant: Tenant, folder_id: str, *, deep: bool = True) -> dict:
     is_root = folder_id == "root"
-    url = f"{request.url_root}3/inbox" + ("" if is_root else f"/{folder_id}")
+    url = f"{api_root()}3/inbox" + ("" if is_root else f"/{folder_id}")
     return {
         "@url": url,
         "Email": f"{tenant.id}.{'inbox' if is_root else folder_id}@inbox.mockfortnox.invalid",
@@ -177,7 +177,7 @@ def _archive_folder(tenant: Tenant, path: str, *, deep: bool = True) -> dict:
         raise ApiError("folder_not_found")
     children = sorted(p for p in folders if p.rpartition("/")[0] == path)
     return {
-        "@url": f"{request.url_root}3/archive/{record['Id']}",
+        "@url": f"{api_root()}3/archive/{record['Id']}",
         "Email": "",
         "Files": [_file_view(f, "archive") for f in files_in(tenant, "archive", path)] if deep else [],
         "Folders": [_archive_folder(tenant, c, deep=False) for c in children] if deep else [],

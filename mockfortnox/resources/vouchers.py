@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, g, request
+from flask import Blueprint, g
 
 from mockfortnox.errors import ApiError
 from mockfortnox.resources.bookkeeping import (
@@ -25,6 +25,7 @@ from mockfortnox.resources.bookkeeping import (
 )
 from mockfortnox.resources.common import (
     Resource,
+    api_root,
     decimal,
     json_response,
     list_response,
@@ -97,9 +98,7 @@ class Vouchers(Resource):
 
     def url(self, record: dict) -> str:
         series = quote(record["VoucherSeries"], safe="")
-        return (
-            f"{request.url_root}3/vouchers/{series}/{record['VoucherNumber']}?financialyear={record['Year']}"
-        )
+        return f"{api_root()}3/vouchers/{series}/{record['VoucherNumber']}?financialyear={record['Year']}"
 
     def find(self, tenant: Tenant, series: str, number: str, args: dict[str, str]) -> dict:
         year = resolve_year(tenant, args)
