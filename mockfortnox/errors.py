@@ -52,17 +52,14 @@ _NO_CODE = (
 ERRORS: dict[str, FortnoxCode] = {
     # --- request shape ----------------------------------------------------------------
     "system_exception": FortnoxCode(1000003, "System exception", 500, "docs"),
-    "invalid_response_type": FortnoxCode(1000030, "Invalid response type", 406, "docs"),
     "invalid_content_type": FortnoxCode(1000031, "Invalid content type", 415, "docs"),
     "not_numeric": FortnoxCode(2000108, "Värdet måste vara numeriskt ({value})", 400, "docs"),
-    "not_alphanumeric": FortnoxCode(2000106, "Värdet måste vara alfanumeriskt ({value})", 400, "docs"),
     "not_boolean": FortnoxCode(2000134, "Värdet måste vara en boolean ({value})", 400, "docs"),
     "forbidden_characters": FortnoxCode(
         2000359, "Värdet innehåller ej tillåtna tecken. ({value})", 400, "docs"
     ),
     "invalid_filter": FortnoxCode(2000587, "Ett ogiltigt filter har använts.", 400, "recorded"),
     "invalid_parameter": FortnoxCode(2000588, "Ogiltig parameter i anropet.", 400, "docs"),
-    "invalid_identifier": FortnoxCode(2000729, "A valid identifier was not provided.", 400, "docs"),
     "no_data": FortnoxCode(2001392, "Ingen eller felaktig typ av data.", 400, "docs"),
     "unknown_field": FortnoxCode(2001399, "Felaktigt fältnamn", 400, "docs"),
     "bad_json": FortnoxCode(2002115, "Error deserializing JSON: JSON_ERROR_SYNTAX", 400, "docs"),
@@ -192,7 +189,7 @@ ERRORS: dict[str, FortnoxCode] = {
     "invalid_value": _invented(2999028, "Ogiltigt värde för {field}: {value}", 400, _NO_CODE),
     "supplier_missing": _invented(2999029, "Leverantören {value} finns inte.", 400, _NO_CODE),
     "file_in_use": _invented(2999030, "Filen är redan kopplad.", 400, _NO_CODE),
-    "not_approved": _invented(2999031, "Leverantörsfakturan är redan attesterad.", 400, _NO_CODE),
+    "already_approved": _invented(2999031, "Leverantörsfakturan är redan attesterad.", 400, _NO_CODE),
     # --- the file-attachments service (`/api/fileattachments`): string codes from the spec ---
     "att_file_not_found": _attachments("file_not_found", "File not found", 404),
     "att_document_not_found": _attachments("document_not_found", "Document not found", 404),

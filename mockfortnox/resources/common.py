@@ -77,6 +77,8 @@ def read_body(envelope: str) -> dict[str, Any]:
     raw = request.get_data(cache=True)
     if not raw.strip():
         raise ApiError("no_data")
+    if request.mimetype and "json" not in request.mimetype:
+        raise ApiError("invalid_content_type")  # docs: JSON only (XML is no longer served)
     try:
         body = loads(raw)
     except ValueError:

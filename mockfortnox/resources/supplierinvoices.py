@@ -320,7 +320,7 @@ class SupplierInvoices(Resource):
     def approvalbookkeep(self, tenant: Tenant, record: dict, body: dict) -> dict:
         """Approve for booking (attest): the invoice is booked at once."""
         if record.get("_approved_bookkeep"):
-            raise ApiError("not_approved")
+            raise ApiError("already_approved")
         record["_approved_bookkeep"] = True
         record["_approver"] = _approver(tenant)
         return self.bookkeep(tenant, record, body)
@@ -330,7 +330,7 @@ class SupplierInvoices(Resource):
         if record["Cancelled"]:
             raise ApiError("document_cancelled")
         if record.get("_approved_payment"):
-            raise ApiError("not_approved")
+            raise ApiError("already_approved")
         if body:
             self.update(tenant, record, body)
         record["_approved_payment"] = True

@@ -147,3 +147,12 @@ def test_company_settings_and_me(fortnox):
     assert (settings["Name"], settings["DatabaseNumber"]) == ("Demobolaget i Sverige AB", "123456")
     assert fortnox.get("/3/settings/lockedperiod").body == {"LockedPeriod": {}}
     assert fortnox.get("/3/me").body["Me"]["Name"] == "Anna Administratör"
+
+
+def test_a_body_that_is_not_json_is_refused(fortnox):
+    answer = fortnox.call("POST", "/3/customers", data="<Customer/>", content_type="application/xml")
+    answer.expect_error(415, 1000031, "Invalid content type")
+    fortnox.call("POST", "/3/customers", data="{", content_type="application/json").expect_error(
+        400, 2002115, "Error deserializing JSON: JSON_ERROR_SYNTAX"
+    )
+    fortnox.post("/3/customers").expect_error(400, 2001392, "Ingen eller felaktig typ av data.")
