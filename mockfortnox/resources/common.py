@@ -23,6 +23,7 @@ __all__ = [
     "API_BLANK",
     "Resource",
     "action_route",
+    "api_root",
     "crud_routes",
     "current_state",
     "decimal",
@@ -33,6 +34,7 @@ __all__ = [
     "paginate",
     "read_body",
     "read_optional_body",
+    "stamp",
     "today",
 ]
 
