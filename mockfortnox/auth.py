@@ -1,5 +1,6 @@
-"""OAuth 2 as Fortnox runs it: `/oauth-v1/token` (client credentials, authorization code,
-refresh), bearer tokens on every API route, scopes per token and licences per tenant.
+"""OAuth 2 as Fortnox runs it: `/oauth-v1/auth` (the consent page), `/oauth-v1/token` (client
+credentials, authorization code, refresh), `/oauth-v1/revoke`, bearer tokens on every API
+route, scopes per token and licences per tenant.
 
 Tokens look like Fortnox's (a JWT carrying the tenant id) but are checked against the
 mock's own registry, so revoking or expiring one takes effect at once.
@@ -12,8 +13,9 @@ import binascii
 import json
 import secrets
 from datetime import timedelta
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, g, redirect, render_template, request
 
 from mockfortnox.errors import ApiError
 from mockfortnox.resources.common import current_state, json_response
@@ -27,11 +29,11 @@ AUTHORIZATION_CODE_LIFETIME = timedelta(minutes=10)
 
 ALL_SCOPES = (
     "article", "bookkeeping", "archive", "companyinformation", "connectfile", "costcenter",
-    "currency", "customer", "inbox", "invoice", "payment", "price", "print", "profile",
+    "currency", "customer", "inbox", "invoice", "order", "payment", "price", "print", "profile",
     "project", "settings", "supplier", "supplierinvoice",
 )  # fmt: skip
 
-bp = Blueprint("oauth", __name__)
+bp = Blueprint("oauth", __name__, template_folder="templates")
 
 
 def _oauth_error(error: str, description: str, status: int, mimetype: str) -> Response:
@@ -71,8 +73,7 @@ def issue_tokens(state: MockState, tenant: Tenant, client_id: str, scopes: list[
     now = state.clock.now()
     access = TokenRecord(tenant.id, client_id, scopes, now + ACCESS_TOKEN_LIFETIME)
     token = _make_jwt(access)
-    with state.lock:
-        state.access_tokens[token] = access
+    state.store_token("access_tokens", token, access)
     # Recorded key order: access_token, expires_in, token_type, scope, refresh_token.
     answer = {
         "access_token": token,
@@ -82,10 +83,8 @@ def issue_tokens(state: MockState, tenant: Tenant, client_id: str, scopes: list[
     }
     if refresh:
         refresh_token = secrets.token_urlsafe(32)
-        with state.lock:
-            state.refresh_tokens[refresh_token] = TokenRecord(
-                tenant.id, client_id, scopes, now + REFRESH_TOKEN_LIFETIME
-            )
+        record = TokenRecord(tenant.id, client_id, scopes, now + REFRESH_TOKEN_LIFETIME)
+        state.store_token("refresh_tokens", refresh_token, record)
         answer["refresh_token"] = refresh_token
     return answer
 
@@ -102,25 +101,118 @@ def token():
         tenant = state.tenant(request.headers.get("TenantId", ""))
         if tenant is None:
             return _oauth_error("invalid_request", "Unknown TenantId", 400, "text/html")
-        if not client.service_accounts:
+        if not client.service_accounts or (client.client_id, tenant.id) not in state.service_consents:
             return _oauth_error(
                 "unauthorized_client", "Client does not allow service account", 400, "text/html"
             )
         scopes = [s for s in ALL_SCOPES if s in tenant.licences]
         return json_response(issue_tokens(state, tenant, client.client_id, scopes, refresh=False))
     if grant in ("authorization_code", "refresh_token"):
-        store = state.codes if grant == "authorization_code" else state.refresh_tokens
+        store = "codes" if grant == "authorization_code" else "refresh_tokens"
         value = request.form.get("code" if grant == "authorization_code" else "refresh_token", "")
-        with state.lock:
-            record = store.pop(value, None)  # single use, whatever happens next
+        record = state.store_token(store, value, None)  # single use, whatever happens next
+        what = "authorization code" if grant == "authorization_code" else "refresh token"
         if record is None or record.expires_at <= now or record.client_id != client.client_id:
-            what = "authorization code" if grant == "authorization_code" else "refresh token"
             return _oauth_error("invalid_grant", f"Invalid {what}", 400, "text/html")
+        if (
+            grant == "authorization_code"
+            and request.form.get("redirect_uri", record.redirect_uri) != record.redirect_uri
+        ):
+            return _oauth_error("invalid_grant", "Invalid redirect_uri", 400, "text/html")
         tenant = state.tenant(record.tenant_id)
         if tenant is None:
             return _oauth_error("invalid_grant", "Unknown tenant", 400, "text/html")
-        return json_response(issue_tokens(state, tenant, client.client_id, record.scopes, refresh=True))
+        answer = issue_tokens(state, tenant, client.client_id, record.scopes, refresh=record.offline)
+        return json_response(answer)
     return _oauth_error("unsupported_grant_type", f"Unsupported grant type {grant!r}", 400, "text/html")
+
+
+@bp.post("/oauth-v1/revoke")
+def revoke():
+    """Revoke a refresh token (or an access token); answers whether one was revoked."""
+    state = current_state()
+    client = _client_from_basic(state)
+    if client is None:
+        return _oauth_error("invalid_client", "The client credentials are invalid", 401, "text/plain")
+    value = request.form.get("token", "")
+    hint = request.form.get("token_type_hint", "refresh_token")
+    stores = (
+        ("refresh_tokens", "access_tokens")
+        if hint == "refresh_token"
+        else ("access_tokens", "refresh_tokens")
+    )
+    revoked = False
+    for store in stores:
+        record = getattr(state, store).get(value)
+        if record is not None and record.client_id == client.client_id:
+            state.store_token(store, value, None)
+            revoked = True
+            break
+    return json_response({"revoked": revoked})
+
+
+# --- the consent page -------------------------------------------------------------------
+
+
+def _consent_error(message: str, status: int = 400) -> Response:
+    return Response(
+        render_template("consent_error.html", message=message), status=status, mimetype="text/html"
+    )
+
+
+@bp.route("/oauth-v1/auth", methods=["GET", "POST"])
+def authorize():
+    """The page Fortnox shows a user: log in as a user with access to one or more companies
+    (a bureau user has several), grant the scopes, and go back to the app with a code."""
+    state = current_state()
+    params = request.values
+    client = state.clients.get(params.get("client_id", ""))
+    if client is None:
+        return _consent_error("Okänd klient (client_id).")
+    redirect_uri = params.get("redirect_uri") or (client.redirect_uris[0] if client.redirect_uris else "")
+    if not redirect_uri or (client.redirect_uris and redirect_uri not in client.redirect_uris):
+        return _consent_error("redirect_uri stämmer inte med den registrerade adressen.")
+    scopes = [s for s in params.get("scope", "").split() if s]
+    unknown = [s for s in scopes if s not in ALL_SCOPES]
+    if params.get("response_type") != "code" or not params.get("state") or not scopes or unknown:
+        return _back(redirect_uri, {"error": "invalid_request", "state": params.get("state", "")})
+    service = params.get("account_type") == "service"
+    if service and not client.service_accounts:
+        return _consent_error("Client does not allow service account")
+    tenants = sorted(state.tenants.values(), key=lambda t: t.id)
+    if request.method == "GET":
+        return render_template(
+            "consent.html",
+            client=client,
+            scopes=scopes,
+            tenants=tenants,
+            params=dict(params.items()),
+            service=service,
+        )
+    if params.get("decision") != "allow":
+        return _back(redirect_uri, {"error": "access_denied", "state": params["state"]})
+    tenant = state.tenant(params.get("tenant", "")) if len(tenants) > 1 else (tenants[0] if tenants else None)
+    if tenant is None:
+        return _consent_error("Välj ett företag.")
+    code = secrets.token_urlsafe(24)
+    record = TokenRecord(
+        tenant.id,
+        client.client_id,
+        scopes,
+        state.clock.now() + AUTHORIZATION_CODE_LIFETIME,
+        offline=params.get("access_type") == "offline",
+        redirect_uri=params.get("redirect_uri", ""),
+        service=service,
+    )
+    state.store_token("codes", code, record)
+    if service:
+        state.consent_service(client.client_id, tenant.id)
+    return _back(redirect_uri, {"code": code, "state": params["state"]})
+
+
+def _back(redirect_uri: str, query: dict) -> Response:
+    separator = "&" if "?" in redirect_uri else "?"
+    return redirect(f"{redirect_uri}{separator}{urlencode(query)}", code=302)
 
 
 def authenticate(state: MockState, scope: str | None) -> Response | None:
@@ -134,9 +226,11 @@ def authenticate(state: MockState, scope: str | None) -> Response | None:
     record = state.access_tokens.get(token_value)
     if record is None or record.expires_at <= state.clock.now():
         return json_response({"message": "unauthorized"}, 401)
-    tenant = state.tenant(record.tenant_id)
+    tenant = state.tenants.get(record.tenant_id)
     if tenant is None:
         return json_response({"message": "unauthorized"}, 401)
+    if not tenant.settings.get("api_licence", True):
+        raise ApiError("missing_api_licence")
     if scope is not None:
         if scope not in tenant.licences:
             raise ApiError("missing_licence")

@@ -5,22 +5,51 @@ Not part of Fortnox; nothing here needs a token. Never expose a mock on a public
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, current_app, request
 
 from bridge.jsonnum import loads
 from mockfortnox.auth import ALL_SCOPES, issue_tokens
+from mockfortnox.errors import ApiError
+from mockfortnox.faults import FaultRule
 from mockfortnox.resources.common import current_state, json_response
-from mockfortnox.seed import DEMO_SEED, apply_seed, load_seed, seed_tenant
+from mockfortnox.seed import DEMO_SEED, apply_seed, consent_all_service_clients, load_seed, seed_tenant
+from mockfortnox.state import Tenant
 
 bp = Blueprint("control", __name__, url_prefix="/mock")
 
 
+class ControlError(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@bp.errorhandler(ControlError)
+def control_error(error: ControlError):
+    return json_response({"error": str(error)}, error.status)
+
+
 def _body() -> dict:
     raw = request.get_data()
-    return loads(raw) if raw.strip() else {}
+    try:
+        body = loads(raw) if raw.strip() else {}
+    except ValueError:
+        raise ControlError("the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise ControlError("the body must be a JSON object")
+    return body
 
 
-def _tenant_summary(tenant) -> dict:
+def _tenant(ref: object) -> Tenant:
+    tenant = current_state().tenant(str(ref or ""))
+    if tenant is None:
+        raise ControlError(f"no tenant {ref!r}", 404)
+    return tenant
+
+
+def _tenant_summary(tenant: Tenant) -> dict:
     return {"id": tenant.id, "name": tenant.name, "company": tenant.company.get("CompanyName", "")}
 
 
@@ -38,7 +67,10 @@ def reset():
 @bp.post("/seed")
 def seed():
     """Add the clients and tenants of a JSON seed (the same format as `--seed FILE.json`)."""
-    tenants = apply_seed(current_state(), _body())
+    try:
+        tenants = apply_seed(current_state(), _body())
+    except (ApiError, ValueError, KeyError, TypeError) as exc:
+        raise ControlError(f"bad seed: {getattr(exc, 'message', exc)}") from None
     return json_response({"tenants": [_tenant_summary(t) for t in tenants]}, 201)
 
 
@@ -49,22 +81,54 @@ def tenants():
 
 @bp.post("/tenants")
 def create_tenant():
-    """A new company from the demo seed (default) or from `{"seed": {...tenant spec...}}`."""
-    body = _body()
+    """A new company: from the demo seed (default), from `{"seed": {...tenant spec...}}`, or
+    from an uploaded SIE file (multipart field `file`); answers its id and ready credentials."""
     state = current_state()
+    if request.files:
+        # Seeding from SIE waits for the SIE reader (`bridge.sie`), which is being written;
+        # the route is in place so that clients can be written against it now.
+        raise ControlError("seeding a tenant from an SIE file is not implemented yet", 501)
+    body = _body()
     spec = body.get("seed", DEMO_SEED)
     if spec == DEMO_SEED:
         demo = load_seed(DEMO_SEED)
         for item in demo.get("clients", []):
-            apply_seed(state, {"clients": [item]})
+            if item["client_id"] not in state.clients:
+                apply_seed(state, {"clients": [item]})
         spec = demo["tenants"][0]
-    tenant = seed_tenant(
-        state, spec, name=body.get("name"), tenant_id=body.get("id") or state.new_tenant_id()
-    )
+    if not isinstance(spec, dict):
+        raise ControlError('"seed" must be "demo" or a tenant spec object')
+    try:
+        tenant = seed_tenant(
+            state, spec, name=body.get("name"), tenant_id=body.get("id") or state.new_tenant_id()
+        )
+    except (ApiError, ValueError, KeyError, TypeError) as exc:
+        raise ControlError(f"bad seed: {getattr(exc, 'message', exc)}") from None
+    consent_all_service_clients(state, tenant)
     client = next(iter(state.clients.values()), None)
     credentials = {"client_id": client.client_id, "client_secret": client.client_secret} if client else {}
     return json_response(
         {**_tenant_summary(tenant), "credentials": {**credentials, "tenant_id": tenant.id}}, 201
+    )
+
+
+@bp.patch("/tenants/<ref>")
+def change_tenant(ref: str):
+    """Change what a test needs: `licences`, `api_licence`, `locked_period` (a date or null),
+    `company` fields."""
+    tenant = _tenant(ref)
+    body = _body()
+    with tenant.lock:
+        if "licences" in body:
+            tenant.licences = [str(s) for s in body["licences"]]
+        if "api_licence" in body:
+            tenant.settings["api_licence"] = bool(body["api_licence"])
+        if "locked_period" in body:
+            tenant.settings["LockedPeriodEnd"] = body["locked_period"] or None
+        tenant.company.update(body.get("company") or {})
+    current_state().needs_snapshot = True
+    return json_response(
+        {**_tenant_summary(tenant), "licences": tenant.licences, "settings": tenant.settings}
     )
 
 
@@ -73,9 +137,7 @@ def token_for_tenant():
     """A ready access token for a tenant (by id or name), as a client-credentials grant gives."""
     body = _body()
     state = current_state()
-    tenant = state.tenant(body.get("tenant", ""))
-    if tenant is None:
-        return json_response({"error": f"no tenant {body.get('tenant')!r}"}, 404)
+    tenant = _tenant(body.get("tenant"))
     scopes = body.get("scopes") or [s for s in ALL_SCOPES if s in tenant.licences]
     client_id = body.get("client_id") or next(iter(state.clients), "mock")
     return json_response(
@@ -85,12 +147,71 @@ def token_for_tenant():
 
 @bp.get("/state")
 def dump_state():
-    state = current_state()
     ref = request.args.get("tenant")
     if ref:
-        tenant = state.tenant(ref)
-        if tenant is None:
-            return json_response({"error": f"no tenant {ref!r}"}, 404)
+        tenant = _tenant(ref)
         with tenant.lock:
             return json_response(tenant.to_json())
-    return json_response(state.snapshot())
+    return json_response(current_state().snapshot())
+
+
+@bp.post("/faults")
+def set_faults():
+    """Replace the fault rules: `{"rules": [...], "seed": 42}` (see `mockfortnox.faults`)."""
+    body = _body()
+    try:
+        rules = [FaultRule.from_json(r) for r in body.get("rules", [])]
+    except (TypeError, ValueError) as exc:
+        raise ControlError(f"bad fault rule: {exc}") from None
+    current_app.extensions["mockfortnox.faults"].set(rules, body.get("seed"))
+    return json_response({"rules": [r.to_json() for r in rules]}, 201)
+
+
+@bp.get("/faults")
+def list_faults():
+    return json_response({"rules": [r.to_json() for r in current_app.extensions["mockfortnox.faults"].rules]})
+
+
+@bp.delete("/faults")
+def clear_faults():
+    current_app.extensions["mockfortnox.faults"].clear()
+    return json_response({"rules": []})
+
+
+@bp.get("/requests")
+def request_log():
+    """The request log, oldest first; `?method=`, `?path=` (prefix) and `?tenant=` narrow it."""
+    entries = current_app.extensions["mockfortnox.requests"].entries()
+    if "method" in request.args:
+        entries = [e for e in entries if e["method"] == request.args["method"].upper()]
+    if "path" in request.args:
+        entries = [e for e in entries if e["path"].startswith(request.args["path"])]
+    if "tenant" in request.args:
+        tenant = _tenant(request.args["tenant"])
+        entries = [e for e in entries if e["tenant"] == tenant.id]
+    return json_response({"requests": entries})
+
+
+@bp.delete("/requests")
+def clear_request_log():
+    current_app.extensions["mockfortnox.requests"].clear()
+    return json_response({"requests": []})
+
+
+@bp.route("/clock", methods=["GET", "POST"])
+def clock():
+    """`{"freeze": true | "2026-01-31T12:00:00+00:00"}`, `{"advance": seconds}`, `{"unfreeze": true}`."""
+    state_clock = current_state().clock
+    body = _body() if request.method == "POST" else {}
+    if body.get("unfreeze"):
+        state_clock.unfreeze()
+    if body.get("freeze"):
+        freeze = body["freeze"]
+        try:
+            at = None if freeze is True else datetime.fromisoformat(str(freeze))
+        except ValueError:
+            raise ControlError("freeze takes true or an ISO 8601 time") from None
+        state_clock.freeze(at if at is None or at.tzinfo else at.replace(tzinfo=UTC))
+    if "advance" in body:
+        state_clock.advance(float(body["advance"]))
+    return json_response({"now": state_clock.now().isoformat(), "frozen": state_clock.frozen is not None})

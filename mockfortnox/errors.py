@@ -1,13 +1,18 @@
 """THE table of Fortnox errors the mock can answer, each with where we know it from.
 
 `source` says how sure we are: "recorded" (seen in real Fortnox traffic), "docs" (Fortnox's
-developer pages), "client" (client libraries and their issue trackers), "invented" (Fortnox
-never published it: the code and message are ours and may be corrected when it is known).
-`casing` follows the live API: its 404 answers capitalise the keys, validation errors do not.
+developer pages), "client" (client libraries and their issue trackers), "spec" (the official
+OpenAPI document), "invented" (Fortnox never published it: the code and message are ours and
+may be corrected when the real one is known). Invented codes live in 2999000–2999999.
+
+`casing` follows the live API: its 404 answers capitalise the keys (recorded), validation
+errors do not (recorded). `shape` "webexception" is the camelCase error of the newer `/api/…`
+services: `{"error": "<string code>", "message": …, "id": …}` (spec).
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,48 +23,92 @@ Source = Literal["recorded", "docs", "client", "spec", "invented"]
 
 @dataclass(frozen=True)
 class FortnoxCode:
-    code: int
+    code: int | str
     message: str
     status: int
     source: Source
     casing: Literal["lower", "upper"] = "lower"
+    shape: Literal["fortnox", "webexception"] = "fortnox"
+    why: str = ""  # for invented entries: what made inventing it necessary
 
+
+def _invented(code: int, message: str, status: int, why: str, casing: str = "lower") -> FortnoxCode:
+    return FortnoxCode(code, message, status, "invented", casing, "fortnox", why)  # type: ignore[arg-type]
+
+
+def _not_found(code: int, message: str, source: Source = "invented") -> FortnoxCode:
+    why = "Fortnox's code for this missing record was not found in any source" if source == "invented" else ""
+    return FortnoxCode(code, message, 404, source, "upper", "fortnox", why)
+
+
+def _attachments(code: str, message: str, status: int = 400) -> FortnoxCode:
+    return FortnoxCode(code, message, status, "spec", "lower", "webexception")
+
+
+_NO_CODE = (
+    "Fortnox never published a code for this rule; the rule itself is in the docs or accounting practice"
+)
 
 ERRORS: dict[str, FortnoxCode] = {
-    # request shape
+    # --- request shape ----------------------------------------------------------------
     "system_exception": FortnoxCode(1000003, "System exception", 500, "docs"),
-    "invalid_response_type": FortnoxCode(1000030, "Invalid response type", 406, "docs"),
     "invalid_content_type": FortnoxCode(1000031, "Invalid content type", 415, "docs"),
     "not_numeric": FortnoxCode(2000108, "Värdet måste vara numeriskt ({value})", 400, "docs"),
-    "not_alphanumeric": FortnoxCode(2000106, "Värdet måste vara alfanumeriskt ({value})", 400, "docs"),
     "not_boolean": FortnoxCode(2000134, "Värdet måste vara en boolean ({value})", 400, "docs"),
     "forbidden_characters": FortnoxCode(
         2000359, "Värdet innehåller ej tillåtna tecken. ({value})", 400, "docs"
     ),
     "invalid_filter": FortnoxCode(2000587, "Ett ogiltigt filter har använts.", 400, "recorded"),
     "invalid_parameter": FortnoxCode(2000588, "Ogiltig parameter i anropet.", 400, "docs"),
-    "invalid_identifier": FortnoxCode(2000729, "A valid identifier was not provided.", 400, "docs"),
     "no_data": FortnoxCode(2001392, "Ingen eller felaktig typ av data.", 400, "docs"),
     "unknown_field": FortnoxCode(2001399, "Felaktigt fältnamn", 400, "docs"),
     "bad_json": FortnoxCode(2002115, "Error deserializing JSON: JSON_ERROR_SYNTAX", 400, "docs"),
-    # authorisation
+    "unknown_route": _invented(
+        2999404, "Resursen finns inte.", 404, "answer to a path Fortnox does not have: not recorded", "upper"
+    ),
+    "method_not_allowed": _invented(
+        2999405,
+        "Metoden stöds inte för resursen.",
+        405,
+        "answer to a verb the spec lists no operation for (PUT/DELETE on vouchers …): not recorded",
+    ),
+    # --- authorisation ----------------------------------------------------------------
     "legacy_credentials": FortnoxCode(
         2000311, "Kan inte logga in, access-token eller client-secret saknas(2).", 401, "docs"
     ),
     "missing_scope": FortnoxCode(2000663, "Har inte behörighet för scope", 403, "client"),
     "missing_licence": FortnoxCode(2001101, "Det finns ingen aktiv licens för önskat scope", 403, "docs"),
     "missing_api_licence": FortnoxCode(2001103, "Api-licens saknas.", 403, "docs"),
-    # not found (404s are capitalised in real traffic)
-    "account_not_found": FortnoxCode(2000423, "Kan inte hitta kontot.", 404, "docs", "upper"),
-    "article_not_found": FortnoxCode(2000428, "Kan inte hitta artikeln.", 404, "recorded", "upper"),
-    "termsofpayment_not_found": FortnoxCode(
-        2000429, "Kan inte hitta betalningsvillkoret.", 404, "recorded", "upper"
+    "rate_limited": _invented(
+        2999429,
+        "För många anrop. Försök igen om en stund.",
+        429,
+        "no source shows the body (or a Retry-After header) of a real 429",
     ),
-    "unit_not_found": FortnoxCode(2000432, "Kan inte hitta enheten.", 404, "recorded", "upper"),
-    "customer_not_found": FortnoxCode(2000433, "Kan inte hitta kunden.", 404, "recorded", "upper"),
-    "invoice_not_found": FortnoxCode(2000434, "Kan inte hitta fakturan.", 404, "recorded", "upper"),
-    "project_not_found": FortnoxCode(2001161, "Kan inte hitta projektet.", 404, "recorded", "upper"),
-    # validation
+    # --- not found (404s are capitalised in real traffic) -----------------------------------
+    "account_not_found": _not_found(2000423, "Kan inte hitta kontot.", "docs"),
+    "article_not_found": _not_found(2000428, "Kan inte hitta artikeln.", "recorded"),
+    "termsofpayment_not_found": _not_found(2000429, "Kan inte hitta betalningsvillkoret.", "recorded"),
+    "unit_not_found": _not_found(2000432, "Kan inte hitta enheten.", "recorded"),
+    "customer_not_found": _not_found(2000433, "Kan inte hitta kunden.", "recorded"),
+    "invoice_not_found": _not_found(2000434, "Kan inte hitta fakturan.", "recorded"),
+    "order_not_found": _not_found(2000439, "Kan inte hitta ordern.", "recorded"),
+    "project_not_found": _not_found(2001161, "Kan inte hitta projektet.", "recorded"),
+    "voucher_not_found": _not_found(2999101, "Kan inte hitta verifikationen."),
+    "voucherseries_not_found": _not_found(2999102, "Kan inte hitta verifikationsserien."),
+    "financialyear_not_found": _not_found(2999103, "Kan inte hitta räkenskapsåret."),
+    "supplier_not_found": _not_found(2999104, "Kan inte hitta leverantören."),
+    "supplierinvoice_not_found": _not_found(2999105, "Kan inte hitta leverantörsfakturan."),
+    "payment_not_found": _not_found(2999106, "Kan inte hitta betalningen."),
+    "costcenter_not_found": _not_found(2999107, "Kan inte hitta kostnadsstället."),
+    "currency_not_found": _not_found(2999108, "Kan inte hitta valutan."),
+    "modeofpayment_not_found": _not_found(2999109, "Kan inte hitta betalningssättet."),
+    "predefinedvoucherseries_not_found": _not_found(2999110, "Kan inte hitta den fördefinierade serien."),
+    "accrual_not_found": _not_found(2999111, "Kan inte hitta periodiseringen."),
+    "file_not_found": _not_found(2999112, "Kan inte hitta filen."),
+    "folder_not_found": _not_found(2999113, "Kan inte hitta mappen."),
+    "fileconnection_not_found": _not_found(2999114, "Kan inte hitta kopplingen."),
+    # --- validation with published codes ------------------------------------------------
     "customer_number_taken": FortnoxCode(
         2000637,
         "Kundnummer {value} används redan. Kundnummer kan ha använts på en kund som tagits bort.",
@@ -70,13 +119,90 @@ ERRORS: dict[str, FortnoxCode] = {
     "custom_vat_needs_account": FortnoxCode(
         2004167, "Ett konto måste anges när en egen momssats används.", 400, "spec"
     ),
-    # --- invented: Fortnox never published these; codes from 2999000 up are ours ---
-    "required_field": FortnoxCode(2999001, "Fältet {field} måste anges.", 400, "invented"),
-    "article_number_taken": FortnoxCode(2999002, "Artikelnummer {value} används redan.", 400, "invented"),
-    "invoice_customer_missing": FortnoxCode(2999003, "Kunden {value} finns inte.", 400, "invented"),
-    "document_booked": FortnoxCode(2999004, "Dokumentet är bokfört och kan inte ändras.", 400, "invented"),
-    "document_cancelled": FortnoxCode(2999005, "Dokumentet är makulerat.", 400, "invented"),
-    "rate_limited": FortnoxCode(2999429, "För många anrop. Försök igen om en stund.", 429, "invented"),
+    "housework_other_costs": FortnoxCode(
+        2002980, "Kan inte sätta typen övrig kostnad på en rad markerad som husarbete.", 400, "recorded"
+    ),
+    "housework_type_retired": FortnoxCode(
+        2003157, "Skattereduktion för den valda typen av husarbete har upphört.", 400, "recorded"
+    ),
+    # --- invented: Fortnox never published these ----------------------------------------
+    "required_field": _invented(2999001, "Fältet {field} måste anges.", 400, _NO_CODE),
+    "article_number_taken": _invented(2999002, "Artikelnummer {value} används redan.", 400, _NO_CODE),
+    "invoice_customer_missing": _invented(2999003, "Kunden {value} finns inte.", 400, _NO_CODE),
+    "document_booked": _invented(
+        2999004,
+        "Dokumentet är bokfört och kan inte ändras.",
+        400,
+        "booked documents are read-only (docs); no code",
+    ),
+    "document_cancelled": _invented(2999005, "Dokumentet är makulerat.", 400, _NO_CODE),
+    "unbalanced": _invented(
+        2999010,
+        "Debet och kredit balanserar inte ({debit} / {credit}).",
+        400,
+        "unbalanced voucher: code not found",
+    ),
+    "too_few_rows": _invented(2999011, "Minst två rader måste anges.", 400, _NO_CODE),
+    "locked_period": _invented(
+        2999012,
+        "Datumet {date} ligger i en låst period (till och med {end}).",
+        400,
+        "voucher in a locked period: code not found",
+    ),
+    "voucherseries_missing": _invented(
+        2999013, "Verifikationsserien {series} finns inte.", 400, "missing voucher series: code not found"
+    ),
+    "voucherseries_not_manual": _invented(
+        2999014,
+        "Verifikationsserien {series} är inte manuell.",
+        400,
+        "message wording from third-party error guides; the code was never published",
+    ),
+    "financialyear_missing": _invented(
+        2999015,
+        "Det finns inget räkenskapsår för datumet {date}.",
+        400,
+        "missing financial year: code not found",
+    ),
+    "account_inactive": _invented(
+        2999016, "Kontot {account} är inte aktivt.", 400, "inactive account reported by integrators; no code"
+    ),
+    "costcenter_missing": _invented(2999017, "Kostnadsstället {value} finns inte.", 400, _NO_CODE),
+    "costcenter_required": _invented(2999018, "Kontot {account} kräver kostnadsställe.", 400, _NO_CODE),
+    "project_required": _invented(2999019, "Kontot {account} kräver projekt.", 400, _NO_CODE),
+    "already_booked": _invented(
+        2999020, "Dokumentet är redan bokfört.", 400, "booking a booked document: code not found"
+    ),
+    "not_booked": _invented(2999021, "Dokumentet måste vara bokfört först.", 400, _NO_CODE),
+    "already_credited": _invented(2999022, "Dokumentet är redan krediterat.", 400, _NO_CODE),
+    "payment_before_invoice": _invented(
+        2999024,
+        "Betaldatum kan inte vara före fakturadatum.",
+        400,
+        "rule from third-party error guides; no code",
+    ),
+    "code_taken": _invented(2999025, "{value} används redan.", 400, _NO_CODE),
+    "financialyear_overlap": _invented(
+        2999026, "Räkenskapsåret överlappar ett befintligt räkenskapsår.", 400, _NO_CODE
+    ),
+    "date_outside_year": _invented(2999027, "Datumet {date} ligger inte i räkenskapsåret.", 400, _NO_CODE),
+    "invalid_value": _invented(2999028, "Ogiltigt värde för {field}: {value}", 400, _NO_CODE),
+    "supplier_missing": _invented(2999029, "Leverantören {value} finns inte.", 400, _NO_CODE),
+    "file_in_use": _invented(2999030, "Filen är redan kopplad.", 400, _NO_CODE),
+    "already_approved": _invented(2999031, "Leverantörsfakturan är redan attesterad.", 400, _NO_CODE),
+    # --- the file-attachments service (`/api/fileattachments`): string codes from the spec ---
+    "att_file_not_found": _attachments("file_not_found", "File not found", 404),
+    "att_document_not_found": _attachments("document_not_found", "Document not found", 404),
+    "att_attachment_not_found": _attachments("attachment_not_found", "Attachment not found", 404),
+    "att_wrong_file_type": _attachments("wrong_file_type", "Only PDF files can be attached"),
+    "att_file_too_big": _attachments("file_too_big", "The file is larger than 5 MB"),
+    "att_too_many": _attachments(
+        "too_many_attachments_in_one_request", "Too many attachments in one request"
+    ),
+    "att_total_exceeded": _attachments("max_total_attachments_exceeded", "Attachments exceed 15 MB in total"),
+    "att_missing_field": _attachments("missing_mandatory_field", "Missing mandatory field {field}"),
+    "att_not_writable": _attachments("field_not_writable", "Field {field} is not writable"),
+    "att_mismatch": _attachments("mismatch_attachment_id", "Attachment id in body does not match the path"),
 }
 
 
@@ -85,18 +211,27 @@ class ApiError(Exception):
 
     def __init__(self, name: str, *, status: int | None = None, **values: object) -> None:
         super().__init__(name)
+        self.name = name
         self.entry = ERRORS[name]
         self.values = values
         # A record missing from the path is a 404; the same record missing as a reference
         # inside a body is a 400 with the same code and message.
         self.status = status or self.entry.status
 
+    @property
+    def message(self) -> str:
+        return self.entry.message.format_map(_Missing(self.values))
+
     def body(self) -> dict:
-        return error_body(self.entry, self.entry.message.format_map(_Missing(self.values)))
+        return error_body(self.entry, self.message, self.status)
 
 
-def error_body(entry: FortnoxCode, message: str) -> dict:
-    if entry.casing == "upper":
+def error_body(entry: FortnoxCode, message: str, status: int | None = None) -> dict:
+    if entry.shape == "webexception":
+        return {"error": entry.code, "message": message, "id": str(uuid.uuid4())}
+    # Capitals were recorded on 404 answers only; a missing reference inside a body (400)
+    # is a validation error and gets the validation casing.
+    if entry.casing == "upper" and (status or entry.status) == 404:
         return {"ErrorInformation": {"Error": 1, "Message": message, "Code": entry.code}}
     return {"ErrorInformation": {"error": 1, "message": message, "code": entry.code}}
 

@@ -1,7 +1,9 @@
 """Seeds: JSON describing OAuth clients and companies, loaded through the same rules as the API.
 
-Records of registers the mock does not model yet are stored as given, keyed by their
-identifying field, so a seed written today keeps working as the mock grows.
+A tenant spec has `name`, `id`, `company`, `licences`, `settings` (e.g. `LockedPeriodEnd`),
+`api_licence` (false: every call answers 2001103), `user` (what `/3/me` shows), and one list
+per register (`financialyears`, `accounts`, `voucherseries`, `customers`, `suppliers`,
+`invoices`, …, and `vouchers`), in the same shape as the API's bodies.
 """
 
 from __future__ import annotations
@@ -12,20 +14,15 @@ from typing import Any
 
 from bridge.jsonnum import loads
 from mockfortnox.resources import RESOURCES
+from mockfortnox.resources.bookkeeping import DEFAULT_PREDEFINED_SERIES
+from mockfortnox.resources.vouchers import vouchers
 from mockfortnox.state import Client, MockState, Tenant
 
 __all__ = ["DEMO_SEED", "apply_seed", "load_seed", "seed_tenant"]
 
 DEMO_SEED = "demo"
-
-# Registers come before the documents that refer to them.
-ORDER = (
-    "financialyears", "accounts", "voucherseries", "costcenters", "projects", "currencies",
-    "termsofpayments", "units", "customers", "articles", "suppliers", "invoices", "vouchers",
-    "supplierinvoices",
-)  # fmt: skip
-RAW_KEYS = {"accounts": "Number", "financialyears": "Id", "voucherseries": "Code", "costcenters": "Code",
-            "projects": "ProjectNumber", "currencies": "Code", "termsofpayments": "Code", "units": "Code"}  # fmt: skip
+# Seed keys that are not registers of records.
+TENANT_KEYS = frozenset({"name", "id", "company", "licences", "settings", "api_licence", "user"})
 
 
 def load_seed(source: str | Path) -> dict[str, Any]:
@@ -37,40 +34,74 @@ def load_seed(source: str | Path) -> dict[str, Any]:
 
 
 def apply_seed(state: MockState, seed: dict[str, Any]) -> list[Tenant]:
-    """Add the seed's clients and tenants to `state` (inside an app context)."""
+    """Add the seed's clients and tenants to `state` (inside an app context). Every client that
+    may use service accounts gets the administrator's consent for every seeded company, so a
+    `client_credentials` grant works at once."""
     for item in seed.get("clients", []):
-        state.clients[item["client_id"]] = Client(**item)
-    return [seed_tenant(state, spec) for spec in seed.get("tenants", [])]
+        state.add_client(Client(**item))
+    tenants = [seed_tenant(state, spec) for spec in seed.get("tenants", [])]
+    for tenant in tenants:
+        consent_all_service_clients(state, tenant)
+    return tenants
+
+
+def consent_all_service_clients(state: MockState, tenant: Tenant) -> None:
+    for client in list(state.clients.values()):
+        if client.service_accounts:
+            state.consent_service(client.client_id, tenant.id)
 
 
 def seed_tenant(
     state: MockState, spec: dict[str, Any], *, name: str | None = None, tenant_id: int | None = None
 ) -> Tenant:
+    """A new company from a tenant spec: its registers go through the same rules as the API."""
+    unknown = set(spec) - TENANT_KEYS - set(RESOURCES) - {"vouchers"}
+    if unknown:
+        raise ValueError(f"unknown seed keys: {', '.join(sorted(unknown))}")
+    settings = dict(spec.get("settings", {}))
+    if "user" in spec:
+        settings["user"] = spec["user"]
+    settings.setdefault("api_licence", spec.get("api_licence", True))
     tenant = Tenant(
-        id=tenant_id or spec.get("id") or state.new_tenant_id(),
+        id=int(tenant_id or spec.get("id") or state.new_tenant_id()),
         name=name or spec.get("name") or "",
         company=dict(spec.get("company", {})),
         licences=list(spec.get("licences", [])),
-        settings=dict(spec.get("settings", {})),
+        settings=settings,
     )
     tenant.name = tenant.name or f"tenant{tenant.id}"
     if state.tenant(tenant.id) is not None or state.tenant(tenant.name) is not None:
         raise ValueError(f"a tenant with id {tenant.id} or name {tenant.name!r} already exists")
     state.add_tenant(tenant)
-    with tenant.lock:
-        for table in ORDER:
-            for record in spec.get(table, []):
-                _insert(tenant, table, record)
+    try:
+        with tenant.lock:
+            _fill(tenant, spec)
+    except Exception:
+        state.remove_tenant(tenant.id)  # a seed is applied whole or not at all
+        raise
     return tenant
 
 
-def _insert(tenant: Tenant, table: str, record: dict[str, Any]) -> None:
-    resource = RESOURCES.get(table)
-    if resource is not None:
-        resource.create(tenant, dict(record))
-        return
-    key_field = RAW_KEYS[table]
-    record = dict(record)
-    if key_field not in record:
-        record[key_field] = tenant.next_number(table)
-    tenant.table(table)[str(record[key_field])] = record
+def _fill(tenant: Tenant, spec: dict[str, Any]) -> None:
+    for table, resource in RESOURCES.items():
+        records = spec.get(table)
+        if table == "predefinedvoucherseries" and records is None:
+            series = tenant.table("voucherseries")
+            records = [
+                {"Name": n, "VoucherSeries": s} for n, s in DEFAULT_PREDEFINED_SERIES.items() if s in series
+            ]
+        for record in records or []:
+            if table == "accounts":  # one chart per financial year
+                for year in tenant.table("financialyears").values():
+                    resource.create(tenant, dict(record), year_id=year["Id"])
+            else:
+                resource.create(tenant, dict(record))
+    for voucher in spec.get("vouchers", []):
+        vouchers.post(
+            tenant,
+            series=voucher["VoucherSeries"],
+            transaction_date=voucher["TransactionDate"],
+            description=voucher.get("Description", ""),
+            rows=voucher.get("VoucherRows", []),
+            comments=voucher.get("Comments", ""),
+        )

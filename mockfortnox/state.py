@@ -2,21 +2,27 @@
 
 Everything is plain data so that it can be snapshotted to JSON and restored; each tenant has
 its own lock, so companies never wait for each other and one company's requests are atomic.
+
+Writes go through `Tenant.put`/`remove`/`touch`, which remember what changed, so the state
+file can be kept up to date by appending only the changed records (see `mockfortnox.persist`).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bridge.jsonnum import dumps, loads
 
-__all__ = ["Client", "Clock", "MockState", "Tenant", "TokenRecord"]
+__all__ = ["Client", "Clock", "MockState", "Tenant", "TokenRecord", "journal_path"]
+
+TOKEN_STORES = ("access_tokens", "refresh_tokens", "codes")
 
 
 class Clock:
@@ -29,8 +35,19 @@ class Clock:
     def now(self) -> datetime:
         return (self.frozen or datetime.now(UTC)) + self.offset
 
-    def today(self):
+    def today(self) -> date:
         return self.now().astimezone().date()
+
+    def freeze(self, at: datetime | None = None) -> None:
+        self.frozen = at or datetime.now(UTC)
+        self.offset = timedelta()
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
+
+    def unfreeze(self) -> None:
+        self.frozen = None
+        self.offset = timedelta()
 
 
 @dataclass
@@ -39,6 +56,7 @@ class Client:
     client_secret: str
     redirect_uris: list[str] = field(default_factory=list)
     service_accounts: bool = True
+    name: str = ""
 
 
 @dataclass
@@ -47,6 +65,9 @@ class TokenRecord:
     client_id: str
     scopes: list[str]
     expires_at: datetime
+    offline: bool = True  # an authorization code from access_type=offline yields a refresh token
+    redirect_uri: str = ""
+    service: bool = False
 
     def to_json(self) -> dict:
         return {**self.__dict__, "expires_at": self.expires_at.isoformat()}
@@ -68,14 +89,53 @@ class Tenant:
     counters: dict[str, int] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    changed: set[tuple[str, str]] = field(default_factory=set, repr=False, compare=False)
 
     def table(self, name: str) -> dict[str, dict[str, Any]]:
         return self.tables.setdefault(name, {})
+
+    def put(self, table: str, key: str, record: dict[str, Any]) -> dict[str, Any]:
+        self.table(table)[key] = record
+        self.changed.add((table, key))
+        return record
+
+    def remove(self, table: str, key: str) -> None:
+        self.table(table).pop(key, None)
+        self.changed.add((table, key))
+
+    def touch(self, table: str, key: str) -> None:
+        """A record was changed in place."""
+        self.changed.add((table, key))
 
     def next_number(self, counter: str, start: int = 1) -> int:
         value = max(self.counters.get(counter, start - 1) + 1, start)
         self.counters[counter] = value
         return value
+
+    def drain_changes(self, seq: int) -> list[dict]:
+        """Journal entries for what changed since the last call, as the records are now.
+
+        Call with the tenant's lock held; `seq` orders them against other drains and snapshots.
+        """
+        if not self.changed:
+            return []
+        entries = [
+            {"seq": seq, "tenant": self.id, "table": table, "key": key, "record": self.table(table).get(key)}
+            for table, key in sorted(self.changed)
+        ]
+        entries.append({"seq": seq, "tenant": self.id, "counters": self.counters, "settings": self.settings})
+        self.changed.clear()
+        return loads(dumps(entries))  # detached copies
+
+    def apply_entry(self, entry: dict) -> None:
+        if "table" in entry:
+            if entry["record"] is None:
+                self.table(entry["table"]).pop(entry["key"], None)
+            else:
+                self.table(entry["table"])[entry["key"]] = entry["record"]
+        else:
+            self.counters = entry["counters"]
+            self.settings = entry["settings"]
 
     def to_json(self) -> dict:
         return {
@@ -102,6 +162,13 @@ class MockState:
         self.access_tokens: dict[str, TokenRecord] = {}
         self.refresh_tokens: dict[str, TokenRecord] = {}
         self.codes: dict[str, TokenRecord] = {}
+        # (client id, tenant id) pairs where an administrator consented to a service account
+        self.service_consents: set[tuple[str, int]] = set()
+        self.token_changes: list[dict] = []
+        # Orders journal entries and snapshots: an entry older than the snapshot of its tenant
+        # is already in it and is skipped on load.
+        self.sequence = itertools.count(1)
+        self.needs_snapshot = True  # structural change (tenants, clients): write the whole state
 
     def tenant(self, ref: int | str) -> Tenant | None:
         """Find a tenant by its id (DatabaseNumber) or its short name."""
@@ -113,61 +180,145 @@ class MockState:
     def add_tenant(self, tenant: Tenant) -> Tenant:
         with self.lock:
             self.tenants[tenant.id] = tenant
+            self.needs_snapshot = True
             return tenant
+
+    def remove_tenant(self, tenant_id: int) -> None:
+        with self.lock:
+            self.tenants.pop(tenant_id, None)
+            self.needs_snapshot = True
+
+    def add_client(self, client: Client) -> Client:
+        with self.lock:
+            self.clients[client.client_id] = client
+            self.needs_snapshot = True
+            return client
+
+    def consent_service(self, client_id: str, tenant_id: int) -> None:
+        with self.lock:
+            self.service_consents.add((client_id, tenant_id))
+            self.needs_snapshot = True
 
     def new_tenant_id(self) -> int:
         with self.lock:
             return max(self.tenants, default=1_000_000) + 1
 
+    def store_token(self, store: str, key: str, record: TokenRecord | None) -> TokenRecord | None:
+        """Put (or with None, take out) a token; answers what was there before."""
+        with self.lock:
+            tokens: dict[str, TokenRecord] = getattr(self, store)
+            before = tokens.pop(key, None)
+            if record is not None:
+                tokens[key] = record
+            self.token_changes.append(
+                {
+                    "seq": next(self.sequence),
+                    "store": store,
+                    "key": key,
+                    "record": record.to_json() if record else None,
+                }
+            )
+            return before
+
     def reset(self) -> None:
         with self.lock:
             self.tenants.clear()
             self.clients.clear()
-            self.access_tokens.clear()
-            self.refresh_tokens.clear()
-            self.codes.clear()
+            self.service_consents.clear()
+            for store in TOKEN_STORES:
+                getattr(self, store).clear()
+            self.token_changes.clear()
+            self.needs_snapshot = True
 
     # --- persistence -------------------------------------------------------------------
 
     def snapshot(self) -> dict:
+        """A deep, detached copy of everything. Each tenant is read under its own lock only, so
+        a snapshot never waits for one lock while holding another that a request may need."""
         with self.lock:
-            tenants = []
-            for tenant in self.tenants.values():
-                with tenant.lock:
-                    tenants.append(loads(dumps(tenant.to_json())))  # a deep, detached copy
-            return {
-                "tenants": tenants,
-                "clients": [c.__dict__ for c in self.clients.values()],
-                "access_tokens": {k: v.to_json() for k, v in self.access_tokens.items()},
-                "refresh_tokens": {k: v.to_json() for k, v in self.refresh_tokens.items()},
+            tenants = list(self.tenants.values())
+            answer: dict[str, Any] = {
+                "clients": [dict(c.__dict__) for c in self.clients.values()],
+                "service_consents": sorted([c, t] for c, t in self.service_consents),
+                "seq": {"tokens": next(self.sequence)},
             }
+            for store in TOKEN_STORES:
+                answer[store] = {k: v.to_json() for k, v in getattr(self, store).items()}
+        answer["tenants"] = []
+        for tenant in tenants:
+            with tenant.lock:
+                answer["tenants"].append(loads(dumps(tenant.to_json())))
+                answer["seq"][str(tenant.id)] = next(self.sequence)
+        return answer
 
     def restore(self, data: dict) -> None:
         with self.lock:
             self.reset()
             for item in data.get("tenants", []):
-                self.add_tenant(Tenant.from_json(item))
+                self.tenants[item["id"]] = Tenant.from_json(item)
             for item in data.get("clients", []):
                 self.clients[item["client_id"]] = Client(**item)
-            for key, item in data.get("access_tokens", {}).items():
-                self.access_tokens[key] = TokenRecord.from_json(item)
-            for key, item in data.get("refresh_tokens", {}).items():
-                self.refresh_tokens[key] = TokenRecord.from_json(item)
+            self.service_consents = {(c, int(t)) for c, t in data.get("service_consents", [])}
+            for store in TOKEN_STORES:
+                getattr(self, store).update(
+                    {k: TokenRecord.from_json(v) for k, v in data.get(store, {}).items()}
+                )
+
+    def apply_journal_entry(self, entry: dict, snapshot_seq: dict[str, int]) -> None:
+        owner = "tokens" if "store" in entry else str(entry["tenant"])
+        if entry["seq"] <= snapshot_seq.get(owner, 0):
+            return  # already in the snapshot
+        if "store" in entry:
+            tokens = getattr(self, entry["store"])
+            tokens.pop(entry["key"], None)
+            if entry["record"] is not None:
+                tokens[entry["key"]] = TokenRecord.from_json(entry["record"])
+            return
+        tenant = self.tenants.get(entry["tenant"])
+        if tenant is not None:
+            tenant.apply_entry(entry)
 
     def save(self, path: Path) -> None:
-        """Write the snapshot atomically: a reader sees the old file or the new one, never half."""
-        text = dumps(self.snapshot())
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        """Write the whole state atomically (a reader sees the old file or the new one, never
+        half) and start an empty journal beside it."""
+        with self.lock:
+            self.needs_snapshot = False
+        write_atomically(path, dumps(self.snapshot()))
+        journal_path(path).unlink(missing_ok=True)
 
     def load(self, path: Path) -> None:
-        self.restore(loads(path.read_text(encoding="utf-8")))
+        data = loads(path.read_text(encoding="utf-8"))
+        self.restore(data)
+        journal = journal_path(path)
+        entries = []
+        if journal.exists():
+            for line in journal.read_text(encoding="utf-8").splitlines():
+                try:
+                    entries.append(loads(line))
+                except ValueError:
+                    break  # a line torn by a crash mid-write: everything before it is whole
+        for entry in sorted(entries, key=lambda e: e["seq"]):
+            self.apply_journal_entry(entry, data.get("seq", {}))
+        with self.lock:
+            self.sequence = itertools.count(
+                max([0, *(e["seq"] for e in entries), *data.get("seq", {}).values()]) + 1
+            )
+            self.needs_snapshot = False
+
+
+def journal_path(path: Path) -> Path:
+    return path.with_name(path.name + ".journal")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -20,6 +20,7 @@ class Articles(Resource):
     not_found = "article_not_found"
     location = "articles"
     deletable = True
+    first_number = 101  # recorded: articles numbered by the API are 101, 102, …
     list_fields = (
         "ArticleNumber",
         "Description",
@@ -97,13 +98,6 @@ class Articles(Resource):
         "reservedquantity": "ReservedQuantity",
         "stockvalue": "StockValue",
     }
-
-    def new_key(self, tenant: Tenant, body: dict) -> str:
-        taken = tenant.table(self.name)
-        while True:
-            number = str(tenant.next_number(self.name, start=101))
-            if number not in taken:
-                return number
 
     def complete(self, tenant: Tenant, record: dict, *, creating: bool) -> None:
         if not str(record.get("Description") or "").strip():

@@ -10,22 +10,31 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, request
 
 from bridge.jsonnum import dumps, loads
+from mockfortnox import jsonfast
 from mockfortnox.errors import ApiError
 from mockfortnox.state import MockState, Tenant
 
 __all__ = [
     "API_BLANK",
     "Resource",
+    "action_route",
+    "api_root",
     "crud_routes",
     "current_state",
+    "decimal",
     "json_response",
+    "list_response",
+    "lower_args",
     "money",
     "paginate",
     "read_body",
+    "read_optional_body",
+    "stamp",
     "today",
 ]
 
@@ -35,7 +44,7 @@ DEFAULT_LIMIT = 100
 
 
 def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
-    response = Response(dumps(payload), status=status, mimetype="application/json")
+    response = Response(jsonfast.dumps(payload), status=status, mimetype="application/json")
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
@@ -48,11 +57,30 @@ def money(value: Any) -> Decimal:
     return normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal
 
 
+def decimal(value: Any) -> Decimal:
+    """A number from a body or a record, however loosely typed (`"1250.50"`, 1250, null)."""
+    if value in (None, ""):
+        return Decimal(0)
+    try:
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation:
+        raise ApiError("not_numeric", value=value) from None
+
+
+def read_optional_body(envelope: str) -> dict[str, Any]:
+    """Actions such as `bookkeep` take an optional body with fields to change first."""
+    if not request.get_data(cache=True).strip():
+        return {}
+    return read_body(envelope)
+
+
 def read_body(envelope: str) -> dict[str, Any]:
     """The record inside `{"<Envelope>": {...}}`, or the Fortnox error for a bad body."""
     raw = request.get_data(cache=True)
     if not raw.strip():
         raise ApiError("no_data")
+    if request.mimetype and "json" not in request.mimetype:
+        raise ApiError("invalid_content_type")  # docs: JSON only (XML is no longer served)
     try:
         body = loads(raw)
     except ValueError:
@@ -80,17 +108,25 @@ class Resource:
     sort: ClassVar[dict[str, str]] = {}  # sortby value -> field
     date_field: ClassVar[str | None] = None  # what fromdate/todate compare
     deletable: ClassVar[bool] = False
+    list_strings: ClassVar[tuple[str, ...]] = ()  # numbers Fortnox prints as strings in list rows
 
     # --- hooks for subclasses ------------------------------------------------------------
 
+    first_number: ClassVar[int] = 1
+
     def new_key(self, tenant: Tenant, body: dict) -> str:
-        return str(tenant.next_number(self.name))
+        """The next number of the register's series that no record holds yet."""
+        taken = tenant.table(self.name)
+        while True:
+            number = str(tenant.next_number(self.name, start=self.first_number))
+            if number not in taken:
+                return number
 
     def complete(self, tenant: Tenant, record: dict, *, creating: bool) -> None:
         """Fill defaults and derived fields, check the rules; raise ApiError when broken."""
 
     def url(self, record: dict) -> str:
-        return f"{request.url_root}3/{self.name}/{record[self.key]}"
+        return f"{api_root()}3/{self.name}/{quote(str(record[self.key]), safe='')}"
 
     def decorate(self, record: dict, view: dict) -> dict:
         return view
@@ -111,10 +147,8 @@ class Resource:
             record[self.key] = self.new_key(tenant, body)
         record[self.key] = str(record[self.key])
         self.complete(tenant, record, creating=True)
-        now = _stamp(tenant)
-        record["_created"] = record["_modified"] = now
-        tenant.table(self.name)[record[self.key]] = record
-        return record
+        record["_created"] = record["_modified"] = stamp()
+        return tenant.put(self.name, str(record[self.key]), record)
 
     def update(self, tenant: Tenant, record: dict, body: dict) -> dict:
         self.check_fields(body)
@@ -123,8 +157,16 @@ class Resource:
         self.complete(tenant, candidate, creating=False)
         record.clear()
         record.update(candidate)
-        record["_modified"] = _stamp(tenant)
+        return self.save(tenant, record)
+
+    def save(self, tenant: Tenant, record: dict) -> dict:
+        """A record changed in place: stamp it (for `lastmodified`) and remember it for the state file."""
+        record["_modified"] = stamp()
+        tenant.touch(self.name, str(record[self.key]))
         return record
+
+    def delete(self, tenant: Tenant, record: dict) -> None:
+        tenant.remove(self.name, str(record[self.key]))
 
     def fresh_template(self) -> dict:
         return loads(dumps(self.template))
@@ -148,16 +190,22 @@ class Resource:
 
     def single(self, record: dict) -> dict:
         view = {"@url": self.url(record)}
-        view.update((k, v) for k, v in record.items() if not k.startswith("_"))
+        view.update({k: v for k, v in record.items() if k[0] != "_"})
         return self.decorate(record, view)
 
     def list_row(self, record: dict) -> dict:
         view = {"@url": self.url(record)}
         view.update((k, record.get(k)) for k in self.list_fields)
+        for field_name in self.list_strings:
+            if isinstance(view.get(field_name), (int, Decimal)) and not isinstance(view[field_name], bool):
+                view[field_name] = str(view[field_name])
         return view
 
     def query(self, tenant: Tenant, args: dict[str, str]) -> list[dict]:
-        records: Iterable[dict] = tenant.table(self.name).values()
+        return self.filter_query(tenant.table(self.name).values(), args)
+
+    def filter_query(self, records: Iterable[dict], args: dict[str, str]) -> list[dict]:
+        """`filter`, search fields, `lastmodified`, `fromdate`/`todate`, then `sortby`."""
         if "filter" in args:
             predicate = self.filters.get(args["filter"])
             if predicate is None:
@@ -192,11 +240,22 @@ def _sort_key(value: Any) -> tuple:
     return (0, int(text), "") if text.isdigit() else (1, 0, text.casefold())
 
 
+def api_root() -> str:
+    """`http://host:port/` of this request, as `@url` links start (werkzeug's `url_root`
+    costs more than the rest of a small GET, so it is built once per request from the environ)."""
+    root = g.get("api_root")
+    if root is None:
+        environ = request.environ
+        host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+        root = g.api_root = f"{environ['wsgi.url_scheme']}://{host}{environ.get('SCRIPT_NAME', '')}/"
+    return root
+
+
 def current_state() -> MockState:
     return current_app.extensions["mockfortnox"]
 
 
-def _stamp(tenant: Tenant) -> str:
+def stamp() -> str:
     return current_state().clock.now().astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
@@ -244,15 +303,19 @@ def lower_args() -> dict[str, str]:
     return {k.lower(): v for k, v in request.args.items()}
 
 
+def list_response(resource: Resource, records: list[dict]) -> Response:
+    page, meta = paginate(records, lower_args())
+    # MetaInformation first, as recorded (and as at least one client depends on).
+    return json_response({"MetaInformation": meta, resource.plural: [resource.list_row(r) for r in page]})
+
+
 def crud_routes(resource: Resource, *, update: bool = True, create: bool = True) -> Blueprint:
-    """Thin list/get/create/update routes for a resource; the rules live in `resource`."""
+    """Thin list/get/create/update/delete routes for a resource; the rules live in `resource`."""
     bp = Blueprint(resource.name, __name__)
     base = f"/3/{resource.name}"
 
     def listing():
-        rows = resource.query(g.tenant, lower_args())
-        page, meta = paginate(rows, lower_args())
-        return json_response({"MetaInformation": meta, resource.plural: [resource.list_row(r) for r in page]})
+        return list_response(resource, resource.query(g.tenant, lower_args()))
 
     def single(key: str):
         return json_response({resource.singular: resource.single(resource.get(g.tenant, key))})
@@ -269,8 +332,7 @@ def crud_routes(resource: Resource, *, update: bool = True, create: bool = True)
         return json_response({resource.singular: resource.single(record)})
 
     def deleting(key: str):
-        resource.get(g.tenant, key)
-        del g.tenant.table(resource.name)[str(key)]
+        resource.delete(g.tenant, resource.get(g.tenant, key))
         return Response(status=204)
 
     bp.add_url_rule(base, f"{resource.name}_list", listing, methods=["GET"], strict_slashes=False)
@@ -287,6 +349,27 @@ def crud_routes(resource: Resource, *, update: bool = True, create: bool = True)
         )
     bp.scope = resource.scope  # read by the app's scope check
     return bp
+
+
+def action_route(bp: Blueprint, resource: Resource, action: str, method: str = "PUT") -> None:
+    """`METHOD /3/<name>/<key>/<action>` → `resource.<action>(tenant, record, body)`; the answer
+    is the record (or, for documents such as PDFs, whatever Response the action returns)."""
+
+    def run(key: str):
+        record = resource.get(g.tenant, key)
+        body = read_optional_body(resource.singular) if method == "PUT" else {}
+        answer = getattr(resource, action)(g.tenant, record, body)
+        if isinstance(answer, Response):
+            return answer
+        return json_response({resource.singular: resource.single(answer)})
+
+    bp.add_url_rule(
+        f"/3/{resource.name}/<key>/{action}",
+        f"{resource.name}_{action}",
+        run,
+        methods=[method],
+        strict_slashes=False,
+    )
 
 
 def today() -> date:

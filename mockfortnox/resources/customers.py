@@ -119,13 +119,6 @@ class Customers(Resource):
     }
     sort = {"customernumber": "CustomerNumber", "name": "Name"}
 
-    def new_key(self, tenant: Tenant, body: dict) -> str:
-        taken = tenant.table(self.name)
-        while True:
-            number = str(tenant.next_number(self.name))
-            if number not in taken:
-                return number
-
     def complete(self, tenant: Tenant, record: dict, *, creating: bool) -> None:
         if not str(record.get("Name") or "").strip():
             raise ApiError("required_field", field="Name")
@@ -139,8 +132,9 @@ class Customers(Resource):
                 tenant.counters[self.name] = max(counter, int(record["CustomerNumber"]))
 
     def list_row(self, record: dict) -> dict:
+        # Recorded: the list prints "" where the single record has null.
         row = super().list_row({**record, "Phone": record.get("Phone1") or ""})
-        return row
+        return {k: "" if v is None else v for k, v in row.items()}
 
 
 customers = Customers()

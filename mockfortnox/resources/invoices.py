@@ -6,14 +6,24 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from flask import Response
+
 from mockfortnox.errors import ApiError
+from mockfortnox.pdf import text_pdf
 from mockfortnox.resources.articles import articles
-from mockfortnox.resources.common import Resource, crud_routes, money, today
+from mockfortnox.resources.bookkeeping import chart_account, series_for
+from mockfortnox.resources.common import Resource, action_route, crud_routes, decimal, money, today
 from mockfortnox.resources.customers import customers
+from mockfortnox.resources.vouchers import vouchers
 from mockfortnox.state import Tenant
 
 ORE = Decimal("0.01")
 SALES_ACCOUNT_BY_VAT = {Decimal(25): 3001, Decimal(12): 3002, Decimal(6): 3003, Decimal(0): 3004}
+OUTPUT_VAT_ACCOUNT = {Decimal(25): 2611, Decimal(12): 2621, Decimal(6): 2631}
+RECEIVABLES_ACCOUNT = 1510
+ROUNDING_ACCOUNT = 3740  # öres- och kronutjämning
+# Housework types whose tax reduction has ended (recorded: COOKING answers 2003157).
+RETIRED_HOUSEWORK_TYPES = frozenset({"COOKING"})
 
 ROW_TEMPLATE: dict[str, Any] = {
     "AccountNumber": None,
@@ -38,8 +48,9 @@ ROW_TEMPLATE: dict[str, Any] = {
     "TotalExcludingVAT": 0,
     "Unit": "",
     "VAT": None,
-    "VATCode": None,
 }
+# Accepted in a request but never shown: recorded rows carry no VATCode (the spec lists it).
+ROW_WRITE_ONLY = frozenset({"VATCode"})
 ROW_READ_ONLY = frozenset(
     {"ContributionPercent", "ContributionValue", "PriceExcludingVAT", "Total", "TotalExcludingVAT"}
 )
@@ -152,7 +163,7 @@ class Invoices(Resource):
             raise ApiError("no_data")
         for row in rows:
             for field_name in row:
-                if field_name not in ROW_TEMPLATE and field_name not in ROW_READ_ONLY:
+                if field_name not in ROW_TEMPLATE and field_name not in ROW_READ_ONLY | ROW_WRITE_ONLY:
                     raise ApiError("unknown_field", field=field_name)
 
     def create(self, tenant: Tenant, body: dict) -> dict:
@@ -195,6 +206,111 @@ class Invoices(Resource):
                 raise ApiError("forbidden_characters", value=record[field_name])
         _totals(record)
 
+    # --- actions ------------------------------------------------------------------------
+
+    def bookkeep(self, tenant: Tenant, record: dict, body: dict) -> dict:
+        """Book the invoice: a voucher in the INVOICE series (B unless changed); a credit
+        invoice also settles the invoice it credits."""
+        if body:
+            self.update(tenant, record, body)
+        if record["Cancelled"]:
+            raise ApiError("document_cancelled")
+        if record["Booked"]:
+            raise ApiError("already_booked")
+        voucher = vouchers.post(
+            tenant,
+            series=series_for(tenant, "INVOICE"),
+            transaction_date=record["InvoiceDate"],
+            description=f"Kundfaktura {record['DocumentNumber']}, {record['CustomerName']}"[:200],
+            rows=_voucher_rows(record),
+            reference_type="INVOICE",
+            reference_number=record["DocumentNumber"],
+        )
+        record.update(
+            Booked=True,
+            VoucherSeries=voucher["VoucherSeries"],
+            VoucherNumber=voucher["VoucherNumber"],
+            VoucherYear=voucher["Year"],
+        )
+        original = tenant.table(self.name).get(str(record["CreditInvoiceReference"]))
+        if record["Credit"] == "true" and original is not None:
+            settled = decimal(original["Balance"]) + decimal(record["Balance"])
+            original["Balance"] = money(max(settled, Decimal(0)))
+            record["Balance"] = 0
+            record["FinalPayDate"] = record["InvoiceDate"]
+            if original["Balance"] == 0:
+                original["FinalPayDate"] = record["InvoiceDate"]
+            self.save(tenant, original)
+        return self.save(tenant, record)
+
+    def cancel(self, tenant: Tenant, record: dict, body: dict) -> dict:
+        if record["Booked"]:
+            raise ApiError("document_booked")
+        if record["Cancelled"]:
+            raise ApiError("document_cancelled")
+        record["Cancelled"] = True
+        return self.save(tenant, record)
+
+    def credit(self, tenant: Tenant, record: dict, body: dict) -> dict:
+        """Create a credit invoice for a booked invoice; both point at each other."""
+        if record["Cancelled"]:
+            raise ApiError("document_cancelled")
+        if not record["Booked"]:
+            raise ApiError("not_booked")
+        if record["Credit"] == "true" or str(record["CreditInvoiceReference"]) != "0":
+            raise ApiError("already_credited")
+        copied = {
+            k: v
+            for k, v in record.items()
+            if k in self.template
+            and k not in self.read_only
+            and k not in ("DocumentNumber", "OCR", "InvoiceDate", "DueDate", "OutboundDate", "InvoiceRows")
+        }
+        rows = [
+            {
+                **{k: v for k, v in row.items() if k not in ROW_READ_ONLY and k != "RowId"},
+                "DeliveredQuantity": str(-decimal(row["DeliveredQuantity"])),
+            }
+            for row in record["InvoiceRows"]
+        ]
+        credit = self.create(
+            tenant, {**copied, "InvoiceRows": rows, "CreditInvoiceReference": record["DocumentNumber"]}
+        )
+        credit["Credit"] = "true"
+        self.save(tenant, credit)
+        record["CreditInvoiceReference"] = credit["DocumentNumber"]
+        return self.save(tenant, record)
+
+    def externalprint(self, tenant: Tenant, record: dict, body: dict) -> dict:
+        record["Sent"] = True
+        return self.save(tenant, record)
+
+    def print(self, tenant: Tenant, record: dict, body: dict) -> Response:
+        record["Sent"] = True  # print marks the invoice sent; preview does not
+        self.save(tenant, record)
+        return self.preview(tenant, record, body)
+
+    def preview(self, tenant: Tenant, record: dict, body: dict) -> Response:
+        lines = [
+            tenant.company.get("CompanyName", ""),
+            f"Faktura {record['DocumentNumber']}  Fakturadatum {record['InvoiceDate']}  Förfallodatum {record['DueDate']}",
+            f"Kund {record['CustomerNumber']} {record['CustomerName']}",
+            "",
+            *(
+                f"{row['Description'] or row['ArticleNumber']}  {row['DeliveredQuantity']} x {row['Price']}  = {row['Total']}"
+                for row in record["InvoiceRows"]
+            ),
+            "",
+            f"Moms {record['TotalVAT']}  Öresavrundning {record['RoundOff']}  Att betala {record['Total']} {record['Currency']}",
+            f"OCR {record['OCR']}",
+        ]
+        name = f"faktura-{record['DocumentNumber']}.pdf"
+        return Response(
+            text_pdf(lines),
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f"inline; filename={name}"},
+        )
+
     def _rows(self, tenant: Tenant, existing: list[dict], sent: list[dict]) -> list[dict]:
         """Apply Fortnox's row-update rule and complete every row."""
         by_id = {row["RowId"]: row for row in existing}
@@ -205,7 +321,8 @@ class Invoices(Resource):
                 base = by_id.get(row.get("RowId"), {})
             else:
                 base = existing[position] if position < len(existing) else {}
-            merged = {**ROW_TEMPLATE, **base, **{k: v for k, v in row.items() if k not in ROW_READ_ONLY}}
+            sent = {k: v for k, v in row.items() if k not in ROW_READ_ONLY | ROW_WRITE_ONLY}
+            merged = {**ROW_TEMPLATE, **base, **sent}
             result.append(_complete_row(tenant, merged))
         for row_id, row in enumerate(result, start=1):
             row["RowId"] = row_id
@@ -233,7 +350,39 @@ def _copy_customer(record: dict, customer: dict) -> None:
     record["EmailInformation"] = {**record["EmailInformation"], "EmailAddressTo": email}
 
 
+def _voucher_rows(record: dict) -> list[dict]:
+    """Receivable against sales and output VAT, in kronor; rounding to its own account."""
+    rate = decimal(record["CurrencyRate"] or 1) / decimal(record["CurrencyUnit"] or 1)
+    credits: dict[int, Decimal] = {}
+    for row in record["InvoiceRows"]:
+        total = decimal(row["Total"])
+        credits[row["AccountNumber"]] = credits.get(row["AccountNumber"], Decimal(0)) + total
+        vat = (total * decimal(row["VAT"]) / 100).quantize(ORE, ROUND_HALF_UP)
+        vat_account = OUTPUT_VAT_ACCOUNT.get(decimal(row["VAT"]), 2611)
+        if vat:
+            credits[vat_account] = credits.get(vat_account, Decimal(0)) + vat
+    credits[ROUNDING_ACCOUNT] = credits.get(ROUNDING_ACCOUNT, Decimal(0)) + decimal(record["RoundOff"])
+    rows = [{"Account": RECEIVABLES_ACCOUNT, "Debit": (decimal(record["Total"]) * rate).quantize(ORE)}]
+    rows += [
+        {"Account": account, "Credit": (amount * rate).quantize(ORE)}
+        for account, amount in credits.items()
+        if amount
+    ]
+    return rows
+
+
+def check_housework(row: dict) -> None:
+    if not row.get("HouseWork"):
+        return
+    kind = str(row.get("HouseWorkType") or "")
+    if kind == "OTHERCOSTS":
+        raise ApiError("housework_other_costs")
+    if kind in RETIRED_HOUSEWORK_TYPES:
+        raise ApiError("housework_type_retired")
+
+
 def _complete_row(tenant: Tenant, row: dict) -> dict:
+    check_housework(row)
     article = None
     if row.get("ArticleNumber"):
         article = tenant.table(articles.name).get(str(row["ArticleNumber"]))
@@ -250,8 +399,7 @@ def _complete_row(tenant: Tenant, row: dict) -> dict:
     vat = Decimal(str(row["VAT"]))
     if row["AccountNumber"] in (None, "", 0):
         row["AccountNumber"] = (article or {}).get("SalesAccount") or SALES_ACCOUNT_BY_VAT.get(vat, 3001)
-    accounts = tenant.table("accounts")
-    if accounts and str(row["AccountNumber"]) not in accounts:
+    if chart_account(tenant, row["AccountNumber"]) is None:
         raise ApiError("account_missing_in_body")
     if vat not in SALES_ACCOUNT_BY_VAT and not row.get("AccountNumber"):
         raise ApiError("custom_vat_needs_account")
@@ -309,3 +457,7 @@ def luhn_digit(digits: str) -> str:
 
 invoices = Invoices()
 bp = crud_routes(invoices)
+for _action in ("bookkeep", "cancel", "credit", "externalprint"):
+    action_route(bp, invoices, _action)
+for _action in ("print", "preview"):
+    action_route(bp, invoices, _action, method="GET")
