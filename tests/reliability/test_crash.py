@@ -22,7 +22,8 @@ FAULTS = {
     "rules": [
         {"status": 503, "probability": 0.10},
         {"method": "POST", "drop_response": True, "probability": 0.05},
-        {"status": 429, "probability": 0.03, "burst": 5},
+        {"rate_limit": True, "retry_after": 1, "times": 8},  # a burst of 429s at the start
+        {"rate_limit": True, "retry_after": 1, "probability": 0.03},
         {"latency_ms": 300},
     ],
 }
