@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 
 from flask import Flask
+from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 from waitress.task import WSGITask
@@ -49,6 +50,7 @@ class MockServer:
         self.host = host
         self.port: int = self._server.effective_port
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def url(self) -> str:
@@ -61,14 +63,27 @@ class MockServer:
             self._flush()
 
     def start(self) -> MockServer:
-        self._thread = threading.Thread(target=self._server.run, name="mockfortnox", daemon=True)
+        self._thread = threading.Thread(target=self._run_until_stopped, name="mockfortnox", daemon=True)
         self._thread.start()
         return self
 
+    def _run_until_stopped(self) -> None:
+        # Sockets are closed by the loop's own thread: closing them from another thread while
+        # the loop waits in select() on them fails with a bad file descriptor.
+        try:
+            while not self._stopping.is_set():
+                wasyncore.loop(timeout=0.2, map=self._server._map, count=1)
+        finally:
+            self._server.task_dispatcher.shutdown()
+            wasyncore.close_all(self._server._map)
+
     def stop(self) -> None:
-        self._server.close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        if self._thread is None:
+            self._server.close()
+        else:
+            self._stopping.set()
+            self._server.pull_trigger()  # wake the loop at once
+            self._thread.join(timeout=10)
         self._flush()
 
     def _flush(self) -> None:
