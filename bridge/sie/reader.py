@@ -1,0 +1,527 @@
+"""Reading SIE files: records one at a time, vouchers whole, in constant memory.
+
+    reader = SieReader("bokslut.se")
+    for record in reader:          # Value, Program, AccountFact, …, Voucher (with its rows)
+        ...
+    reader.problems, reader.encoding, reader.checksum
+
+The reader is lenient: whatever is wrong becomes a `SieProblem` with its line, label and field,
+and reading goes on with the best reading of the line. `strict=True` raises `SieError` at the
+first error instead. `bridge.sie.read()` builds a whole `SieDocument` from a reader.
+
+Speed. A big file is almost all voucher rows, so rows and #VER lines have a fast path that uses
+plain string splitting and remembers what it has converted before (dates, object lists, the
+part of a row after its amount — `"" "" 0` on every Fortnox row). Anything the fast path is
+not sure about goes through the exact tokenizer, which also does all the reporting.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from operator import itemgetter
+from typing import BinaryIO
+
+from bridge.sie.checks import check_file, check_record
+from bridge.sie.checksum import ChecksumResult, ChecksumStatus, Crc
+from bridge.sie.encodings import FieldDecoder, codec_for, sniff_encoding
+from bridge.sie.labels import LABELS, ROW_LABELS, build_record, decode_object_ids
+from bridge.sie.lexer import iter_line_chunks, plain_fields, split_record
+from bridge.sie.problems import ProblemLog, SieProblem
+from bridge.sie.records import Checksum, ObjectList, Record, Transaction, UnknownRecord, Voucher, book_rows
+from bridge.sie.values import parse_date, parse_objects
+
+__all__ = ["SieReader", "Source"]
+
+Source = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO
+
+_CACHE_LIMIT = 4096  # entries per conversion cache: enough for any real file's repetition
+_AMOUNT_CHARS = "-0123456789."
+_DIGITS = "0123456789"
+_AMOUNT = itemgetter(3)
+_ZERO = Decimal(0)
+_new = tuple.__new__  # builds a record from a tuple without the Python-level __new__
+
+# What the first four characters of a line say about the fast path to take.
+_ROW, _CORRECTION, _VER, _OPEN, _CLOSE = range(5)
+_FAST = {"#TRA": _ROW, "#RTR": _CORRECTION, "#BTR": _CORRECTION, "#VER": _VER, "{": _OPEN, "}": _CLOSE}
+
+
+class SieReader:
+    """An iterable over the records of one SIE file; see the module docstring."""
+
+    def __init__(self, source: Source, *, strict: bool = False) -> None:
+        self.source = source
+        self.log = ProblemLog(strict=strict)
+        self.encoding: str | None = None
+        self.checksum = ChecksumResult()
+        self.counts: Counter[str] = Counter()  # records read by label, vouchers and rows aside
+        self.vouchers = 0
+        self.rows = 0
+        self.sie_type: int | None = None
+        self._started = False
+        self._decoder = FieldDecoder("cp437")
+        self._dates: dict[str, date] = {}
+        self._objects: dict[str, ObjectList] = {}
+        self._tails: dict[str, tuple] = {}
+        self._damaged_lines = 0
+        self._first_damaged_line: int | None = None
+
+    @property
+    def problems(self) -> tuple[SieProblem, ...]:
+        return self.log.problems
+
+    def __iter__(self) -> Iterator[Record]:
+        if self._started:
+            raise RuntimeError("a SieReader reads its source once; make a new one")
+        self._started = True
+        with _binary(self.source) as stream:
+            file_encoding = sniff_encoding(stream)
+            self._decoder = FieldDecoder(file_encoding)
+            self.encoding = file_encoding
+            yield from self._records(stream, codec_for(file_encoding))
+        self.encoding = self._decoder.encoding
+        self._report_encoding()
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def _records(self, stream: BinaryIO, codec: str) -> Iterator[Record]:
+        log = self.log
+        fast = _FAST
+        head: tuple | None = None  # the open voucher's #VER fields
+        rows: list[Transaction] | None = None  # its rows, once its '{' was read
+        corrected = False  # it has #RTRANS/#BTRANS rows
+        skipping = False  # inside a '{ }' block that belongs to an unknown record
+        after_unknown = False
+        crc: Crc | None = None
+        started = False
+        line = ""
+        number = 0
+        fast_row, fast_head = self._fast_row, self._fast_head
+        for first, lines in iter_line_chunks(stream, codec):
+            if codec.startswith("utf-8"):
+                self._find_damage(first, lines)
+            number = first - 1
+            for line in lines:
+                number += 1
+                kind = fast.get(line[:4])
+                if kind is None and line[:1] in (" ", "\t"):
+                    line = line.strip()
+                    kind = fast.get(line[:4])
+                if kind is _ROW:
+                    if rows is not None:
+                        row = fast_row(line, number)
+                        if row is not None:
+                            rows.append(row)
+                            continue
+                elif kind is _CLOSE:
+                    if rows is not None and line == "}":
+                        yield self._voucher(head, rows, corrected, closed=True)  # type: ignore[arg-type]
+                        head, rows = None, None
+                        continue
+                elif kind is _OPEN:
+                    if head is not None and rows is None and line == "{":
+                        rows, corrected = [], False
+                        continue
+                elif kind is _VER:
+                    if started and not skipping:
+                        new_head = fast_head(line, number)
+                        if new_head is not None:
+                            if head is not None:
+                                yield self._voucher(head, rows, corrected, closed=False)
+                            head, rows = new_head, None
+                            continue
+                elif kind is _CORRECTION and rows is not None:
+                    row = fast_row(line, number)
+                    if row is not None:
+                        rows.append(row)
+                        corrected = True
+                        continue
+
+                # The exact path: everything else, and whatever the fast path declined.
+                label, fields, kinds, complaints = split_record(line)
+                if not started:
+                    if not label:
+                        if complaints:
+                            log.add("sie.not-sie", "this is not a SIE file: " + complaints[0], line=number)
+                            return
+                        continue
+                    if label[0] != "#":
+                        log.add(
+                            "sie.not-sie", f"this is not a SIE file: it starts with {label!r}", line=number
+                        )
+                        return
+                    started = True
+                    if label != "#FLAGGA":
+                        log.warn(
+                            "sie.structure", "#FLAGGA should be the first record", line=number, label=label
+                        )
+                if complaints:
+                    for complaint in complaints:
+                        log.add("sie.syntax", complaint, line=number, label=label)
+                if not label:
+                    continue
+                if skipping:
+                    skipping = label != "}"
+                    continue
+                if crc is not None and label not in ("{", "}", "#KSUMMA"):
+                    crc.add(label, fields)
+
+                if label == "{":
+                    if head is not None and rows is None:
+                        rows, corrected = [], False
+                    elif after_unknown:
+                        skipping = True
+                    else:
+                        log.add("sie.structure", "a '{' block with no #VER before it; skipped", line=number)
+                        skipping = True
+                elif label == "}":
+                    if rows is not None:
+                        yield self._voucher(head, rows, corrected, closed=True)  # type: ignore[arg-type]
+                        head, rows = None, None
+                    else:
+                        log.add("sie.structure", "a '}' with no '{' before it", line=number)
+                elif label in ROW_LABELS:
+                    row = build_record(label, fields, kinds, number, log, self._decoder)
+                    if rows is None and head is not None:
+                        log.warn(
+                            "sie.structure",
+                            "the '{' before this voucher's rows is missing",
+                            line=number,
+                            label=label,
+                        )
+                        rows, corrected = [], False
+                    if rows is None:
+                        log.add(
+                            "sie.structure", f"{label} outside a voucher; ignored", line=number, label=label
+                        )
+                    else:
+                        rows.append(row)
+                        corrected = corrected or label != "#TRANS"
+                else:
+                    if head is not None:
+                        yield self._voucher(head, rows, corrected, closed=False)
+                        head, rows = None, None
+                    after_unknown = label not in LABELS
+                    if label == "#VER":
+                        head = build_record(label, fields, kinds, number, log, self._decoder)
+                        continue
+                    if after_unknown:
+                        log.warn(
+                            "sie.unknown-label",
+                            f"{label} is not a SIE 4 label; kept, not used",
+                            line=number,
+                            label=label,
+                        )
+                        self.counts[label] += 1
+                        yield UnknownRecord(label, tuple(fields), number)
+                        continue
+                    record = build_record(label, fields, kinds, number, log, self._decoder)
+                    self.counts[label] += 1
+                    check_record(record, log)
+                    if label == "#SIETYP" and self.sie_type is None:
+                        self.sie_type = record.value
+                    if label == "#KSUMMA":
+                        crc = self._checksum(record, crc, codec)
+                        fast = _FAST if crc is None else {}  # the checksum needs every field as written
+                    yield record
+        if head is not None:
+            yield self._voucher(head, rows, corrected, closed=False)
+        if crc is not None:
+            self.checksum = ChecksumResult(ChecksumStatus.TRUNCATED)
+            log.add(
+                "sie.checksum",
+                "the file opens a #KSUMMA checksum but never closes it: it was cut short",
+                line=number,
+            )
+        if not started:
+            log.add("sie.not-sie", "this is not a SIE file: it has no records", line=number or None)
+        else:
+            check_file(self.counts, self.sie_type, self.vouchers, log)
+
+    # -- fast paths ------------------------------------------------------------------------
+
+    def _fast_row(self, line: str, number: int) -> Transaction | None:
+        """A voucher row, if it is plain; None sends the line to the exact path."""
+        parts = line.split(None, 4)
+        if len(parts) < 4 or parts[0] not in ROW_LABELS:
+            return None
+        account = parts[1]
+        if account.strip(_DIGITS):
+            account = _plain_token(account)  # type: ignore[assignment]
+            if not account or account.strip(_DIGITS):
+                return None
+        if parts[2] == "{}":
+            objects: ObjectList | None = ()
+            amount_text = parts[3]
+            tail = parts[4] if len(parts) == 5 else ""
+        elif parts[2][0] == "{":
+            start = line.find("{")
+            end = line.find("}", start)
+            if end < 0:
+                return None
+            objects = self._objects.get(line[start + 1 : end]) or self._fast_objects(
+                line[start + 1 : end], number
+            )
+            rest = line[end + 1 :].split(None, 1)
+            if objects is None or not rest:
+                return None
+            amount_text = rest[0]
+            tail = rest[1] if len(rest) == 2 else ""
+        else:
+            return None
+        if amount_text.strip(_AMOUNT_CHARS):
+            amount_text = _plain_token(amount_text)  # type: ignore[assignment]
+            if not amount_text or amount_text.strip(_AMOUNT_CHARS):
+                return None
+        try:
+            amount = Decimal(amount_text)
+        except InvalidOperation:
+            return None
+        rest_of_row = self._tails.get(tail) or self._fast_tail(tail, number)
+        if rest_of_row is None:
+            return None
+        when, text, quantity, signature = rest_of_row
+        return _new(
+            Transaction, (parts[0], account, objects, amount, when, text, quantity, signature, number)
+        )
+
+    def _fast_objects(self, inside: str, number: int) -> ObjectList | None:
+        items = plain_fields(inside)
+        if items is None:
+            return None
+        try:
+            objects = decode_object_ids(parse_objects(tuple(items)), self._decoder, number)
+        except ValueError:
+            return None
+        _remember(self._objects, inside, objects)
+        return objects
+
+    def _fast_tail(self, tail: str, number: int) -> tuple | None:
+        """Row date, text, quantity and signature from what follows the amount."""
+        fields = plain_fields(tail)
+        if fields is None or len(fields) > 4:
+            return None
+        fields += [""] * (4 - len(fields))
+        when_text, text, quantity_text, signature = fields
+        when = (self._dates.get(when_text) or self._fast_date(when_text)) if when_text else None
+        if when_text and when is None:
+            return None
+        quantity = None
+        if quantity_text:
+            if quantity_text.strip(_AMOUNT_CHARS):
+                return None
+            try:
+                quantity = Decimal(quantity_text)
+            except InvalidOperation:
+                return None
+        decode = self._decoder.text
+        values = (
+            when,
+            text if text.isascii() else decode(text, number),
+            quantity,
+            signature if signature.isascii() else decode(signature, number),
+        )
+        _remember(self._tails, tail, values)
+        return values
+
+    def _fast_head(self, line: str, number: int) -> tuple | None:
+        """#VER's fields, if the line is plain; None sends it to the exact path."""
+        parts = line.split('"')
+        if len(parts) == 3 and "\\" not in line and "{" not in line and "}" not in line:
+            fields = parts[0].split()  # the usual line: only the voucher text is quoted
+            fields.append(parts[1])
+            fields += parts[2].split()
+        else:
+            fields = plain_fields(line)  # type: ignore[assignment]
+            if fields is None:
+                return None
+        if not 4 <= len(fields) <= 7 or fields[0] != "#VER":
+            return None
+        fields += [""] * (7 - len(fields))
+        _, series, voucher_number, date_text, text, registration_text, signature = fields
+        when = self._dates.get(date_text) or self._fast_date(date_text)
+        registered = (
+            (self._dates.get(registration_text) or self._fast_date(registration_text))
+            if registration_text
+            else None
+        )
+        if when is None or (registration_text and registered is None):
+            return None
+        if not text.isascii():
+            text = self._decoder.text(text, number)
+        if not (series + voucher_number + signature).isascii():
+            decode = self._decoder.text
+            series, voucher_number, signature = (
+                v if v.isascii() else decode(v, number) for v in (series, voucher_number, signature)
+            )
+        return series, voucher_number, when, text, registered, signature, number
+
+    def _fast_date(self, text: str) -> date | None:
+        try:
+            when = parse_date(text)
+        except ValueError:
+            return None
+        _remember(self._dates, text, when)
+        return when
+
+    # -- vouchers, checksum, encoding --------------------------------------------------------
+
+    def _voucher(
+        self, head: tuple, rows: list[Transaction] | None, corrected: bool, *, closed: bool
+    ) -> Voucher:
+        line = head[6]
+        voucher = _new(Voucher, (*head[:6], tuple(rows) if rows else (), line))
+        self.vouchers += 1
+        self.rows += len(voucher.rows)
+        if not closed or not rows:
+            if rows is not None and not closed:
+                self.log.add(
+                    "sie.structure", f"voucher {voucher.key} is not closed with '}}'", line=line, label="#VER"
+                )
+            else:
+                self.log.warn("sie.structure", f"voucher {voucher.key} has no rows", line=line, label="#VER")
+        booked = voucher.rows
+        if corrected:
+            booked, pairs = book_rows(voucher.rows)
+            self._check_twins(pairs)
+        try:
+            total = sum(map(_AMOUNT, booked), _ZERO)
+        except TypeError:  # a row without an amount, reported when it was read
+            total = sum((row.amount for row in booked if row.amount is not None), _ZERO)
+        if total:
+            self.log.add(
+                "sie.unbalanced",
+                f"voucher {voucher.key} does not balance: its rows sum to {total}",
+                line=line,
+                label="#VER",
+                hint="the amounts of a voucher's #TRANS rows must add up to 0",
+            )
+        return voucher
+
+    def _check_twins(self, pairs: list[tuple[Transaction, Transaction | None]]) -> None:
+        for added, twin in pairs:
+            if twin is None:
+                self.log.warn(
+                    "sie.rtrans-twin",
+                    "no #TRANS twin follows this #RTRANS; it is booked as an added row",
+                    line=added.line,
+                    label="#RTRANS",
+                )
+                continue
+            differences = [
+                f"{name} {getattr(added, name)} vs {getattr(twin, name)}"
+                for name in ("account", "objects", "amount", "quantity")
+                if getattr(added, name) != getattr(twin, name)
+            ]
+            if differences:
+                self.log.warn(
+                    "sie.rtrans-twin",
+                    f"this #RTRANS and the #TRANS after it differ ({'; '.join(differences)}); the #RTRANS is booked",
+                    line=added.line,
+                    label="#RTRANS",
+                )
+
+    def _checksum(self, record: Checksum, crc: Crc | None, codec: str) -> Crc | None:
+        if record.value is None:
+            if crc is not None:
+                self.log.warn(
+                    "sie.checksum",
+                    "a second opening #KSUMMA; the sum goes on",
+                    line=record.line,
+                    label="#KSUMMA",
+                )
+            return crc or Crc(codec)
+        if crc is None:
+            self.checksum = ChecksumResult(
+                ChecksumStatus.UNVERIFIABLE, record.value, note="no opening #KSUMMA"
+            )
+            self.log.warn(
+                "sie.checksum",
+                "a closing #KSUMMA without an opening one cannot be checked",
+                line=record.line,
+                label="#KSUMMA",
+            )
+            return None
+        self.checksum = crc.result(record.value)
+        status = self.checksum.status
+        if status is ChecksumStatus.INVALID:
+            self.log.add(
+                "sie.checksum",
+                f"the #KSUMMA checksum does not match (file says {record.value}, contents give "
+                f"{self.checksum.computed}): the file was changed after it was written",
+                line=record.line,
+                label="#KSUMMA",
+            )
+        elif status is ChecksumStatus.UNVERIFIABLE:
+            self.log.warn(
+                "sie.checksum",
+                f"#KSUMMA cannot be checked: {self.checksum.note}",
+                line=record.line,
+                label="#KSUMMA",
+            )
+        return None
+
+    def _find_damage(self, first: int, lines: list[str]) -> None:
+        for offset, text in enumerate(lines):
+            if "\ufffd" in text:
+                self._damaged_lines += 1
+                self._first_damaged_line = self._first_damaged_line or first + offset
+
+    def _report_encoding(self) -> None:
+        decoder = self._decoder
+        if self._damaged_lines:
+            self.log.warn(
+                "sie.encoding",
+                f"{self._damaged_lines} line(s) hold U+FFFD replacement characters: letters such as å, ä, ö "
+                "were lost before the file reached us",
+                line=self._first_damaged_line,
+                hint="ask for a new export from the program that wrote the file",
+            )
+        if decoder.file_encoding.startswith("utf-8"):
+            self.log.warn(
+                "sie.encoding",
+                "the file is UTF-8, but SIE files are CP437 (#FORMAT PC8); read as UTF-8",
+                hint="most programs read such files with garbled å, ä, ö; ask for a CP437 export",
+            )
+        elif decoder.windows_1252_fields:
+            self.log.warn(
+                "sie.encoding",
+                f"{decoder.windows_1252_fields} text field(s) are Windows-1252, not CP437; read as Windows-1252",
+                line=decoder.first_windows_1252_line,
+            )
+
+
+def _plain_token(token: str) -> str | None:
+    """A bare word, or a quoted one without escapes: its text; None for anything else."""
+    if '"' in token:
+        if len(token) < 2 or token[0] != '"' or token[-1] != '"' or token.count('"') != 2:
+            return None
+        token = token[1:-1]
+    if "\\" in token or "{" in token or "}" in token:
+        return None
+    return token
+
+
+def _remember(cache: dict, key: str, value: object) -> None:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+
+
+@contextmanager
+def _binary(source: Source) -> Iterator[BinaryIO]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        yield io.BytesIO(source)
+    elif isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as handle:
+            yield handle
+    elif source.seekable():
+        yield source
+    else:  # a pipe: the encoding sniff needs to look ahead, so take it in
+        yield io.BytesIO(source.read())
