@@ -13,7 +13,6 @@ from bridge.sie.checksum import ChecksumResult, ChecksumStatus
 from bridge.sie.document import Account, SieDocument, differences, read
 from bridge.sie.problems import CODES, SieError, SieProblem
 from bridge.sie.reader import SieReader, Source
-from bridge.sie.writer import FORTNOX, STANDARD, SieWriter, Style, to_bytes, write
 from bridge.sie.records import (
     AccountFact,
     Address,
@@ -34,6 +33,7 @@ from bridge.sie.records import (
     Value,
     Voucher,
 )
+from bridge.sie.writer import FORTNOX, STANDARD, SieWriter, Style, to_bytes, write
 
 __all__ = [
     "CODES",

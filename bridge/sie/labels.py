@@ -17,7 +17,6 @@ from bridge.sie.lexer import Fields
 from bridge.sie.problems import ProblemLog
 from bridge.sie.records import (
     AccountFact,
-    ObjectList,
     Address,
     Balance,
     Checksum,
@@ -26,6 +25,7 @@ from bridge.sie.records import (
     FinancialYear,
     Generated,
     ObjectBalance,
+    ObjectList,
     OrgNumber,
     PeriodBalance,
     Program,
