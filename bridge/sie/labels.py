@@ -185,7 +185,7 @@ def build_record(
         raw = fields[index] if index < len(fields) else None
         if raw is not None and isinstance(raw, tuple) is not (kind == "objects"):
             shown = "{" + " ".join(raw) + "}" if isinstance(raw, tuple) else repr(raw)
-            log.add("sie.syntax", f"{name} cannot be {shown}", line=line, label=label, field=name)
+            log.add("sie.syntax", f"{label} {name} cannot be {shown}", line=line, label=label, field=name)
             raw = None
         if raw is None or raw == "":
             if missing is not None:
@@ -204,14 +204,21 @@ def build_record(
             try:
                 values.append(decode_object_ids(parse_objects(raw), decoder, line))
             except ValueError as exc:
-                log.add("sie.bad-objects", str(exc), line=line, label=label, field=name)
+                log.add("sie.bad-objects", f"{label} {name}: {exc}", line=line, label=label, field=name)
                 values.append(())
         else:
             try:
                 values.append(_PARSERS[kind](raw))
             except ValueError as exc:
-                log.add(_CODES.get(kind, "sie.bad-number"), str(exc), line=line, label=label, field=name)
-                values.append(_EMPTY.get(kind))
+                log.add(
+                    _CODES.get(kind, "sie.bad-number"),
+                    f"{label} {name}: {exc}",
+                    line=line,
+                    label=label,
+                    field=name,
+                )
+                # An account number that is not one still names the account: keep it as written.
+                values.append(raw if kind == "account" else _EMPTY.get(kind))
     return spec.build(*values, line=line)
 
 

@@ -14,7 +14,7 @@ line `plain_fields` accepts (a test holds them to it).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 __all__ = ["Fields", "iter_line_chunks", "plain_fields", "split_record"]
@@ -36,11 +36,15 @@ _ESCAPE = re.compile(r"\\([\\\"])")
 _LABEL = re.compile(r"#[A-Za-z0-9_]*")
 
 
-def iter_line_chunks(stream: BinaryIO, codec: str) -> Iterator[tuple[int, list[str]]]:
+def iter_line_chunks(
+    stream: BinaryIO, codec: str, inspect: Callable[[str, int], None] | None = None
+) -> Iterator[tuple[int, list[str]]]:
     """(number of the first line, lines) for each piece of about a megabyte of the stream.
 
-    Pieces end at a line feed, so a multi-byte character is never cut in two. Line ends (LF,
-    CRLF or a lone CR) are removed. Memory stays flat however large the file is.
+    Pieces end at a line feed, so a multi-byte character is never cut in two. The line feeds
+    are removed; a CR before one stays (splitting and stripping treat it as the space it is
+    to SIE, and it saves a pass over the text). Memory stays flat however large the file is.
+    `inspect(text, first_line)` sees each piece's text before it is split.
     """
     line_number = 1
     rest = b""
@@ -55,24 +59,23 @@ def iter_line_chunks(stream: BinaryIO, codec: str) -> Iterator[tuple[int, list[s
             rest = data
             continue
         rest = data[cut:]
-        lines = _split_lines(data[:cut], codec)
+        lines = _split_lines(data[:cut], codec, line_number, inspect)
         yield line_number, lines
         line_number += len(lines)
     if rest:
-        yield line_number, _split_lines(rest, codec)
+        yield line_number, _split_lines(rest, codec, line_number, inspect)
 
 
-# Characters str.splitlines() also breaks at; SIE text never legitimately holds them.
-_OTHER_BREAKS = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
-
-
-def _split_lines(data: bytes, codec: str) -> list[str]:
+def _split_lines(
+    data: bytes, codec: str, first_line: int, inspect: Callable[[str, int], None] | None
+) -> list[str]:
     # UTF-8 is only chosen for files that are valid UTF-8 (or announce it with a BOM);
     # whatever slips through becomes U+FFFD, which the reader reports.
     text = data.decode(codec, errors="replace")
-    if not any(mark in data for mark in _OTHER_BREAKS):
-        return text.splitlines()
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if inspect is not None:
+        inspect(text, first_line)
+    if "\n" not in text and "\r" in text:  # old Mac line ends
+        text = text.replace("\r", "\n")
     lines = text.split("\n")
     if text.endswith("\n"):
         lines.pop()

@@ -49,7 +49,16 @@ _new = tuple.__new__  # builds a record from a tuple without the Python-level __
 
 # What the first four characters of a line say about the fast path to take.
 _ROW, _CORRECTION, _VER, _OPEN, _CLOSE = range(5)
-_FAST = {"#TRA": _ROW, "#RTR": _CORRECTION, "#BTR": _CORRECTION, "#VER": _VER, "{": _OPEN, "}": _CLOSE}
+_FAST = {
+    "#TRA": _ROW,
+    "#RTR": _CORRECTION,
+    "#BTR": _CORRECTION,
+    "#VER": _VER,
+    "{": _OPEN,
+    "{\r": _OPEN,
+    "}": _CLOSE,
+    "}\r": _CLOSE,
+}
 
 
 class SieReader:
@@ -69,8 +78,6 @@ class SieReader:
         self._dates: dict[str, date] = {}
         self._objects: dict[str, ObjectList] = {}
         self._tails: dict[str, tuple] = {}
-        self._damaged_lines = 0
-        self._first_damaged_line: int | None = None
 
     @property
     def problems(self) -> tuple[SieProblem, ...]:
@@ -103,9 +110,7 @@ class SieReader:
         line = ""
         number = 0
         fast_row, fast_head = self._fast_row, self._fast_head
-        for first, lines in iter_line_chunks(stream, codec):
-            if codec.startswith("utf-8"):
-                self._find_damage(first, lines)
+        for first, lines in iter_line_chunks(stream, codec, self._decoder.inspect):
             number = first - 1
             for line in lines:
                 number += 1
@@ -119,13 +124,13 @@ class SieReader:
                         if row is not None:
                             rows.append(row)
                             continue
-                elif kind is _CLOSE:
-                    if rows is not None and line == "}":
+                elif kind is _CLOSE:  # the line is "}" (perhaps with its CR): nothing else is that short
+                    if rows is not None:
                         yield self._voucher(head, rows, corrected, closed=True)  # type: ignore[arg-type]
                         head, rows = None, None
                         continue
                 elif kind is _OPEN:
-                    if head is not None and rows is None and line == "{":
+                    if head is not None and rows is None:
                         rows, corrected = [], False
                         continue
                 elif kind is _VER:
@@ -467,20 +472,14 @@ class SieReader:
             )
         return None
 
-    def _find_damage(self, first: int, lines: list[str]) -> None:
-        for offset, text in enumerate(lines):
-            if "\ufffd" in text:
-                self._damaged_lines += 1
-                self._first_damaged_line = self._first_damaged_line or first + offset
-
     def _report_encoding(self) -> None:
         decoder = self._decoder
-        if self._damaged_lines:
+        if decoder.damaged_lines:
             self.log.warn(
                 "sie.encoding",
-                f"{self._damaged_lines} line(s) hold U+FFFD replacement characters: letters such as å, ä, ö "
+                f"{decoder.damaged_lines} line(s) hold U+FFFD replacement characters: letters such as å, ä, ö "
                 "were lost before the file reached us",
-                line=self._first_damaged_line,
+                line=decoder.first_damaged_line,
                 hint="ask for a new export from the program that wrote the file",
             )
         if decoder.file_encoding.startswith("utf-8"):
