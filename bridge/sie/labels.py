@@ -191,7 +191,7 @@ def build_record(
             if missing is not None:
                 log.add(
                     "sie.missing-field",
-                    f"{name} is missing",
+                    f"{label} {name} is missing",
                     line=line,
                     label=label,
                     field=name,
