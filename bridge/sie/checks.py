@@ -83,5 +83,3 @@ def check_file(counts: Counter[str], sie_type: int | None, vouchers: int, log: P
             log.warn(
                 "sie.type-content", f"{label} is missing; a type {sie_type} export must have it", label=label
             )
-    if sie_type == 4 and not vouchers:
-        log.warn("sie.type-content", "#SIETYP 4 but the file holds no vouchers", label="#SIETYP")

@@ -118,10 +118,13 @@ def split_record(line: str) -> tuple[str, Fields, str, list[str]]:
                 objects = None
             continue
         value = token.group(1) if kind in (1, 2) else token.group(4)
+        if kind == 1:
+            if value.endswith('\\"'):  # `#FNR "C:\Företag\"`: a path's last backslash, not an escape
+                value = value[:-1]
+            else:
+                complaints.append("a quoted field is not closed")
         if "\\" in value:
             value = _ESCAPE.sub(r"\1", value)
-        if kind == 1:
-            complaints.append("a quoted field is not closed")
         if objects is not None:
             objects.append(value)
         else:

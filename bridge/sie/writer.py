@@ -172,7 +172,7 @@ class SieWriter:
 
     def write_header(self, document: SieDocument) -> None:
         """Everything in `document` except its vouchers: identification, chart, balances."""
-        self._record("#FLAGGA", [(str(document.flag or 0),)])
+        self._emit(f"#FLAGGA {document.flag or 0}")  # before the opening #KSUMMA: not summed
         if self._crc is not None:
             self._emit("#KSUMMA")
         for label in self.style.header_order:
