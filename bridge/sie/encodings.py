@@ -25,7 +25,8 @@ UTF8_BOM = codecs.BOM_UTF8
 _SNIFF_CHUNK = 1 << 20
 
 # The CP437 readings of the Windows-1252 bytes for ä å ö Ä Å Ö é ü (E4 E5 F6 C4 C5 D6 E9 FC) …
-_WINDOWS_1252_SIGNS = re.compile("[Σσ÷─┼╓Θⁿ]")
+_WINDOWS_1252_SIGN_CHARS = "Σσ÷─┼╓Θⁿ"
+_WINDOWS_1252_SIGNS = re.compile(f"[{_WINDOWS_1252_SIGN_CHARS}]")
 # … and the letters themselves as CP437 writes them (84 86 94 8E 8F 99 82 81).
 _CP437_LETTERS = re.compile("[äåöÄÅÖéü]")
 
@@ -85,7 +86,8 @@ class FieldDecoder:
             if self.first_damaged_line is None:
                 self.first_damaged_line = first_line + text.count("\n", 0, text.index("\ufffd"))
         if self.active:
-            self.suspect = _WINDOWS_1252_SIGNS.search(text) is not None
+            # `in` is a fast scan, and instant when the text holds no character above U+00FF
+            self.suspect = any(sign in text for sign in _WINDOWS_1252_SIGN_CHARS)
             if not self.suspect and not text.isascii():
                 self.cp437_fields += 1
 

@@ -56,8 +56,8 @@ class LabelSpec:
 
 
 def _voucher_head(*values: Any, line: int) -> tuple:
-    """#VER's own fields and line; the reader adds the rows when the block closes."""
-    return (*values, line)
+    """#VER's own fields; the reader adds the rows and the line when the block closes."""
+    return values
 
 
 def _value(kind: str, missing: Severity | None = E, join: bool = False) -> LabelSpec:

@@ -100,7 +100,8 @@ class SieReader:
     def _records(self, stream: BinaryIO, codec: str) -> Iterator[Record]:
         log = self.log
         fast = _FAST
-        head: tuple | None = None  # the open voucher's #VER fields
+        head: tuple | None = None  # the open voucher's #VER fields …
+        head_line = 0  # … and where it stands
         rows: list[Transaction] | None = None  # its rows, once its '{' was read
         corrected = False  # it has #RTRANS/#BTRANS rows
         skipping = False  # inside a '{ }' block that belongs to an unknown record
@@ -109,8 +110,12 @@ class SieReader:
         started = False
         line = ""
         number = 0
+        vouchers = rows_read = 0  # counted here, added to self.vouchers/self.rows per chunk
         fast_row, fast_head = self._fast_row, self._fast_head
         for first, lines in iter_line_chunks(stream, codec, self._decoder.inspect):
+            self.vouchers += vouchers
+            self.rows += rows_read
+            vouchers = rows_read = 0
             number = first - 1
             for line in lines:
                 number += 1
@@ -126,7 +131,18 @@ class SieReader:
                             continue
                 elif kind is _CLOSE:  # the line is "}" (perhaps with its CR): nothing else is that short
                     if rows is not None:
-                        yield self._voucher(head, rows, corrected, closed=True)  # type: ignore[arg-type]
+                        if rows and not corrected:  # the usual voucher, closed here to save calls
+                            voucher = _new(Voucher, (*head, tuple(rows), head_line))  # type: ignore[misc]
+                            try:
+                                if sum(map(_AMOUNT, rows), _ZERO):
+                                    self._check_balance(voucher)
+                            except TypeError:  # a row without an amount, reported when read
+                                self._check_balance(voucher)
+                            vouchers += 1
+                            rows_read += len(rows)
+                            yield voucher
+                        else:
+                            yield self._voucher(head, head_line, rows, corrected, True)  # type: ignore[arg-type]
                         head, rows = None, None
                         continue
                 elif kind is _OPEN:
@@ -138,8 +154,8 @@ class SieReader:
                         new_head = fast_head(line, number)
                         if new_head is not None:
                             if head is not None:
-                                yield self._voucher(head, rows, corrected, closed=False)
-                            head, rows = new_head, None
+                                yield self._voucher(head, head_line, rows, corrected, False)
+                            head, head_line, rows = new_head, number, None
                             continue
                 elif kind is _CORRECTION and rows is not None:
                     row = fast_row(line, number)
@@ -187,7 +203,7 @@ class SieReader:
                         skipping = True
                 elif label == "}":
                     if rows is not None:
-                        yield self._voucher(head, rows, corrected, closed=True)  # type: ignore[arg-type]
+                        yield self._voucher(head, head_line, rows, corrected, True)  # type: ignore[arg-type]
                         head, rows = None, None
                     else:
                         log.add("sie.structure", "a '}' with no '{' before it", line=number)
@@ -210,11 +226,14 @@ class SieReader:
                         corrected = corrected or label != "#TRANS"
                 else:
                     if head is not None:
-                        yield self._voucher(head, rows, corrected, closed=False)
+                        yield self._voucher(head, head_line, rows, corrected, False)
                         head, rows = None, None
                     after_unknown = label not in LABELS
                     if label == "#VER":
-                        head = build_record(label, fields, kinds, number, log, self._decoder)
+                        head, head_line = (
+                            build_record(label, fields, kinds, number, log, self._decoder),
+                            number,
+                        )
                         continue
                     if after_unknown:
                         log.warn(
@@ -236,7 +255,9 @@ class SieReader:
                         fast = _FAST if crc is None else {}  # the checksum needs every field as written
                     yield record
         if head is not None:
-            yield self._voucher(head, rows, corrected, closed=False)
+            yield self._voucher(head, head_line, rows, corrected, False)
+        self.vouchers += vouchers
+        self.rows += rows_read
         if crc is not None:
             self.checksum = ChecksumResult(ChecksumStatus.TRUNCATED)
             log.add(
@@ -253,33 +274,20 @@ class SieReader:
 
     def _fast_row(self, line: str, number: int) -> Transaction | None:
         """A voucher row, if it is plain; None sends the line to the exact path."""
-        parts = line.split(None, 4)
-        if len(parts) < 4 or parts[0] not in ROW_LABELS:
+        left, _, right = line.partition("}")
+        head, brace, inside = left.partition("{")
+        rest = right.split(None, 1)
+        try:
+            label, account = head.split()
+            amount_text = rest[0]
+        except (ValueError, IndexError):
             return None
-        account = parts[1]
-        if account.strip(_DIGITS):
+        if not brace or label not in ROW_LABELS:
+            return None
+        if account.strip(_DIGITS) or not account:
             account = _plain_token(account)  # type: ignore[assignment]
             if not account or account.strip(_DIGITS):
                 return None
-        if parts[2] == "{}":
-            objects: ObjectList | None = ()
-            amount_text = parts[3]
-            tail = parts[4] if len(parts) == 5 else ""
-        elif parts[2][0] == "{":
-            start = line.find("{")
-            end = line.find("}", start)
-            if end < 0:
-                return None
-            objects = self._objects.get(line[start + 1 : end]) or self._fast_objects(
-                line[start + 1 : end], number
-            )
-            rest = line[end + 1 :].split(None, 1)
-            if objects is None or not rest:
-                return None
-            amount_text = rest[0]
-            tail = rest[1] if len(rest) == 2 else ""
-        else:
-            return None
         if amount_text.strip(_AMOUNT_CHARS):
             amount_text = _plain_token(amount_text)  # type: ignore[assignment]
             if not amount_text or amount_text.strip(_AMOUNT_CHARS):
@@ -288,13 +296,12 @@ class SieReader:
             amount = Decimal(amount_text)
         except InvalidOperation:
             return None
-        rest_of_row = self._tails.get(tail) or self._fast_tail(tail, number)
-        if rest_of_row is None:
+        objects = (self._objects.get(inside) or self._fast_objects(inside, number)) if inside else ()
+        tail = rest[1] if len(rest) == 2 else ""
+        known = self._tails.get(tail) or self._fast_tail(tail, number)
+        if objects is None or known is None:
             return None
-        when, text, quantity, signature = rest_of_row
-        return _new(
-            Transaction, (parts[0], account, objects, amount, when, text, quantity, signature, number)
-        )
+        return _new(Transaction, (label, account, objects, amount, *known, number))
 
     def _fast_objects(self, inside: str, number: int) -> ObjectList | None:
         items = plain_fields(inside)
@@ -365,7 +372,7 @@ class SieReader:
             series, voucher_number, signature = (
                 v if v.isascii() else decode(v, number) for v in (series, voucher_number, signature)
             )
-        return series, voucher_number, when, text, registered, signature, number
+        return series, voucher_number, when, text, registered, signature
 
     def _fast_date(self, text: str) -> date | None:
         try:
@@ -378,36 +385,32 @@ class SieReader:
     # -- vouchers, checksum, encoding --------------------------------------------------------
 
     def _voucher(
-        self, head: tuple, rows: list[Transaction] | None, corrected: bool, *, closed: bool
+        self, head: tuple, line: int, rows: list[Transaction] | None, corrected: bool, closed: bool
     ) -> Voucher:
-        line = head[6]
-        voucher = _new(Voucher, (*head[:6], tuple(rows) if rows else (), line))
+        voucher = _new(Voucher, (*head, tuple(rows or ()), line))
         self.vouchers += 1
         self.rows += len(voucher.rows)
-        if not closed or not rows:
-            if rows is not None and not closed:
-                self.log.add(
-                    "sie.structure", f"voucher {voucher.key} is not closed with '}}'", line=line, label="#VER"
-                )
-            else:
-                self.log.warn("sie.structure", f"voucher {voucher.key} has no rows", line=line, label="#VER")
-        booked = voucher.rows
+        if rows is not None and not closed:
+            self.log.add(
+                "sie.structure", f"voucher {voucher.key} is not closed with '}}'", line=line, label="#VER"
+            )
+        elif not rows:
+            self.log.warn("sie.structure", f"voucher {voucher.key} has no rows", line=line, label="#VER")
         if corrected:
-            booked, pairs = book_rows(voucher.rows)
-            self._check_twins(pairs)
-        try:
-            total = sum(map(_AMOUNT, booked), _ZERO)
-        except TypeError:  # a row without an amount, reported when it was read
-            total = sum((row.amount for row in booked if row.amount is not None), _ZERO)
+            self._check_twins(book_rows(voucher.rows)[1])
+        self._check_balance(voucher)
+        return voucher
+
+    def _check_balance(self, voucher: Voucher) -> None:
+        total = sum((row.amount for row in voucher.booked_rows if row.amount is not None), _ZERO)
         if total:
             self.log.add(
                 "sie.unbalanced",
                 f"voucher {voucher.key} does not balance: its rows sum to {total}",
-                line=line,
+                line=voucher.line,
                 label="#VER",
                 hint="the amounts of a voucher's #TRANS rows must add up to 0",
             )
-        return voucher
 
     def _check_twins(self, pairs: list[tuple[Transaction, Transaction | None]]) -> None:
         for added, twin in pairs:
