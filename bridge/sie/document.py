@@ -8,6 +8,7 @@ the file, not about the books, and take no part in `==`.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
@@ -125,6 +126,18 @@ def read(source: Source, *, strict: bool = False) -> SieDocument:
     Problems are in `document.problems`; with `strict=True` the first error raises `SieError`.
     For files too large to hold, iterate a `SieReader` instead.
     """
+    # A big file is millions of small tuples that all stay alive: the cyclic garbage collector
+    # would walk them again and again to find no garbage. It is paused while they are built.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _read(source, strict)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read(source: Source, strict: bool) -> SieDocument:
     reader = SieReader(source, strict=strict)
     values: dict[str, Any] = {}
     lists: dict[str, list] = {name: [] for name in _LIST_RECORDS.values()}

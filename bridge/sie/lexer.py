@@ -99,6 +99,12 @@ def split_record(line: str) -> tuple[str, Fields, str, list[str]]:
     label_match = _LABEL.match(text)
     assert label_match is not None  # the line starts with '#'
     label = label_match.group().upper()
+    rest = text[label_match.end() :]
+    if "{" not in rest and "}" not in rest:
+        plain_kinds: list[str] = []
+        plain = plain_fields(rest, plain_kinds)
+        if plain is not None:
+            return label, plain, "".join(plain_kinds), []  # type: ignore[return-value]
     fields: Fields = []
     kinds: list[str] = []
     complaints: list[str] = []
@@ -137,18 +143,27 @@ def split_record(line: str) -> tuple[str, Fields, str, list[str]]:
     return label, fields, "".join(kinds), complaints
 
 
-def plain_fields(text: str) -> list[str] | None:
+def plain_fields(text: str, kinds: list[str] | None = None) -> list[str] | None:
     """The fields of `text` if it holds only bare words and quoted strings without escapes or
-    braces — what nearly every voucher row looks like after its object list — else None."""
+    braces — what nearly every voucher row looks like after its object list — else None.
+    With `kinds`, appends "b" (bare) or "q" (quoted) for each field."""
     if "\\" in text or "{" in text or "}" in text:
         return None
     if '"' not in text:
-        return text.split()
+        fields = text.split()
+        if kinds is not None:
+            kinds += "b" * len(fields)
+        return fields
     parts = text.split('"')
     if not len(parts) % 2:  # an odd number of quotes: one is not closed
         return None
     fields = parts[0].split()
+    if kinds is not None:
+        kinds += "b" * len(fields)
     for index in range(1, len(parts), 2):
         fields.append(parts[index])
-        fields.extend(parts[index + 1].split())
+        bare = parts[index + 1].split()
+        fields += bare
+        if kinds is not None:
+            kinds += "q" + "b" * len(bare)
     return fields

@@ -33,7 +33,18 @@ from bridge.sie.encodings import FieldDecoder, codec_for, sniff_encoding
 from bridge.sie.labels import LABELS, ROW_LABELS, build_record, decode_object_ids
 from bridge.sie.lexer import iter_line_chunks, plain_fields, split_record
 from bridge.sie.problems import ProblemLog, SieProblem
-from bridge.sie.records import Checksum, ObjectList, Record, Transaction, UnknownRecord, Voucher, book_rows
+from bridge.sie.records import (
+    Balance,
+    Checksum,
+    ObjectBalance,
+    ObjectList,
+    PeriodBalance,
+    Record,
+    Transaction,
+    UnknownRecord,
+    Voucher,
+    book_rows,
+)
 from bridge.sie.values import parse_date, parse_objects
 
 __all__ = ["SieReader", "Source"]
@@ -48,7 +59,13 @@ _ZERO = Decimal(0)
 _new = tuple.__new__  # builds a record from a tuple without the Python-level __new__
 
 # What the first four characters of a line say about the fast path to take.
-_ROW, _CORRECTION, _VER, _OPEN, _CLOSE = range(5)
+_ROW, _CORRECTION, _VER, _OPEN, _CLOSE, _BALANCE = range(6)
+# (label, fields before the amount) of a balance record, and what it makes
+_BALANCE_KINDS = {
+    **{(label, 3): Balance for label in ("#IB", "#UB", "#RES")},
+    **{(label, 3): ObjectBalance for label in ("#OIB", "#OUB")},
+    **{(label, 4): PeriodBalance for label in ("#PSALDO", "#PBUDGET")},
+}
 _FAST = {
     "#TRA": _ROW,
     "#RTR": _CORRECTION,
@@ -58,6 +75,7 @@ _FAST = {
     "{\r": _OPEN,
     "}": _CLOSE,
     "}\r": _CLOSE,
+    **dict.fromkeys(("#IB ", "#IB\t", "#UB ", "#UB\t", "#RES", "#OIB", "#OUB", "#PSA", "#PBU"), _BALANCE),
 }
 
 
@@ -78,6 +96,7 @@ class SieReader:
         self._dates: dict[str, date] = {}
         self._objects: dict[str, ObjectList] = {}
         self._tails: dict[str, tuple] = {}
+        self._years = {str(year): year for year in range(-20, 1)}  # financial year indexes
 
     @property
     def problems(self) -> tuple[SieProblem, ...]:
@@ -157,11 +176,19 @@ class SieReader:
                                 yield self._voucher(head, head_line, rows, corrected, False)
                             head, head_line, rows = new_head, number, None
                             continue
-                elif kind is _CORRECTION and rows is not None:
-                    row = fast_row(line, number)
-                    if row is not None:
-                        rows.append(row)
-                        corrected = True
+                elif kind is _CORRECTION:
+                    if rows is not None:
+                        row = fast_row(line, number)
+                        if row is not None:
+                            rows.append(row)
+                            corrected = True
+                            continue
+                elif kind is _BALANCE and head is None and started and not skipping:
+                    balance = self._fast_balance(line, number)
+                    if balance is not None:
+                        self.counts[balance.label] += 1
+                        after_unknown = False
+                        yield balance
                         continue
 
                 # The exact path: everything else, and whatever the fast path declined.
@@ -302,6 +329,48 @@ class SieReader:
         if objects is None or known is None:
             return None
         return _new(Transaction, (label, account, objects, amount, *known, number))
+
+    def _fast_balance(self, line: str, number: int) -> Balance | ObjectBalance | PeriodBalance | None:
+        """#IB, #UB, #RES, #OIB, #OUB, #PSALDO or #PBUDGET, if the line is plain."""
+        left, brace, right = line.partition("{")
+        inside, closing, rest = right.partition("}")
+        head = plain_fields(left)
+        money = plain_fields(rest) if brace else []
+        if head is None or money is None or (brace and not closing):
+            return None
+        if not brace:  # #IB/#UB/#RES: label, year, account, amount [quantity]
+            head, money = head[:3], head[3:]
+        label = head[0]
+        kind = _BALANCE_KINDS.get((label, len(head)))
+        if kind is None or not 1 <= len(money) <= 2 or (kind is Balance) is bool(brace):
+            return None
+        account = head[-1]
+        year = self._years.get(head[1])
+        if year is None or not account or account.strip(_DIGITS):
+            return None
+        if kind is PeriodBalance:
+            period = head[2]
+            if len(period) != 6 or period.strip(_DIGITS) or not "01" <= period[4:] <= "12":
+                return None
+        objects = (self._objects.get(inside) or self._fast_objects(inside, number)) if inside.strip() else ()
+        amounts = [self._fast_amount(text) for text in money]
+        if objects is None or None in amounts:
+            return None
+        quantity = amounts[1] if len(amounts) == 2 else None
+        if kind is Balance:
+            return _new(Balance, (label, year, account, amounts[0], quantity, number))
+        if kind is ObjectBalance:
+            return _new(ObjectBalance, (label, year, account, objects, amounts[0], quantity, number))
+        return _new(PeriodBalance, (label, year, head[2], account, objects, amounts[0], quantity, number))
+
+    @staticmethod
+    def _fast_amount(text: str) -> Decimal | None:
+        if not text or text.strip(_AMOUNT_CHARS):
+            return None
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            return None
 
     def _fast_objects(self, inside: str, number: int) -> ObjectList | None:
         items = plain_fields(inside)
