@@ -9,10 +9,9 @@ The reader is lenient: whatever is wrong becomes a `SieProblem` with its line, l
 and reading goes on with the best reading of the line. `strict=True` raises `SieError` at the
 first error instead. `bridge.sie.read()` builds a whole `SieDocument` from a reader.
 
-Speed. A big file is almost all voucher rows, so rows and #VER lines have a fast path that uses
-plain string splitting and remembers what it has converted before (dates, object lists, the
-part of a row after its amount — `"" "" 0` on every Fortnox row). Anything the fast path is
-not sure about goes through the exact tokenizer, which also does all the reporting.
+Speed. A big file is almost all voucher rows, so rows, #VER lines and balances have fast paths
+(`bridge.sie.fast`). Anything a fast path is not sure about goes through the exact tokenizer,
+which also does all the reporting.
 """
 
 from __future__ import annotations
@@ -22,50 +21,29 @@ import os
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from operator import itemgetter
 from typing import BinaryIO
 
 from bridge.sie.checks import check_file, check_record
 from bridge.sie.checksum import ChecksumResult, ChecksumStatus, Crc
 from bridge.sie.encodings import FieldDecoder, codec_for, sniff_encoding
-from bridge.sie.labels import LABELS, ROW_LABELS, build_record, decode_object_ids
-from bridge.sie.lexer import iter_line_chunks, plain_fields, split_record
+from bridge.sie.fast import FastPaths
+from bridge.sie.labels import LABELS, ROW_LABELS, build_record
+from bridge.sie.lexer import iter_line_chunks, split_record
 from bridge.sie.problems import ProblemLog, SieProblem
-from bridge.sie.records import (
-    Balance,
-    Checksum,
-    ObjectBalance,
-    ObjectList,
-    PeriodBalance,
-    Record,
-    Transaction,
-    UnknownRecord,
-    Voucher,
-    book_rows,
-)
-from bridge.sie.values import parse_date, parse_objects
+from bridge.sie.records import Checksum, Record, Transaction, UnknownRecord, Voucher, book_rows
 
 __all__ = ["SieReader", "Source"]
 
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO
 
-_CACHE_LIMIT = 4096  # entries per conversion cache: enough for any real file's repetition
-_AMOUNT_CHARS = "-0123456789."
-_DIGITS = "0123456789"
 _AMOUNT = itemgetter(3)
 _ZERO = Decimal(0)
 _new = tuple.__new__  # builds a record from a tuple without the Python-level __new__
 
 # What the first four characters of a line say about the fast path to take.
 _ROW, _CORRECTION, _VER, _OPEN, _CLOSE, _BALANCE = range(6)
-# (label, fields before the amount) of a balance record, and what it makes
-_BALANCE_KINDS = {
-    **{(label, 3): Balance for label in ("#IB", "#UB", "#RES")},
-    **{(label, 3): ObjectBalance for label in ("#OIB", "#OUB")},
-    **{(label, 4): PeriodBalance for label in ("#PSALDO", "#PBUDGET")},
-}
 _FAST = {
     "#TRA": _ROW,
     "#RTR": _CORRECTION,
@@ -93,10 +71,6 @@ class SieReader:
         self.sie_type: int | None = None
         self._started = False
         self._decoder = FieldDecoder("cp437")
-        self._dates: dict[str, date] = {}
-        self._objects: dict[str, ObjectList] = {}
-        self._tails: dict[str, tuple] = {}
-        self._years = {str(year): year for year in range(-20, 1)}  # financial year indexes
 
     @property
     def problems(self) -> tuple[SieProblem, ...]:
@@ -130,7 +104,8 @@ class SieReader:
         line = ""
         number = 0
         vouchers = rows_read = 0  # counted here, added to self.vouchers/self.rows per chunk
-        fast_row, fast_head = self._fast_row, self._fast_head
+        fast_paths = FastPaths(self._decoder)
+        fast_row, fast_head, fast_balance = fast_paths.row, fast_paths.head, fast_paths.balance
         for first, lines in iter_line_chunks(stream, codec, self._decoder.inspect):
             self.vouchers += vouchers
             self.rows += rows_read
@@ -184,7 +159,7 @@ class SieReader:
                             corrected = True
                             continue
                 elif kind is _BALANCE and head is None and started and not skipping:
-                    balance = self._fast_balance(line, number)
+                    balance = fast_balance(line, number)
                     if balance is not None:
                         self.counts[balance.label] += 1
                         after_unknown = False
@@ -296,160 +271,6 @@ class SieReader:
             log.add("sie.not-sie", "this is not a SIE file: it has no records", line=number or None)
         else:
             check_file(self.counts, self.sie_type, self.vouchers, log)
-
-    # -- fast paths ------------------------------------------------------------------------
-
-    def _fast_row(self, line: str, number: int) -> Transaction | None:
-        """A voucher row, if it is plain; None sends the line to the exact path."""
-        left, _, right = line.partition("}")
-        head, brace, inside = left.partition("{")
-        rest = right.split(None, 1)
-        try:
-            label, account = head.split()
-            amount_text = rest[0]
-        except (ValueError, IndexError):
-            return None
-        if not brace or label not in ROW_LABELS:
-            return None
-        if account.strip(_DIGITS) or not account:
-            account = _plain_token(account)  # type: ignore[assignment]
-            if not account or account.strip(_DIGITS):
-                return None
-        if amount_text.strip(_AMOUNT_CHARS):
-            amount_text = _plain_token(amount_text)  # type: ignore[assignment]
-            if not amount_text or amount_text.strip(_AMOUNT_CHARS):
-                return None
-        try:
-            amount = Decimal(amount_text)
-        except InvalidOperation:
-            return None
-        objects = (self._objects.get(inside) or self._fast_objects(inside, number)) if inside else ()
-        tail = rest[1] if len(rest) == 2 else ""
-        known = self._tails.get(tail) or self._fast_tail(tail, number)
-        if objects is None or known is None:
-            return None
-        return _new(Transaction, (label, account, objects, amount, *known, number))
-
-    def _fast_balance(self, line: str, number: int) -> Balance | ObjectBalance | PeriodBalance | None:
-        """#IB, #UB, #RES, #OIB, #OUB, #PSALDO or #PBUDGET, if the line is plain."""
-        left, brace, right = line.partition("{")
-        inside, closing, rest = right.partition("}")
-        head = plain_fields(left)
-        money = plain_fields(rest) if brace else []
-        if head is None or money is None or (brace and not closing):
-            return None
-        if not brace:  # #IB/#UB/#RES: label, year, account, amount [quantity]
-            head, money = head[:3], head[3:]
-        label = head[0]
-        kind = _BALANCE_KINDS.get((label, len(head)))
-        if kind is None or not 1 <= len(money) <= 2 or (kind is Balance) is bool(brace):
-            return None
-        account = head[-1]
-        year = self._years.get(head[1])
-        if year is None or not account or account.strip(_DIGITS):
-            return None
-        if kind is PeriodBalance:
-            period = head[2]
-            if len(period) != 6 or period.strip(_DIGITS) or not "01" <= period[4:] <= "12":
-                return None
-        objects = (self._objects.get(inside) or self._fast_objects(inside, number)) if inside.strip() else ()
-        amounts = [self._fast_amount(text) for text in money]
-        if objects is None or None in amounts:
-            return None
-        quantity = amounts[1] if len(amounts) == 2 else None
-        if kind is Balance:
-            return _new(Balance, (label, year, account, amounts[0], quantity, number))
-        if kind is ObjectBalance:
-            return _new(ObjectBalance, (label, year, account, objects, amounts[0], quantity, number))
-        return _new(PeriodBalance, (label, year, head[2], account, objects, amounts[0], quantity, number))
-
-    @staticmethod
-    def _fast_amount(text: str) -> Decimal | None:
-        if not text or text.strip(_AMOUNT_CHARS):
-            return None
-        try:
-            return Decimal(text)
-        except InvalidOperation:
-            return None
-
-    def _fast_objects(self, inside: str, number: int) -> ObjectList | None:
-        items = plain_fields(inside)
-        if items is None:
-            return None
-        try:
-            objects = decode_object_ids(parse_objects(tuple(items)), self._decoder, number)
-        except ValueError:
-            return None
-        _remember(self._objects, inside, objects)
-        return objects
-
-    def _fast_tail(self, tail: str, number: int) -> tuple | None:
-        """Row date, text, quantity and signature from what follows the amount."""
-        fields = plain_fields(tail)
-        if fields is None or len(fields) > 4:
-            return None
-        fields += [""] * (4 - len(fields))
-        when_text, text, quantity_text, signature = fields
-        when = (self._dates.get(when_text) or self._fast_date(when_text)) if when_text else None
-        if when_text and when is None:
-            return None
-        quantity = None
-        if quantity_text:
-            if quantity_text.strip(_AMOUNT_CHARS):
-                return None
-            try:
-                quantity = Decimal(quantity_text)
-            except InvalidOperation:
-                return None
-        decode = self._decoder.text
-        values = (
-            when,
-            text if text.isascii() else decode(text, number),
-            quantity,
-            signature if signature.isascii() else decode(signature, number),
-        )
-        _remember(self._tails, tail, values)
-        return values
-
-    def _fast_head(self, line: str, number: int) -> tuple | None:
-        """#VER's fields, if the line is plain; None sends it to the exact path."""
-        parts = line.split('"')
-        if len(parts) == 3 and "\\" not in line and "{" not in line and "}" not in line:
-            fields = parts[0].split()  # the usual line: only the voucher text is quoted
-            fields.append(parts[1])
-            fields += parts[2].split()
-        else:
-            fields = plain_fields(line)  # type: ignore[assignment]
-            if fields is None:
-                return None
-        if not 4 <= len(fields) <= 7 or fields[0] != "#VER":
-            return None
-        fields += [""] * (7 - len(fields))
-        _, series, voucher_number, date_text, text, registration_text, signature = fields
-        when = self._dates.get(date_text) or self._fast_date(date_text)
-        registered = (
-            (self._dates.get(registration_text) or self._fast_date(registration_text))
-            if registration_text
-            else None
-        )
-        if when is None or (registration_text and registered is None):
-            return None
-        if not text.isascii():
-            text = self._decoder.text(text, number)
-        if not (series + voucher_number + signature).isascii():
-            decode = self._decoder.text
-            series, voucher_number, signature = (
-                v if v.isascii() else decode(v, number) for v in (series, voucher_number, signature)
-            )
-        return series, voucher_number, when, text, registered, signature
-
-    def _fast_date(self, text: str) -> date | None:
-        try:
-            when = parse_date(text)
-        except ValueError:
-            return None
-        _remember(self._dates, text, when)
-        return when
 
     # -- vouchers, checksum, encoding --------------------------------------------------------
 
@@ -566,23 +387,6 @@ class SieReader:
                 f"{decoder.windows_1252_fields} text field(s) are Windows-1252, not CP437; read as Windows-1252",
                 line=decoder.first_windows_1252_line,
             )
-
-
-def _plain_token(token: str) -> str | None:
-    """A bare word, or a quoted one without escapes: its text; None for anything else."""
-    if '"' in token:
-        if len(token) < 2 or token[0] != '"' or token[-1] != '"' or token.count('"') != 2:
-            return None
-        token = token[1:-1]
-    if "\\" in token or "{" in token or "}" in token:
-        return None
-    return token
-
-
-def _remember(cache: dict, key: str, value: object) -> None:
-    if len(cache) >= _CACHE_LIMIT:
-        cache.clear()
-    cache[key] = value
 
 
 @contextmanager
