@@ -107,10 +107,3 @@ class ProblemLog:
                     )
                 )
         return (*self._kept, *summaries)
-
-    def count(self, code: str) -> int:
-        return self._counts[code]
-
-    @property
-    def has_errors(self) -> bool:
-        return any(p.severity is Severity.ERROR for p in self._kept)

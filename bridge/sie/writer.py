@@ -171,7 +171,16 @@ class SieWriter:
     # -- the document, section by section --------------------------------------------------
 
     def write_header(self, document: SieDocument) -> None:
-        """Everything in `document` except its vouchers: identification, chart, balances."""
+        """Everything in `document` except its vouchers: identification, chart, balances.
+
+        Records with labels SIE 4 does not define are not written (a writer may only use the
+        standard's labels); a warning says how many were left out."""
+        if document.unknown:
+            labels = ", ".join(sorted({record.label for record in document.unknown}))
+            self._log.warn(
+                "sie.unknown-label",
+                f"{len(document.unknown)} record(s) with labels SIE 4 does not define ({labels}) were not written",
+            )
         self._emit(f"#FLAGGA {document.flag or 0}")  # before the opening #KSUMMA: not summed
         if self._crc is not None:
             self._emit("#KSUMMA")

@@ -276,3 +276,11 @@ def test_a_source_may_be_a_path_bytes_or_a_binary_file(fixture_path, tmp_path):
     assert sie.read(path.read_bytes()) == from_path
     with path.open("rb") as handle:
         assert sie.read(handle) == from_path
+
+
+@pytest.mark.parametrize("line_end", ["\r\n", "\n", "\r"], ids=["crlf", "lf", "cr"])
+def test_any_line_end_and_no_final_line_end(line_end):
+    text = "#FLAGGA 0\n#VER A 1 20250110 Kaffe\n{\n#TRANS 1930 {} -45.00\n#TRANS 5410 {} 45.00\n}"
+    document = sie.read(text.replace("\n", line_end).encode("cp437"))
+    assert [len(voucher.rows) for voucher in document.vouchers] == [2]
+    assert not [p for p in document.problems if p.is_error]

@@ -216,3 +216,13 @@ def test_a_row_without_an_amount_is_written_with_an_empty_one():
         """
     )
     assert b'#TRANS 1930 {} ""\r\n' in sie.to_bytes(document)
+
+
+def test_records_with_unknown_labels_are_not_written_and_that_is_said(fixture_path):
+    document = sie.read(fixture_path("unknown_label_kept.se"))
+    buffer = io.BytesIO()
+    problems = sie.write(document, buffer)
+    assert b"#MOMSKOD" not in buffer.getvalue()
+    assert [p.message for p in problems] == [
+        "2 record(s) with labels SIE 4 does not define (#MOMSKOD, #XTRA) were not written"
+    ]
