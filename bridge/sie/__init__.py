@@ -1,12 +1,17 @@
-"""SIE 1–4: reading (lenient, streaming), writing (CP437, Fortnox-shaped on request), #KSUMMA.
+"""SIE 1–4: reading (lenient, streaming), writing (CP437; Fortnox-shaped on request), #KSUMMA.
 
     from bridge import sie
-    document = sie.read("export.se")            # whole file → SieDocument
-    for record in sie.SieReader("big.se"):      # or record by record, vouchers whole
+    document = sie.read("export.se")            # a whole file → SieDocument (+ .problems)
+    for record in sie.SieReader("big.se"):      # or record by record, each voucher whole
         ...
-    sie.write(document, "copy.se")              # CP437, CRLF, #FORMAT PC8
+    sie.write(document, "copy.se")              # CP437, CRLF, #FORMAT PC8, quotes where needed
+    sie.write(document, "fortnox.se", style=sie.FORTNOX)  # laid out like a Fortnox 3.60 export
 
-See `research/sie4.md` for the format; `bridge.sie.problems.CODES` for every problem reported.
+Modules: `lexer` (lines and fields), `fast` (the fast paths for rows, #VER and balances),
+`labels` (every label's fields), `reader`, `records` (one immutable record per line),
+`document` (a whole file), `checks` (rules per SIE type), `checksum` (#KSUMMA), `encodings`,
+`values` (dates, amounts …), `problems` (every problem code), `writer`.
+See `research/sie4.md` for the format.
 """
 
 from bridge.sie.checksum import ChecksumResult, ChecksumStatus

@@ -23,10 +23,12 @@ from __future__ import annotations
 import io
 import os
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import BinaryIO
 
 from bridge.sie.checksum import Crc
@@ -43,7 +45,7 @@ class Style:
     """How a file is laid out; the content is the same in every style."""
 
     name: str
-    header_order: tuple[str, ...]
+    header_order: tuple[str, ...]  # after #FLAGGA, which always comes first
     quote_text: bool  # quote text fields even where no quote is needed
     row_quantity: str | None  # written for a row or balance without a quantity; None: leave out
     blank_lines: bool  # an empty line after each section, three before the vouchers
@@ -55,7 +57,6 @@ class Style:
 STANDARD = Style(
     "standard",
     (
-        "#FLAGGA",
         "#PROGRAM",
         "#FORMAT",
         "#GEN",
@@ -82,7 +83,6 @@ STANDARD = Style(
 FORTNOX = Style(
     "fortnox",
     (
-        "#FLAGGA",
         "#FORMAT",
         "#SIETYP",
         "#PROGRAM",
@@ -125,10 +125,24 @@ def write(
     style: Style = STANDARD,
     checksum: bool = False,
 ) -> tuple[SieProblem, ...]:
-    """Write `document` to a path or binary file; returns what could not be written as it was."""
+    """Write `document` to a path or binary file; returns what could not be written as it was.
+
+    A path is written under a temporary name beside it and renamed when complete, so no reader
+    ever sees half a file."""
     if isinstance(target, (str, os.PathLike)):
-        with open(target, "wb") as handle:
-            return write(document, handle, style=style, checksum=checksum)
+        final = Path(target)
+        with tempfile.NamedTemporaryFile(
+            "wb", dir=final.parent, prefix=f".{final.name}.", delete=False
+        ) as handle:
+            try:
+                problems = write(document, handle, style=style, checksum=checksum)
+                handle.flush()
+                os.fsync(handle.fileno())
+            except BaseException:
+                os.unlink(handle.name)
+                raise
+        os.replace(handle.name, final)
+        return problems
     with SieWriter(target, style=style, checksum=checksum) as writer:
         writer.write_header(document)
         for voucher in document.vouchers:
