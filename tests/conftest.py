@@ -46,8 +46,6 @@ def demo_token(mock_app) -> str:
 @pytest.fixture
 def api(mock_app, demo_token):
     """Our Fortnox client talking to the in-process mock through httpx's WSGI transport."""
-    client = FortnoxClient(
-        "http://mock", StaticToken(demo_token), transport=httpx.WSGITransport(app=mock_app)
-    )
+    client = FortnoxClient("http://mock", StaticToken(demo_token), transport=httpx.WSGITransport(app=mock_app))
     yield client
     client.close()
