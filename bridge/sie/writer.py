@@ -358,19 +358,18 @@ class SieWriter:
         # formatted once and remembered.
         objects = self._objects.get(row.objects)
         if objects is None:
-            objects = self._objects[row.objects] = self._field(row.objects)
             if len(self._objects) > 4096:
                 self._objects.clear()
+            objects = self._objects[row.objects] = self._field(row.objects)
         tail_key = (row.date, row.text, row.quantity, row.signature)
         tail = self._row_tails.get(tail_key)
         if tail is None:
-            tail = " ".join(self._fields(self._row_fields(row)[3:]))
             if len(self._row_tails) > 4096:
                 self._row_tails.clear()
-            self._row_tails[tail_key] = tail
+            tail = self._row_tails[tail_key] = " ".join(["", *self._fields(self._row_fields(row)[3:])])
+        account = row.account if row.account and row.account.isdigit() else self._field((row.account,))
         amount = _amount(row.amount) or '""'
-        line = f"{row.label} {self._field((row.account,))} {objects} {amount}"
-        return f"{line} {tail}" if tail else line
+        return f"{row.label} {account} {objects} {amount}{tail}"
 
     # -- lines -------------------------------------------------------------------------------
 
@@ -470,4 +469,7 @@ def _date(value: date | None) -> str:
 
 
 def _amount(value: Decimal | None) -> str:
-    return "" if value is None else format(value, "f")
+    if value is None:
+        return ""
+    text = str(value)  # as read: "-2200", "11441.2"; only computed values may need format()
+    return format(value, "f") if "E" in text else text
