@@ -49,6 +49,10 @@ class Account:
 
 @dataclass(frozen=True)
 class SieDocument:
+    """Identification (#FLAGGA … #VALUTA, one attribute each), the chart (#KONTO/#KTYP/#ENHET/#SRU
+    as `accounts`; #DIM/#UNDERDIM; #OBJEKT), balances (#IB/#UB/#RES; #OIB/#OUB; #PSALDO/#PBUDGET)
+    and vouchers, each group in file order. Build one in code the same way to write a file."""
+
     flag: int | None = None
     program: Program | None = None
     generated: Generated | None = None
@@ -81,6 +85,7 @@ class SieDocument:
 
     @property
     def rows(self) -> int:
+        """How many voucher rows (#TRANS, #RTRANS and #BTRANS) the document holds."""
         return sum(len(voucher.rows) for voucher in self.vouchers)
 
     def account(self, number: str) -> Account | None:

@@ -292,7 +292,7 @@ class SieReader:
         return voucher
 
     def _check_balance(self, voucher: Voucher) -> None:
-        total = sum((row.amount for row in voucher.booked_rows if row.amount is not None), _ZERO)
+        total = voucher.balance
         if total:
             self.log.add(
                 "sie.unbalanced",

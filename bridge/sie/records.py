@@ -231,8 +231,8 @@ class Voucher(NamedTuple):
 
     @property
     def balance(self) -> Decimal:
-        """Sum of the booked rows; zero when the voucher balances."""
-        return sum((row.amount for row in self.booked_rows), Decimal(0))
+        """Sum of the booked rows (those with an amount); zero when the voucher balances."""
+        return sum((row.amount for row in self.booked_rows if row.amount is not None), Decimal(0))
 
     @property
     def key(self) -> str:
