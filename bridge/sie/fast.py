@@ -16,13 +16,11 @@ from bridge.sie.encodings import FieldDecoder
 from bridge.sie.labels import ROW_LABELS, decode_object_ids
 from bridge.sie.lexer import plain_fields
 from bridge.sie.records import Balance, ObjectBalance, ObjectList, PeriodBalance, Transaction
-from bridge.sie.values import parse_date, parse_objects
+from bridge.sie.values import AMOUNT_CHARS, DIGITS, parse_date, parse_objects
 
 __all__ = ["FastPaths"]
 
 _CACHE_LIMIT = 4096  # entries per conversion cache: enough for any real file's repetition
-_AMOUNT_CHARS = "-0123456789."
-_DIGITS = "0123456789"
 _new = tuple.__new__  # builds a record from a tuple without the Python-level __new__
 
 # (label, fields before the amount) of a balance record, and what it makes
@@ -55,13 +53,13 @@ class FastPaths:
             return None
         if not brace or label not in ROW_LABELS:
             return None
-        if account.strip(_DIGITS) or not account:
+        if account.strip(DIGITS) or not account:
             account = _plain_token(account)  # type: ignore[assignment]
-            if not account or account.strip(_DIGITS):
+            if not account or account.strip(DIGITS):
                 return None
-        if amount_text.strip(_AMOUNT_CHARS):
+        if amount_text.strip(AMOUNT_CHARS):
             amount_text = _plain_token(amount_text)  # type: ignore[assignment]
-            if not amount_text or amount_text.strip(_AMOUNT_CHARS):
+            if not amount_text or amount_text.strip(AMOUNT_CHARS):
                 return None
         try:
             amount = Decimal(amount_text)
@@ -90,11 +88,11 @@ class FastPaths:
             return None
         account = head[-1]
         year = self._years.get(head[1])
-        if year is None or not account or account.strip(_DIGITS):
+        if year is None or not account or account.strip(DIGITS):
             return None
         if kind is PeriodBalance:
             period = head[2]
-            if len(period) != 6 or period.strip(_DIGITS) or not "01" <= period[4:] <= "12":
+            if len(period) != 6 or period.strip(DIGITS) or not "01" <= period[4:] <= "12":
                 return None
         objects = (self._objects.get(inside) or self._objects_of(inside, number)) if inside.strip() else ()
         amounts = [self._amount(text) for text in money]
@@ -109,7 +107,7 @@ class FastPaths:
 
     @staticmethod
     def _amount(text: str) -> Decimal | None:
-        if not text or text.strip(_AMOUNT_CHARS):
+        if not text or text.strip(AMOUNT_CHARS):
             return None
         try:
             return Decimal(text)
@@ -137,14 +135,9 @@ class FastPaths:
         when = (self._dates.get(when_text) or self._date(when_text)) if when_text else None
         if when_text and when is None:
             return None
-        quantity = None
-        if quantity_text:
-            if quantity_text.strip(_AMOUNT_CHARS):
-                return None
-            try:
-                quantity = Decimal(quantity_text)
-            except InvalidOperation:
-                return None
+        quantity = self._amount(quantity_text) if quantity_text else None
+        if quantity_text and quantity is None:
+            return None
         decode = self._decoder.text
         values = (
             when,

@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 from bridge.sie.records import ObjectList
 
 __all__ = [
+    "AMOUNT_CHARS",
+    "DIGITS",
     "parse_account",
     "parse_amount",
     "parse_date",
@@ -21,13 +23,13 @@ __all__ = [
     "parse_period",
 ]
 
-_AMOUNT_CHARS = "-0123456789."
-_DIGITS = "0123456789"
+AMOUNT_CHARS = "-0123456789."  # the only characters an amount may hold
+DIGITS = "0123456789"
 
 
 def parse_date(text: str) -> date:
     """`YYYYMMDD` → date."""
-    if len(text) != 8 or text.strip(_DIGITS):
+    if len(text) != 8 or text.strip(DIGITS):
         raise ValueError(f"{text!r} is not a date; SIE writes dates as YYYYMMDD")
     try:
         return date(int(text[:4]), int(text[4:6]), int(text[6:]))
@@ -37,14 +39,14 @@ def parse_date(text: str) -> date:
 
 def parse_period(text: str) -> str:
     """`YYYYMM`, checked and kept as text."""
-    if len(text) != 6 or text.strip(_DIGITS) or not 1 <= int(text[4:]) <= 12:
+    if len(text) != 6 or text.strip(DIGITS) or not 1 <= int(text[4:]) <= 12:
         raise ValueError(f"{text!r} is not a period; SIE writes periods as YYYYMM")
     return text
 
 
 def parse_amount(text: str) -> Decimal:
     """An amount or quantity: digits, at most one point, a leading minus for credit."""
-    if not text.strip(_AMOUNT_CHARS):
+    if not text.strip(AMOUNT_CHARS):
         try:
             return Decimal(text)
         except InvalidOperation:
@@ -55,14 +57,14 @@ def parse_amount(text: str) -> Decimal:
 def parse_int(text: str) -> int:
     """A whole number such as a year index (0, -1) or a SIE type."""
     digits = text[1:] if text[:1] == "-" else text
-    if not digits or digits.strip(_DIGITS):
+    if not digits or digits.strip(DIGITS):
         raise ValueError(f"{text!r} is not a whole number")
     return int(text)
 
 
 def parse_dimension(text: str) -> int:
     """A dimension number: 1 cost centre, 6 project, 20 and up free (`research/sie4.md` §8)."""
-    if not text or text.strip(_DIGITS):
+    if not text or text.strip(DIGITS):
         raise ValueError(f"{text!r} is not a dimension number")
     return int(text)
 
@@ -71,7 +73,7 @@ def parse_account(text: str) -> str:
     """An account number: digits only (BAS accounts have four; three to six occur)."""
     if not text:
         raise ValueError("the account number is empty")
-    if text.strip(_DIGITS):
+    if text.strip(DIGITS):
         raise ValueError(f"{text!r} is not an account number; account numbers are digits")
     return text
 
