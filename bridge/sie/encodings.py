@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import codecs
 import re
+from encodings import cp437
 from typing import BinaryIO
 
-__all__ = ["FieldDecoder", "encode_cp437", "sniff_encoding"]
+__all__ = ["FieldDecoder", "encode_cp437", "sniff_encoding", "to_cp437"]
 
 UTF8_BOM = codecs.BOM_UTF8
 _SNIFF_CHUNK = 1 << 20
@@ -117,18 +118,28 @@ class FieldDecoder:
         return "cp437+windows-1252" if self.cp437_fields else "windows-1252"
 
 
+# Python's own cp437 codec encodes through a dict, six times slower than the table the other
+# code pages use; the same table built once makes writing large files much faster.
+_CP437_TABLE = codecs.charmap_build(cp437.decoding_table)
+
+
+def to_cp437(text: str, errors: str = "strict") -> bytes:
+    """`text.encode("cp437", errors)`, only faster."""
+    return codecs.charmap_encode(text, errors, _CP437_TABLE)[0]
+
+
 def encode_cp437(text: str) -> tuple[bytes, str]:
     """CP437 bytes of `text`, with '?' for each character CP437 lacks, and those characters."""
     try:
-        return text.encode("cp437"), ""
+        return to_cp437(text), ""
     except UnicodeEncodeError:
         missing = "".join(dict.fromkeys(ch for ch in text if not _encodable(ch)))
-        return text.encode("cp437", errors="replace"), missing
+        return to_cp437(text, "replace"), missing
 
 
 def _encodable(ch: str) -> bool:
     try:
-        ch.encode("cp437")
+        to_cp437(ch)
     except UnicodeEncodeError:
         return False
     return True

@@ -33,7 +33,7 @@ from typing import BinaryIO
 
 from bridge.sie.checksum import Crc
 from bridge.sie.document import SieDocument
-from bridge.sie.encodings import encode_cp437
+from bridge.sie.encodings import encode_cp437, to_cp437
 from bridge.sie.problems import ProblemLog, SieProblem
 from bridge.sie.records import Balance, ObjectBalance, ObjectList, PeriodBalance, Transaction, Voucher
 
@@ -414,7 +414,7 @@ class SieWriter:
             return
         first = self._lines - len(self._pending) + 1
         try:
-            data = "\r\n".join(lines).encode("cp437")
+            data = to_cp437("\r\n".join(lines))
         except UnicodeEncodeError:
             data = b"\r\n".join(self._encode_reporting(first + i, line) for i, line in enumerate(lines))
         if not final or self.style.final_line_end:
@@ -437,7 +437,7 @@ class SieWriter:
 def _content(field: str | tuple) -> str | tuple[str, ...]:
     """What a field contributes to #KSUMMA: its text as written, object lists flattened."""
     if isinstance(field, str):
-        return _clean(field).encode("cp437", errors="replace").decode("cp437")
+        return to_cp437(_clean(field), "replace").decode("cp437")
     if field and isinstance(field[0], tuple):
         return tuple(str(part) for pair in field for part in pair)
     return field[0] or "" if field else ()
