@@ -13,6 +13,8 @@ import zlib
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bridge.sie.encodings import to_cp437
+
 __all__ = ["ChecksumResult", "ChecksumStatus", "Crc", "record_content"]
 
 
@@ -56,7 +58,7 @@ class Crc:
     def add(self, label: str, fields: list) -> None:
         text = record_content(label, fields)
         try:
-            self._cp437 = zlib.crc32(text.encode("cp437"), self._cp437)
+            self._cp437 = zlib.crc32(to_cp437(text), self._cp437)
         except UnicodeEncodeError:
             self._unencodable = self._unencodable or text
         if self._raw is not None:
