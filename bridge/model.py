@@ -16,13 +16,18 @@ from typing import Any
 from bridge.jsonnum import dumps
 
 __all__ = [
+    "Account",
     "AllowanceCharge",
     "Attachment",
+    "Dimension",
+    "DimensionObject",
     "Document",
     "DocumentKey",
     "Extraction",
+    "FinancialYear",
     "Invoice",
     "InvoiceRow",
+    "LedgerBalance",
     "MonetaryTotals",
     "Party",
     "PaymentMeans",
@@ -158,7 +163,12 @@ class Invoice:
 
 @dataclass(frozen=True)
 class VoucherRow:
-    """One bookkeeping row; `amount` is positive for debit and negative for credit (as in SIE)."""
+    """One bookkeeping row; `amount` is positive for debit and negative for credit (as in SIE).
+
+    `objects` are all the row's (dimension, object) pairs as the source gave them — cost centre
+    (dimension 1) and project (6) among them; `transaction_date` is the row's own date when it
+    differs from the voucher's.
+    """
 
     account: int
     amount: Decimal
@@ -167,6 +177,8 @@ class VoucherRow:
     project: str | None = None
     quantity: Decimal | None = None
     line: int | None = None
+    objects: tuple[tuple[str, str], ...] = ()
+    transaction_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -365,3 +377,58 @@ def _drop_line_numbers(plain: Any) -> None:
     elif isinstance(plain, list):
         for v in plain:
             _drop_line_numbers(v)
+
+
+# --- Master data a source file declares (SIE #KONTO, #DIM, #OBJEKT, #RAR, balances) ----------
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account of the chart: number, name, and what SIE says of it (type T/S/K/I, unit, SRU)."""
+
+    number: int
+    name: str | None = None
+    type: str | None = None
+    unit: str | None = None
+    sru: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A dimension: 1 cost centres, 6 projects, others free; `parent` for a sub-dimension."""
+
+    number: int
+    name: str
+    parent: int | None = None
+
+
+@dataclass(frozen=True)
+class DimensionObject:
+    """An object within a dimension: a cost centre (dimension 1), a project (6) …"""
+
+    dimension: int
+    number: str
+    name: str
+
+
+@dataclass(frozen=True)
+class FinancialYear:
+    """A financial year; `index` is 0 for the current year, -1 for the one before …"""
+
+    index: int
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class LedgerBalance:
+    """A balance the source states: `kind` is IB (opening), UB (closing), RES (result), OIB/OUB
+    (per object), PSALDO (change in `period` YYYYMM) or PBUDGET (budget for `period`)."""
+
+    kind: str
+    year_index: int
+    account: int
+    amount: Decimal
+    quantity: Decimal | None = None
+    period: str | None = None
+    objects: tuple[tuple[str, str], ...] = ()

@@ -8,13 +8,14 @@ from pathlib import Path
 from bridge.importers.base import Importer, Source
 from bridge.importers.csv_invoices import CsvInvoiceImporter
 from bridge.importers.einvoice import EInvoiceImporter
+from bridge.importers.sie import SieImporter
 from bridge.model import Extraction, Problem
 
 __all__ = ["IMPORTERS", "FileSource", "Importer", "extract_file", "identify"]
 
 HEAD_BYTES = 8192
 
-IMPORTERS: tuple[Importer, ...] = (CsvInvoiceImporter(), EInvoiceImporter())
+IMPORTERS: tuple[Importer, ...] = (CsvInvoiceImporter(), EInvoiceImporter(), SieImporter())
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from bridge.formats.einvoice import (
     read_einvoice,
     root_namespace,
 )
-from bridge.formats.einvoice.safexml import prolog_text
+from bridge.formats.einvoice.safexml import is_html, prolog_text
 from bridge.importers.base import Source
 from bridge.model import Extraction, Problem
 
@@ -32,6 +32,8 @@ class EInvoiceImporter:
     def identify(self, source: Source) -> bool:
         if not prolog_text(source.head[:64]).lstrip("\ufeff \t\r\n").startswith("<"):
             return False
+        if is_html(source.head):
+            return False  # a web page, not XML: no e-invoice (an HTML page saved as .se is the SIE reader's to name)
         return has_doctype(source.head) or root_namespace(source.head) in KNOWN_ROOT_NAMESPACES
 
     def extract(self, source: Source) -> Extraction:

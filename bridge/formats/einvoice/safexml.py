@@ -44,6 +44,12 @@ def has_doctype(head: bytes) -> bool:
     return bool(_DOCTYPE.match(rest))
 
 
+def is_html(head: bytes) -> bool:
+    """An HTML page (`<!DOCTYPE html>` or `<html>`), which no XML reader should take."""
+    text = prolog_text(head).lstrip("\ufeff \t\r\n")[:64].lower()
+    return text.startswith(("<!doctype html", "<html"))
+
+
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,

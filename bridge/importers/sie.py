@@ -1,0 +1,276 @@
+"""SIE files (types 1–4, any of .se .si .sie or no extension): vouchers and master data.
+
+Each #VER of a type 4 file (4E export or 4I import file) becomes one `Voucher`, its rows as
+booked (an #RTRANS in place of its twin, #BTRANS left out). Types 1–3 hold no vouchers, only
+master data and balances: extraction returns no documents but a warning saying so. Whatever
+the type, `facts` report what the file is and the master data the planner needs: accounts,
+dimensions, objects, financial years, balances.
+
+Identity of a voucher (`source_key`): series, number and date (`A 12 20250131`); for a voucher
+without a number (common in 4I files), its content hash.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import replace
+from typing import Any
+
+from bridge import sie
+from bridge.importers.base import Source
+from bridge.model import (
+    Account,
+    Dimension,
+    DimensionObject,
+    Extraction,
+    FinancialYear,
+    LedgerBalance,
+    Problem,
+    Severity,
+    Voucher,
+    VoucherRow,
+    content_hash,
+    to_plain,
+)
+
+__all__ = ["SieImporter", "looks_like_sie"]
+
+SUFFIXES = (".se", ".si", ".sie")
+_FIRST_RECORD = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*#(?:FLAGGA|KSUMMA|PROGRAM|FORMAT|GEN|SIETYP|PROSA|FNR|FNAMN|ORGNR|ADRESS|RAR|KONTO|VER)\b"
+)
+_TITLE = re.compile(rb"<title>\s*([^<]{1,80})", re.IGNORECASE)
+_COST_CENTRE, _PROJECT = 1, 6
+
+
+def looks_like_sie(head: bytes) -> bool:
+    """Does the file start with a SIE record? (Cheap: looks at the first bytes only.)"""
+    return _FIRST_RECORD.match(head) is not None
+
+
+class SieImporter:
+    name = "sie"
+
+    def identify(self, source: Source) -> bool:
+        # A file named like SIE is ours even when it is not SIE inside (an HTML error page
+        # saved as .se): then `extract` says clearly what it is instead of "unknown kind".
+        return looks_like_sie(source.head) or source.name.lower().endswith(SUFFIXES)
+
+    def extract(self, source: Source) -> Extraction:
+        if not looks_like_sie(source.head):
+            return Extraction(self.name, problems=(_not_sie(source),))
+        document = sie.read(source.path)
+        problems: list[Problem] = list(document.problems)
+        sie_type = _judged_type(document)
+        vouchers: list[Voucher] = []
+        if document.vouchers:
+            vouchers = _vouchers(document, problems)
+        elif sie_type in ("1", "2", "3"):
+            problems.append(_not_booked(document, sie_type))
+        if document.vouchers and (document.balances or document.period_balances or document.object_balances):
+            problems.append(
+                Problem(
+                    "the file's balances (#IB, #UB, #RES, #PSALDO …) are not imported: Fortnox computes "
+                    "balances from the vouchers it holds",
+                    severity=Severity.WARNING,
+                    code="sie.balances-not-imported",
+                )
+            )
+        if any(p.is_error for p in problems):
+            vouchers = []  # a file goes through whole or not at all; the report says why
+        return Extraction(self.name, tuple(vouchers), tuple(problems), _facts(document, sie_type))
+
+
+def _not_sie(source: Source) -> Problem:
+    head = source.head.lstrip()
+    if head[:1] == b"<":
+        title = _TITLE.search(head)
+        what = (
+            f"an HTML page ({title.group(1).decode('ascii', 'replace').strip()})" if title else "an HTML page"
+        )
+        hint = "a download probably failed and saved its error page; fetch the SIE file again"
+    else:
+        what = "not a SIE file: SIE files begin with a #FLAGGA record"
+        hint = "export the file again as SIE (type 4 for vouchers) from the accounting program"
+    return Problem(
+        f"{source.name} is {what}",
+        line=1,
+        hint=hint,
+        code="sie.not-sie",
+    )
+
+
+def _judged_type(document: sie.SieDocument) -> str | None:
+    """'1', '2', '3', '4E' or '4I': type 4 files are exports (4E) when they carry balances."""
+    if document.sie_type != 4:
+        return None if document.sie_type is None else str(document.sie_type)
+    balances = document.balances or document.period_balances or document.object_balances
+    return "4E" if balances or document.balances_until else "4I"
+
+
+def _not_booked(document: sie.SieDocument, sie_type: str) -> Problem:
+    return Problem(
+        f"a SIE type {sie_type} file holds balances and master data, not vouchers: nothing is booked. "
+        f"It declares {len(document.accounts)} accounts and {len(document.objects)} objects, which can be "
+        "created in Fortnox; its balances are not imported",
+        severity=Severity.WARNING,
+        hint="for vouchers, export SIE type 4 from the accounting program",
+        code="sie.no-vouchers",
+    )
+
+
+def _vouchers(document: sie.SieDocument, problems: list[Problem]) -> list[Voucher]:
+    vouchers: list[Voucher] = []
+    seen: Counter[str] = Counter()
+    for record in document.vouchers:
+        if record.date is None:  # the reader reported the bad date
+            continue
+        rows = tuple(
+            _row(row, problems)
+            for row in record.booked_rows
+            if row.account and row.account.isdigit() and row.amount is not None  # else reported
+        )
+        voucher = Voucher(
+            source_key="",
+            transaction_date=record.date,
+            description=record.text,
+            rows=rows,
+            series=record.series or None,
+            source_number=record.number or None,
+            registration_date=record.registration_date,
+            line=record.line,
+        )
+        if record.number:
+            key = f"{record.series or '-'} {record.number} {record.date:%Y%m%d}"
+        else:
+            key = f"{record.series or '-'} {record.date:%Y%m%d} {content_hash(voucher)[:20]}"
+        seen[key] += 1
+        if seen[key] > 1:
+            if record.number:
+                problems.append(
+                    Problem(
+                        f"voucher {key} appears more than once in the file",
+                        line=record.line,
+                        hint="each voucher number may be used once per series",
+                        code="sie.duplicate-voucher",
+                    )
+                )
+            key = f"{key}/{seen[key]}"  # the same unnumbered voucher twice: both are meant
+        vouchers.append(replace(voucher, source_key=key))
+    return vouchers
+
+
+def _row(row: sie.Transaction, problems: list[Problem]) -> VoucherRow:
+    if len(row.account) != 4:
+        problems.append(
+            Problem(
+                f"account {row.account} does not have four digits; Fortnox accounts are 1000–9999",
+                line=row.line,
+                field="account",
+                severity=Severity.WARNING,
+                code="sie.account-digits",
+            )
+        )
+    if row.amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        problems.append(
+            Problem(
+                f"amount {row.amount} has more than two decimals; Fortnox books whole öre",
+                line=row.line,
+                field="amount",
+                code="sie.amount-decimals",
+            )
+        )
+    objects = tuple((str(dimension), number) for dimension, number in row.objects)
+    return VoucherRow(
+        account=int(row.account),
+        amount=row.amount,
+        text=row.text or None,
+        cost_center=_object(row.objects, _COST_CENTRE),
+        project=_object(row.objects, _PROJECT),
+        quantity=row.quantity,
+        line=row.line,
+        objects=objects,
+        transaction_date=row.date,
+    )
+
+
+def _object(objects: sie.ObjectList, dimension: int) -> str | None:
+    return next((number for dim, number in objects if dim == dimension), None)
+
+
+def _facts(document: sie.SieDocument, sie_type: str | None) -> dict[str, Any]:
+    """What the file is, its counts, and its master data — plain values, ready for JSON."""
+    company = {
+        "name": document.company_name,
+        "org_number": document.org_number.number if document.org_number else None,
+        "company_id": document.company_id,
+        "company_type": document.company_type,
+        "address": None if document.address is None else document.address._asdict(),
+    }
+    if company["address"] is not None:
+        company["address"].pop("line")
+    checksum = document.checksum
+    return {
+        "sie_type": sie_type,
+        "encoding": document.encoding,
+        "format": document.format,
+        "program": None
+        if document.program is None
+        else f"{document.program.name} {document.program.version}".strip(),
+        "generated": document.generated.date if document.generated else None,
+        "checksum": {
+            "status": str(checksum.status),
+            "stated": checksum.stated,
+            "computed": checksum.computed,
+        },
+        "company": company,
+        "currency": document.currency or "SEK",
+        "chart_type": document.chart_type,
+        "balances_until": document.balances_until,
+        "counts": {
+            "accounts": len(document.accounts),
+            "dimensions": len(document.dimensions),
+            "objects": len(document.objects),
+            "vouchers": len(document.vouchers),
+            "rows": document.rows,
+            "balances": len(document.balances)
+            + len(document.object_balances)
+            + len(document.period_balances),
+            "unknown_records": len(document.unknown),
+        },
+        "master_data": to_plain(_master_data(document)),
+    }
+
+
+def _master_data(document: sie.SieDocument) -> dict[str, list]:
+    accounts = [
+        Account(int(a.number), a.name, a.type, a.unit, a.sru) for a in document.accounts if a.number.isdigit()
+    ]
+    years = [FinancialYear(y.year, y.start, y.end) for y in document.financial_years if y.start and y.end]
+    balances = [
+        LedgerBalance(
+            kind=b.label.lstrip("#"),
+            year_index=b.year,
+            account=int(b.account),
+            amount=b.amount,
+            quantity=b.quantity,
+            period=getattr(b, "period", None),
+            objects=tuple((str(dim), number) for dim, number in getattr(b, "objects", ())),
+        )
+        for b in (*document.balances, *document.object_balances, *document.period_balances)
+        if b.account.isdigit() and b.amount is not None and b.year is not None
+    ]
+    return {
+        "accounts": accounts,
+        "dimensions": [
+            Dimension(d.number, d.name, d.parent) for d in document.dimensions if d.number is not None
+        ],
+        "objects": [
+            DimensionObject(o.dimension, o.number, o.name)
+            for o in document.objects
+            if o.dimension is not None
+        ],
+        "financial_years": years,
+        "balances": balances,
+    }
