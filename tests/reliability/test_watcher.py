@@ -4,6 +4,7 @@ bridge, the mock behind the WSGI transport)."""
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 from pathlib import Path
 
@@ -176,3 +177,41 @@ def test_an_outbox_that_cannot_be_written_loses_nothing(running, api):
     archive.unlink()
     wait_until(lambda: running.finished(1), timeout=20, what="the answer to be written after the fix")
     assert (archive / "w.csv").exists() and running.bridge.ledger.notices() == []
+
+
+@pytest.fixture
+def tiny_outbox(tmp_path):
+    """An outbox on its own 256 KB file system, so that it can really be full."""
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(outbox)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.decode().strip()}")
+    yield outbox
+    subprocess.run(["umount", "-l", str(outbox)], check=False)
+
+
+def test_a_full_outbox_loses_nothing_and_recovers(tmp_path, tiny_outbox, mock_app, demo_token, api):
+    filler = tiny_outbox / "filler.bin"
+    with filler.open("wb", buffering=0) as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 4096)
+        except OSError:
+            pass  # full
+    run = Running(tmp_path, mock_app, demo_token)
+    try:
+        (run.inbox / "full.csv").write_text(invoice_csv("FULL-1"))
+        wait_until(lambda: run.bridge.ledger.notices(), what="the full outbox to be noticed")
+        (notice,) = run.bridge.ledger.notices()
+        assert "No space left on device" in notice["message"]
+        assert stamps(api) == ["fnb:FULL-1"]  # sent; only its answer waits
+        assert not [p for p in tiny_outbox.rglob(".*")]  # no half-written files in the outbox
+        filler.unlink()
+        wait_until(lambda: run.finished(1), timeout=20, what="the answer once there is room")
+        assert (tiny_outbox / "archive" / "full.csv").read_text() == invoice_csv("FULL-1")
+        assert run.bridge.ledger.notices() == []
+    finally:
+        run.stop()
