@@ -26,6 +26,7 @@ from bridge.masterdata import MasterData, fetch_master_data, load_master_data, s
 from bridge.model import Extraction, Problem
 from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
+from bridge.pipeline.filestore import FileStore
 from bridge.pipeline.fsutil import atomic_write, free_name, move_file, remove_stale_temporaries
 from bridge.pipeline.ledger import Ledger, now_iso
 from bridge.planner import NEEDS_MASTER_DATA, DocumentPlan, plan_documents
@@ -53,7 +54,8 @@ class Bridge:
         self.work = settings.state_dir / "work"
         self.work.mkdir(parents=True, exist_ok=True)
         self.ledger = Ledger(settings.state_dir / "ledger.sqlite3")
-        self.executor = Executor(self.ledger)
+        self.files = FileStore(settings.state_dir / "attachments")
+        self.executor = Executor(self.ledger, self.files)
         self._failures: dict[str, int] = {}  # transient failures in a row, per tenant
         self._paused_until: dict[str, float] = {}
         self._master: dict[str, MasterData | None] = {}
@@ -146,9 +148,16 @@ class Bridge:
             log.info("%s refused: %s", row["name"], problems[0].message)
             self.finalize(file_id)
             return
+        self._keep_files(row["tenant"], plans)
         self.ledger.queue(file_id, extraction.importer, extraction.facts, extraction.problems, plans)
         log.info("%s: %d document(s) queued", row["name"], len(plans))
         self.finalize_if_complete(file_id)
+
+    def _keep_files(self, tenant: str, plans: Iterable[DocumentPlan]) -> None:
+        """The bytes a plan uploads are ours before the document can run."""
+        for plan in plans:
+            for attachment in plan.files:
+                self.files.put(tenant, attachment.data)
 
     def _read_and_plan(self, row: Any) -> tuple[Extraction, list[DocumentPlan]]:
         tenant = self.settings.tenant(row["tenant"])
@@ -417,6 +426,7 @@ class Bridge:
                 for document in unsent:
                     plan = by_key.get((document["kind"], document["source_key"]))
                     if plan is not None:
+                        self._keep_files(row["tenant"], [plan])
                         self.ledger.replan(document["id"], plan)
             unsent_ids = {d["id"] for d in unsent}
             self.ledger.requeue([d["id"] for d in failed if d["id"] not in unsent_ids])
