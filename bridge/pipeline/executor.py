@@ -123,7 +123,10 @@ class Executor:
                     raise
             found = next(iter(answer.values())) if isinstance(answer, dict) and answer else None
         else:
-            found = next((r for r in _rows(client, path, lookup.collection, params) if _matches(r, match, lookup)), None)
+            found = next(
+                (r for r in _rows(client, path, lookup.collection, params) if _matches(r, match, lookup)),
+                None,
+            )
         if found is None and lookup.then is not None:
             return self._lookup(client, lookup.then, results)
         return found

@@ -149,7 +149,9 @@ class Bridge:
             self.finalize(file_id)
             return
         self._keep_files(row["tenant"], plans)
-        self.ledger.queue(file_id, extraction.importer, extraction.facts, extraction.problems, plans)
+        warnings = tuple(p for plan in plans for p in plan.problems if not p.is_error)
+        problems = (*extraction.problems, *warnings)
+        self.ledger.queue(file_id, extraction.importer, extraction.facts, problems, plans)
         log.info("%s: %d document(s) queued", row["name"], len(plans))
         self.finalize_if_complete(file_id)
 

@@ -15,6 +15,7 @@ from bridge.config import TenantSettings
 from bridge.masterdata import MasterData
 from bridge.planner.invoices import plan_invoice
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref, stamp_for
+from bridge.planner.supplierinvoices import plan_supplier_invoice
 
 __all__ = [
     "NEEDS_MASTER_DATA",
@@ -31,11 +32,12 @@ Planner = Callable[[Any, TenantSettings, MasterData | None], DocumentPlan]
 
 PLANNERS: dict[str, Planner] = {
     "invoice": plan_invoice,
+    "supplierinvoice": plan_supplier_invoice,
 }
 
 # Kinds whose planning judges against the company's registers; the bridge fetches master data
 # before planning them when it has none yet.
-NEEDS_MASTER_DATA: frozenset[str] = frozenset()
+NEEDS_MASTER_DATA: frozenset[str] = frozenset({"supplierinvoice"})
 
 
 def plan_documents(
