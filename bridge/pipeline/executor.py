@@ -83,7 +83,8 @@ class Executor:
         if step.kind == "ensure" or (uncertain and step.lookup is not None):
             found = self._lookup(client, step.lookup, results) if step.lookup else None
             if found is not None:
-                return {"outcome": "existing" if step.kind == "ensure" else "reconciled", "record": found}
+                known = step.kind == "ensure" and not uncertain
+                return {"outcome": "existing" if known else "reconciled", "record": found}
             if step.kind == "ensure" and not step.create_if_missing:
                 if step.missing_ok:
                     return {"outcome": "absent", "record": {}}

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import connections, send, supplier_invoices
+from supplier_helpers import connections, send, supplier_invoices
 
 from bridge.formats.einvoice import read_einvoice
 from bridge.planner.parties import identities
