@@ -26,6 +26,7 @@ __all__ = [
     "MonetaryTotals",
     "Party",
     "PaymentMeans",
+    "PdfFile",
     "Problem",
     "Severity",
     "SupplierInvoice",
@@ -317,7 +318,23 @@ class SupplierInvoice:
     kind = "supplierinvoice"
 
 
-Document = Invoice | Voucher | SupplierInvoice
+@dataclass(frozen=True)
+class PdfFile:
+    """A PDF dropped on its own: uploaded to a Fortnox inbox folder, or attached to the
+    document its name names (`target` `voucher`, `supplierinvoice` or `invoice`, with
+    `reference` the parts of its name: series, number and year; a number; a supplier and its
+    invoice number). `folder` is the inbox folder its own folder asks for, if any."""
+
+    source_key: str
+    file: Attachment
+    folder: str | None = None
+    target: str | None = None
+    reference: tuple[str, ...] = ()
+
+    kind = "file"
+
+
+Document = Invoice | Voucher | SupplierInvoice | PdfFile
 
 
 @dataclass(frozen=True)

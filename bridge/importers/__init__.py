@@ -8,13 +8,14 @@ from pathlib import Path
 from bridge.importers.base import Importer, Source
 from bridge.importers.csv_invoices import CsvInvoiceImporter
 from bridge.importers.einvoice import EInvoiceImporter
+from bridge.importers.pdf import PdfImporter
 from bridge.model import Extraction, Problem
 
 __all__ = ["IMPORTERS", "FileSource", "Importer", "extract_file", "identify"]
 
 HEAD_BYTES = 8192
 
-IMPORTERS: tuple[Importer, ...] = (CsvInvoiceImporter(), EInvoiceImporter())
+IMPORTERS: tuple[Importer, ...] = (CsvInvoiceImporter(), EInvoiceImporter(), PdfImporter())
 
 
 @dataclass(frozen=True)
@@ -23,11 +24,23 @@ class FileSource:
     name: str
     tenant: str = "default"
     head: bytes = b""
+    origin: str = ""  # where in the inbox it was dropped, e.g. `vouchers/A-15.pdf`
+    companion: Path | None = None  # a PDF dropped beside it under the same name
 
     @classmethod
-    def open(cls, path: Path, *, name: str | None = None, tenant: str = "default") -> FileSource:
+    def open(
+        cls,
+        path: Path,
+        *,
+        name: str | None = None,
+        tenant: str = "default",
+        origin: str = "",
+        companion: Path | None = None,
+    ) -> FileSource:
+        name = name or path.name
         with path.open("rb") as handle:
-            return cls(path=path, name=name or path.name, tenant=tenant, head=handle.read(HEAD_BYTES))
+            head = handle.read(HEAD_BYTES)
+        return cls(path, name, tenant, head, origin or name, companion)
 
 
 class AmbiguousFileError(RuntimeError):

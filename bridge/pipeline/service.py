@@ -7,6 +7,7 @@ any point resumes where it stopped (`recover`).
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import logging
 import os
@@ -38,6 +39,8 @@ log = logging.getLogger("bridge")
 MASTER_DATA_FRESH_SECONDS = 60.0
 OWN_BACKOFF_AFTER = 3  # transient failures in a row before a document waits on its own
 
+COMPANION = ".companion"  # marks a companion's name in the work area
+
 OUTBOX_FOLDERS = {"done": "archive", "partial": "failed", "failed": "failed", "duplicate": "duplicates"}
 
 
@@ -64,8 +67,11 @@ class Bridge:
 
     # --- claiming ------------------------------------------------------------------------
 
-    def claim(self, path: Path, tenant: str, *, copy: bool = False) -> int | None:
-        """Take `path` into the work area (atomic rename; `copy` leaves the original alone).
+    def claim(
+        self, path: Path, tenant: str, *, copy: bool = False, companion: Path | None = None
+    ) -> int | None:
+        """Take `path` into the work area (atomic rename; `copy` leaves the original alone),
+        with its `companion` (the invoice's PDF beside its XML) when it has one.
 
         Answers the ledger id, or None when the file vanished before we could take it.
         """
@@ -88,15 +94,40 @@ class Bridge:
         except FileNotFoundError:
             return None
         path.with_name(path.name + ".done").unlink(missing_ok=True)
+        origin = self._origin(path, tenant)
+        companion_work = self._claim_companion(companion, work_path, copy) if companion else None
         try:
             digest, size = _sha256(work_path)
         except OSError as exc:
-            file_id = self.ledger.add_file(tenant, path.name, "-", 0, work_path)
+            file_id = self.ledger.add_file(tenant, path.name, "-", 0, work_path, origin=origin)
             self._fail_unread(file_id, f"the file cannot be read: {exc.strerror or exc}")
             return file_id
-        file_id = self.ledger.add_file(tenant, path.name, digest, size, work_path)
+        file_id = self.ledger.add_file(
+            tenant, path.name, digest, size, work_path, origin=origin, companion=companion_work
+        )
         log.info("claimed %s (%s bytes) for %s", path.name, size, tenant)
         return file_id
+
+    def _origin(self, path: Path, tenant: str) -> str:
+        """Where in the company's inbox the file was dropped (`vouchers/A-15.pdf`)."""
+        inbox = self.settings.inbox_of(tenant)
+        try:
+            return path.absolute().relative_to(inbox).as_posix()
+        except ValueError:
+            return path.name
+
+    @staticmethod
+    def _claim_companion(companion: Path, work_path: Path, copy: bool) -> Path | None:
+        target = work_path.with_name(f"{work_path.name}{COMPANION}{companion.suffix.lower()}")
+        try:
+            if copy:
+                shutil.copyfile(companion, target)
+            else:
+                os.rename(companion, target)
+        except FileNotFoundError:
+            return None
+        companion.with_name(companion.name + ".done").unlink(missing_ok=True)
+        return target
 
     def _work_path(self, tenant: str, name: str) -> Path:
         folder = self.work / tenant
@@ -163,7 +194,13 @@ class Bridge:
 
     def _read_and_plan(self, row: Any) -> tuple[Extraction, list[DocumentPlan]]:
         tenant = self.settings.tenant(row["tenant"])
-        source = FileSource.open(Path(row["work_path"]), name=row["name"], tenant=tenant.name)
+        source = FileSource.open(
+            Path(row["work_path"]),
+            name=row["name"],
+            tenant=tenant.name,
+            origin=row["origin"] or row["name"],
+            companion=Path(row["companion"]) if row["companion"] else None,
+        )
         extraction = extract_file(source, self.importers)
         if extraction.errors:
             return extraction, []
@@ -293,6 +330,9 @@ class Bridge:
                     target.with_name(target.name + ".error.txt"), receipts.render_error_report(receipt)
                 )
             work_path = Path(row["work_path"])
+            companion = Path(row["companion"]) if row["companion"] else None
+            if companion is not None and companion.exists():  # the PDF travels with its XML
+                move_file(companion, _companion_target(target, companion))
             if work_path.exists() or work_path.is_symlink():
                 move_file(work_path, target)
             self.ledger.update_file(file_id, state=state, finished_at=now_iso())
@@ -393,9 +433,12 @@ class Bridge:
             for path in sorted(folder.iterdir()) if folder.is_dir() else ():
                 if path.name.startswith(".") or self.ledger.file_by_work_path(path) is not None:
                     continue
+                if COMPANION in path.name:
+                    continue  # adopted with its main file
                 name = path.name.split("-", 1)[1] if "-" in path.name else path.name
                 digest, size = _sha256(path)
-                self.ledger.add_file(tenant.name, name, digest, size, path)
+                companion = next(folder.glob(f"{glob.escape(path.name)}{COMPANION}*"), None)
+                self.ledger.add_file(tenant.name, name, digest, size, path, companion=companion)
                 log.info("recovered %s from the work area", name)
         for row in self.ledger.files(["claimed"]):
             self.ingest(row["id"])
@@ -411,6 +454,10 @@ class Bridge:
                 continue
             outcome = Path(row["outcome_path"]) if row["outcome_path"] else None
             if outcome is not None and outcome.exists():
+                if row["companion"]:
+                    kept = _companion_target(outcome, Path(row["companion"]))
+                    if kept.exists():
+                        move_file(kept, Path(row["companion"]))
                 move_file(outcome, Path(row["work_path"]))
                 outcome.with_name(outcome.name + ".error.txt").unlink(missing_ok=True)
             failed = [d for d in self.ledger.documents_of(file_id) if d["state"] == "failed"]
@@ -439,6 +486,11 @@ class Bridge:
 
     def close(self) -> None:
         self.ledger.close()
+
+
+def _companion_target(target: Path, companion: Path) -> Path:
+    """`outbox/archive/faktura.xml` → `outbox/archive/faktura.pdf`: the pair stays a pair."""
+    return target.with_name(target.stem + companion.suffix)
 
 
 def _sha256(path: Path) -> tuple[str, int]:

@@ -98,11 +98,13 @@ class Watcher:
     def _take_ready(self) -> None:
         for candidate in self.scanner.scan():
             try:
-                file_id = self.bridge.claim(candidate.path, candidate.tenant)
+                file_id = self.bridge.claim(candidate.path, candidate.tenant, companion=candidate.companion)
             except PermissionError as exc:
                 log.error("cannot take %s: %s; will try again", candidate.path.name, exc)
                 continue
             self.scanner.forget(candidate.path)
+            if candidate.companion is not None:
+                self.scanner.forget(candidate.companion)
             self.bridge.ledger.clear_notice(f"empty:{candidate.path}")
             if file_id is None:
                 continue  # removed before we could take it

@@ -13,6 +13,7 @@ from typing import Any
 
 from bridge.config import TenantSettings
 from bridge.masterdata import MasterData
+from bridge.planner.files import plan_file
 from bridge.planner.invoices import plan_invoice
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref, stamp_for
 from bridge.planner.supplierinvoices import plan_supplier_invoice
@@ -33,11 +34,12 @@ Planner = Callable[[Any, TenantSettings, MasterData | None], DocumentPlan]
 PLANNERS: dict[str, Planner] = {
     "invoice": plan_invoice,
     "supplierinvoice": plan_supplier_invoice,
+    "file": plan_file,
 }
 
 # Kinds whose planning judges against the company's registers; the bridge fetches master data
 # before planning them when it has none yet.
-NEEDS_MASTER_DATA: frozenset[str] = frozenset({"supplierinvoice"})
+NEEDS_MASTER_DATA: frozenset[str] = frozenset({"supplierinvoice", "file"})
 
 
 def plan_documents(

@@ -10,7 +10,7 @@ from bridge.fortnox import FortnoxClient
 from bridge.pipeline.service import Bridge
 
 
-def send(bridge: Bridge, source: Path, name: str | None = None, companion: Path | None = None) -> int:
+def send(bridge: Bridge, source: Path, name: str | None = None) -> int:
     """Claim a copy of `source` (as `name`), read it, and send what it holds."""
     work = bridge.settings.workdir / "drop"
     work.mkdir(exist_ok=True)
@@ -50,3 +50,21 @@ class DropAnswer(httpx.BaseTransport):
                 self.drops -= 1
                 raise httpx.ReadTimeout("the answer was lost", request=request)
         return response
+
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def drop_in_inbox(bridge: Bridge, relative: str, data: bytes, companion: bytes | None = None) -> int:
+    """Put a file into the inbox (in a sub-folder if `relative` says so), claim it and send it."""
+    path = bridge.settings.inbox_of("default") / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    pdf = None
+    if companion is not None:
+        pdf = path.with_suffix(".pdf")
+        pdf.write_bytes(companion)
+    file_id = bridge.claim(path, "default", companion=pdf)
+    bridge.ingest(file_id)
+    bridge.drain("default", until_blocked=False)
+    return file_id
