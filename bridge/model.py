@@ -18,6 +18,7 @@ from bridge.jsonnum import dumps
 __all__ = [
     "AllowanceCharge",
     "Attachment",
+    "Cancellation",
     "Document",
     "DocumentKey",
     "Extraction",
@@ -334,7 +335,21 @@ class PdfFile:
     kind = "file"
 
 
-Document = Invoice | Voucher | SupplierInvoice | PdfFile
+@dataclass(frozen=True)
+class Cancellation:
+    """Cancel a preliminary (not booked) supplier invoice: by Fortnox's own number
+    (GivenNumber), or by the supplier's invoice number when `supplier` (its Fortnox number or
+    organisation number) is given."""
+
+    source_key: str
+    number: str
+    supplier: str | None = None
+    line: int | None = None
+
+    kind = "cancel"
+
+
+Document = Invoice | Voucher | SupplierInvoice | PdfFile | Cancellation
 
 
 @dataclass(frozen=True)

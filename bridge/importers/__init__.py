@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bridge.importers.base import Importer, Source
+from bridge.importers.cancel import CancelImporter
 from bridge.importers.csv_invoices import CsvInvoiceImporter
 from bridge.importers.einvoice import EInvoiceImporter
 from bridge.importers.pdf import PdfImporter
@@ -15,7 +16,7 @@ __all__ = ["IMPORTERS", "FileSource", "Importer", "extract_file", "identify"]
 
 HEAD_BYTES = 8192
 
-IMPORTERS: tuple[Importer, ...] = (CsvInvoiceImporter(), EInvoiceImporter(), PdfImporter())
+IMPORTERS: tuple[Importer, ...] = (CsvInvoiceImporter(), EInvoiceImporter(), PdfImporter(), CancelImporter())
 
 
 @dataclass(frozen=True)

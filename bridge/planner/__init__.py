@@ -13,6 +13,7 @@ from typing import Any
 
 from bridge.config import TenantSettings
 from bridge.masterdata import MasterData
+from bridge.planner.cancel import plan_cancel
 from bridge.planner.files import plan_file
 from bridge.planner.invoices import plan_invoice
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref, stamp_for
@@ -35,6 +36,7 @@ PLANNERS: dict[str, Planner] = {
     "invoice": plan_invoice,
     "supplierinvoice": plan_supplier_invoice,
     "file": plan_file,
+    "cancel": plan_cancel,
 }
 
 # Kinds whose planning judges against the company's registers; the bridge fetches master data
