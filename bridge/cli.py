@@ -323,3 +323,49 @@ def cancel_supplierinvoice(
         else:
             failed = _print_results(bridge, first_id)
     sys.exit(EXIT_FAILED if failed else 0)
+
+
+@main.group()
+def export() -> None:
+    """Write Fortnox data to outbox/exports/."""
+
+
+@export.command("payments")
+@click.option("--full", is_flag=True, help="Everything, not only what changed since the last export.")
+@click.option("--tenant", help="Only this company, when several are configured.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@pass_context
+def export_payments_command(ctx: Context, full: bool, tenant: str | None, as_json: bool) -> None:
+    """Payment status of supplier and customer invoices (booked, paid, balance) as CSV and JSON."""
+    from bridge.exporters.payments import export_payments
+    from bridge.fortnox import FortnoxError
+
+    settings = ctx.settings
+    names = [settings.tenant(tenant).name] if tenant else [t.name for t in settings.tenants]
+    done, failed = [], False
+    with _open(ctx) as bridge:
+        for name in names:
+            try:
+                result = export_payments(
+                    bridge.clients[name], name, settings.outbox, settings.state_dir, full=full
+                )
+            except FortnoxError as error:
+                click.echo(f"{name}: not exported: {error}", err=True)
+                failed = True
+                continue
+            done.append(
+                {
+                    "tenant": name,
+                    "invoices": len(result.rows),
+                    "changed_since": result.since,
+                    "csv": str(result.csv_path),
+                    "json": str(result.json_path),
+                }
+            )
+    if as_json:
+        click.echo(dumps({"exports": done}, indent=2))
+    else:
+        for item in done:
+            since = f" changed since {item['changed_since']}" if item["changed_since"] else ""
+            click.echo(f"{item['tenant']}: {item['invoices']} invoices{since} → {item['csv']}")
+    sys.exit(EXIT_FAILED if failed else 0)
