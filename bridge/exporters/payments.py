@@ -112,7 +112,7 @@ def _common(r: dict, booked: bool, cancelled: bool, balance: Decimal, today: dat
 def render_csv(rows: list[dict[str, Any]]) -> str:
     """`;`-separated with a header, UTF-8 with BOM (so Excel shows å, ä, ö), decimal point."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=";", lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in rows:
         writer.writerow(
