@@ -90,3 +90,13 @@ def test_export_payments_command(tmp_path, monkeypatch):
     assert item["changed_since"] is None
     second = runner.invoke(main, ["--workdir", str(tmp_path), "export", "payments", "--json"])
     assert loads(second.stdout)["exports"][0]["changed_since"]
+
+
+def test_watch_writes_the_export_on_its_schedule(make_bridge):
+    from bridge.pipeline.watcher import Watcher
+
+    bridge = make_bridge(exports_payments_every_minutes="60")
+    watcher = Watcher(bridge)
+    watcher._export_if_due()
+    watcher._export_if_due()  # the next one is an hour away
+    assert len(list((bridge.settings.outbox / "exports").glob("payments-default-*.csv"))) == 1
