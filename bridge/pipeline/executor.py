@@ -92,9 +92,9 @@ class Executor:
         path = _resolve_path(step.path, results)
         if step.kind == "action" and (step.done_when or step.refuse_when):
             current = client.get(_resolve_path(step.check_path, results)).get(step.envelope, {})
-            if step.done_when and conditions_hold(step.done_when, {"": current}, prefix=""):
+            if step.done_when and _fields_hold(step.done_when, current):
                 return {"outcome": "already", "record": current}
-            if step.refuse_when and conditions_hold(step.refuse_when, {"": current}, prefix=""):
+            if step.refuse_when and _fields_hold(step.refuse_when, current):
                 raise PlanError(step.missing_hint or f"{step.label}: not possible in Fortnox now")
         files = None
         if step.kind == "upload":
@@ -165,19 +165,27 @@ def loosely_equal(actual: Any, expected: Any) -> bool:
         return str(actual) == str(expected)
 
 
-def conditions_hold(conditions: dict[str, Any], results: dict[str, Any], prefix: str | None = None) -> bool:
-    """Do `step.Field` conditions hold on the results? (`prefix=""`: plain field names.)"""
+def conditions_hold(conditions: dict[str, Any], results: dict[str, Any]) -> bool:
+    """Do `step.Field` conditions hold on earlier steps' records? A step that did not run
+    (or found nothing) makes its conditions false."""
     for name, expected in conditions.items():
-        step, field_name = ("", name) if prefix == "" else name.split(".", 1)
-        if step not in results:
-            return False
-        actual = results[step].get(field_name, _MISSING)
-        if isinstance(expected, dict) and set(expected) == {"$not"}:
-            if actual is _MISSING or loosely_equal(actual, expected["$not"]):
-                return False
-        elif actual is _MISSING or not loosely_equal(actual, expected):
+        step, _, field_name = name.partition(".")
+        if step not in results or not _holds(expected, results[step].get(field_name, _MISSING)):
             return False
     return True
+
+
+def _fields_hold(conditions: dict[str, Any], record: dict[str, Any]) -> bool:
+    return all(_holds(expected, record.get(name, _MISSING)) for name, expected in conditions.items())
+
+
+def _holds(expected: Any, actual: Any) -> bool:
+    """`expected` is a value, or `{"$not": value}`; a missing field never holds."""
+    if actual is _MISSING:
+        return False
+    if isinstance(expected, dict) and set(expected) == {"$not"}:
+        return not loosely_equal(actual, expected["$not"])
+    return loosely_equal(actual, expected)
 
 
 def _resolve_path(path: str, results: dict[str, Any]) -> str:

@@ -88,26 +88,20 @@ class InboxScanner:
 
     def _pair(self, ready: list[Candidate]) -> list[Candidate]:
         """Hold back PDFs that belong to an XML; let an XML go only with its ready PDF."""
-        by_stem = {
-            (path.parent, path.stem.casefold()): path for path in self.seen if path.suffix.lower() == ".xml"
-        }
+
+        def stem(path: Path) -> tuple[Path, str]:
+            return path.parent, path.stem.casefold()
+
+        xmls = {stem(p) for p in self.seen if p.suffix.lower() == ".xml"}
+        pdfs = {stem(p): p for p in self.seen if p.suffix.lower() == ".pdf"}
         ready_paths = {c.path for c in ready}
         paired = []
         for candidate in ready:
-            path = candidate.path
-            if path.suffix.lower() == ".pdf" and (path.parent, path.stem.casefold()) in by_stem:
+            suffix = candidate.path.suffix.lower()
+            if suffix == ".pdf" and stem(candidate.path) in xmls:
                 continue  # taken with its XML
-            if path.suffix.lower() == ".xml":
-                companion = next(
-                    (
-                        other
-                        for other in self.seen
-                        if other.parent == path.parent
-                        and other.suffix.lower() == ".pdf"
-                        and other.stem.casefold() == path.stem.casefold()
-                    ),
-                    None,
-                )
+            if suffix == ".xml":
+                companion = pdfs.get(stem(candidate.path))
                 if companion is not None and companion not in ready_paths:
                     continue  # its PDF is still being written
                 candidate.companion = companion
