@@ -175,7 +175,7 @@ def check(ctx: Context, files: tuple[Path, ...], tenant: str | None, as_json: bo
                         "summary": plan.summary,
                         "calls": [
                             {
-                                "kind": s.kind,
+                                "kind": s.kind if s.kind != "ensure" or s.create_if_missing else "find",
                                 "label": s.label,
                                 "method": s.method,
                                 "path": s.path,
@@ -217,9 +217,13 @@ def _print_check(report: dict[str, Any]) -> None:
     for doc in report["documents"]:
         click.echo(f"  {doc['summary']}")
         for call in doc["calls"]:
-            how = {"ensure": "look up, create if missing:", "create": "create once:", "action": "then:"}[
-                call["kind"]
-            ]
+            how = {
+                "ensure": "look up, create if missing:",
+                "find": "look up:",
+                "create": "create once:",
+                "action": "then:",
+                "upload": "upload once:",
+            }[call["kind"]]
             click.echo(f"    {how} {call['method']} {call['path']}  ({call['label']})")
 
 

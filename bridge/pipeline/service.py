@@ -316,10 +316,11 @@ class Bridge:
             row = self.ledger.file(file_id)
             documents = self.ledger.documents_of(file_id)
             state = row["state"] if row["state"] in ("failed", "duplicate") else _file_state(documents)
+            companion = Path(row["companion"]) if row["companion"] else None
             if row["outcome_path"]:
                 target = Path(row["outcome_path"])
             else:
-                target = self._choose_target(file_id, row["name"], OUTBOX_FOLDERS[state])
+                target = self._choose_target(file_id, row["name"], OUTBOX_FOLDERS[state], companion)
                 self.ledger.update_file(file_id, outcome_path=str(target))
             receipt = self.receipt(file_id, state, target)
             receipts_dir = self.settings.outbox / "receipts"
@@ -330,7 +331,6 @@ class Bridge:
                     target.with_name(target.name + ".error.txt"), receipts.render_error_report(receipt)
                 )
             work_path = Path(row["work_path"])
-            companion = Path(row["companion"]) if row["companion"] else None
             if companion is not None and companion.exists():  # the PDF travels with its XML
                 move_file(companion, _companion_target(target, companion))
             if work_path.exists() or work_path.is_symlink():
@@ -338,16 +338,19 @@ class Bridge:
             self.ledger.update_file(file_id, state=state, finished_at=now_iso())
             log.info("%s: %s → %s", row["name"], state, target.relative_to(self.settings.outbox.parent))
 
-    def _choose_target(self, file_id: int, name: str, folder: str) -> Path:
+    def _choose_target(self, file_id: int, name: str, folder: str, companion: Path | None = None) -> Path:
         """A name free in the target folder whose receipt name is free too (or already ours,
-        when a retried file finishes again)."""
+        when a retried file finishes again), and its companion's name as well."""
         receipts_dir = self.settings.outbox / "receipts"
+        directory = self.settings.outbox / folder
 
-        def receipt_free(candidate: str) -> bool:
+        def free(candidate: str) -> bool:
+            if companion is not None and _companion_target(directory / candidate, companion).exists():
+                return False
             path = receipts_dir / f"{candidate}.receipt.json"
             return not path.exists() or loads(path.read_text("utf-8")).get("file_id") == file_id
 
-        return free_name(self.settings.outbox / folder, name, receipt_free)
+        return free_name(directory, name, free)
 
     def receipt(self, file_id: int, state: str, target: Path) -> dict[str, Any]:
         row = self.ledger.file(file_id)

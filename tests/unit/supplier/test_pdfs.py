@@ -177,3 +177,12 @@ def test_a_pdf_without_an_xml_of_its_name_is_taken_alone(tmp_path):
         ("faktura.xml", None),
         ("kvitto.pdf", None),
     ]
+
+
+def test_a_pair_never_overwrites_an_archived_pdf_of_the_same_name(make_bridge, api):
+    bridge = make_bridge()
+    drop_in_inbox(bridge, "faktura.pdf", PDF)  # alone, earlier
+    drop_in_inbox(bridge, "faktura.xml", CREDIT_NOTE.read_bytes(), companion=PDF + b"\n")
+    archive = bridge.settings.outbox / "archive"
+    assert sorted(p.name for p in archive.iterdir()) == ["faktura (2).pdf", "faktura (2).xml", "faktura.pdf"]
+    assert (archive / "faktura.pdf").read_bytes() == PDF
