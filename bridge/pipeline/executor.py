@@ -19,7 +19,7 @@ from bridge.pipeline.filestore import FileStore, MissingFile
 from bridge.pipeline.ledger import Ledger
 from bridge.planner import Lookup, Step
 
-__all__ = ["Executor", "Outcome", "backoff_seconds", "loosely_equal"]
+__all__ = ["Executor", "Outcome", "backoff_seconds", "conditions_hold", "loosely_equal"]
 
 MAX_BACKOFF = 60.0
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]+\.[A-Za-z0-9_@]+)\}")
