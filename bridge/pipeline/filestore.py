@@ -44,3 +44,6 @@ class FileStore:
         if hashlib.sha256(data).hexdigest() != sha256:
             raise MissingFile(f"the file to upload at {path} is damaged (its content changed)")
         return data
+
+    def discard(self, tenant: str, sha256: str) -> None:
+        self._path(tenant, sha256).unlink(missing_ok=True)

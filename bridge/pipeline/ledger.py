@@ -382,6 +382,18 @@ class Ledger:
                 requeued.append(document_id)
         return requeued
 
+    def uploads_pending(self, tenant: str, sha256: str) -> bool:
+        """Does a document that is not done yet still mean to upload these bytes?"""
+        return (
+            self.db.execute(
+                "SELECT 1 FROM steps s JOIN documents d ON d.id = s.document_id WHERE d.tenant = ?"
+                " AND d.state IN ('queued','sending','failed') AND s.state != 'done' AND s.spec LIKE ?"
+                " LIMIT 1",
+                (tenant, f"%{sha256}%"),
+            ).fetchone()
+            is not None
+        )
+
     def unfinished_files(self) -> list[sqlite3.Row]:
         """Files whose documents are all through, or that were refused, but whose answer in
         outbox/ is not written yet (a crash, or an outbox that could not be written)."""

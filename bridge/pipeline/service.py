@@ -192,6 +192,13 @@ class Bridge:
             for attachment in plan.files:
                 self.files.put(tenant, attachment.data)
 
+    def _release_files(self, document: Any) -> None:
+        """Uploaded bytes are dropped from the store once no unfinished document needs them."""
+        for row in self.ledger.steps(document["id"]):
+            upload = loads(row["spec"]).get("file")
+            if upload and not self.ledger.uploads_pending(document["tenant"], upload["sha256"]):
+                self.files.discard(document["tenant"], upload["sha256"])
+
     def _read_and_plan(self, row: Any) -> tuple[Extraction, list[DocumentPlan]]:
         tenant = self.settings.tenant(row["tenant"])
         source = FileSource.open(
@@ -255,6 +262,7 @@ class Bridge:
             log.warning("%s %s failed: %s", document["kind"], document["source_key"], outcome.error)
         else:
             log.info("%s %s: done", document["kind"], document["source_key"])
+            self._release_files(document)
         self.finalize_if_complete(document["file_id"])
         return outcome, None
 

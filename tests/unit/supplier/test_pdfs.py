@@ -51,6 +51,8 @@ def test_a_pdf_alone_goes_to_the_supplier_invoice_inbox(make_bridge, api):
     assert bridge.ledger.file(file_id)["state"] == "done"
     [name] = inbox_names(api, "inbox_s")
     assert name.startswith("Skannad-faktura-aao-") and name.endswith(".pdf")
+    kept = [p for p in (bridge.settings.state_dir / "attachments").rglob("*") if p.is_file()]
+    assert kept == []  # sent, so no longer kept
 
 
 def test_a_pdf_in_the_vouchers_folder_goes_to_the_voucher_inbox(make_bridge, api):
@@ -117,6 +119,7 @@ def test_a_pdf_naming_a_document_that_does_not_exist_fails_with_what_to_do(make_
     assert document["state"] == "failed"
     assert "supplier invoice 999 does not exist in Fortnox: check the file name" in document["last_error"]
     assert inbox_names(api, "inbox_s") == []
+    assert len(list((bridge.settings.state_dir / "attachments" / "default").iterdir())) == 1  # for a retry
 
 
 def test_a_file_that_only_calls_itself_a_pdf_is_refused(make_bridge, api):
