@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -174,7 +175,7 @@ def check(ctx: Context, files: tuple[Path, ...], tenant: str | None, as_json: bo
                         "summary": plan.summary,
                         "calls": [
                             {
-                                "kind": s.kind,
+                                "kind": s.kind if s.kind != "ensure" or s.create_if_missing else "find",
                                 "label": s.label,
                                 "method": s.method,
                                 "path": s.path,
@@ -216,9 +217,13 @@ def _print_check(report: dict[str, Any]) -> None:
     for doc in report["documents"]:
         click.echo(f"  {doc['summary']}")
         for call in doc["calls"]:
-            how = {"ensure": "look up, create if missing:", "create": "create once:", "action": "then:"}[
-                call["kind"]
-            ]
+            how = {
+                "ensure": "look up, create if missing:",
+                "find": "look up:",
+                "create": "create once:",
+                "action": "then:",
+                "upload": "upload once:",
+            }[call["kind"]]
             click.echo(f"    {how} {call['method']} {call['path']}  ({call['label']})")
 
 
@@ -262,3 +267,109 @@ def _print_results(bridge, after_id: int, only: list[int] | None = None) -> bool
     text, failed = results_table(bridge, after_id, only)
     click.echo(text)
     return failed
+
+
+@main.group()
+def cancel() -> None:
+    """Cancel documents in Fortnox (what a `cancel*.txt` file in the inbox does)."""
+
+
+@cancel.command("supplierinvoice")
+@click.argument("number")
+@click.option(
+    "--supplier", help="NUMBER is the supplier's invoice number; this is the supplier's number or org number."
+)
+@click.option("--tenant", help="Company, when several are configured.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@pass_context
+def cancel_supplierinvoice(
+    ctx: Context, number: str, supplier: str | None, tenant: str | None, as_json: bool
+) -> None:
+    """Cancel the preliminary (not booked) supplier invoice NUMBER (Fortnox's number)."""
+    from bridge.importers.cancel import parse_cancel_line
+    from bridge.model import Problem
+    from bridge.planner.uploads import safe_name
+
+    line = f"supplierinvoice {number}" + (f" --supplier {supplier}" if supplier else "")
+    parsed = parse_cancel_line(line)
+    if isinstance(parsed, Problem):
+        raise click.UsageError(f"{parsed.message}; {parsed.hint}")
+    settings = ctx.settings
+    if tenant is None and settings.multi_tenant:
+        raise click.UsageError("several companies are configured; say which one with --tenant")
+    name = tenant or settings.tenants[0].name
+    settings.tenant(name)
+    with _open(ctx) as bridge, tempfile.TemporaryDirectory() as folder:
+        words = ["cancel-supplierinvoice", *([safe_name(supplier)] if supplier else []), safe_name(number)]
+        path = Path(folder) / ("-".join(words) + ".txt")
+        path.write_text(line + "\n", encoding="utf-8")
+        first_id = last_file_id(bridge)
+        file_id = bridge.claim(path, name, copy=True)
+        bridge.ingest(file_id)
+        bridge.drain(name, until_blocked=True)
+        row = bridge.ledger.file(file_id)
+        if as_json:
+            documents = bridge.ledger.documents_of(file_id)
+            click.echo(
+                dumps(
+                    {
+                        "state": row["state"],
+                        "documents": [
+                            {"state": d["state"], "summary": d["summary"], "error": d["last_error"]}
+                            for d in documents
+                        ],
+                        "outcome_path": row["outcome_path"],
+                    },
+                    indent=2,
+                )
+            )
+            failed = row["state"] in ("failed", "partial")
+        else:
+            failed = _print_results(bridge, first_id)
+    sys.exit(EXIT_FAILED if failed else 0)
+
+
+@main.group()
+def export() -> None:
+    """Write Fortnox data to outbox/exports/."""
+
+
+@export.command("payments")
+@click.option("--full", is_flag=True, help="Everything, not only what changed since the last export.")
+@click.option("--tenant", help="Only this company, when several are configured.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@pass_context
+def export_payments_command(ctx: Context, full: bool, tenant: str | None, as_json: bool) -> None:
+    """Payment status of supplier and customer invoices (booked, paid, balance) as CSV and JSON."""
+    from bridge.exporters.payments import export_payments
+    from bridge.fortnox import FortnoxError
+
+    settings = ctx.settings
+    names = [settings.tenant(tenant).name] if tenant else [t.name for t in settings.tenants]
+    done, failed = [], False
+    with _open(ctx) as bridge:
+        for name in names:
+            try:
+                result = export_payments(
+                    bridge.clients[name], name, settings.outbox, settings.state_dir, full=full
+                )
+            except FortnoxError as error:
+                click.echo(f"{name}: not exported: {error}", err=True)
+                failed = True
+                continue
+            done.append(
+                {
+                    "tenant": name,
+                    "invoices": len(result.rows),
+                    "changed_since": result.since,
+                    "csv": str(result.csv_path),
+                    "json": str(result.json_path),
+                }
+            )
+    if as_json:
+        click.echo(dumps({"exports": done}, indent=2))
+    else:
+        for item in done:
+            since = f" changed since {item['changed_since']}" if item["changed_since"] else ""
+            click.echo(f"{item['tenant']}: {item['invoices']} invoices{since} → {item['csv']}")
+    sys.exit(EXIT_FAILED if failed else 0)

@@ -64,10 +64,46 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "invoices", "create_customers", "always", "Create missing customers", ("always", "private", "never")
     ),
+    Option(
+        "supplierinvoices",
+        "bookkeep",
+        "preliminary",
+        "Leave supplier invoices registered (preliminary) or book them (definitive)",
+        ("preliminary", "definitive"),
+    ),
+    Option(
+        "supplierinvoices",
+        "create_suppliers",
+        "always",
+        "Create a missing supplier from the invoice, with its bankgiro/plusgiro/IBAN",
+        ("always", "never"),
+    ),
+    Option(
+        "supplierinvoices",
+        "default_account",
+        4000,
+        "Cost account when the supplier has no predefined account",
+    ),
+    Option(
+        "supplierinvoices", "disable_payment_file", False, "Payment block: leave them out of payment files"
+    ),
+    Option(
+        "supplierinvoices", "accruals", False, "Spread an invoice covering several months (periodisering)"
+    ),
+    Option("supplierinvoices", "accrual_account", 1790, "Balance account for accrued (prepaid) costs"),
+    Option("supplierinvoices", "prepaid_account", 1480, "Account of advance payments an invoice deducts"),
+    Option("files", "default_folder", "inbox_s", "Fortnox inbox folder for a PDF dropped on its own"),
+    Option("files", "include_on_send", True, "Send a PDF attached to a customer invoice along with it"),
+    Option(
+        "exports",
+        "payments_every_minutes",
+        0,
+        "Write the payment status export this often in `watch` (0: never)",
+    ),
 )
 
 _BY_NAME = {(o.section, o.key): o for o in OPTIONS}
-_GLOBAL_SECTIONS = frozenset({"folders", "watch"})
+_GLOBAL_SECTIONS = frozenset({"folders", "watch", "exports"})
 
 
 @dataclass(frozen=True)

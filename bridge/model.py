@@ -19,6 +19,7 @@ __all__ = [
     "Account",
     "AllowanceCharge",
     "Attachment",
+    "Cancellation",
     "Dimension",
     "DimensionObject",
     "Document",
@@ -31,6 +32,7 @@ __all__ = [
     "MonetaryTotals",
     "Party",
     "PaymentMeans",
+    "PdfFile",
     "Problem",
     "Severity",
     "SupplierInvoice",
@@ -329,7 +331,37 @@ class SupplierInvoice:
     kind = "supplierinvoice"
 
 
-Document = Invoice | Voucher | SupplierInvoice
+@dataclass(frozen=True)
+class PdfFile:
+    """A PDF dropped on its own: uploaded to a Fortnox inbox folder, or attached to the
+    document its name names (`target` `voucher`, `supplierinvoice` or `invoice`, with
+    `reference` the parts of its name: series, number and year; a number; a supplier and its
+    invoice number). `folder` is the inbox folder its own folder asks for, if any."""
+
+    source_key: str
+    file: Attachment
+    folder: str | None = None
+    target: str | None = None
+    reference: tuple[str, ...] = ()
+
+    kind = "file"
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """Cancel a preliminary (not booked) supplier invoice: by Fortnox's own number
+    (GivenNumber), or by the supplier's invoice number when `supplier` (its Fortnox number or
+    organisation number) is given."""
+
+    source_key: str
+    number: str
+    supplier: str | None = None
+    line: int | None = None
+
+    kind = "cancel"
+
+
+Document = Invoice | Voucher | SupplierInvoice | PdfFile | Cancellation
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bridge.importers.base import Importer, Source
+from bridge.importers.cancel import CancelImporter
 from bridge.importers.csv_invoices import CsvInvoiceImporter
 from bridge.importers.einvoice import EInvoiceImporter
+from bridge.importers.pdf import PdfImporter
 from bridge.importers.sie import SieImporter
 from bridge.model import Extraction, Problem
 
@@ -15,7 +17,13 @@ __all__ = ["IMPORTERS", "FileSource", "Importer", "extract_file", "identify"]
 
 HEAD_BYTES = 8192
 
-IMPORTERS: tuple[Importer, ...] = (CsvInvoiceImporter(), EInvoiceImporter(), SieImporter())
+IMPORTERS: tuple[Importer, ...] = (
+    CsvInvoiceImporter(),
+    EInvoiceImporter(),
+    SieImporter(),
+    PdfImporter(),
+    CancelImporter(),
+)
 
 
 @dataclass(frozen=True)
@@ -24,11 +32,23 @@ class FileSource:
     name: str
     tenant: str = "default"
     head: bytes = b""
+    origin: str = ""  # where in the inbox it was dropped, e.g. `vouchers/A-15.pdf`
+    companion: Path | None = None  # a PDF dropped beside it under the same name
 
     @classmethod
-    def open(cls, path: Path, *, name: str | None = None, tenant: str = "default") -> FileSource:
+    def open(
+        cls,
+        path: Path,
+        *,
+        name: str | None = None,
+        tenant: str = "default",
+        origin: str = "",
+        companion: Path | None = None,
+    ) -> FileSource:
+        name = name or path.name
         with path.open("rb") as handle:
-            return cls(path=path, name=name or path.name, tenant=tenant, head=handle.read(HEAD_BYTES))
+            head = handle.read(HEAD_BYTES)
+        return cls(path, name, tenant, head, origin or name, companion)
 
 
 class AmbiguousFileError(RuntimeError):

@@ -21,6 +21,8 @@ class Source(Protocol):
     name: str
     tenant: str
     head: bytes
+    origin: str  # where in the inbox it was dropped (`vouchers/A-15.pdf`); the name alone when outside
+    companion: Path | None  # a PDF dropped beside an `.xml` under the same name, claimed with it
 
 
 class Importer(Protocol):

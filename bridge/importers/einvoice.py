@@ -8,7 +8,9 @@ supplier it is and which calls to make are decided later, from the facts kept he
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from bridge.formats.einvoice import (
@@ -19,17 +21,21 @@ from bridge.formats.einvoice import (
     read_einvoice,
     root_namespace,
 )
+from bridge.formats.einvoice.attachments import attachment_name
 from bridge.formats.einvoice.safexml import is_html, prolog_text
+from bridge.formats.pdf import PDF_MEDIA_TYPE, pdf_problem
 from bridge.importers.base import Source
-from bridge.model import Extraction, Problem
+from bridge.model import Attachment, Extraction, Problem, Severity, SupplierInvoice
 
-__all__ = ["EInvoiceImporter"]
+__all__ = ["EInvoiceImporter", "with_image_beside"]
 
 
 class EInvoiceImporter:
     name = "einvoice"
 
     def identify(self, source: Source) -> bool:
+        if source.name.lower().endswith(".pdf"):
+            return False  # whatever its content, a file called .pdf is judged as a PDF
         if not prolog_text(source.head[:64]).lstrip("\ufeff \t\r\n").startswith("<"):
             return False
         if is_html(source.head):
@@ -46,8 +52,32 @@ class EInvoiceImporter:
             )
             return Extraction(self.name, problems=(problem,), facts={"format": None})
         result = read_einvoice(source.path.read_bytes())
-        documents = (result.invoice,) if result.invoice is not None else ()
-        return Extraction(self.name, documents, result.problems, facts(result))
+        problems = result.problems
+        invoice = result.invoice
+        if invoice is not None and getattr(source, "companion", None) is not None:
+            invoice, refusal = with_image_beside(invoice, source.companion)
+            problems = (*problems, *refusal)
+        documents = (invoice,) if invoice is not None else ()
+        return Extraction(self.name, documents, problems, facts(result))
+
+
+def with_image_beside(
+    invoice: SupplierInvoice, companion: Path
+) -> tuple[SupplierInvoice, tuple[Problem, ...]]:
+    """The PDF dropped beside the XML becomes the invoice's first attachment, if it is a PDF."""
+    data = companion.read_bytes()
+    reason = pdf_problem(data)
+    if reason is not None:
+        problem = Problem(
+            f"the PDF beside the invoice is not attached: {reason}",
+            hint="drop the invoice's real PDF beside it, or attach it later by name (see README, PDFs)",
+            severity=Severity.WARNING,
+            code="einvoice.image-not-pdf",
+        )
+        return invoice, (problem,)
+    stem = attachment_name(invoice.invoice_number, 0, PDF_MEDIA_TYPE).rsplit("-attachment-", 1)[0]
+    image = Attachment(f"{stem}-image.pdf", PDF_MEDIA_TYPE, data)
+    return replace(invoice, attachments=(image, *invoice.attachments)), ()
 
 
 def facts(result: EInvoiceResult) -> dict[str, Any]:

@@ -10,17 +10,21 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bridge.fortnox import FortnoxClient, FortnoxError
 from bridge.jsonnum import loads
+from bridge.pipeline.filestore import FileStore, MissingFile
 from bridge.pipeline.ledger import Ledger
 from bridge.planner import Lookup, Step
 
-__all__ = ["Executor", "Outcome", "backoff_seconds"]
+__all__ = ["Executor", "Outcome", "backoff_seconds", "conditions_hold", "loosely_equal"]
 
 MAX_BACKOFF = 60.0
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]+\.[A-Za-z0-9_@]+)\}")
+_SEPARATORS = re.compile(r"[\s\-.]")
+_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,9 @@ def backoff_seconds(failures: int, rng: random.Random | None = None) -> float:
 
 
 class Executor:
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, files: FileStore | None = None) -> None:
         self.ledger = ledger
+        self.files = files
 
     def run(self, client: FortnoxClient, document: Any) -> Outcome:
         results: dict[str, Any] = {}
@@ -53,9 +58,9 @@ class Executor:
                 if row["state"] == "done":
                     result = loads(row["result"])
                 else:
-                    result = self._run_step(client, document["id"], row, step, results)
+                    result = self._run_step(client, document, row, step, results)
                     self.ledger.step_done(row["id"], result)
-                if step.save_as:
+                if step.save_as and result["outcome"] not in ("skipped", "absent"):
                     results[step.save_as] = result["record"]
                 summary.append({"label": step.label, "envelope": step.envelope, **result})
         except FortnoxError as error:
@@ -65,44 +70,122 @@ class Executor:
                 document["id"], _explain(error), {"status": error.status, "code": error.code}
             )
             return Outcome("failed", _explain(error))
-        except PlanError as error:
+        except (PlanError, MissingFile) as error:
             self.ledger.document_failed(document["id"], str(error))
             return Outcome("failed", str(error))
         self.ledger.document_done(document["id"], summary)
         return Outcome("done")
 
-    def _run_step(self, client: FortnoxClient, document_id: int, row: Any, step: Step, results: dict) -> dict:
+    def _run_step(self, client: FortnoxClient, document: Any, row: Any, step: Step, results: dict) -> dict:
+        if step.when and not conditions_hold(step.when, results):
+            return {"outcome": "skipped", "record": {}}
         uncertain = row["attempts"] > 0  # an earlier attempt may have reached Fortnox
         if step.kind == "ensure" or (uncertain and step.lookup is not None):
-            found = self._lookup(client, step.lookup) if step.lookup else None
+            found = self._lookup(client, step.lookup, results) if step.lookup else None
             if found is not None:
-                return {"outcome": "existing" if step.kind == "ensure" else "reconciled", "record": found}
+                known = step.kind == "ensure" and not uncertain
+                return {"outcome": "existing" if known else "reconciled", "record": found}
             if step.kind == "ensure" and not step.create_if_missing:
+                if step.missing_ok:
+                    return {"outcome": "absent", "record": {}}
                 raise PlanError(step.missing_hint or f"{step.label} does not exist in Fortnox")
         path = _resolve_path(step.path, results)
-        if step.kind == "action" and step.done_when:
+        if step.kind == "action" and (step.done_when or step.refuse_when):
             current = client.get(_resolve_path(step.check_path, results)).get(step.envelope, {})
-            if all(current.get(k) == v for k, v in step.done_when.items()):
+            if step.done_when and _fields_hold(step.done_when, current):
                 return {"outcome": "already", "record": current}
-        self.ledger.step_sending(row["id"], document_id)
+            if step.refuse_when and _fields_hold(step.refuse_when, current):
+                raise PlanError(step.missing_hint or f"{step.label}: not possible in Fortnox now")
+        files = None
+        if step.kind == "upload":
+            if step.file is None or self.files is None:
+                raise PlanError(f"internal: {step.label} has no file to upload")
+            data = self.files.get(document["tenant"], step.file.sha256)
+            files = {"file": (step.file.name, data, step.file.media_type)}
+        self.ledger.step_sending(row["id"], document["id"])
         body = _resolve(step.body, results)
-        answer = client.request(step.method, path, json=body)
+        answer = client.request(step.method, path, json=body, files=files)
+        if isinstance(answer, list):  # the newer services answer bare arrays
+            answer = answer[0] if answer else {}
         record = answer.get(step.envelope, answer) if isinstance(answer, dict) else {}
         return {"outcome": "created" if step.method == "POST" else "updated", "record": record}
 
-    def _lookup(self, client: FortnoxClient, lookup: Lookup) -> dict | None:
+    def _lookup(self, client: FortnoxClient, lookup: Lookup, results: dict) -> dict | None:
+        path = _resolve_path(lookup.path, results)
+        params = _resolve(lookup.params, results)
+        match = _resolve(lookup.match, results)
         if lookup.single:
             try:
-                answer = client.get(lookup.path, **lookup.params)
+                answer = client.get(path, **params)
             except FortnoxError as error:
                 if error.status == 404:
-                    return None
-                raise
-            return next(iter(answer.values())) if isinstance(answer, dict) and answer else None
-        for record in client.iter_pages(lookup.path, lookup.collection, **lookup.params):
-            if all(str(record.get(k)) == str(v) for k, v in lookup.match.items()):
-                return record
-        return None
+                    answer = None
+                else:
+                    raise
+            found = next(iter(answer.values())) if isinstance(answer, dict) and answer else None
+        else:
+            found = next(
+                (r for r in _rows(client, path, lookup.collection, params) if _matches(r, match, lookup)),
+                None,
+            )
+        if found is None and lookup.then is not None:
+            return self._lookup(client, lookup.then, results)
+        return found
+
+
+def _rows(client: FortnoxClient, path: str, collection: str, params: dict) -> Any:
+    if collection and "." not in collection:
+        yield from client.iter_pages(path, collection, **params)
+        return
+    answer: Any = client.get(path, **params)
+    for part in collection.split(".") if collection else ():
+        answer = answer.get(part, {}) if isinstance(answer, dict) else {}
+    yield from answer if isinstance(answer, list) else ()
+
+
+def _matches(record: dict, match: dict[str, Any], lookup: Lookup) -> bool:
+    if lookup.normalise:
+        return all(_identifier(record.get(k)) == _identifier(v) for k, v in match.items())
+    return all(str(record.get(k)) == str(v) for k, v in match.items())
+
+
+def _identifier(value: Any) -> str:
+    return _SEPARATORS.sub("", str(value or "")).upper()
+
+
+def loosely_equal(actual: Any, expected: Any) -> bool:
+    """Fortnox types loosely: `"12.50"` is 12.5, `"true"` is True, null is ""."""
+    actual = "" if actual is None else actual
+    expected = "" if expected is None else expected
+    if isinstance(actual, bool) or isinstance(expected, bool):
+        return str(actual).lower() == str(expected).lower()
+    try:
+        return Decimal(str(actual)) == Decimal(str(expected))
+    except InvalidOperation:
+        return str(actual) == str(expected)
+
+
+def conditions_hold(conditions: dict[str, Any], results: dict[str, Any]) -> bool:
+    """Do `step.Field` conditions hold on earlier steps' records? A step that did not run
+    (or found nothing) makes its conditions false."""
+    for name, expected in conditions.items():
+        step, _, field_name = name.partition(".")
+        if step not in results or not _holds(expected, results[step].get(field_name, _MISSING)):
+            return False
+    return True
+
+
+def _fields_hold(conditions: dict[str, Any], record: dict[str, Any]) -> bool:
+    return all(_holds(expected, record.get(name, _MISSING)) for name, expected in conditions.items())
+
+
+def _holds(expected: Any, actual: Any) -> bool:
+    """`expected` is a value, or `{"$not": value}`; a missing field never holds."""
+    if actual is _MISSING:
+        return False
+    if isinstance(expected, dict) and set(expected) == {"$not"}:
+        return not loosely_equal(actual, expected["$not"])
+    return loosely_equal(actual, expected)
 
 
 def _resolve_path(path: str, results: dict[str, Any]) -> str:
@@ -112,12 +195,14 @@ def _resolve_path(path: str, results: dict[str, Any]) -> str:
 
 def _resolve(value: Any, results: dict[str, Any]) -> Any:
     if isinstance(value, dict):
-        if set(value) == {"$ref"}:
+        if "$ref" in value and set(value) <= {"$ref", "or"}:
             step, _, field_name = value["$ref"].partition(".")
-            try:
-                return results[step][field_name]
-            except KeyError:
-                raise PlanError(f"internal: {value['$ref']} is not known when it is needed") from None
+            found = results.get(step, {}).get(field_name)
+            if found in (None, "", 0, "0") and "or" in value:
+                return value["or"]
+            if step not in results or field_name not in results[step]:
+                raise PlanError(f"internal: {value['$ref']} is not known when it is needed")
+            return found
         return {k: _resolve(v, results) for k, v in value.items()}
     if isinstance(value, list):
         return [_resolve(v, results) for v in value]

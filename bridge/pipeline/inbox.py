@@ -3,6 +3,10 @@
 A file is ready when its size and modification time have not changed for `settle` seconds
 and we first saw it at least `settle` seconds ago (its own mtime may be old: copies keep it).
 `X.done` beside `X` makes `X` ready at once. Temporary and hidden names are never taken.
+
+A PDF beside an `.xml` file of the same name (`faktura.xml` + `faktura.pdf`, any case) is the
+invoice's image: it is never taken on its own, and the XML is taken together with it once both
+are ready.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class Candidate:
     first_seen: float
     stable_since: float
     empty_reported: bool = False
+    companion: Path | None = None
 
 
 class InboxScanner:
@@ -77,8 +82,31 @@ class InboxScanner:
         for path in list(self.seen):
             if path not in present:
                 del self.seen[path]
+        ready = self._pair(ready)
         # Taken in the order they arrived, as far as we can tell.
         return sorted(ready, key=lambda c: (c.first_seen, c.mtime_ns, str(c.path)))
+
+    def _pair(self, ready: list[Candidate]) -> list[Candidate]:
+        """Hold back PDFs that belong to an XML; let an XML go only with its ready PDF."""
+
+        def stem(path: Path) -> tuple[Path, str]:
+            return path.parent, path.stem.casefold()
+
+        xmls = {stem(p) for p in self.seen if p.suffix.lower() == ".xml"}
+        pdfs = {stem(p): p for p in self.seen if p.suffix.lower() == ".pdf"}
+        ready_paths = {c.path for c in ready}
+        paired = []
+        for candidate in ready:
+            suffix = candidate.path.suffix.lower()
+            if suffix == ".pdf" and stem(candidate.path) in xmls:
+                continue  # taken with its XML
+            if suffix == ".xml":
+                companion = pdfs.get(stem(candidate.path))
+                if companion is not None and companion not in ready_paths:
+                    continue  # its PDF is still being written
+                candidate.companion = companion
+            paired.append(candidate)
+        return paired
 
     def forget(self, path: Path) -> None:
         self.seen.pop(path, None)

@@ -97,6 +97,10 @@ CREATE TABLE IF NOT EXISTS tenants (
 );
 """
 
+# Columns added since schema 1, each nullable: `origin` is where in the inbox a file was
+# dropped (`vouchers/A-15.pdf`), `companion` the work path of a PDF claimed together with it.
+_ADDED_COLUMNS = (("files", "origin"), ("files", "companion"))
+
 
 def now_iso() -> str:
     return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
@@ -111,6 +115,10 @@ class Ledger:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
+            for table, column in _ADDED_COLUMNS:
+                names = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+                if column not in names:  # a ledger written before the column existed
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
             row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             if row is None:
                 db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
@@ -150,12 +158,31 @@ class Ledger:
 
     # --- files ---------------------------------------------------------------------------
 
-    def add_file(self, tenant: str, name: str, sha256: str, size: int, work_path: Path) -> int:
+    def add_file(
+        self,
+        tenant: str,
+        name: str,
+        sha256: str,
+        size: int,
+        work_path: Path,
+        *,
+        origin: str | None = None,
+        companion: Path | None = None,
+    ) -> int:
         with self.transaction() as db:
             cursor = db.execute(
-                "INSERT INTO files (tenant, name, sha256, size, work_path, state, claimed_at)"
-                " VALUES (?, ?, ?, ?, ?, 'claimed', ?)",
-                (tenant, name, sha256, size, str(work_path), now_iso()),
+                "INSERT INTO files (tenant, name, sha256, size, work_path, state, claimed_at, origin, companion)"
+                " VALUES (?, ?, ?, ?, ?, 'claimed', ?, ?, ?)",
+                (
+                    tenant,
+                    name,
+                    sha256,
+                    size,
+                    str(work_path),
+                    now_iso(),
+                    origin,
+                    str(companion) if companion else None,
+                ),
             )
             return int(cursor.lastrowid)
 
@@ -163,7 +190,10 @@ class Ledger:
         return self.db.execute("SELECT * FROM files WHERE id = ?", (file_id,)).fetchone()
 
     def file_by_work_path(self, work_path: Path) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM files WHERE work_path = ?", (str(work_path),)).fetchone()
+        """The file kept at `work_path`, or whose companion is kept there."""
+        return self.db.execute(
+            "SELECT * FROM files WHERE work_path = ? OR companion = ?", (str(work_path), str(work_path))
+        ).fetchone()
 
     def earlier_copy(self, file_id: int) -> sqlite3.Row | None:
         """An earlier file of the same tenant with the same bytes that was not refused."""
@@ -351,6 +381,18 @@ class Ledger:
                 )
                 requeued.append(document_id)
         return requeued
+
+    def uploads_pending(self, tenant: str, sha256: str) -> bool:
+        """Does a document that is not done yet still mean to upload these bytes?"""
+        return (
+            self.db.execute(
+                "SELECT 1 FROM steps s JOIN documents d ON d.id = s.document_id WHERE d.tenant = ?"
+                " AND d.state IN ('queued','sending','failed') AND s.state != 'done' AND s.spec LIKE ?"
+                " LIMIT 1",
+                (tenant, f"%{sha256}%"),
+            ).fetchone()
+            is not None
+        )
 
     def unfinished_files(self) -> list[sqlite3.Row]:
         """Files whose documents are all through, or that were refused, but whose answer in

@@ -46,6 +46,8 @@ def step_text(step: dict[str, Any]) -> str:
         "reconciled": "found in Fortnox (created by an earlier attempt)",
         "updated": "done in Fortnox",
         "already": "already done in Fortnox",
+        "skipped": "not needed",
+        "absent": "not in Fortnox",
     }.get(step["outcome"], step["outcome"])
     return f"{step['label']}: {verb}" + (f" ({ids})" if ids else "")
 

@@ -7,6 +7,7 @@ any point resumes where it stopped (`recover`).
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import logging
 import os
@@ -26,6 +27,7 @@ from bridge.masterdata import MasterData, fetch_master_data, load_master_data, s
 from bridge.model import Extraction, Problem
 from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
+from bridge.pipeline.filestore import FileStore
 from bridge.pipeline.fsutil import atomic_write, free_name, move_file, remove_stale_temporaries
 from bridge.pipeline.ledger import Ledger, now_iso
 from bridge.planner import NEEDS_MASTER_DATA, DocumentPlan, plan_documents
@@ -36,6 +38,8 @@ log = logging.getLogger("bridge")
 
 MASTER_DATA_FRESH_SECONDS = 60.0
 OWN_BACKOFF_AFTER = 3  # transient failures in a row before a document waits on its own
+
+COMPANION = ".companion"  # marks a companion's name in the work area
 
 OUTBOX_FOLDERS = {"done": "archive", "partial": "failed", "failed": "failed", "duplicate": "duplicates"}
 
@@ -53,7 +57,8 @@ class Bridge:
         self.work = settings.state_dir / "work"
         self.work.mkdir(parents=True, exist_ok=True)
         self.ledger = Ledger(settings.state_dir / "ledger.sqlite3")
-        self.executor = Executor(self.ledger)
+        self.files = FileStore(settings.state_dir / "attachments")
+        self.executor = Executor(self.ledger, self.files)
         self._failures: dict[str, int] = {}  # transient failures in a row, per tenant
         self._paused_until: dict[str, float] = {}
         self._master: dict[str, MasterData | None] = {}
@@ -62,8 +67,11 @@ class Bridge:
 
     # --- claiming ------------------------------------------------------------------------
 
-    def claim(self, path: Path, tenant: str, *, copy: bool = False) -> int | None:
-        """Take `path` into the work area (atomic rename; `copy` leaves the original alone).
+    def claim(
+        self, path: Path, tenant: str, *, copy: bool = False, companion: Path | None = None
+    ) -> int | None:
+        """Take `path` into the work area (atomic rename; `copy` leaves the original alone),
+        with its `companion` (the invoice's PDF beside its XML) when it has one.
 
         Answers the ledger id, or None when the file vanished before we could take it.
         """
@@ -86,15 +94,40 @@ class Bridge:
         except FileNotFoundError:
             return None
         path.with_name(path.name + ".done").unlink(missing_ok=True)
+        origin = self._origin(path, tenant)
+        companion_work = self._claim_companion(companion, work_path, copy) if companion else None
         try:
             digest, size = _sha256(work_path)
         except OSError as exc:
-            file_id = self.ledger.add_file(tenant, path.name, "-", 0, work_path)
+            file_id = self.ledger.add_file(tenant, path.name, "-", 0, work_path, origin=origin)
             self._fail_unread(file_id, f"the file cannot be read: {exc.strerror or exc}")
             return file_id
-        file_id = self.ledger.add_file(tenant, path.name, digest, size, work_path)
+        file_id = self.ledger.add_file(
+            tenant, path.name, digest, size, work_path, origin=origin, companion=companion_work
+        )
         log.info("claimed %s (%s bytes) for %s", path.name, size, tenant)
         return file_id
+
+    def _origin(self, path: Path, tenant: str) -> str:
+        """Where in the company's inbox the file was dropped (`vouchers/A-15.pdf`)."""
+        inbox = self.settings.inbox_of(tenant)
+        try:
+            return path.absolute().relative_to(inbox).as_posix()
+        except ValueError:
+            return path.name
+
+    @staticmethod
+    def _claim_companion(companion: Path, work_path: Path, copy: bool) -> Path | None:
+        target = work_path.with_name(f"{work_path.name}{COMPANION}{companion.suffix.lower()}")
+        try:
+            if copy:
+                shutil.copyfile(companion, target)
+            else:
+                os.rename(companion, target)
+        except FileNotFoundError:
+            return None
+        companion.with_name(companion.name + ".done").unlink(missing_ok=True)
+        return target
 
     def _work_path(self, tenant: str, name: str) -> Path:
         folder = self.work / tenant
@@ -146,13 +179,35 @@ class Bridge:
             log.info("%s refused: %s", row["name"], problems[0].message)
             self.finalize(file_id)
             return
-        self.ledger.queue(file_id, extraction.importer, extraction.facts, extraction.problems, plans)
+        self._keep_files(row["tenant"], plans)
+        warnings = tuple(p for plan in plans for p in plan.problems if not p.is_error)
+        problems = (*extraction.problems, *warnings)
+        self.ledger.queue(file_id, extraction.importer, extraction.facts, problems, plans)
         log.info("%s: %d document(s) queued", row["name"], len(plans))
         self.finalize_if_complete(file_id)
 
+    def _keep_files(self, tenant: str, plans: Iterable[DocumentPlan]) -> None:
+        """The bytes a plan uploads are ours before the document can run."""
+        for plan in plans:
+            for attachment in plan.files:
+                self.files.put(tenant, attachment.data)
+
+    def _release_files(self, document: Any) -> None:
+        """Uploaded bytes are dropped from the store once no unfinished document needs them."""
+        for row in self.ledger.steps(document["id"]):
+            upload = loads(row["spec"]).get("file")
+            if upload and not self.ledger.uploads_pending(document["tenant"], upload["sha256"]):
+                self.files.discard(document["tenant"], upload["sha256"])
+
     def _read_and_plan(self, row: Any) -> tuple[Extraction, list[DocumentPlan]]:
         tenant = self.settings.tenant(row["tenant"])
-        source = FileSource.open(Path(row["work_path"]), name=row["name"], tenant=tenant.name)
+        source = FileSource.open(
+            Path(row["work_path"]),
+            name=row["name"],
+            tenant=tenant.name,
+            origin=row["origin"] or row["name"],
+            companion=Path(row["companion"]) if row["companion"] else None,
+        )
         extraction = extract_file(source, self.importers)
         if extraction.errors:
             return extraction, []
@@ -207,6 +262,7 @@ class Bridge:
             log.warning("%s %s failed: %s", document["kind"], document["source_key"], outcome.error)
         else:
             log.info("%s %s: done", document["kind"], document["source_key"])
+            self._release_files(document)
         self.finalize_if_complete(document["file_id"])
         return outcome, None
 
@@ -268,10 +324,11 @@ class Bridge:
             row = self.ledger.file(file_id)
             documents = self.ledger.documents_of(file_id)
             state = row["state"] if row["state"] in ("failed", "duplicate") else _file_state(documents)
+            companion = Path(row["companion"]) if row["companion"] else None
             if row["outcome_path"]:
                 target = Path(row["outcome_path"])
             else:
-                target = self._choose_target(file_id, row["name"], OUTBOX_FOLDERS[state])
+                target = self._choose_target(file_id, row["name"], OUTBOX_FOLDERS[state], companion)
                 self.ledger.update_file(file_id, outcome_path=str(target))
             receipt = self.receipt(file_id, state, target)
             receipts_dir = self.settings.outbox / "receipts"
@@ -282,21 +339,26 @@ class Bridge:
                     target.with_name(target.name + ".error.txt"), receipts.render_error_report(receipt)
                 )
             work_path = Path(row["work_path"])
+            if companion is not None and companion.exists():  # the PDF travels with its XML
+                move_file(companion, _companion_target(target, companion))
             if work_path.exists() or work_path.is_symlink():
                 move_file(work_path, target)
             self.ledger.update_file(file_id, state=state, finished_at=now_iso())
             log.info("%s: %s → %s", row["name"], state, target.relative_to(self.settings.outbox.parent))
 
-    def _choose_target(self, file_id: int, name: str, folder: str) -> Path:
+    def _choose_target(self, file_id: int, name: str, folder: str, companion: Path | None = None) -> Path:
         """A name free in the target folder whose receipt name is free too (or already ours,
-        when a retried file finishes again)."""
+        when a retried file finishes again), and its companion's name as well."""
         receipts_dir = self.settings.outbox / "receipts"
+        directory = self.settings.outbox / folder
 
-        def receipt_free(candidate: str) -> bool:
+        def free(candidate: str) -> bool:
+            if companion is not None and _companion_target(directory / candidate, companion).exists():
+                return False
             path = receipts_dir / f"{candidate}.receipt.json"
             return not path.exists() or loads(path.read_text("utf-8")).get("file_id") == file_id
 
-        return free_name(self.settings.outbox / folder, name, receipt_free)
+        return free_name(directory, name, free)
 
     def receipt(self, file_id: int, state: str, target: Path) -> dict[str, Any]:
         row = self.ledger.file(file_id)
@@ -382,9 +444,12 @@ class Bridge:
             for path in sorted(folder.iterdir()) if folder.is_dir() else ():
                 if path.name.startswith(".") or self.ledger.file_by_work_path(path) is not None:
                     continue
+                if COMPANION in path.name:
+                    continue  # adopted with its main file
                 name = path.name.split("-", 1)[1] if "-" in path.name else path.name
                 digest, size = _sha256(path)
-                self.ledger.add_file(tenant.name, name, digest, size, path)
+                companion = next(folder.glob(f"{glob.escape(path.name)}{COMPANION}*"), None)
+                self.ledger.add_file(tenant.name, name, digest, size, path, companion=companion)
                 log.info("recovered %s from the work area", name)
         for row in self.ledger.files(["claimed"]):
             self.ingest(row["id"])
@@ -400,6 +465,10 @@ class Bridge:
                 continue
             outcome = Path(row["outcome_path"]) if row["outcome_path"] else None
             if outcome is not None and outcome.exists():
+                if row["companion"]:
+                    kept = _companion_target(outcome, Path(row["companion"]))
+                    if kept.exists():
+                        move_file(kept, Path(row["companion"]))
                 move_file(outcome, Path(row["work_path"]))
                 outcome.with_name(outcome.name + ".error.txt").unlink(missing_ok=True)
             failed = [d for d in self.ledger.documents_of(file_id) if d["state"] == "failed"]
@@ -417,6 +486,7 @@ class Bridge:
                 for document in unsent:
                     plan = by_key.get((document["kind"], document["source_key"]))
                     if plan is not None:
+                        self._keep_files(row["tenant"], [plan])
                         self.ledger.replan(document["id"], plan)
             unsent_ids = {d["id"] for d in unsent}
             self.ledger.requeue([d["id"] for d in failed if d["id"] not in unsent_ids])
@@ -427,6 +497,11 @@ class Bridge:
 
     def close(self) -> None:
         self.ledger.close()
+
+
+def _companion_target(target: Path, companion: Path) -> Path:
+    """`outbox/archive/faktura.xml` → `outbox/archive/faktura.pdf`: the pair stays a pair."""
+    return target.with_name(target.stem + companion.suffix)
 
 
 def _sha256(path: Path) -> tuple[str, int]:

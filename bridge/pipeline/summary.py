@@ -8,6 +8,8 @@ from bridge.jsonnum import loads
 
 __all__ = ["last_file_id", "results_table"]
 
+_NUMBERS = ("DocumentNumber", "GivenNumber", "VoucherNumber")
+
 
 def last_file_id(bridge) -> int:
     rows = bridge.ledger.files()
@@ -42,9 +44,10 @@ def _document_text(document: Any) -> str:
     if document["state"] != "done":
         return f"{name}: queued"
     steps = loads(document["result"])
-    last = steps[-1] if steps else {}
-    record = last.get("record", {})
-    number = record.get("DocumentNumber") or record.get("GivenNumber") or record.get("VoucherNumber") or "?"
-    created = [s["label"] for s in steps[:-1] if s["outcome"] == "created"]
-    text = f"{name} → Fortnox {last.get('envelope', '').lower()} {number}"
+    numbered = [s for s in steps if any(s.get("record", {}).get(k) for k in _NUMBERS)]
+    main = numbered[-1] if numbered else (steps[-1] if steps else {})
+    record = main.get("record", {})
+    number = next((record[k] for k in _NUMBERS if record.get(k)), "?")
+    created = [s["label"] for s in steps if s["outcome"] == "created" and s is not main]
+    text = f"{name} → Fortnox {main.get('envelope', '').lower()} {number}"
     return text + (f" (created {', '.join(created)})" if created else "")

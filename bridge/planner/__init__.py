@@ -13,8 +13,11 @@ from typing import Any
 
 from bridge.config import TenantSettings
 from bridge.masterdata import MasterData
+from bridge.planner.cancel import plan_cancel
+from bridge.planner.files import plan_file
 from bridge.planner.invoices import plan_invoice
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref, stamp_for
+from bridge.planner.supplierinvoices import plan_supplier_invoice
 
 __all__ = [
     "NEEDS_MASTER_DATA",
@@ -31,11 +34,14 @@ Planner = Callable[[Any, TenantSettings, MasterData | None], DocumentPlan]
 
 PLANNERS: dict[str, Planner] = {
     "invoice": plan_invoice,
+    "supplierinvoice": plan_supplier_invoice,
+    "file": plan_file,
+    "cancel": plan_cancel,
 }
 
 # Kinds whose planning judges against the company's registers; the bridge fetches master data
 # before planning them when it has none yet.
-NEEDS_MASTER_DATA: frozenset[str] = frozenset()
+NEEDS_MASTER_DATA: frozenset[str] = frozenset({"supplierinvoice", "file"})
 
 
 def plan_documents(

@@ -107,11 +107,14 @@ def _ensure_customer(customer: Party, tenant: TenantSettings) -> Step:
     if customer.number:
         lookup = Lookup(path=f"/3/customers/{customer.number}", single=True)
     elif customer.organisation_number:
+        # Searched by the last digits, which `556677-8899` and `5566778899` both contain.
+        digits = "".join(c for c in customer.organisation_number if c.isalnum())
         lookup = Lookup(
             path="/3/customers",
             collection="Customers",
-            params={"organisationnumber": customer.organisation_number},
+            params={"organisationnumber": digits[-4:]},
             match={"OrganisationNumber": customer.organisation_number},
+            normalise=True,
         )
     else:
         lookup = Lookup(

@@ -2,7 +2,8 @@
 
 Plans are stored in the ledger as JSON, so a document resumes after a crash without its
 file being read again. A body value `{"$ref": "customer.CustomerNumber"}` stands for a field
-of the record an earlier step produced (the executor fills it in).
+of the record an earlier step produced (the executor fills it in); `{"$ref": …, "or": v}`
+falls back to `v` when that field is empty.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ from typing import Any, Literal
 
 from bridge.model import DocumentKey, Problem
 
-__all__ = ["DocumentPlan", "Lookup", "Step", "ref", "stamp_for"]
+__all__ = ["DocumentPlan", "Lookup", "Step", "UploadFile", "ref", "stamp_for"]
 
-StepKind = Literal["ensure", "create", "action"]
+StepKind = Literal["ensure", "create", "action", "upload"]
 
 
-def ref(step: str, field_name: str) -> dict[str, str]:
-    return {"$ref": f"{step}.{field_name}"}
+def ref(step: str, field_name: str, default: Any = None) -> dict[str, Any]:
+    reference: dict[str, Any] = {"$ref": f"{step}.{field_name}"}
+    if default is not None:
+        reference["or"] = default
+    return reference
 
 
 def stamp_for(key: DocumentKey, limit: int = 80) -> str:
@@ -36,7 +40,11 @@ class Lookup:
 
     `single`: `path` names one record and 404 means it does not exist. Otherwise `path` is a
     list, narrowed by `params`, and a row matches when each `match` field equals exactly
-    (Fortnox searches by substring, so the exact comparison is ours).
+    (Fortnox searches by substring, so the exact comparison is ours). `collection` may be a
+    dotted path into the answer (`Folder.Files`); empty when the answer is a bare list.
+    `normalise` compares identifiers without spaces, dashes and dots, in upper case
+    (`556677-8899` is `5566778899`). `then` is where to look when nothing matched here.
+    Paths, params and match values may hold `{"$ref": …}` and `{step.Field}` placeholders.
     """
 
     path: str
@@ -44,15 +52,38 @@ class Lookup:
     params: dict[str, Any] = field(default_factory=dict)
     match: dict[str, Any] = field(default_factory=dict)
     single: bool = False
+    normalise: bool = False
+    then: Lookup | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Lookup | None:
+        if not data:
+            return None
+        return cls(**{**data, "then": cls.from_json(data.get("then"))})
+
+
+@dataclass(frozen=True)
+class UploadFile:
+    """A file to upload, kept by the bridge under its SHA-256; `name` is the name we give it."""
+
+    sha256: str
+    name: str
+    media_type: str
 
 
 @dataclass(frozen=True)
 class Step:
     """One call in a document's plan.
 
-    `ensure`: look up, create only when absent (registers: customers, articles …).
+    `ensure`: look up, create only when absent (registers: customers, articles …); with
+    `missing_ok` and `create_if_missing` false, finding nothing is an answer, not a failure.
     `create`: a document that must exist once; looked up by its stamp before any resend.
-    `action`: a PUT such as bookkeep; `done_when` says how to see it already happened.
+    `action`: a PUT such as bookkeep; `done_when` says how to see it already happened, and
+    `refuse_when` when it must not happen (with `missing_hint` as the reason).
+    `upload`: a multipart POST of `file`; looked up by its name before any resend.
+    `when`: run only if these fields of earlier steps' records hold (a condition on a step
+    that did not run is false); otherwise the step is skipped.
+    Condition values compare loosely (`"12.50"` is 12.5); `{"$not": v}` means "is not v".
     Paths may name fields of earlier results: `/3/invoices/{invoice.DocumentNumber}/bookkeep`.
     """
 
@@ -61,21 +92,31 @@ class Step:
     method: str
     path: str
     envelope: str
-    body: dict[str, Any] | None = None
+    body: Any = None
     lookup: Lookup | None = None
     save_as: str | None = None
     create_if_missing: bool = True
+    missing_ok: bool = False
     missing_hint: str = ""
     done_when: dict[str, Any] = field(default_factory=dict)
+    refuse_when: dict[str, Any] = field(default_factory=dict)
     check_path: str = ""  # for actions: the record whose fields `done_when` reads
+    when: dict[str, Any] = field(default_factory=dict)
+    file: UploadFile | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Step:
-        lookup = data.get("lookup")
-        return cls(**{**data, "lookup": Lookup(**lookup) if lookup else None})
+        upload = data.get("file")
+        return cls(
+            **{
+                **data,
+                "lookup": Lookup.from_json(data.get("lookup")),
+                "file": UploadFile(**upload) if upload else None,
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -86,3 +127,4 @@ class DocumentPlan:
     steps: tuple[Step, ...]
     document: dict[str, Any]  # the document as plain data, for receipts and diffs
     problems: tuple[Problem, ...] = ()
+    files: tuple[Any, ...] = ()  # `Attachment`s the upload steps send; kept by the bridge at queue time

@@ -31,11 +31,13 @@ class Suppliers(Resource):
         "SupplierNumber": "",
         "VATType": "NORMAL",
     }
-    # Like customers, list rows say `Phone` for the record's `Phone1` (spec list schema).
+    # Like customers, list rows say `Phone` for the record's `Phone1`; they carry the VAT number
+    # (spec list schema), which is how a supplier without organisation number is found.
     list_fields = (
         "Active", "Address1", "Address2", "BankAccountNumber", "BG", "BIC", "City", "CostCenter",
         "Country", "CountryCode", "Currency", "DisablePaymentFile", "Email", "IBAN", "Name",
-        "OrganisationNumber", "PG", "Phone", "PreDefinedAccount", "Project", "SupplierNumber", "ZipCode",
+        "OrganisationNumber", "PG", "Phone", "PreDefinedAccount", "Project", "SupplierNumber", "VATNumber",
+        "ZipCode",
     )  # fmt: skip
     filters = {"active": lambda r: r["Active"] is True, "inactive": lambda r: r["Active"] is not True}
     search = {

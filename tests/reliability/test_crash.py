@@ -7,8 +7,10 @@ Three companies (tenants) share the run, so their queues also proceed side by si
 from __future__ import annotations
 
 import random
+import re
 import signal
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -29,12 +31,31 @@ FAULTS = {
 }
 TENANTS = ("acme", "bygg", "cafe")
 HEADER = "Fakturanummer;Kundnummer;Beskrivning;Antal;À-pris\n"
+REPO = Path(__file__).resolve().parents[2]
+# A supplier's Peppol invoice to the demo company, with its PDF inside (upload + connection).
+PEPPOL = (REPO / "fixtures" / "samples" / "leverantorsfaktura-kontorsvaror.xml").read_text(encoding="utf-8")
+_IMAGE = re.search(
+    r"  <cac:AdditionalDocumentReference>.*?</cac:AdditionalDocumentReference>\n",
+    (REPO / "fixtures" / "einvoice" / "peppol-bis3-invoice-two-rates-rounding-pdf.xml").read_text(
+        encoding="utf-8"
+    ),
+    re.S,
+)[0]
+PEPPOL = PEPPOL.replace("  <cac:AccountingSupplierParty>", _IMAGE + "  <cac:AccountingSupplierParty>", 1)
 
 
-def plan_files(rng: random.Random) -> tuple[dict[str, tuple[str, str]], dict[str, set[str]]]:
-    """100 files per the mix below → name: (tenant, content), and the invoices that must exist."""
+def peppol(number: str) -> str:
+    return PEPPOL.replace("<cbc:ID>KV-2026-1187</cbc:ID>", f"<cbc:ID>{number}</cbc:ID>", 1)
+
+
+def plan_files(
+    rng: random.Random,
+) -> tuple[dict[str, tuple[str, str]], dict[str, set[str]], dict[str, set[str]]]:
+    """100 files per the mix below → name: (tenant, content), and the invoices and supplier
+    invoices that must exist."""
     files: dict[str, tuple[str, str]] = {}
     expected: dict[str, set[str]] = {t: set() for t in TENANTS}
+    supplier_expected: dict[str, set[str]] = {t: set() for t in TENANTS}
     number = 0
     for n in range(100):
         tenant = TENANTS[n % 3]
@@ -42,10 +63,14 @@ def plan_files(rng: random.Random) -> tuple[dict[str, tuple[str, str]], dict[str
             files[f"f{n:03}.csv"] = (tenant, HEADER + f"X-{n};1001;Trasig;inte ett tal;10\n")
             continue
         if n % 20 == 11 and n >= 20:  # the same bytes again under a new name: a duplicate
-            earlier = f"f{n - 9:03}.csv"
+            earlier = next(name for name in files if name.startswith(f"f{n - 9:03}."))
             if files[earlier][0] == tenant:
-                files[f"f{n:03}.csv"] = files[earlier]
+                files[f"f{n:03}{Path(earlier).suffix}"] = files[earlier]
                 continue
+        if n % 10 == 2:  # a supplier's e-invoice with its PDF inside
+            files[f"f{n:03}.xml"] = (tenant, peppol(f"KV-{n}"))
+            supplier_expected[tenant].add(f"KV-{n}")
+            continue
         rows = []
         for _ in range(3):
             number += 1
@@ -53,7 +78,7 @@ def plan_files(rng: random.Random) -> tuple[dict[str, tuple[str, str]], dict[str
             rows.append(f"K-{number};{customer};Konsult;{rng.randint(1, 9)};{rng.randint(100, 2000)},50\n")
             expected[tenant].add(f"fnb:K-{number}")
         files[f"f{n:03}.csv"] = (tenant, HEADER + "".join(rows))
-    return files, expected
+    return files, expected, supplier_expected
 
 
 def test_nothing_lost_nothing_twice_across_kills(tmp_path):
@@ -70,7 +95,7 @@ def test_nothing_lost_nothing_twice_across_kills(tmp_path):
         answer = httpx.post(f"{mock.url}/mock/faults", json=FAULTS)
         assert answer.status_code in (200, 201), answer.text
 
-        files, expected = plan_files(rng)
+        files, expected, supplier_expected = plan_files(rng)
         pending = list(files.items())
         kills = 0
         bridge = BridgeProcess(tmp_path)
@@ -109,7 +134,7 @@ def test_nothing_lost_nothing_twice_across_kills(tmp_path):
                     where.setdefault(path.name, []).append(folder)
         assert sorted(where) == sorted(files)
         assert all(len(places) == 1 for places in where.values()), where
-        assert not any((tmp_path / "inbox").rglob("*.csv"))
+        assert not [p for p in (tmp_path / "inbox").rglob("*") if p.is_file()]
         assert not [p for p in (tmp_path / ".bridge" / "work").rglob("*") if p.is_file()]
         assert not list(outbox.rglob(".*"))  # no half-written leftovers from the kills
         broken = {n for n, (_, c) in files.items() if "inte ett tal" in c}
@@ -122,10 +147,25 @@ def test_nothing_lost_nothing_twice_across_kills(tmp_path):
                 for i in mock.api(str(ids[tenant])).iter_pages("/3/invoices", "Invoices")
             ]
             assert sorted(stamps) == sorted(expected[tenant]), f"{tenant}: missing or doubled invoices"
+            api = mock.api(str(ids[tenant]))
+            received = list(api.iter_pages("/3/supplierinvoices", "SupplierInvoices"))
+            numbers = sorted(i["InvoiceNumber"] for i in received)
+            assert numbers == sorted(supplier_expected[tenant]), (
+                f"{tenant}: missing or doubled supplier invoices"
+            )
+            for invoice in received:  # each with its image, once
+                connected = api.get(
+                    "/3/supplierinvoicefileconnections", supplierinvoicenumber=invoice["GivenNumber"]
+                )
+                assert len(connected["SupplierInvoiceFileConnections"]) == 1, invoice["InvoiceNumber"]
+            assert api.get("/3/inbox/inbox_s")["Folder"]["Files"] == [], (
+                f"{tenant}: an upload left unconnected"
+            )
 
         # And the ledger agrees.
         for tenant in bridge_status(tmp_path)["tenants"]:
             assert tenant["queued_documents"] == 0
-            assert tenant["documents"].get("done", 0) == len(expected[tenant["tenant"]])
+            done = len(expected[tenant["tenant"]]) + len(supplier_expected[tenant["tenant"]])
+            assert tenant["documents"].get("done", 0) == done
     finally:
         mock.stop()

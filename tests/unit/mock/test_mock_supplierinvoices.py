@@ -137,3 +137,10 @@ def test_supplier_invoice_accruals(fortnox, created):
     fortnox.post("/3/supplierinvoiceaccruals", {"SupplierInvoiceAccrual": accrual}).expect_error(
         400, 2999001, "Fältet SupplierInvoiceNumber måste anges."
     )
+
+
+def test_supplier_list_rows_carry_the_vat_number(fortnox):
+    # The spec's list schema has it; without it a supplier known only by VAT number is unfindable.
+    fortnox.put("/3/suppliers/1", {"Supplier": {"VATNumber": "SE556677889901"}})
+    rows = fortnox.get("/3/suppliers").body["Suppliers"]
+    assert {r["SupplierNumber"]: r["VATNumber"] for r in rows}["1"] == "SE556677889901"
