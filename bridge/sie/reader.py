@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from itertools import islice
 from operator import itemgetter
 from typing import BinaryIO
 
@@ -106,12 +107,14 @@ class SieReader:
         vouchers = rows_read = 0  # counted here, added to self.vouchers/self.rows per chunk
         fast_paths = FastPaths(self._decoder)
         fast_row, fast_head, fast_balance = fast_paths.row, fast_paths.head, fast_paths.balance
+        fast_block = fast_paths.block
         for first, lines in iter_line_chunks(stream, codec, self._decoder.inspect):
             self.vouchers += vouchers
             self.rows += rows_read
             vouchers = rows_read = 0
             number = first - 1
-            for line in lines:
+            line_iter = iter(lines)
+            for line in line_iter:
                 number += 1
                 kind = fast.get(line[:4])
                 if kind is None and line[:1] in (" ", "\t"):
@@ -147,9 +150,24 @@ class SieReader:
                     if started and not skipping:
                         new_head = fast_head(line, number)
                         if new_head is not None:
+                            after_unknown = False
                             if head is not None:
                                 yield self._voucher(head, head_line, rows, corrected, False)
-                            head, head_line, rows = new_head, number, None
+                            block = fast_block(lines, number - first + 1, number + 1)
+                            if block is None:
+                                head, head_line, rows = new_head, number, None
+                                continue
+                            # The whole voucher at once: its '{', plain #TRANS rows and '}'.
+                            block_rows, taken = block
+                            voucher = _new(Voucher, (*new_head, block_rows, number))  # type: ignore[misc]
+                            if sum(map(_AMOUNT, block_rows), _ZERO):
+                                self._check_balance(voucher)
+                            vouchers += 1
+                            rows_read += len(block_rows)
+                            next(islice(line_iter, taken, taken), None)  # past the block's lines
+                            number += taken
+                            head, rows = None, None
+                            yield voucher
                             continue
                 elif kind is _CORRECTION:
                     if rows is not None:
