@@ -80,10 +80,10 @@ class FastPaths:
             return None
         return _new(Transaction, (label, account, objects, amount, *known, number))
 
-    def block(self, lines: list[str], start: int, number: int) -> tuple[tuple[Transaction, ...], int] | None:
-        """The #TRANS rows of the voucher block that opens with `lines[start]` (line `number`),
-        and how many lines the block takes from '{' to '}'; None when the block is not all plain
-        #TRANS rows, or does not end in `lines` — the reader then reads it line by line."""
+    def block(self, lines: list[str], start: int, number: int) -> tuple[Transaction, ...] | None:
+        """The #TRANS rows of the voucher block that opens with `lines[start]` (line `number`)
+        and closes on the line after them; None when the block is not all plain #TRANS rows, or
+        does not end in `lines` — the reader then reads it line by line."""
         opening = lines[start] if start < len(lines) else None
         if opening == "{\r":
             closing = "}\r"
@@ -131,7 +131,7 @@ class FastPaths:
             return None
         if not rows:
             return None  # a voucher without rows is reported by the exact path
-        return tuple(rows), end - start + 1
+        return tuple(rows)
 
     def _prefix(self, left: str, number: int) -> tuple | None:
         """Label, account and objects from a #TRANS row's text up to its object list's '}'."""

@@ -120,7 +120,30 @@ class SieReader:
                 if kind is None and line[:1] in (" ", "\t"):
                     line = line.strip()
                     kind = fast.get(line[:4])
-                if kind is _ROW:
+                if kind is _VER:
+                    if started and not skipping:
+                        new_head = fast_head(line, number)
+                        if new_head is not None:
+                            after_unknown = False
+                            if head is not None:
+                                yield self._voucher(head, head_line, rows, corrected, False)
+                            block_rows = fast_block(lines, number - first + 1, number + 1)
+                            if block_rows is None:
+                                head, head_line, rows = new_head, number, None
+                                continue
+                            # The whole voucher at once: its '{', plain #TRANS rows and '}'.
+                            voucher = _new(Voucher, (*new_head, block_rows, number))  # type: ignore[misc]
+                            if sum(map(_AMOUNT, block_rows), _ZERO):
+                                self._check_balance(voucher)
+                            vouchers += 1
+                            rows_read += len(block_rows)
+                            taken = len(block_rows) + 2
+                            next(islice(line_iter, taken, taken), None)  # past the block's lines
+                            number += taken
+                            head, rows = None, None
+                            yield voucher
+                            continue
+                elif kind is _ROW:
                     if rows is not None:
                         row = fast_row(line, number)
                         if row is not None:
@@ -146,29 +169,6 @@ class SieReader:
                     if head is not None and rows is None:
                         rows, corrected = [], False
                         continue
-                elif kind is _VER:
-                    if started and not skipping:
-                        new_head = fast_head(line, number)
-                        if new_head is not None:
-                            after_unknown = False
-                            if head is not None:
-                                yield self._voucher(head, head_line, rows, corrected, False)
-                            block = fast_block(lines, number - first + 1, number + 1)
-                            if block is None:
-                                head, head_line, rows = new_head, number, None
-                                continue
-                            # The whole voucher at once: its '{', plain #TRANS rows and '}'.
-                            block_rows, taken = block
-                            voucher = _new(Voucher, (*new_head, block_rows, number))  # type: ignore[misc]
-                            if sum(map(_AMOUNT, block_rows), _ZERO):
-                                self._check_balance(voucher)
-                            vouchers += 1
-                            rows_read += len(block_rows)
-                            next(islice(line_iter, taken, taken), None)  # past the block's lines
-                            number += taken
-                            head, rows = None, None
-                            yield voucher
-                            continue
                 elif kind is _CORRECTION:
                     if rows is not None:
                         row = fast_row(line, number)
