@@ -22,7 +22,14 @@ from decimal import Decimal, InvalidOperation
 from bridge.sie.encodings import FieldDecoder
 from bridge.sie.labels import ROW_LABELS, decode_object_ids
 from bridge.sie.lexer import plain_fields
-from bridge.sie.records import Balance, ObjectBalance, ObjectList, PeriodBalance, Transaction
+from bridge.sie.records import (
+    AccountFact,
+    Balance,
+    ObjectBalance,
+    ObjectList,
+    PeriodBalance,
+    Transaction,
+)
 from bridge.sie.values import AMOUNT_CHARS, DIGITS, parse_date, parse_objects
 
 __all__ = ["FastPaths"]
@@ -172,15 +179,40 @@ class FastPaths:
             if len(period) != 6 or period.strip(DIGITS) or not "01" <= period[4:] <= "12":
                 return None
         objects = (self._objects.get(inside) or self._objects_of(inside, number)) if inside.strip() else ()
-        amounts = [self._amount(text) for text in money]
-        if objects is None or None in amounts:
+        amount = self._amount(money[0])
+        quantity = self._amount(money[1]) if len(money) == 2 else None
+        if objects is None or amount is None or (quantity is None and len(money) == 2):
             return None
-        quantity = amounts[1] if len(amounts) == 2 else None
         if kind is Balance:
-            return _new(Balance, (label, year, account, amounts[0], quantity, number))
+            return _new(Balance, (label, year, account, amount, quantity, number))
         if kind is ObjectBalance:
-            return _new(ObjectBalance, (label, year, account, objects, amounts[0], quantity, number))
-        return _new(PeriodBalance, (label, year, head[2], account, objects, amounts[0], quantity, number))
+            return _new(ObjectBalance, (label, year, account, objects, amount, quantity, number))
+        return _new(PeriodBalance, (label, year, head[2], account, objects, amount, quantity, number))
+
+    def account_fact(self, line: str, number: int) -> AccountFact | None:
+        """#KONTO 1930 "Bank" or #SRU 1930 7281, if the line is that plain; else None."""
+        before, quote, rest = line.partition('"')
+        words = before.split()
+        if quote:  # `#KONTO 1930 "Bank"`: one quoted text, nothing after it
+            text, closing, after = rest.partition('"')
+            if len(words) != 2 or words[0] != "#KONTO" or not closing or after.strip() or "\\" in text:
+                return None
+            label, account = words
+        elif (
+            len(words) == 3
+            and words[0] == "#SRU"
+            and "\\" not in line
+            and "{" not in line
+            and "}" not in line
+        ):
+            label, account, text = words
+        else:
+            return None
+        if not account or account.strip(DIGITS) or not text:
+            return None
+        if not text.isascii():
+            text = self._decoder.text(text, number)
+        return _new(AccountFact, (label, account, text, number))
 
     @staticmethod
     def _amount(text: str) -> Decimal | None:

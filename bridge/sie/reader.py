@@ -44,7 +44,7 @@ _ZERO = Decimal(0)
 _new = tuple.__new__  # builds a record from a tuple without the Python-level __new__
 
 # What the first four characters of a line say about the fast path to take.
-_ROW, _CORRECTION, _VER, _OPEN, _CLOSE, _BALANCE = range(6)
+_ROW, _CORRECTION, _VER, _OPEN, _CLOSE, _BALANCE, _FACT = range(7)
 _FAST = {
     "#TRA": _ROW,
     "#RTR": _CORRECTION,
@@ -55,6 +55,7 @@ _FAST = {
     "}": _CLOSE,
     "}\r": _CLOSE,
     **dict.fromkeys(("#IB ", "#IB\t", "#UB ", "#UB\t", "#RES", "#OIB", "#OUB", "#PSA", "#PBU"), _BALANCE),
+    **dict.fromkeys(("#KON", "#SRU"), _FACT),
 }
 
 
@@ -107,7 +108,7 @@ class SieReader:
         vouchers = rows_read = 0  # counted here, added to self.vouchers/self.rows per chunk
         fast_paths = FastPaths(self._decoder)
         fast_row, fast_head, fast_balance = fast_paths.row, fast_paths.head, fast_paths.balance
-        fast_block = fast_paths.block
+        fast_block, fast_fact = fast_paths.block, fast_paths.account_fact
         for first, lines in iter_line_chunks(stream, codec, self._decoder.inspect):
             self.vouchers += vouchers
             self.rows += rows_read
@@ -182,6 +183,13 @@ class SieReader:
                         self.counts[balance.label] += 1
                         after_unknown = False
                         yield balance
+                        continue
+                elif kind is _FACT and head is None and started and not skipping:
+                    fact = fast_fact(line, number)
+                    if fact is not None:
+                        self.counts[fact.label] += 1
+                        after_unknown = False
+                        yield fact
                         continue
 
                 # The exact path: everything else, and whatever the fast path declined.
