@@ -9,7 +9,8 @@ The reader is lenient: whatever is wrong becomes a `SieProblem` with its line, l
 and reading goes on with the best reading of the line. `strict=True` raises `SieError` at the
 first error instead. `bridge.sie.read()` builds a whole `SieDocument` from a reader.
 
-Speed. A big file is almost all voucher rows, so rows, #VER lines and balances have fast paths
+Speed. A big file is almost all voucher rows, so a voucher whose block holds only plain #TRANS
+rows is read whole, and rows, #VER lines, balances, #KONTO and #SRU have fast paths of their own
 (`bridge.sie.fast`). Anything a fast path is not sure about goes through the exact tokenizer,
 which also does all the reporting.
 """
