@@ -7,7 +7,7 @@
     sie.write(document, "copy.se")              # CP437, CRLF, #FORMAT PC8, quotes where needed
     sie.write(document, "fortnox.se", style=sie.FORTNOX)  # laid out like a Fortnox 3.60 export
 
-Modules: `lexer` (lines and fields), `fast` (the fast paths for rows, #VER and balances),
+Modules: `lexer` (lines and fields), `fast` (the fast paths: whole voucher blocks, rows, #VER, balances),
 `labels` (every label's fields), `reader`, `records` (one immutable record per line),
 `document` (a whole file), `checks` (rules per SIE type), `checksum` (#KSUMMA), `encodings`,
 `values` (dates, amounts …), `problems` (every problem code), `writer`.

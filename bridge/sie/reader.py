@@ -9,7 +9,8 @@ The reader is lenient: whatever is wrong becomes a `SieProblem` with its line, l
 and reading goes on with the best reading of the line. `strict=True` raises `SieError` at the
 first error instead. `bridge.sie.read()` builds a whole `SieDocument` from a reader.
 
-Speed. A big file is almost all voucher rows, so rows, #VER lines and balances have fast paths
+Speed. A big file is almost all voucher rows, so a voucher whose block holds only plain #TRANS
+rows is read whole, and rows, #VER lines, balances, #KONTO and #SRU have fast paths of their own
 (`bridge.sie.fast`). Anything a fast path is not sure about goes through the exact tokenizer,
 which also does all the reporting.
 """
@@ -22,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from itertools import islice
 from operator import itemgetter
 from typing import BinaryIO
 
@@ -43,7 +45,7 @@ _ZERO = Decimal(0)
 _new = tuple.__new__  # builds a record from a tuple without the Python-level __new__
 
 # What the first four characters of a line say about the fast path to take.
-_ROW, _CORRECTION, _VER, _OPEN, _CLOSE, _BALANCE = range(6)
+_ROW, _CORRECTION, _VER, _OPEN, _CLOSE, _BALANCE, _FACT = range(7)
 _FAST = {
     "#TRA": _ROW,
     "#RTR": _CORRECTION,
@@ -54,6 +56,7 @@ _FAST = {
     "}": _CLOSE,
     "}\r": _CLOSE,
     **dict.fromkeys(("#IB ", "#IB\t", "#UB ", "#UB\t", "#RES", "#OIB", "#OUB", "#PSA", "#PBU"), _BALANCE),
+    **dict.fromkeys(("#KON", "#SRU"), _FACT),
 }
 
 
@@ -106,18 +109,43 @@ class SieReader:
         vouchers = rows_read = 0  # counted here, added to self.vouchers/self.rows per chunk
         fast_paths = FastPaths(self._decoder)
         fast_row, fast_head, fast_balance = fast_paths.row, fast_paths.head, fast_paths.balance
+        fast_block, fast_fact = fast_paths.block, fast_paths.account_fact
         for first, lines in iter_line_chunks(stream, codec, self._decoder.inspect):
             self.vouchers += vouchers
             self.rows += rows_read
             vouchers = rows_read = 0
             number = first - 1
-            for line in lines:
+            line_iter = iter(lines)
+            for line in line_iter:
                 number += 1
                 kind = fast.get(line[:4])
                 if kind is None and line[:1] in (" ", "\t"):
                     line = line.strip()
                     kind = fast.get(line[:4])
-                if kind is _ROW:
+                if kind is _VER:
+                    if started and not skipping:
+                        new_head = fast_head(line, number)
+                        if new_head is not None:
+                            after_unknown = False
+                            if head is not None:
+                                yield self._voucher(head, head_line, rows, corrected, False)
+                            block_rows = fast_block(lines, number - first + 1, number + 1)
+                            if block_rows is None:
+                                head, head_line, rows = new_head, number, None
+                                continue
+                            # The whole voucher at once: its '{', plain #TRANS rows and '}'.
+                            voucher = _new(Voucher, (*new_head, block_rows, number))  # type: ignore[misc]
+                            if sum(map(_AMOUNT, block_rows), _ZERO):
+                                self._check_balance(voucher)
+                            vouchers += 1
+                            rows_read += len(block_rows)
+                            taken = len(block_rows) + 2
+                            next(islice(line_iter, taken, taken), None)  # past the block's lines
+                            number += taken
+                            head, rows = None, None
+                            yield voucher
+                            continue
+                elif kind is _ROW:
                     if rows is not None:
                         row = fast_row(line, number)
                         if row is not None:
@@ -143,14 +171,6 @@ class SieReader:
                     if head is not None and rows is None:
                         rows, corrected = [], False
                         continue
-                elif kind is _VER:
-                    if started and not skipping:
-                        new_head = fast_head(line, number)
-                        if new_head is not None:
-                            if head is not None:
-                                yield self._voucher(head, head_line, rows, corrected, False)
-                            head, head_line, rows = new_head, number, None
-                            continue
                 elif kind is _CORRECTION:
                     if rows is not None:
                         row = fast_row(line, number)
@@ -164,6 +184,13 @@ class SieReader:
                         self.counts[balance.label] += 1
                         after_unknown = False
                         yield balance
+                        continue
+                elif kind is _FACT and head is None and started and not skipping:
+                    fact = fast_fact(line, number)
+                    if fact is not None:
+                        self.counts[fact.label] += 1
+                        after_unknown = False
+                        yield fact
                         continue
 
                 # The exact path: everything else, and whatever the fast path declined.

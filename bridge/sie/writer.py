@@ -226,10 +226,21 @@ class SieWriter:
             (_date(voucher.registration_date),),
             voucher.signature,
         ]
+        if self._crc is None and "#VER" not in self.style.trailing_space:
+            # The usual voucher, formatted without the general record path: one line per voucher
+            # and per row is the bulk of a large file.
+            self._pending += (
+                " ".join(("#VER", *self._fields(head))),
+                "{",
+                *map(self._row_line, voucher.rows),
+            )
+            self._lines += len(voucher.rows) + 2
+            self._emit("}")
+            return
         self._record("#VER", head)
         self._emit("{")
         if self._crc is None:
-            self._pending.extend(self._row_line(row) for row in voucher.rows)
+            self._pending.extend(map(self._row_line, voucher.rows))
             self._lines += len(voucher.rows)
         else:
             for row in voucher.rows:
@@ -328,6 +339,9 @@ class SieWriter:
             self._end_section()
 
     def _balance(self, balance: Balance | ObjectBalance | PeriodBalance) -> None:
+        if self._crc is None and balance.label not in self.style.trailing_space:
+            self._emit(self._balance_line(balance))
+            return
         fields: list = [(str(balance.year),)]
         if isinstance(balance, PeriodBalance):
             fields.append((balance.period,))
@@ -340,6 +354,29 @@ class SieWriter:
         elif self.style.row_quantity is not None:
             fields.append((self.style.row_quantity,))
         self._record(balance.label, fields)
+
+    def _balance_line(self, balance: Balance | ObjectBalance | PeriodBalance) -> str:
+        # What `_record` makes of `_balance`'s fields, in fewer steps: a file's #PSALDO lines
+        # are many. Amounts and years never need quotes.
+        texts = [balance.label, str(balance.year)]
+        if isinstance(balance, PeriodBalance):
+            texts.append(_bare(balance.period))
+        texts.append(_bare(balance.account))
+        if not isinstance(balance, Balance):
+            objects = self._objects.get(balance.objects)
+            if objects is None:
+                if len(self._objects) > 4096:
+                    self._objects.clear()
+                objects = self._objects[balance.objects] = self._field(balance.objects)
+            texts.append(objects)
+        texts.append(_amount(balance.amount) or '""')
+        if balance.quantity is not None:
+            texts.append(_amount(balance.quantity))
+        elif self.style.row_quantity is not None:
+            texts.append(_bare(self.style.row_quantity))
+        while texts[-1] == '""':  # empty fields at the end are left out
+            texts.pop()
+        return " ".join(texts)
 
     def _row_fields(self, row: Transaction) -> list:
         quantity = _amount(row.quantity) if row.quantity is not None else self.style.row_quantity or ""
@@ -356,12 +393,12 @@ class SieWriter:
     def _row_line(self, row: Transaction) -> str:
         # The bulk of any file: object lists and what follows the amount repeat, so both are
         # formatted once and remembered.
-        objects = self._objects.get(row.objects)
+        objects = self._objects.get(row[2])
         if objects is None:
             if len(self._objects) > 4096:
                 self._objects.clear()
             objects = self._objects[row.objects] = self._field(row.objects)
-        tail_key = (row.date, row.text, row.quantity, row.signature)
+        tail_key = row[4:8]  # date, text, quantity, signature
         tail = self._row_tails.get(tail_key)
         if tail is None:
             if len(self._row_tails) > 4096:
@@ -393,12 +430,13 @@ class SieWriter:
 
     def _field(self, field: str | tuple) -> str:
         if isinstance(field, str):  # text
-            return _quoted(field) if self.style.quote_text or _NEEDS_QUOTES.search(field) else _clean(field)
+            if self.style.quote_text:
+                return _quoted(field)
+            return field if field.isalnum() else _word(field)
         if not field or isinstance(field[0], tuple):  # an object list
             inner = " ".join(f"{dim} {self._field(number)}" for dim, number in field)
             return "{" + inner + "}"
-        content = field[0] if field[0] is not None else ""
-        return _quoted(content) if _NEEDS_QUOTES.search(content) else _clean(content)
+        return _bare(field[0])
 
     def _emit(self, line: str) -> None:
         self._pending.append(line)
@@ -441,6 +479,18 @@ def _content(field: str | tuple) -> str | tuple[str, ...]:
     if field and isinstance(field[0], tuple):
         return tuple(str(part) for pair in field for part in pair)
     return field[0] or "" if field else ()
+
+
+def _bare(content: str | None) -> str:
+    """A field that is never text (a number, a date, a code), as it is written."""
+    if content is None:
+        return '""'
+    return content if content.isalnum() else _word(content)
+
+
+def _word(text: str) -> str:
+    """A field as written where quotes are not asked for: quoted only when it must be."""
+    return _quoted(text) if _NEEDS_QUOTES.search(text) else _clean(text)
 
 
 def _quoted(text: str) -> str:

@@ -12,6 +12,8 @@ from decimal import Decimal
 import pytest
 
 from bridge import sie
+from bridge.sie import fast as fast_module
+from bridge.sie import lexer as lexer_module
 from bridge.sie import reader as reader_module
 
 NOT_SIE = "jsisie_HAS4E_1412_NOT_SIE_html404.Se"
@@ -205,14 +207,28 @@ def test_underdimensions_are_read(sie_corpus):
     assert sie.Dimension(61, "Kubernetesdrift", parent=6) in document.dimensions
 
 
-def test_the_fast_path_reads_every_file_exactly_like_the_exact_tokenizer(sie_corpus, monkeypatch):
+def test_the_fast_paths_read_every_file_exactly_like_the_exact_tokenizer(sie_corpus, monkeypatch):
     fast = {path.name: sie.read(path) for path in _files(sie_corpus)}
+    monkeypatch.setattr(fast_module.FastPaths, "block", lambda self, lines, start, number: None)
+    line_by_line = {path.name: sie.read(path) for path in _files(sie_corpus)}
     monkeypatch.setattr(reader_module, "_FAST", {})
     for path in _files(sie_corpus):
         exact = sie.read(path)
-        assert sie.differences(fast[path.name], exact) == [], path.name
-        assert fast[path.name].problems == exact.problems, path.name
-        assert _lines(fast[path.name]) == _lines(exact), path.name
+        for name, document in (("whole blocks", fast[path.name]), ("line by line", line_by_line[path.name])):
+            assert sie.differences(document, exact) == [], (path.name, name)
+            assert document.problems == exact.problems, (path.name, name)
+            assert _lines(document) == _lines(exact), (path.name, name)
+
+
+@pytest.mark.parametrize("piece", [61, 1000])
+def test_every_file_reads_the_same_in_small_pieces(sie_corpus, monkeypatch, piece):
+    whole = {path.name: sie.read(path) for path in _files(sie_corpus)}
+    monkeypatch.setattr(lexer_module, "_CHUNK", piece)  # vouchers and rows cut at every place
+    for path in _files(sie_corpus):
+        pieces = sie.read(path)
+        assert sie.differences(pieces, whole[path.name]) == [], path.name
+        assert pieces.problems == whole[path.name].problems, path.name
+        assert _lines(pieces) == _lines(whole[path.name]), path.name
 
 
 def _lines(document):
