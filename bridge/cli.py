@@ -20,7 +20,7 @@ from bridge.jsonnum import dumps
 from bridge.masterdata import load_master_data
 from bridge.model import to_plain
 from bridge.pipeline.summary import last_file_id, results_table
-from bridge.planner import plan_documents
+from bridge.planner import plan_extraction
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -158,7 +158,9 @@ def check(ctx: Context, files: tuple[Path, ...], tenant: str | None, as_json: bo
         tenant_settings = settings.tenant(_tenant_for(settings, path, tenant))
         extraction = extract_file(FileSource.open(path, tenant=tenant_settings.name))
         master = load_master_data(settings.state_dir, tenant_settings.name)  # cached; no network
-        plans = plan_documents(extraction.documents, tenant_settings, master) if not extraction.errors else []
+        plans: list = []
+        if not extraction.errors:
+            extraction, plans = plan_extraction(extraction, tenant_settings, master)
         problems = list(extraction.problems) + [p for plan in plans for p in plan.problems]
         reports.append(
             {
@@ -195,12 +197,22 @@ def check(ctx: Context, files: tuple[Path, ...], tenant: str | None, as_json: bo
     sys.exit(0 if all(r["ok"] for r in reports) else EXIT_FAILED)
 
 
+CHECK_DOCUMENTS_SHOWN = 20
+
+
 def _print_check(report: dict[str, Any]) -> None:
     verdict = "OK" if report["ok"] else "REFUSED"
     click.echo(f"{report['file']}: {verdict} (read as {report['importer']})")
-    facts = ", ".join(f"{k} {v}" for k, v in report["facts"].items())
-    if facts:
-        click.echo(f"  {facts}")
+    # Lists and tables (a SIE file's chart, objects, balances) are for --json; people get the gist.
+    facts = report["facts"]
+    simple = ", ".join(
+        f"{k} {v}" for k, v in facts.items() if v not in (None, "") and not isinstance(v, dict | list)
+    )
+    if simple:
+        click.echo(f"  {simple}")
+    counts = facts.get("counts")
+    if isinstance(counts, dict):
+        click.echo("  " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
     for p in report["problems"]:
         where = ", ".join(
             x
@@ -213,13 +225,18 @@ def _print_check(report: dict[str, Any]) -> None:
         click.echo(f"  {p['severity']}: {where + ': ' if where else ''}{p['message']}")
         if p["hint"]:
             click.echo(f"      what to do: {p['hint']}")
-    for doc in report["documents"]:
+    documents = report["documents"]
+    for doc in documents[:CHECK_DOCUMENTS_SHOWN]:
         click.echo(f"  {doc['summary']}")
         for call in doc["calls"]:
             how = {"ensure": "look up, create if missing:", "create": "create once:", "action": "then:"}[
                 call["kind"]
             ]
             click.echo(f"    {how} {call['method']} {call['path']}  ({call['label']})")
+    if len(documents) > CHECK_DOCUMENTS_SHOWN:
+        rest = len(documents) - CHECK_DOCUMENTS_SHOWN
+        calls = sum(len(doc["calls"]) for doc in documents[CHECK_DOCUMENTS_SHOWN:])
+        click.echo(f"  … and {rest} more documents ({calls} calls); --json lists them all")
 
 
 @main.command()

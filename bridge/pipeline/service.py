@@ -28,7 +28,7 @@ from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.fsutil import atomic_write, free_name, move_file, remove_stale_temporaries
 from bridge.pipeline.ledger import Ledger, now_iso
-from bridge.planner import NEEDS_MASTER_DATA, DocumentPlan, plan_documents
+from bridge.planner import DocumentPlan, needs_master_data, plan_extraction
 
 __all__ = ["Bridge"]
 
@@ -136,7 +136,7 @@ class Bridge:
             self.ledger.fail_file(file_id, "", {}, [problem], str(problem.message))
             self.finalize(file_id)
             return
-        if extraction.errors or not extraction.documents:
+        if extraction.errors or not plans:
             problems = list(extraction.problems)
             if not extraction.errors:
                 problems.append(Problem("the file holds nothing to send to Fortnox", code="file.empty"))
@@ -156,14 +156,15 @@ class Bridge:
         extraction = extract_file(source, self.importers)
         if extraction.errors:
             return extraction, []
-        needs_master = any(d.kind in NEEDS_MASTER_DATA for d in extraction.documents)
+        needs_master = needs_master_data(extraction)
         master = self.master_data(tenant.name) if needs_master else None
-        plans = plan_documents(extraction.documents, tenant, master)
-        if needs_master and any(p.problems for p in plans) and self._master_is_old(tenant.name):
+        planned, plans = plan_extraction(extraction, tenant, master)
+        judged = planned.errors or any(p.problems for p in plans)
+        if needs_master and judged and self._master_is_old(tenant.name):
             # Judged against registers that may have changed since: look again before refusing.
             master = self.master_data(tenant.name, refresh=True)
-            plans = plan_documents(extraction.documents, tenant, master)
-        return extraction, plans
+            planned, plans = plan_extraction(extraction, tenant, master)
+        return planned, plans
 
     # --- master data ---------------------------------------------------------------------
 
@@ -404,6 +405,7 @@ class Bridge:
                 outcome.with_name(outcome.name + ".error.txt").unlink(missing_ok=True)
             failed = [d for d in self.ledger.documents_of(file_id) if d["state"] == "failed"]
             self.ledger.update_file(file_id, outcome_path=None, finished_at=None)
+            self._master_fetched.pop(row["tenant"], None)  # the person says it is fixed now
             if not failed:  # refused as a whole: read it again from the start
                 self.ledger.update_file(file_id, state="claimed", problems=None, error=None)
                 self.ingest(file_id)
@@ -411,7 +413,6 @@ class Bridge:
                 continue
             unsent = [d for d in failed if not self.ledger.steps(d["id"])]
             if unsent:  # refused before sending (settings, registers): plan those again
-                self._master_fetched.pop(row["tenant"], None)  # the person says it is fixed now
                 _, plans = self._read_and_plan(row)
                 by_key = {(p.key.kind, p.key.source_key): p for p in plans}
                 for document in unsent:
