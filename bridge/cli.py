@@ -279,3 +279,79 @@ def _print_results(bridge, after_id: int, only: list[int] | None = None) -> bool
     text, failed = results_table(bridge, after_id, only)
     click.echo(text)
     return failed
+
+
+@main.group()
+def export() -> None:
+    """Write Fortnox data to outbox/exports/."""
+
+
+@export.command("sie")
+@click.option("--year", type=int, help="The financial year that begins in YEAR (default: the latest begun).")
+@click.option("--type", "sie_type", type=click.Choice(["1", "2", "3", "4"]), default="4", show_default=True)
+@click.option(
+    "--years",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="That year and the ones before it.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Folder (default outbox/exports), or a file name ending in .se for one year.",
+)
+@click.option("--tenant", help="Only this company, when several are configured.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@pass_context
+def export_sie_command(
+    ctx: Context,
+    year: int | None,
+    sie_type: str,
+    years: int,
+    out: Path | None,
+    tenant: str | None,
+    as_json: bool,
+) -> None:
+    """Each financial year as Fortnox exports it, SIE type 4 unless told: <orgnr>_<year>_SIE<type>.se."""
+    from bridge.exporters.sie import SIE_SUFFIXES, ExportRequestError, export_sie
+    from bridge.fortnox import FortnoxError
+
+    settings = ctx.settings
+    names = [settings.tenant(tenant).name] if tenant else [t.name for t in settings.tenants]
+    folder, file_name = settings.outbox / "exports", None
+    if out is not None:
+        folder, file_name = (out.parent, out.name) if out.suffix.lower() in SIE_SUFFIXES else (out, None)
+    results, failed = [], False
+    with _open(ctx) as bridge:
+        for name in names:
+            try:
+                exports = export_sie(
+                    bridge.clients[name],
+                    folder,
+                    year=year,
+                    years=years,
+                    sie_type=int(sie_type),
+                    file_name=file_name,
+                    progress=lambda text, who=name: click.echo(f"{who}: {text}", err=True),
+                )
+            except ExportRequestError as error:
+                raise click.UsageError(f"{name}: {error}") from None
+            except FortnoxError as error:
+                click.echo(f"{name}: not exported: {error}", err=True)
+                failed = True
+                continue
+            failed |= not all(e.ok for e in exports)
+            results += [{"tenant": name, **e.to_json()} for e in exports]
+    if as_json:
+        click.echo(dumps({"exports": results}, indent=2))
+    else:
+        for item in results:
+            span = f"{item['financial_year']['from']} – {item['financial_year']['to']}"
+            if item["ok"]:
+                click.echo(f"{item['tenant']}: {span}: {item['vouchers']} vouchers → {item['file']}")
+            else:
+                click.echo(f"{item['tenant']}: {span}: NOT exported, the file from Fortnox failed its check:")
+                for problem in item["problems"]:
+                    click.echo(f"    {problem}")
+    sys.exit(EXIT_FAILED if failed else 0)

@@ -240,8 +240,7 @@ class Bridge:
     # --- finishing -----------------------------------------------------------------------
 
     def finalize_if_complete(self, file_id: int) -> None:
-        documents = self.ledger.documents_of(file_id)
-        if documents and all(d["state"] in ("done", "failed", "duplicate") for d in documents):
+        if self.ledger.documents_finished(file_id):
             self.finalize(file_id)
 
     def finalize(self, file_id: int) -> bool:

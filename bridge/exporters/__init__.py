@@ -1,0 +1,1 @@
+"""Fortnox data back out as files in `outbox/exports/`."""
