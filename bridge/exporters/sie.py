@@ -152,10 +152,10 @@ def _export_year(
         result.problems.append("Fortnox did not answer with a file")
         return result
     result.size = len(data)
-    handle = tempfile.NamedTemporaryFile("wb", dir=folder, prefix=f".{name}.", suffix=".tmp", delete=False)
-    temporary = Path(handle.name)
+    descriptor, temporary_name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    temporary = Path(temporary_name)
     try:
-        with handle:
+        with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -180,7 +180,7 @@ def verify_export(
 ) -> tuple[list[str], list[str], int, int]:
     """Problems that forbid publishing the file, warnings, and its voucher and row counts."""
     with path.open("rb") as handle:
-        if not handle.read(1) == b"#":
+        if handle.read(1) != b"#":
             return ["the answer is not a SIE file (it does not begin with a #label)"], [], 0, 0
     reader = sie.SieReader(path)
     current: sie.FinancialYear | None = None
