@@ -152,7 +152,7 @@ def _registers_plan(
     digest = hashlib.sha256(
         dumps([extraction.facts.get("master_data"), [v.source_key for v in vouchers]]).encode()
     ).hexdigest()
-    parts = [f"{len(names)} {kind}" for kind, names in check.created.items()]
+    parts = [_count(len(names), kind) for kind, names in check.created.items()]
     summary = ("create " + ", ".join(parts)) if parts else "nothing missing"
     if not vouchers:
         summary += f" (a SIE type {extraction.facts.get('sie_type')} file: no vouchers)"
@@ -163,3 +163,7 @@ def _registers_plan(
         steps=tuple(check.steps),
         document={"creates": check.created, "vouchers": len(vouchers)},
     )
+
+
+def _count(n: int, kind: str) -> str:
+    return f"{n} {kind if n != 1 or kind.endswith('series') else kind[:-1]}"
