@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from bridge.jsonnum import loads
 
 __all__ = ["last_file_id", "results_table"]
+
+SHOWN_PER_FILE = 6
 
 
 def last_file_id(bridge) -> int:
@@ -23,7 +26,11 @@ def results_table(bridge, after_id: int, only: list[int] | None = None) -> tuple
     failed = False
     lines = [f"{'file':32} {'result':10} Fortnox"]
     for row in rows:
-        outcomes = [_document_text(d) for d in bridge.ledger.documents_of(row["id"])]
+        documents = bridge.ledger.documents_of(row["id"])
+        outcomes = [_document_text(d) for d in documents[:SHOWN_PER_FILE]]
+        if len(documents) > SHOWN_PER_FILE:  # a SIE file may hold thousands: the receipt lists them
+            states = Counter(d["state"] for d in documents[SHOWN_PER_FILE:])
+            outcomes.append(f"… and {len(documents) - SHOWN_PER_FILE} more ({_counted(states)})")
         failed |= row["state"] in ("failed", "partial")
         lines.append(f"{row['name'][:32]:32} {row['state']:10} {'; '.join(outcomes) or row['error'] or ''}")
     outbox = bridge.settings.outbox
@@ -44,7 +51,14 @@ def _document_text(document: Any) -> str:
     steps = loads(document["result"])
     last = steps[-1] if steps else {}
     record = last.get("record", {})
-    number = record.get("DocumentNumber") or record.get("GivenNumber") or record.get("VoucherNumber") or "?"
+    number = record.get("DocumentNumber") or record.get("GivenNumber") or record.get("VoucherNumber")
+    if number is None:  # registers only (a SIE file's accounts, series, objects)
+        made = [s["label"] for s in steps if s["outcome"] == "created"]
+        return f"{name}: " + (f"created {'; '.join(made)}" if made else "nothing was missing")
     created = [s["label"] for s in steps[:-1] if s["outcome"] == "created"]
     text = f"{name} → Fortnox {last.get('envelope', '').lower()} {number}"
     return text + (f" (created {', '.join(created)})" if created else "")
+
+
+def _counted(states: Counter[str]) -> str:
+    return ", ".join(f"{n} {state}" for state, n in sorted(states.items()))

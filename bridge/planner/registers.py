@@ -62,7 +62,11 @@ class YearRef:
 
     @property
     def name(self) -> str:
-        return f"{self.start} – {self.end}" if self.end else f"of {self.start}"
+        return (
+            f"financial year {self.start} – {self.end}"
+            if self.end
+            else f"the financial year holding {self.start}"
+        )
 
 
 def series_for(voucher: Voucher, tenant: TenantSettings) -> str:
@@ -374,7 +378,7 @@ def _create_account(
 ) -> None:
     account = declared.accounts.get(number)
     name = account.name if account else None
-    where = f"in the financial year {year.name}"
+    where = f"in {year.name}"
     if policy == "never" or not name:
         if not in_use:
             return
@@ -403,7 +407,7 @@ def _create_account(
         f"{number} {name or ''}".strip(),
         Step(
             kind="ensure",
-            label=f"account {number}" + (f" ({name})" if name else "") + f", financial year {year.name}",
+            label=f"account {number}" + (f" ({name})" if name else "") + f" in {year.name}",
             method="POST",
             path=f"/3/accounts?{year.query}",
             envelope="Account",
@@ -428,7 +432,7 @@ def _reactivate(
 ) -> None:
     if not tenant["sie.reactivate_accounts"]:
         check.error(
-            f"account {number} is inactive in Fortnox in the financial year {year.name} ({used.where((year, number))})",
+            f"account {number} is inactive in Fortnox in {year.name} ({used.where((year, number))})",
             line,
             f"activate account {number} in Fortnox or set sie.reactivate_accounts = true, then retry the file",
             "sie.account-inactive",
@@ -437,7 +441,7 @@ def _reactivate(
     path = f"/3/accounts/{number}?{year.query}"
     step = Step(
         kind="action",
-        label=f"account {number} active, financial year {year.name}",
+        label=f"account {number} active in {year.name}",
         method="PUT",
         path=path,
         envelope="Account",

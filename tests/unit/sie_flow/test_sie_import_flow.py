@@ -119,7 +119,8 @@ def test_a_sie_file_becomes_vouchers_with_the_registers_they_need(tmp_path, make
     receipt = (tmp_path / "outbox" / "receipts" / "bok.se.receipt.txt").read_text()
     assert "voucher A 2 20250310: created in Fortnox (VoucherSeries A, VoucherNumber 2, Year 1)" in receipt
     assert (
-        "account 6570 (Bankkostnader), financial year 2025-01-01 – 2025-12-31: created in Fortnox" in receipt
+        "account 6570 (Bankkostnader) in financial year 2025-01-01 – 2025-12-31: created in Fortnox"
+        in receipt
     )
     assert "balances (#IB, #UB, #RES, #PSALDO …) are not imported" in receipt
 
