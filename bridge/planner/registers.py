@@ -11,118 +11,36 @@ needs is looked up at send time and created when missing and allowed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from urllib.parse import quote
 
 from bridge.config import TenantSettings
 from bridge.masterdata import MasterData
-from bridge.model import Account, Problem, Severity, Voucher
+from bridge.model import Voucher
+from bridge.planner.register_check import (
+    COST_CENTRE,
+    OBJECT_CODE_LIMITS,
+    OBJECT_WORDS,
+    PROJECT,
+    PROJECT_NAME_LIMIT,
+    SERIES_CODE_LIMIT,
+    Declared,
+    RegisterCheck,
+    Uses,
+    YearRef,
+    series_for,
+)
 from bridge.planner.steps import Lookup, Step
 
-__all__ = ["COST_CENTRE", "PROJECT", "Declared", "RegisterCheck", "YearRef", "check_registers", "series_for"]
-
-COST_CENTRE, PROJECT = 1, 6
-OBJECT_CODE_LIMITS = {COST_CENTRE: 6, PROJECT: 20}
-OBJECT_WORDS = {COST_CENTRE: "cost centre", PROJECT: "project"}
-PROJECT_NAME_LIMIT = 50
-SERIES_CODE_LIMIT = 10
-
-
-@dataclass(frozen=True)
-class Declared:
-    """What the file says about registers: names of accounts and objects, its financial years
-    (#RAR, current year first) and what its balances name."""
-
-    accounts: Mapping[int, Account] = field(default_factory=dict)
-    objects: Mapping[tuple[int, str], str] = field(default_factory=dict)
-    years: tuple[tuple[date, date], ...] = ()
-    balance_accounts: frozenset[int] = frozenset()
-    balance_objects: frozenset[tuple[int, str]] = frozenset()
-    program: str = ""
-
-
-@dataclass(frozen=True)
-class YearRef:
-    """A financial year as a plan names it: by Fortnox id when it exists, else by a date in it
-    (a year that the plan creates, or one the bridge could not look up)."""
-
-    start: date
-    end: date | None = None
-    id: int | None = None
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return {"financialyear": self.id} if self.id else {"financialyeardate": self.start.isoformat()}
-
-    @property
-    def query(self) -> str:
-        return "&".join(f"{k}={v}" for k, v in self.params.items())
-
-    @property
-    def name(self) -> str:
-        return (
-            f"financial year {self.start} – {self.end}"
-            if self.end
-            else f"the financial year holding {self.start}"
-        )
-
-
-def series_for(voucher: Voucher, tenant: TenantSettings) -> str:
-    """The Fortnox series a voucher goes to: the file's own (or the default), or a fixed one."""
-    chosen = tenant["sie.series"]
-    if chosen.lower() != "file":
-        return chosen.upper()
-    return (voucher.series or tenant["sie.default_series"]).upper()
-
-
-class _Uses:
-    """Where a file first needs something, and how often."""
-
-    def __init__(self) -> None:
-        self.first: dict[Any, int | None] = {}
-        self.count: dict[Any, int] = {}
-
-    def add(self, key: Any, line: int | None) -> None:
-        if key not in self.first:
-            self.first[key] = line
-            self.count[key] = 0
-        self.count[key] += 1
-
-    def __iter__(self):
-        return iter(self.first)
-
-    def where(self, key: Any) -> str:
-        n = self.count[key]
-        return f"used {n} time{'s' if n != 1 else ''}"
-
-
-@dataclass
-class RegisterCheck:
-    """The outcome: steps in the order they must run, problems, and each voucher date's year."""
-
-    steps: list[Step] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    years: dict[date, YearRef] = field(default_factory=dict)
-    created: dict[str, list[str]] = field(default_factory=dict)  # what the steps make, by kind
-
-    def add(self, kind: str, name: str, step: Step) -> None:
-        self.steps.append(step)
-        self.created.setdefault(kind, []).append(name)
-
-    def error(self, message: str, line: int | None, hint: str, code: str) -> None:
-        self.problems.append(Problem(message, line=line, hint=hint, code=code))
-
-    def warn(self, message: str, line: int | None, code: str, hint: str = "") -> None:
-        self.problems.append(Problem(message, line=line, hint=hint, severity=Severity.WARNING, code=code))
+__all__ = ["check_registers"]
 
 
 def check_registers(
     vouchers: Sequence[Voucher], declared: Declared, tenant: TenantSettings, master: MasterData | None
 ) -> RegisterCheck:
     """Judge what `vouchers` (and, per the settings, the rest of the file) need from Fortnox."""
-    check = RegisterCheck()
+    check = RegisterCheck(judged=master is not None)
     master = master or MasterData()
     _years(check, vouchers, declared, tenant, master)
     _locked_period(check, vouchers, master)
@@ -142,7 +60,7 @@ def _years(
     tenant: TenantSettings,
     master: MasterData,
 ) -> None:
-    dates = _Uses()
+    dates = Uses()
     for voucher in vouchers:
         dates.add(voucher.transaction_date, voucher.line)
     missing: dict[tuple[date, date] | None, list[date]] = {}
@@ -245,7 +163,7 @@ def _series(
     tenant: TenantSettings,
     master: MasterData,
 ) -> None:
-    uses = _Uses()
+    uses = Uses()
     for voucher in vouchers:
         uses.add(series_for(voucher, tenant), voucher.line)
     known = master.voucher_series
@@ -307,7 +225,7 @@ def _accounts(
     tenant: TenantSettings,
     master: MasterData,
 ) -> None:
-    used = _Uses()  # (year, account) → where vouchers post to it
+    used = Uses()  # (year, account) → where vouchers post to it
     for voucher in vouchers:
         year = check.years.get(voucher.transaction_date)
         if year is None:
@@ -345,7 +263,7 @@ def _accounts(
             if in_use:
                 _reactivate(check, tenant, year, number, line, used)
             continue
-        _create_account(check, declared, policy, year, number, line if in_use else None, in_use, chart)
+        _create_account(check, declared, policy, year, number, line, in_use, chart)
         if chart is None and in_use and tenant["sie.reactivate_accounts"]:
             _reactivate(check, tenant, year, number, line, used, unknown=True)
 
@@ -426,7 +344,7 @@ def _reactivate(
     year: YearRef,
     number: int,
     line: int | None,
-    used: _Uses,
+    used: Uses,
     *,
     unknown: bool = False,
 ) -> None:
@@ -465,7 +383,7 @@ def _objects(
     tenant: TenantSettings,
     master: MasterData,
 ) -> None:
-    used = _Uses()
+    used = Uses()
     for voucher in vouchers:
         for row in voucher.rows:
             if row.cost_center:
@@ -494,26 +412,25 @@ def _objects(
         known = master.cost_centers if dimension == COST_CENTRE else master.projects
         if known is not None and code in known:
             continue
+        creatable = policy != "never"  # then only what vouchers use is needed
+        if not creatable and known is not None:
+            check.error(
+                f"{word} {code} does not exist in Fortnox ({used.where((dimension, code))}) "
+                "and sie.create_objects is never",
+                line,
+                f"create {word} {code} in Fortnox or set sie.create_objects = used, then retry the file",
+                "sie.object-missing",
+            )
+            continue
         name = declared.objects.get((dimension, code))
-        if policy == "never":
-            if in_use and known is not None:
-                check.error(
-                    f"{word} {code} does not exist in Fortnox ({used.where((dimension, code))}) "
-                    "and sie.create_objects is never",
-                    line,
-                    f"create {word} {code} in Fortnox or set sie.create_objects = used, then retry the file",
-                    "sie.object-missing",
-                )
-            if known is not None or not in_use:
-                continue
-        if in_use and not name and policy != "never":
+        if in_use and not name and creatable:
             check.warn(
                 f"{word} {code} is not named in the file (no #OBJEKT); if Fortnox lacks it, it is created "
                 "with its code as its name",
                 line,
                 "sie.object-unnamed",
             )
-        _create_object(check, dimension, code, name or code, policy != "never")
+        _create_object(check, dimension, code, name or code, creatable)
 
 
 def _create_object(check: RegisterCheck, dimension: int, code: str, name: str, creatable: bool) -> None:

@@ -23,7 +23,8 @@ from bridge.config import TenantSettings
 from bridge.jsonnum import dumps
 from bridge.masterdata import MasterData
 from bridge.model import Account, DocumentKey, Extraction, Problem, Severity, Voucher
-from bridge.planner.registers import COST_CENTRE, PROJECT, Declared, RegisterCheck, YearRef, check_registers
+from bridge.planner.register_check import COST_CENTRE, PROJECT, Declared, RegisterCheck, YearRef
+from bridge.planner.registers import check_registers
 from bridge.planner.steps import DocumentPlan
 from bridge.planner.vouchers import voucher_plan, voucher_problems
 
@@ -152,8 +153,11 @@ def _registers_plan(
     digest = hashlib.sha256(
         dumps([extraction.facts.get("master_data"), [v.source_key for v in vouchers]]).encode()
     ).hexdigest()
-    parts = [_count(len(names), kind) for kind, names in check.created.items()]
-    summary = ("create " + ", ".join(parts)) if parts else "nothing missing"
+    parts = ", ".join(_count(len(names), kind) for kind, names in check.created.items())
+    if not check.judged:  # Fortnox's registers were not known when the file was read
+        summary = f"look up {parts}, create what is missing" if parts else "nothing"
+    else:
+        summary = f"create {parts}" if parts else "nothing missing"
     if not vouchers:
         summary += f" (a SIE type {extraction.facts.get('sie_type')} file: no vouchers)"
     return DocumentPlan(
