@@ -97,7 +97,8 @@ def create_tenant():
         for item in demo.get("clients", []):
             if item["client_id"] not in state.clients:
                 apply_seed(state, {"clients": [item]})
-        spec = demo["tenants"][0] if spec == DEMO_SEED else spec
+        if spec == DEMO_SEED:
+            spec = demo["tenants"][0]
     if not isinstance(spec, dict):
         raise ControlError('"seed" must be "demo" or a tenant spec object')
     try:

@@ -2,8 +2,9 @@
 
 Each #VER of a type 4 file (4E export or 4I import file) becomes one `Voucher`, its rows as
 booked (an #RTRANS in place of its twin, #BTRANS left out; a voucher whose rows were all
-removed keeps them, each followed by its reversal, so that it nets to zero but keeps its number). Types 1–3 hold no vouchers, only
-master data and balances: extraction returns no documents but a warning saying so. Whatever
+removed gets them back with their reversal: it nets to zero but keeps its number). Types 1–3
+hold no vouchers, only master data and balances: extraction returns no documents but a
+warning saying so. Whatever
 the type, `facts` report what the file is and the master data the planner needs: accounts,
 dimensions, objects, financial years, balances.
 

@@ -159,8 +159,8 @@ class Bridge:
         needs_master = needs_master_data(extraction)
         master = self.master_data(tenant.name) if needs_master else None
         planned, plans = plan_extraction(extraction, tenant, master)
-        judged = planned.errors or any(p.problems for p in plans)
-        if needs_master and judged and self._master_is_old(tenant.name):
+        doubted = planned.errors or any(p.problems for p in plans)
+        if needs_master and doubted and self._master_is_old(tenant.name):
             # Judged against registers that may have changed since: look again before refusing.
             master = self.master_data(tenant.name, refresh=True)
             planned, plans = plan_extraction(extraction, tenant, master)

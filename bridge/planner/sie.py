@@ -23,7 +23,7 @@ from bridge.config import TenantSettings
 from bridge.jsonnum import dumps
 from bridge.masterdata import MasterData
 from bridge.model import Account, DocumentKey, Extraction, Problem, Severity, Voucher
-from bridge.planner.register_check import COST_CENTRE, PROJECT, Declared, RegisterCheck, YearRef
+from bridge.planner.register_check import COST_CENTRE, PROJECT, Declared, RegisterCheck
 from bridge.planner.registers import check_registers
 from bridge.planner.steps import DocumentPlan
 from bridge.planner.vouchers import voucher_plan, voucher_problems
@@ -47,10 +47,7 @@ def plan_sie_file(
     problems.sort(key=lambda p: (not p.is_error, p.line or 0))
     if any(p.is_error for p in problems):
         return problems, []
-    plans = [
-        voucher_plan(v, tenant, check.years.get(v.transaction_date, YearRef(v.transaction_date)))
-        for v in vouchers
-    ]
+    plans = [voucher_plan(v, tenant, check.years[v.transaction_date]) for v in vouchers]
     return problems, [_registers_plan(tenant, extraction, vouchers, check), *plans]
 
 
