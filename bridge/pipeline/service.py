@@ -140,10 +140,9 @@ class Bridge:
             problems = list(extraction.problems)
             if not extraction.errors:
                 problems.append(Problem("the file holds nothing to send to Fortnox", code="file.empty"))
-            self.ledger.fail_file(
-                file_id, extraction.importer, extraction.facts, problems, problems[0].message
-            )
-            log.info("%s refused: %s", row["name"], problems[0].message)
+            first = next((p for p in problems if p.is_error), problems[0])
+            self.ledger.fail_file(file_id, extraction.importer, extraction.facts, problems, first.message)
+            log.info("%s refused: %s", row["name"], first.message)
             self.finalize(file_id)
             return
         self.ledger.queue(file_id, extraction.importer, extraction.facts, extraction.problems, plans)
