@@ -21,7 +21,7 @@ from bridge.jsonnum import dumps
 from bridge.masterdata import load_master_data
 from bridge.model import to_plain
 from bridge.pipeline.summary import last_file_id, results_table
-from bridge.planner import plan_documents
+from bridge.planner import plan_extraction
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -159,7 +159,9 @@ def check(ctx: Context, files: tuple[Path, ...], tenant: str | None, as_json: bo
         tenant_settings = settings.tenant(_tenant_for(settings, path, tenant))
         extraction = extract_file(FileSource.open(path, tenant=tenant_settings.name))
         master = load_master_data(settings.state_dir, tenant_settings.name)  # cached; no network
-        plans = plan_documents(extraction.documents, tenant_settings, master) if not extraction.errors else []
+        plans: list = []
+        if not extraction.errors:
+            extraction, plans = plan_extraction(extraction, tenant_settings, master)
         problems = list(extraction.problems) + [p for plan in plans for p in plan.problems]
         reports.append(
             {
@@ -196,12 +198,22 @@ def check(ctx: Context, files: tuple[Path, ...], tenant: str | None, as_json: bo
     sys.exit(0 if all(r["ok"] for r in reports) else EXIT_FAILED)
 
 
+CHECK_DOCUMENTS_SHOWN = 20
+
+
 def _print_check(report: dict[str, Any]) -> None:
     verdict = "OK" if report["ok"] else "REFUSED"
     click.echo(f"{report['file']}: {verdict} (read as {report['importer']})")
-    facts = ", ".join(f"{k} {v}" for k, v in report["facts"].items())
-    if facts:
-        click.echo(f"  {facts}")
+    # Lists and tables (a SIE file's chart, objects, balances) are for --json; people get the gist.
+    facts = report["facts"]
+    simple = ", ".join(
+        f"{k} {v}" for k, v in facts.items() if v not in (None, "") and not isinstance(v, dict | list)
+    )
+    if simple:
+        click.echo(f"  {simple}")
+    counts = facts.get("counts")
+    if isinstance(counts, dict):
+        click.echo("  " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
     for p in report["problems"]:
         where = ", ".join(
             x
@@ -214,7 +226,8 @@ def _print_check(report: dict[str, Any]) -> None:
         click.echo(f"  {p['severity']}: {where + ': ' if where else ''}{p['message']}")
         if p["hint"]:
             click.echo(f"      what to do: {p['hint']}")
-    for doc in report["documents"]:
+    documents = report["documents"]
+    for doc in documents[:CHECK_DOCUMENTS_SHOWN]:
         click.echo(f"  {doc['summary']}")
         for call in doc["calls"]:
             how = {
@@ -225,6 +238,10 @@ def _print_check(report: dict[str, Any]) -> None:
                 "upload": "upload once:",
             }[call["kind"]]
             click.echo(f"    {how} {call['method']} {call['path']}  ({call['label']})")
+    if len(documents) > CHECK_DOCUMENTS_SHOWN:
+        rest = len(documents) - CHECK_DOCUMENTS_SHOWN
+        calls = sum(len(doc["calls"]) for doc in documents[CHECK_DOCUMENTS_SHOWN:])
+        click.echo(f"  … and {rest} more documents ({calls} calls); --json lists them all")
 
 
 @main.command()
@@ -332,6 +349,77 @@ def cancel_supplierinvoice(
 @main.group()
 def export() -> None:
     """Write Fortnox data to outbox/exports/."""
+
+
+@export.command("sie")
+@click.option("--year", type=int, help="The financial year that begins in YEAR (default: the latest begun).")
+@click.option("--type", "sie_type", type=click.Choice(["1", "2", "3", "4"]), default="4", show_default=True)
+@click.option(
+    "--years",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="That year and the ones before it.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Folder (default outbox/exports), or a file name ending in .se for one year.",
+)
+@click.option("--tenant", help="Only this company, when several are configured.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@pass_context
+def export_sie_command(
+    ctx: Context,
+    year: int | None,
+    sie_type: str,
+    years: int,
+    out: Path | None,
+    tenant: str | None,
+    as_json: bool,
+) -> None:
+    """Each financial year as Fortnox exports it, SIE type 4 unless told: <orgnr>_<year>_SIE<type>.se."""
+    from bridge.exporters.sie import SIE_SUFFIXES, ExportRequestError, export_sie
+    from bridge.fortnox import FortnoxError
+
+    settings = ctx.settings
+    names = [settings.tenant(tenant).name] if tenant else [t.name for t in settings.tenants]
+    folder, file_name = settings.outbox / "exports", None
+    if out is not None:
+        folder, file_name = (out.parent, out.name) if out.suffix.lower() in SIE_SUFFIXES else (out, None)
+    results, failed = [], False
+    with _open(ctx) as bridge:
+        for name in names:
+            try:
+                exports = export_sie(
+                    bridge.clients[name],
+                    folder,
+                    year=year,
+                    years=years,
+                    sie_type=int(sie_type),
+                    file_name=file_name,
+                    progress=lambda text, who=name: click.echo(f"{who}: {text}", err=True),
+                )
+            except ExportRequestError as error:
+                raise click.UsageError(f"{name}: {error}") from None
+            except FortnoxError as error:
+                click.echo(f"{name}: not exported: {error}", err=True)
+                failed = True
+                continue
+            failed |= not all(e.ok for e in exports)
+            results += [{"tenant": name, **e.to_json()} for e in exports]
+    if as_json:
+        click.echo(dumps({"exports": results}, indent=2))
+    else:
+        for item in results:
+            span = f"{item['financial_year']['from']} – {item['financial_year']['to']}"
+            if item["ok"]:
+                click.echo(f"{item['tenant']}: {span}: {item['vouchers']} vouchers → {item['file']}")
+            else:
+                click.echo(f"{item['tenant']}: {span}: NOT exported, the file from Fortnox failed its check:")
+                for problem in item["problems"]:
+                    click.echo(f"    {problem}")
+    sys.exit(EXIT_FAILED if failed else 0)
 
 
 @export.command("payments")

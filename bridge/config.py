@@ -100,6 +100,32 @@ OPTIONS: tuple[Option, ...] = (
         0,
         "Write the payment status export this often in `watch` (0: never)",
     ),
+    Option("sie", "series", "file", "Voucher series in Fortnox: `file` (the file's own) or a series code"),
+    Option("sie", "default_series", "A", "Series for vouchers that have none in the file"),
+    Option("sie", "create_series", True, "Create a missing voucher series (open for manual vouchers)"),
+    Option(
+        "sie",
+        "create_accounts",
+        "used",
+        "Create missing accounts from #KONTO: those the file uses, all it names, or none",
+        ("used", "all", "never"),
+    ),
+    Option("sie", "reactivate_accounts", True, "Re-activate an inactive account that a voucher uses"),
+    Option(
+        "sie",
+        "create_objects",
+        "used",
+        "Create missing cost centres (#DIM 1) and projects (#DIM 6): those the file uses, all, or none",
+        ("used", "all", "never"),
+    ),
+    Option("sie", "create_financial_years", False, "Create a missing financial year from the file's #RAR"),
+    Option(
+        "sie",
+        "org_number",
+        "error",
+        "A file whose #ORGNR is another company's: refuse it, warn, or ignore",
+        ("error", "warning", "ignore"),
+    ),
 )
 
 _BY_NAME = {(o.section, o.key): o for o in OPTIONS}

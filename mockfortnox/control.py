@@ -15,6 +15,7 @@ from mockfortnox.errors import ApiError
 from mockfortnox.faults import FaultRule
 from mockfortnox.resources.common import current_state, json_response
 from mockfortnox.seed import DEMO_SEED, apply_seed, consent_all_service_clients, load_seed, seed_tenant
+from mockfortnox.sie_seed import tenant_name_for, tenant_spec_from_sie
 from mockfortnox.state import Tenant
 
 bp = Blueprint("control", __name__, url_prefix="/mock")
@@ -82,20 +83,22 @@ def tenants():
 @bp.post("/tenants")
 def create_tenant():
     """A new company: from the demo seed (default), from `{"seed": {...tenant spec...}}`, or
-    from an uploaded SIE file (multipart field `file`); answers its id and ready credentials."""
+    from an uploaded SIE file (multipart field `file`, optional form fields `name` and `id`:
+    its chart, years, objects, opening balances and vouchers); answers its id and ready
+    credentials."""
     state = current_state()
     if request.files:
-        # Seeding from SIE waits for the SIE reader (`bridge.sie`), which is being written;
-        # the route is in place so that clients can be written against it now.
-        raise ControlError("seeding a tenant from an SIE file is not implemented yet", 501)
-    body = _body()
-    spec = body.get("seed", DEMO_SEED)
-    if spec == DEMO_SEED:
+        body, spec = _sie_upload()
+    else:
+        body = _body()
+        spec = body.get("seed", DEMO_SEED)
+    if spec == DEMO_SEED or request.files:  # ready to use: with the demo company's OAuth client
         demo = load_seed(DEMO_SEED)
         for item in demo.get("clients", []):
             if item["client_id"] not in state.clients:
                 apply_seed(state, {"clients": [item]})
-        spec = demo["tenants"][0]
+        if spec == DEMO_SEED:
+            spec = demo["tenants"][0]
     if not isinstance(spec, dict):
         raise ControlError('"seed" must be "demo" or a tenant spec object')
     try:
@@ -110,6 +113,24 @@ def create_tenant():
     return json_response(
         {**_tenant_summary(tenant), "credentials": {**credentials, "tenant_id": tenant.id}}, 201
     )
+
+
+def _sie_upload() -> tuple[dict, dict]:
+    upload = request.files.get("file")
+    if upload is None:
+        raise ControlError('send the SIE file in the multipart field "file"')
+    form = {k: v for k, v in request.form.items() if v}
+    if "id" in form:
+        if not form["id"].isdigit():
+            raise ControlError('"id" must be a number')
+        form["id"] = int(form["id"])
+    try:
+        spec = tenant_spec_from_sie(upload.read(), name=form.get("name") or tenant_name_for(upload.filename))
+    except ValueError as exc:
+        raise ControlError(str(exc)) from None
+    if "id" not in form and spec.get("id") and current_state().tenant(spec["id"]) is None:
+        form["id"] = spec["id"]  # keep the file's #FNR when it is free
+    return form, spec
 
 
 @bp.patch("/tenants/<ref>")

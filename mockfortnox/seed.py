@@ -3,7 +3,11 @@
 A tenant spec has `name`, `id`, `company`, `licences`, `settings` (e.g. `LockedPeriodEnd`),
 `api_licence` (false: every call answers 2001103), `user` (what `/3/me` shows), and one list
 per register (`financialyears`, `accounts`, `voucherseries`, `customers`, `suppliers`,
-`invoices`, …, and `vouchers`), in the same shape as the API's bodies.
+`invoices`, …, and `vouchers`), in the same shape as the API's bodies. Two more for
+bookkeeping: `openingbalances` (`{"FinancialYearDate", "Account", "Balance"}`: an account's
+opening balance in the year holding that date) and, on a voucher, `RegistrationDate` (what a
+SIE export shows as its registration date). A SIE file (`.se`, `.si`, `.sie`) is a seed too:
+see `mockfortnox.sie_seed`.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from bridge.jsonnum import loads
+from mockfortnox.errors import ApiError
 from mockfortnox.resources import RESOURCES
-from mockfortnox.resources.bookkeeping import DEFAULT_PREDEFINED_SERIES
+from mockfortnox.resources.bookkeeping import DEFAULT_PREDEFINED_SERIES, accounts_resource, year_for_date
 from mockfortnox.resources.vouchers import vouchers
+from mockfortnox.sie_seed import looks_like_sie_seed, tenant_name_for, tenant_spec_from_sie
 from mockfortnox.state import Client, MockState, Tenant
 
 __all__ = ["DEMO_SEED", "apply_seed", "load_seed", "seed_tenant"]
@@ -23,13 +29,18 @@ __all__ = ["DEMO_SEED", "apply_seed", "load_seed", "seed_tenant"]
 DEMO_SEED = "demo"
 # Seed keys that are not registers of records.
 TENANT_KEYS = frozenset({"name", "id", "company", "licences", "settings", "api_licence", "user"})
+BOOKKEEPING_KEYS = frozenset({"openingbalances", "vouchers"})
 
 
 def load_seed(source: str | Path) -> dict[str, Any]:
-    """A seed by name (`demo`) or from a JSON file."""
+    """A seed by name (`demo`), from a JSON file, or from a SIE file (one company named after
+    the file, with the demo company's OAuth client)."""
     if str(source) == DEMO_SEED:
         text = package_files.files("mockfortnox").joinpath("seeds/demo-company.json").read_text("utf-8")
         return loads(text)
+    if looks_like_sie_seed(source):
+        spec = tenant_spec_from_sie(Path(source), name=tenant_name_for(str(source)))
+        return {"clients": load_seed(DEMO_SEED)["clients"], "tenants": [spec]}
     return loads(Path(source).read_text(encoding="utf-8"))
 
 
@@ -55,7 +66,7 @@ def seed_tenant(
     state: MockState, spec: dict[str, Any], *, name: str | None = None, tenant_id: int | None = None
 ) -> Tenant:
     """A new company from a tenant spec: its registers go through the same rules as the API."""
-    unknown = set(spec) - TENANT_KEYS - set(RESOURCES) - {"vouchers"}
+    unknown = set(spec) - TENANT_KEYS - set(RESOURCES) - BOOKKEEPING_KEYS
     if unknown:
         raise ValueError(f"unknown seed keys: {', '.join(sorted(unknown))}")
     settings = dict(spec.get("settings", {}))
@@ -96,8 +107,14 @@ def _fill(tenant: Tenant, spec: dict[str, Any]) -> None:
                     resource.create(tenant, dict(record), year_id=year["Id"])
             else:
                 resource.create(tenant, dict(record))
+    for opening in spec.get("openingbalances", []):
+        year = year_for_date(tenant, str(opening["FinancialYearDate"]))
+        if year is None:
+            raise ApiError("financialyear_missing", date=opening["FinancialYearDate"])
+        account = accounts_resource.get(tenant, str(opening["Account"]), {"financialyear": str(year["Id"])})
+        accounts_resource.update(tenant, account, {"BalanceBroughtForward": opening["Balance"]})
     for voucher in spec.get("vouchers", []):
-        vouchers.post(
+        record = vouchers.post(
             tenant,
             series=voucher["VoucherSeries"],
             transaction_date=voucher["TransactionDate"],
@@ -105,3 +122,5 @@ def _fill(tenant: Tenant, spec: dict[str, Any]) -> None:
             rows=voucher.get("VoucherRows", []),
             comments=voucher.get("Comments", ""),
         )
+        if voucher.get("RegistrationDate"):
+            record["_registered"] = voucher["RegistrationDate"]

@@ -1,8 +1,10 @@
 """SIE files (types 1–4, any of .se .si .sie or no extension): vouchers and master data.
 
 Each #VER of a type 4 file (4E export or 4I import file) becomes one `Voucher`, its rows as
-booked (an #RTRANS in place of its twin, #BTRANS left out). Types 1–3 hold no vouchers, only
-master data and balances: extraction returns no documents but a warning saying so. Whatever
+booked (an #RTRANS in place of its twin, #BTRANS left out; a voucher whose rows were all
+removed gets them back with their reversal: it nets to zero but keeps its number). Types 1–3
+hold no vouchers, only master data and balances: extraction returns no documents but a
+warning saying so. Whatever
 the type, `facts` report what the file is and the master data the planner needs: accounts,
 dimensions, objects, financial years, balances.
 
@@ -126,9 +128,10 @@ def _vouchers(document: sie.SieDocument, problems: list[Problem]) -> list[Vouche
     for record in document.vouchers:
         if record.date is None:  # the reader reported the bad date
             continue
+        booked = record.booked_rows or _removed_and_reversed(record, problems)
         rows = tuple(
             _row(row, problems)
-            for row in record.booked_rows
+            for row in booked
             if row.account and row.account.isdigit() and row.amount is not None  # else reported
         )
         voucher = Voucher(
@@ -159,6 +162,27 @@ def _vouchers(document: sie.SieDocument, problems: list[Problem]) -> list[Vouche
             key = f"{key}/{seen[key]}"  # the same unnumbered voucher twice: both are meant
         vouchers.append(replace(voucher, source_key=key))
     return vouchers
+
+
+def _removed_and_reversed(record: sie.Voucher, problems: list[Problem]) -> tuple[sie.Transaction, ...]:
+    """A voucher whose rows were all removed (only #BTRANS left) books nothing, but it still holds
+    its number. Fortnox cannot hold a voucher without rows, so it gets the removed rows and
+    their reversal: it nets to zero on every account and keeps its place in the series."""
+    removed = tuple(row for row in record.rows if row.label == "#BTRANS" and row.amount is not None)
+    if not removed:
+        return ()
+    problems.append(
+        Problem(
+            f"voucher {record.key}: all its rows were removed (#BTRANS); it is sent with the removed "
+            "rows and their reversal, which nets to zero, so that it keeps its number in the series",
+            line=record.line,
+            severity=Severity.WARNING,
+            code="sie.all-rows-removed",
+        )
+    )
+    return tuple(
+        row._replace(label="#TRANS", amount=sign * row.amount) for sign in (1, -1) for row in removed
+    )
 
 
 def _row(row: sie.Transaction, problems: list[Problem]) -> VoucherRow:

@@ -73,6 +73,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS one_live_document_per_key
     ON documents(tenant, kind, source_key) WHERE state IN ('queued','sending','done');
 CREATE INDEX IF NOT EXISTS documents_due ON documents(tenant, state, next_attempt_at);
 CREATE INDEX IF NOT EXISTS documents_of_file ON documents(file_id);
+CREATE INDEX IF NOT EXISTS documents_of_file_by_state ON documents(file_id, state);
 CREATE TABLE IF NOT EXISTS steps (
     id INTEGER PRIMARY KEY,
     document_id INTEGER NOT NULL REFERENCES documents(id),
@@ -305,6 +306,15 @@ class Ledger:
 
     def documents_of(self, file_id: int) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM documents WHERE file_id = ? ORDER BY id", (file_id,)).fetchall()
+
+    def documents_finished(self, file_id: int) -> bool:
+        """Whether the file has documents and every one of them is through (counted, not
+        loaded: a SIE file holds thousands)."""
+        exists = "EXISTS (SELECT 1 FROM documents WHERE file_id = ?"
+        some, open_ = self.db.execute(
+            f"SELECT {exists}), {exists} AND state IN ('queued','sending'))", (file_id, file_id)
+        ).fetchone()
+        return bool(some) and not open_
 
     def next_due(self, tenant: str, now: float | None = None) -> tuple[sqlite3.Row | None, float | None]:
         """The oldest document ready to run, or None and when the next one will be."""

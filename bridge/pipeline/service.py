@@ -30,7 +30,7 @@ from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.filestore import FileStore
 from bridge.pipeline.fsutil import atomic_write, free_name, move_file, remove_stale_temporaries
 from bridge.pipeline.ledger import Ledger, now_iso
-from bridge.planner import NEEDS_MASTER_DATA, DocumentPlan, plan_documents
+from bridge.planner import DocumentPlan, needs_master_data, plan_extraction
 
 __all__ = ["Bridge"]
 
@@ -169,14 +169,13 @@ class Bridge:
             self.ledger.fail_file(file_id, "", {}, [problem], str(problem.message))
             self.finalize(file_id)
             return
-        if extraction.errors or not extraction.documents:
+        if extraction.errors or not plans:
             problems = list(extraction.problems)
             if not extraction.errors:
                 problems.append(Problem("the file holds nothing to send to Fortnox", code="file.empty"))
-            self.ledger.fail_file(
-                file_id, extraction.importer, extraction.facts, problems, problems[0].message
-            )
-            log.info("%s refused: %s", row["name"], problems[0].message)
+            first = next((p for p in problems if p.is_error), problems[0])
+            self.ledger.fail_file(file_id, extraction.importer, extraction.facts, problems, first.message)
+            log.info("%s refused: %s", row["name"], first.message)
             self.finalize(file_id)
             return
         self._keep_files(row["tenant"], plans)
@@ -211,14 +210,15 @@ class Bridge:
         extraction = extract_file(source, self.importers)
         if extraction.errors:
             return extraction, []
-        needs_master = any(d.kind in NEEDS_MASTER_DATA for d in extraction.documents)
+        needs_master = needs_master_data(extraction)
         master = self.master_data(tenant.name) if needs_master else None
-        plans = plan_documents(extraction.documents, tenant, master)
-        if needs_master and any(p.problems for p in plans) and self._master_is_old(tenant.name):
+        planned, plans = plan_extraction(extraction, tenant, master)
+        doubted = planned.errors or any(p.problems for p in plans)
+        if needs_master and doubted and self._master_is_old(tenant.name):
             # Judged against registers that may have changed since: look again before refusing.
             master = self.master_data(tenant.name, refresh=True)
-            plans = plan_documents(extraction.documents, tenant, master)
-        return extraction, plans
+            planned, plans = plan_extraction(extraction, tenant, master)
+        return planned, plans
 
     # --- master data ---------------------------------------------------------------------
 
@@ -295,8 +295,7 @@ class Bridge:
     # --- finishing -----------------------------------------------------------------------
 
     def finalize_if_complete(self, file_id: int) -> None:
-        documents = self.ledger.documents_of(file_id)
-        if documents and all(d["state"] in ("done", "failed", "duplicate") for d in documents):
+        if self.ledger.documents_finished(file_id):
             self.finalize(file_id)
 
     def finalize(self, file_id: int) -> bool:
@@ -473,6 +472,7 @@ class Bridge:
                 outcome.with_name(outcome.name + ".error.txt").unlink(missing_ok=True)
             failed = [d for d in self.ledger.documents_of(file_id) if d["state"] == "failed"]
             self.ledger.update_file(file_id, outcome_path=None, finished_at=None)
+            self._master_fetched.pop(row["tenant"], None)  # the person says it is fixed now
             if not failed:  # refused as a whole: read it again from the start
                 self.ledger.update_file(file_id, state="claimed", problems=None, error=None)
                 self.ingest(file_id)
@@ -480,7 +480,6 @@ class Bridge:
                 continue
             unsent = [d for d in failed if not self.ledger.steps(d["id"])]
             if unsent:  # refused before sending (settings, registers): plan those again
-                self._master_fetched.pop(row["tenant"], None)  # the person says it is fixed now
                 _, plans = self._read_and_plan(row)
                 by_key = {(p.key.kind, p.key.source_key): p for p in plans}
                 for document in unsent:

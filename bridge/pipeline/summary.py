@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from bridge.jsonnum import loads
@@ -9,6 +10,7 @@ from bridge.jsonnum import loads
 __all__ = ["last_file_id", "results_table"]
 
 _NUMBERS = ("DocumentNumber", "GivenNumber", "VoucherNumber")
+SHOWN_PER_FILE = 6
 
 
 def last_file_id(bridge) -> int:
@@ -25,7 +27,11 @@ def results_table(bridge, after_id: int, only: list[int] | None = None) -> tuple
     failed = False
     lines = [f"{'file':32} {'result':10} Fortnox"]
     for row in rows:
-        outcomes = [_document_text(d) for d in bridge.ledger.documents_of(row["id"])]
+        documents = bridge.ledger.documents_of(row["id"])
+        outcomes = [_document_text(d) for d in documents[:SHOWN_PER_FILE]]
+        if len(documents) > SHOWN_PER_FILE:  # a SIE file may hold thousands: the receipt lists them
+            states = Counter(d["state"] for d in documents[SHOWN_PER_FILE:])
+            outcomes.append(f"… and {len(documents) - SHOWN_PER_FILE} more ({_counted(states)})")
         failed |= row["state"] in ("failed", "partial")
         lines.append(f"{row['name'][:32]:32} {row['state']:10} {'; '.join(outcomes) or row['error'] or ''}")
     outbox = bridge.settings.outbox
@@ -45,9 +51,15 @@ def _document_text(document: Any) -> str:
         return f"{name}: queued"
     steps = loads(document["result"])
     numbered = [s for s in steps if any(s.get("record", {}).get(k) for k in _NUMBERS)]
-    main = numbered[-1] if numbered else (steps[-1] if steps else {})
-    record = main.get("record", {})
-    number = next((record[k] for k in _NUMBERS if record.get(k)), "?")
+    if not numbered:  # registers only (a SIE file's accounts, series, objects)
+        made = [s["label"] for s in steps if s["outcome"] == "created"]
+        return f"{name}: " + (f"created {'; '.join(made)}" if made else "nothing was missing")
+    main = numbered[-1]
+    number = next(main["record"][k] for k in _NUMBERS if main["record"].get(k))
     created = [s["label"] for s in steps if s["outcome"] == "created" and s is not main]
     text = f"{name} → Fortnox {main.get('envelope', '').lower()} {number}"
     return text + (f" (created {', '.join(created)})" if created else "")
+
+
+def _counted(states: Counter[str]) -> str:
+    return ", ".join(f"{n} {state}" for state, n in sorted(states.items()))

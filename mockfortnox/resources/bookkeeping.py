@@ -9,7 +9,7 @@ from typing import Any
 from flask import g
 
 from mockfortnox.errors import ApiError
-from mockfortnox.resources.common import Resource, crud_routes, lower_args, money, stamp, today
+from mockfortnox.resources.common import Resource, crud_routes, decimal, lower_args, money, stamp, today
 from mockfortnox.state import Tenant
 
 # Which series each kind of booking goes to in a new Fortnox company (docs' examples: B for
@@ -107,7 +107,8 @@ def _copy_chart_from_previous_year(tenant: Tenant, year_id: int) -> None:
     source = max(earlier)
     for key, account in list(accounts.items()):
         if key.startswith(f"{source}:"):
-            copy = {**account, "Year": year_id, "BalanceBroughtForward": 0, "BalanceCarriedForward": 0}
+            copy = {k: v for k, v in account.items() if k != "_opening"}
+            copy.update(Year=year_id, BalanceBroughtForward=0, BalanceCarriedForward=0)
             tenant.put(accounts_resource.name, f"{year_id}:{account['Number']}", copy)
 
 
@@ -164,7 +165,19 @@ class Accounts(Resource):
         if self.table_key(year, record["Number"]) in tenant.table(self.name):
             raise ApiError("code_taken", value=record["Number"])
         record["_created"] = record["_modified"] = stamp()
+        if body.get("BalanceBroughtForward") is not None:
+            record["_opening"] = True  # SIE exports show #IB/#UB for an entered opening balance
         return tenant.put(self.name, self.table_key(year, record["Number"]), record)
+
+    def update(self, tenant: Tenant, record: dict, body: dict) -> dict:
+        before = decimal(record["BalanceBroughtForward"])
+        super().update(tenant, record, body)
+        if body.get("BalanceBroughtForward") is not None:
+            # The year's vouchers stay booked on top of the new opening balance.
+            change = decimal(record["BalanceBroughtForward"]) - before
+            record["BalanceCarriedForward"] = money(decimal(record["BalanceCarriedForward"]) + change)
+            record["_opening"] = True
+        return record
 
     def save(self, tenant: Tenant, record: dict) -> dict:
         record["_modified"] = stamp()

@@ -96,5 +96,6 @@ def scenario():
         "predefinedvoucherseries": "INVOICE", "invoiceaccruals": number, "supplierinvoiceaccruals": given,
         "voucherfileconnections": voucher_file["Id"], "supplierinvoicefileconnections": supplier_file["Id"],
         "inbox": "inbox_kf", "archive": "root", "attachments-v1": attachment["id"], "orders": order["DocumentNumber"],
+        "sie": "4",
     }  # fmt: skip
     return app, headers, keys

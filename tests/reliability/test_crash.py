@@ -48,17 +48,38 @@ def peppol(number: str) -> str:
     return PEPPOL.replace("<cbc:ID>KV-2026-1187</cbc:ID>", f"<cbc:ID>{number}</cbc:ID>", 1)
 
 
+SIE_HEAD = '#FLAGGA 0\n#PROGRAM "Kassan" 1.0\n#SIETYP 4\n#FNAMN "Demobolaget i Sverige AB"\n#RAR 0 20260101 20261231\n'
+
+
+def sie_voucher(number: int, amount: int) -> tuple[str, str]:
+    """A #VER (paper bought in cash) and the stamp its Fortnox voucher must carry."""
+    day = f"202601{10 + number % 15:02d}"
+    text = f'#VER A {number} {day} "Kontorsmaterial {number}"\n{{\n#TRANS 6110 {{}} {amount}.00\n#TRANS 1930 {{}} -{amount}.00\n}}\n'
+    return text, f"fnb:A {number} {day}"
+
+
 def plan_files(
     rng: random.Random,
-) -> tuple[dict[str, tuple[str, str]], dict[str, set[str]], dict[str, set[str]]]:
-    """100 files per the mix below → name: (tenant, content), and the invoices and supplier
-    invoices that must exist."""
+) -> tuple[dict[str, tuple[str, str]], dict[str, set[str]], dict[str, set[str]], dict[str, set[str]]]:
+    """100 files per the mix below → name: (tenant, content), and the invoices, supplier invoices
+    and vouchers that must exist per tenant."""
     files: dict[str, tuple[str, str]] = {}
     expected: dict[str, set[str]] = {t: set() for t in TENANTS}
     supplier_expected: dict[str, set[str]] = {t: set() for t in TENANTS}
+    vouchers: dict[str, set[str]] = {t: set() for t in TENANTS}
     number = 0
     for n in range(100):
         tenant = TENANTS[n % 3]
+        if n % 25 == 13:  # a SIE file of two vouchers; the last one repeats one of the first's
+            texts = [sie_voucher(n * 10 + i, rng.randint(100, 900)) for i in range(2)]
+            if n == 88:
+                texts[0] = sie_voucher(130, int(files["f013.se"][1].split("6110 {} ")[1].split(".")[0]))
+            files[f"f{n:03}.se"] = (tenant, SIE_HEAD + "".join(text for text, _ in texts))
+            vouchers[tenant].update(stamp for _, stamp in texts)
+            continue
+        if n == 64:  # the same SIE file again, under a new name
+            files["f064.se"] = files["f013.se"]
+            continue
         if n % 25 == 7:  # a broken file: goes to failed/, creates nothing
             files[f"f{n:03}.csv"] = (tenant, HEADER + f"X-{n};1001;Trasig;inte ett tal;10\n")
             continue
@@ -78,7 +99,7 @@ def plan_files(
             rows.append(f"K-{number};{customer};Konsult;{rng.randint(1, 9)};{rng.randint(100, 2000)},50\n")
             expected[tenant].add(f"fnb:K-{number}")
         files[f"f{n:03}.csv"] = (tenant, HEADER + "".join(rows))
-    return files, expected, supplier_expected
+    return files, expected, supplier_expected, vouchers
 
 
 def test_nothing_lost_nothing_twice_across_kills(tmp_path):
@@ -95,7 +116,7 @@ def test_nothing_lost_nothing_twice_across_kills(tmp_path):
         answer = httpx.post(f"{mock.url}/mock/faults", json=FAULTS)
         assert answer.status_code in (200, 201), answer.text
 
-        files, expected, supplier_expected = plan_files(rng)
+        files, expected, supplier_expected, vouchers = plan_files(rng)
         pending = list(files.items())
         kills = 0
         bridge = BridgeProcess(tmp_path)
@@ -161,11 +182,24 @@ def test_nothing_lost_nothing_twice_across_kills(tmp_path):
             assert api.get("/3/inbox/inbox_s")["Folder"]["Files"] == [], (
                 f"{tenant}: an upload left unconnected"
             )
+            comments = [
+                v["Comments"]
+                for v in api.iter_pages("/3/vouchers", "Vouchers", financialyear=2)
+                if v["Comments"].startswith("fnb:")
+            ]
+            assert sorted(comments) == sorted(vouchers[tenant]), f"{tenant}: missing or doubled vouchers"
 
-        # And the ledger agrees.
+        # And the ledger agrees: every document done, each SIE file's registers included.
+        sie_files = {t: {c for n, (tt, c) in files.items() if tt == t and n.endswith(".se")} for t in TENANTS}
         for tenant in bridge_status(tmp_path)["tenants"]:
+            name = tenant["tenant"]
             assert tenant["queued_documents"] == 0
-            done = len(expected[tenant["tenant"]]) + len(supplier_expected[tenant["tenant"]])
+            done = (
+                len(expected[name])
+                + len(supplier_expected[name])
+                + len(vouchers[name])
+                + len(sie_files[name])
+            )
             assert tenant["documents"].get("done", 0) == done
     finally:
         mock.stop()

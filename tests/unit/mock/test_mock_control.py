@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 from bridge.jsonnum import loads
 
 
@@ -37,12 +35,6 @@ def test_tenants_from_the_demo_seed_and_from_json(fortnox):
     assert dumped["name"] == "tiny" and "1" in dumped["tables"]["customers"]
     bad = fortnox.control("POST", "/mock/tenants", {"seed": {"name": "x", "colours": []}})
     assert bad.status == 400 and "colours" in bad.body["error"]
-
-
-def test_seeding_from_sie_is_not_there_yet(fortnox):
-    answer = fortnox.http.post("/mock/tenants", data={"file": (io.BytesIO(b"#FLAGGA 0\r\n"), "bok.se")})
-    assert answer.status_code == 501
-    assert "SIE" in answer.get_json()["error"]
 
 
 def test_a_status_fault_answers_without_running_the_request(fortnox):

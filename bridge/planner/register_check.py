@@ -1,0 +1,122 @@
+"""The vocabulary of the register checks: what a file declares, how a plan names a financial
+year, and what a check answers (steps, problems, each voucher date's year)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from bridge.config import TenantSettings
+from bridge.model import Account, Problem, Severity, Voucher
+from bridge.planner.steps import Step
+
+__all__ = [
+    "COST_CENTRE",
+    "OBJECT_CODE_LIMITS",
+    "OBJECT_WORDS",
+    "PROJECT",
+    "PROJECT_NAME_LIMIT",
+    "SERIES_CODE_LIMIT",
+    "Declared",
+    "RegisterCheck",
+    "Uses",
+    "YearRef",
+    "series_for",
+]
+
+COST_CENTRE, PROJECT = 1, 6
+OBJECT_CODE_LIMITS = {COST_CENTRE: 6, PROJECT: 20}
+OBJECT_WORDS = {COST_CENTRE: "cost centre", PROJECT: "project"}
+PROJECT_NAME_LIMIT = 50
+SERIES_CODE_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What the file says about registers: names of accounts and objects, its financial years
+    (#RAR, current year first) and what its balances name."""
+
+    accounts: Mapping[int, Account] = field(default_factory=dict)
+    objects: Mapping[tuple[int, str], str] = field(default_factory=dict)
+    years: tuple[tuple[date, date], ...] = ()
+    balance_accounts: frozenset[int] = frozenset()
+    balance_objects: frozenset[tuple[int, str]] = frozenset()
+    program: str = ""
+
+
+@dataclass(frozen=True)
+class YearRef:
+    """A financial year as a plan names it: by Fortnox id when it exists, else by a date in it
+    (a year that the plan creates, or one the bridge could not look up)."""
+
+    start: date
+    end: date | None = None
+    id: int | None = None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {"financialyear": self.id} if self.id else {"financialyeardate": self.start.isoformat()}
+
+    @property
+    def query(self) -> str:
+        return "&".join(f"{k}={v}" for k, v in self.params.items())
+
+    @property
+    def name(self) -> str:
+        return (
+            f"financial year {self.start} – {self.end}"
+            if self.end
+            else f"the financial year holding {self.start}"
+        )
+
+
+def series_for(voucher: Voucher, tenant: TenantSettings) -> str:
+    """The Fortnox series a voucher goes to: the file's own (or the default), or a fixed one."""
+    chosen = tenant["sie.series"]
+    if chosen.lower() != "file":
+        return chosen.upper()
+    return (voucher.series or tenant["sie.default_series"]).upper()
+
+
+class Uses:
+    """Where a file first needs something, and how often."""
+
+    def __init__(self) -> None:
+        self.first: dict[Any, int | None] = {}
+        self.count: dict[Any, int] = {}
+
+    def add(self, key: Any, line: int | None) -> None:
+        if key not in self.first:
+            self.first[key] = line
+            self.count[key] = 0
+        self.count[key] += 1
+
+    def __iter__(self):
+        return iter(self.first)
+
+    def where(self, key: Any) -> str:
+        n = self.count[key]
+        return f"used {n} time{'s' if n != 1 else ''}"
+
+
+@dataclass
+class RegisterCheck:
+    """The outcome: steps in the order they must run, problems, and each voucher date's year."""
+
+    judged: bool = True  # False: master data unknown, so every step looks up before it creates
+    steps: list[Step] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    years: dict[date, YearRef] = field(default_factory=dict)
+    created: dict[str, list[str]] = field(default_factory=dict)  # what the steps make, by kind
+
+    def add(self, kind: str, name: str, step: Step) -> None:
+        self.steps.append(step)
+        self.created.setdefault(kind, []).append(name)
+
+    def error(self, message: str, line: int | None, hint: str, code: str) -> None:
+        self.problems.append(Problem(message, line=line, hint=hint, code=code))
+
+    def warn(self, message: str, line: int | None, code: str, hint: str = "") -> None:
+        self.problems.append(Problem(message, line=line, hint=hint, severity=Severity.WARNING, code=code))
