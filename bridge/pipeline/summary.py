@@ -33,6 +33,9 @@ def results_table(bridge, after_id: int, only: list[int] | None = None) -> tuple
             states = Counter(d["state"] for d in documents[SHOWN_PER_FILE:])
             outcomes.append(f"… and {len(documents) - SHOWN_PER_FILE} more ({_counted(states)})")
         failed |= row["state"] in ("failed", "partial")
+        if row["duplicate_of"]:
+            first = bridge.ledger.file(row["duplicate_of"])
+            outcomes = [f"same content as {first['name']} ({first['claimed_at']}): nothing sent again"]
         lines.append(f"{row['name'][:32]:32} {row['state']:10} {'; '.join(outcomes) or row['error'] or ''}")
     outbox = bridge.settings.outbox
     lines.append(
