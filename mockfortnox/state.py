@@ -10,8 +10,6 @@ file can be kept up to date by appending only the changed records (see `mockfort
 from __future__ import annotations
 
 import itertools
-import os
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.jsonnum import dumps, loads
+from bridge.pipeline.fsutil import atomic_write
 
 __all__ = ["Client", "Clock", "MockState", "Tenant", "TokenRecord", "journal_path"]
 
@@ -283,7 +282,7 @@ class MockState:
         half) and start an empty journal beside it."""
         with self.lock:
             self.needs_snapshot = False
-        write_atomically(path, dumps(self.snapshot()))
+        atomic_write(path, dumps(self.snapshot()))
         journal_path(path).unlink(missing_ok=True)
 
     def load(self, path: Path) -> None:
@@ -309,16 +308,3 @@ class MockState:
 def journal_path(path: Path) -> Path:
     return path.with_name(path.name + ".journal")
 
-
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -329,7 +329,7 @@ class Bridge:
             else:
                 target = self._choose_target(file_id, row["name"], OUTBOX_FOLDERS[state], companion)
                 self.ledger.update_file(file_id, outcome_path=str(target))
-            receipt = self.receipt(file_id, state, target)
+            receipt = receipts.build_receipt(self.ledger, self.settings.outbox, file_id, state, target)
             receipts_dir = self.settings.outbox / "receipts"
             atomic_write(receipts_dir / f"{target.name}.receipt.json", receipts.render_receipt_json(receipt))
             atomic_write(receipts_dir / f"{target.name}.receipt.txt", receipts.render_receipt_text(receipt))
@@ -358,81 +358,6 @@ class Bridge:
             return not path.exists() or loads(path.read_text("utf-8")).get("file_id") == file_id
 
         return free_name(directory, name, free)
-
-    def receipt(self, file_id: int, state: str, target: Path) -> dict[str, Any]:
-        row = self.ledger.file(file_id)
-        documents = [self._document_view(d) for d in self.ledger.documents_of(file_id)]
-        problems = loads(row["problems"]) if row["problems"] else []
-        receipt: dict[str, Any] = {
-            "file": row["name"],
-            "file_id": file_id,
-            "outcome_name": target.name,
-            "outcome_path": str(target),
-            "tenant": row["tenant"],
-            "sha256": row["sha256"],
-            "state": state,
-            "received_at": row["claimed_at"],
-            "finished_at": now_iso(),
-            "importer": row["importer"] or "",
-            "facts": loads(row["facts"]) if row["facts"] else {},
-            "documents": documents,
-            "problems": [_problem_view(p) for p in problems if p["severity"] == "error"],
-            "warnings": [_problem_text(p) for p in problems if p["severity"] == "warning"],
-            "failed_documents": [d for d in documents if d["state"] == "failed"],
-            "done_documents": [d for d in documents if d["state"] == "done"],
-            "duplicate_of": None,
-        }
-        if row["duplicate_of"]:
-            first = self.ledger.file(row["duplicate_of"])
-            name = Path(first["outcome_path"]).name if first["outcome_path"] else first["name"]
-            receipt["duplicate_of"] = {
-                "file": first["name"],
-                "received_at": first["claimed_at"],
-                "receipt": str(self.settings.outbox / "receipts" / f"{name}.receipt.json"),
-            }
-        return receipt
-
-    def _document_view(self, d: Any) -> dict[str, Any]:
-        steps = []
-        for step in loads(d["result"]) if d["result"] else []:
-            view = {
-                "label": step["label"],
-                "outcome": step["outcome"],
-                "fortnox": receipts.identify(step["record"]),
-            }
-            view["text"] = receipts.step_text(view)
-            steps.append(view)
-        note = ""
-        if d["state"] == "duplicate":
-            first = self.ledger.document(d["duplicate_of"])
-            first_file = self.ledger.file(first["file_id"])
-            note = (
-                f"already transferred from {first_file['name']} ({first_file['claimed_at']}); not sent again"
-            )
-            if first["content_hash"] != d["content_hash"]:
-                changes = describe_changes(loads(first["document"]), loads(d["document"]))
-                note += "; its content has changed since: " + "; ".join(changes)
-        created = (
-            ", ".join(s["text"] for s in steps if s["outcome"] in ("created", "reconciled", "updated"))
-            or "nothing new"
-        )
-        return {
-            "kind": d["kind"],
-            "source_key": d["source_key"],
-            "state": d["state"],
-            "state_text": {
-                "done": "done",
-                "failed": "NOT created",
-                "duplicate": "duplicate",
-                "queued": "queued",
-                "sending": "being sent",
-            }[d["state"]],
-            "summary": d["summary"],
-            "steps": steps,
-            "created": created,
-            "error": d["last_error"] if d["state"] == "failed" else "",
-            "note": note,
-        }
 
     # --- recovery and retry --------------------------------------------------------------
 
@@ -518,36 +443,3 @@ def _file_state(documents: list[Any]) -> str:
     if "failed" in states:
         return "partial" if "done" in states else "failed"
     return "done"
-
-
-def _problem_view(p: dict[str, Any]) -> dict[str, Any]:
-    parts = []
-    if p.get("line") is not None:
-        parts.append(f"line {p['line']}")
-    if p.get("field"):
-        parts.append(f"column {p['field']!r}")
-    return {**p, "where": (", ".join(parts) + ": ") if parts else ""}
-
-
-def _problem_text(p: dict[str, Any]) -> str:
-    view = _problem_view(p)
-    return view["where"] + p["message"]
-
-
-def describe_changes(before: Any, after: Any, path: str = "") -> list[str]:
-    """What differs between two versions of a document, field by field (line numbers aside)."""
-    if isinstance(before, dict) and isinstance(after, dict):
-        out = []
-        for key in sorted(set(before) | set(after)):
-            if key == "line":
-                continue
-            out += describe_changes(before.get(key), after.get(key), f"{path}.{key}" if path else key)
-        return out
-    if isinstance(before, list) and isinstance(after, list):
-        if len(before) != len(after):
-            return [f"{path}: {len(before)} → {len(after)} entries"]
-        out = []
-        for i, (b, a) in enumerate(zip(before, after, strict=True)):
-            out += describe_changes(b, a, f"{path}[{i + 1}]")
-        return out
-    return [] if before == after else [f"{path}: {before} → {after}"]
