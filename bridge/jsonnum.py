@@ -7,12 +7,13 @@ way out; Fortnox bodies carry amounts as JSON numbers, so both directions need c
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["dumps", "format_decimal", "loads"]
+__all__ = ["dumps", "dumps_fast", "format_decimal", "loads"]
 
 
 def loads(text: str | bytes) -> Any:
@@ -73,3 +74,32 @@ def _encode_items(items, brackets: str, out: list[str], indent: int | None, leve
         _encode(value, out, indent, level + 1)
     out.append("" if indent is None else "\n" + " " * (indent * level))
     out.append(brackets[1])
+
+
+_MARKED = re.compile(r'"\\u0000#([^"]*)"')
+
+
+def dumps_fast(obj: Any) -> str:
+    """The same compact text as `dumps(obj)` at the speed of the standard library's C encoder,
+    for hot paths (the mock's answers). Unlike `dumps` it cannot see floats: use it only on
+    data that holds none.
+
+    The C encoder hands each Decimal to `default`, which answers a marked string; the marks
+    are then turned back into bare numbers. The mark starts with a NUL character, which the
+    encoder always escapes; should the data's own text carry the same mark (more marks than
+    Decimals), the exact path is taken instead.
+    """
+    written = 0
+
+    def default(value: Any) -> str:
+        nonlocal written
+        if isinstance(value, Decimal):
+            written += 1
+            return "\x00#" + format_decimal(value)
+        if isinstance(value, (date, datetime)):
+            return value.isoformat()
+        raise TypeError(f"cannot serialise {type(value).__name__} to JSON")
+
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=default, allow_nan=False)
+    text, found = _MARKED.subn(r"\1", text)
+    return text if found == written else dumps(obj)

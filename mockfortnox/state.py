@@ -307,4 +307,3 @@ class MockState:
 
 def journal_path(path: Path) -> Path:
     return path.with_name(path.name + ".journal")
-

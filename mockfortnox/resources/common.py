@@ -14,8 +14,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, request
 
-from bridge.jsonnum import dumps, loads
-from mockfortnox import jsonfast
+from bridge.jsonnum import dumps, dumps_fast, loads
 from mockfortnox.errors import ApiError
 from mockfortnox.state import MockState, Tenant
 
@@ -44,7 +43,7 @@ DEFAULT_LIMIT = 100
 
 
 def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
-    response = Response(jsonfast.dumps(payload), status=status, mimetype="application/json")
+    response = Response(dumps_fast(payload), status=status, mimetype="application/json")
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
