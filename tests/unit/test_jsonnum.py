@@ -34,7 +34,9 @@ def test_dates_and_text_round_trip():
 def test_the_fast_encoder_writes_the_same_text():
     from bridge.jsonnum import dumps_fast
 
-    body = {"Invoice": {"Total": Decimal("1250.50"), "Rows": [{"Qty": Decimal("1E+3")}], "Day": date(2026, 1, 2)}}
+    body = {
+        "Invoice": {"Total": Decimal("1250.50"), "Rows": [{"Qty": Decimal("1E+3")}], "Day": date(2026, 1, 2)}
+    }
     assert dumps_fast(body) == dumps(body)
     tricky = {"Text": "\x00#not a number", "Amount": Decimal("1")}  # the data carries the mark itself
     assert dumps_fast(tricky) == dumps(tricky)
