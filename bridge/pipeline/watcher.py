@@ -46,6 +46,7 @@ class Watcher:
         for folder in folders.values():
             folder.mkdir(parents=True, exist_ok=True)
         self.scanner = InboxScanner(folders, self.settle)
+        self.observer: Observer | PollingObserver | None = None
         self.wake = threading.Event()
         self.stop = threading.Event()
         self._kicks = {t.name: threading.Event() for t in settings.tenants}
@@ -59,7 +60,7 @@ class Watcher:
         if once:
             self._run_once()
             return
-        observer = PollingObserver(timeout=1.0) if self.poll else Observer()
+        observer = self.observer = PollingObserver(timeout=1.0) if self.poll else Observer()
         observer.schedule(_Wake(self.wake), str(self.bridge.settings.inbox), recursive=True)
         observer.start()
         workers = [

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from watchdog.observers.polling import PollingObserver
 
 from bridge.config import load_settings
 from bridge.fortnox import FortnoxClient, StaticToken
@@ -213,5 +214,18 @@ def test_a_full_outbox_loses_nothing_and_recovers(tmp_path, tiny_outbox, mock_ap
         wait_until(lambda: run.finished(1), timeout=20, what="the answer once there is room")
         assert (tiny_outbox / "archive" / "full.csv").read_text() == invoice_csv("FULL-1")
         assert run.bridge.ledger.notices() == []
+    finally:
+        run.stop()
+
+
+def test_polling_mode_for_network_shares(tmp_path, mock_app, demo_token, api):
+    run = Running(
+        tmp_path, mock_app, demo_token, FORTNOX_WATCH_POLL="true", FORTNOX_WATCH_RESCAN_SECONDS="600"
+    )
+    try:
+        (run.inbox / "share.csv").write_text(invoice_csv("P-1"))
+        wait_until(lambda: run.finished(1))
+        assert isinstance(run.watcher.observer, PollingObserver)  # a folder snapshot each second, no inotify
+        assert stamps(api) == ["fnb:P-1"]
     finally:
         run.stop()
