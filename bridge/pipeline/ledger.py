@@ -21,15 +21,11 @@ from bridge.jsonnum import dumps, loads
 from bridge.model import Problem, to_plain
 from bridge.planner import DocumentPlan
 
-__all__ = ["FILE_TERMINAL", "Ledger", "now_iso"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Ledger", "now_iso"]
 
-SCHEMA_VERSION = 1
-FILE_TERMINAL = frozenset({"done", "failed", "partial", "duplicate"})
-DOC_TERMINAL = frozenset({"done", "failed", "duplicate"})
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS files (
+_SCHEMA_1 = """
+CREATE TABLE files (
     id INTEGER PRIMARY KEY,
     tenant TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -43,12 +39,14 @@ CREATE TABLE IF NOT EXISTS files (
     error TEXT,
     duplicate_of INTEGER REFERENCES files(id),
     outcome_path TEXT,
+    origin TEXT,
+    companion TEXT,
     claimed_at TEXT NOT NULL,
     finished_at TEXT
 );
-CREATE INDEX IF NOT EXISTS files_by_hash ON files(tenant, sha256);
-CREATE INDEX IF NOT EXISTS files_by_state ON files(state);
-CREATE TABLE IF NOT EXISTS documents (
+CREATE INDEX files_by_hash ON files(tenant, sha256);
+CREATE INDEX files_by_state ON files(state);
+CREATE TABLE documents (
     id INTEGER PRIMARY KEY,
     file_id INTEGER NOT NULL REFERENCES files(id),
     tenant TEXT NOT NULL,
@@ -69,12 +67,12 @@ CREATE TABLE IF NOT EXISTS documents (
     created_at TEXT NOT NULL,
     finished_at TEXT
 );
-CREATE UNIQUE INDEX IF NOT EXISTS one_live_document_per_key
+CREATE UNIQUE INDEX one_live_document_per_key
     ON documents(tenant, kind, source_key) WHERE state IN ('queued','sending','done');
-CREATE INDEX IF NOT EXISTS documents_due ON documents(tenant, state, next_attempt_at);
-CREATE INDEX IF NOT EXISTS documents_of_file ON documents(file_id);
-CREATE INDEX IF NOT EXISTS documents_of_file_by_state ON documents(file_id, state);
-CREATE TABLE IF NOT EXISTS steps (
+CREATE INDEX documents_due ON documents(tenant, state, next_attempt_at);
+CREATE INDEX documents_of_file ON documents(file_id);
+CREATE INDEX documents_of_file_by_state ON documents(file_id, state);
+CREATE TABLE steps (
     id INTEGER PRIMARY KEY,
     document_id INTEGER NOT NULL REFERENCES documents(id),
     position INTEGER NOT NULL,
@@ -84,13 +82,13 @@ CREATE TABLE IF NOT EXISTS steps (
     result TEXT,
     UNIQUE (document_id, position)
 );
-CREATE TABLE IF NOT EXISTS notices (
+CREATE TABLE notices (
     key TEXT PRIMARY KEY,
     tenant TEXT,
     message TEXT NOT NULL,
     since TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS tenants (
+CREATE TABLE tenants (
     name TEXT PRIMARY KEY,
     unreachable_since TEXT,
     last_error TEXT,
@@ -98,9 +96,11 @@ CREATE TABLE IF NOT EXISTS tenants (
 );
 """
 
-# Columns added since schema 1, each nullable: `origin` is where in the inbox a file was
-# dropped (`vouchers/A-15.pdf`), `companion` the work path of a PDF claimed together with it.
-_ADDED_COLUMNS = (("files", "origin"), ("files", "companion"))
+# Each entry takes a ledger one version further; a new ledger runs them all. `origin` is where
+# in the inbox a file was dropped (`vouchers/A-15.pdf`), `companion` the work path of a PDF
+# claimed together with its e-invoice.
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_1,)
+SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def now_iso() -> str:
@@ -113,20 +113,21 @@ class Ledger:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         with self.transaction() as db:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            for table, column in _ADDED_COLUMNS:
-                names = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
-                if column not in names:  # a ledger written before the column existed
-                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            if row is None:
-                db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            elif int(row[0]) > SCHEMA_VERSION:
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
                 raise RuntimeError(
-                    f"{path} was written by a newer fortnox-bridge (schema {row[0]}); upgrade the bridge"
+                    f"{path} was written by a newer fortnox-bridge (schema {version}); upgrade the bridge"
                 )
+            for migration in MIGRATIONS[version:]:
+                for statement in migration.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+            db.execute(
+                "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (str(SCHEMA_VERSION),),
+            )
 
     @property
     def db(self) -> sqlite3.Connection:

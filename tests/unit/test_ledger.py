@@ -1,0 +1,36 @@
+"""The ledger's own promises: a versioned schema, and one live document per key."""
+
+import sqlite3
+
+import pytest
+
+from bridge.pipeline.ledger import SCHEMA_VERSION, Ledger
+
+
+def test_a_new_ledger_records_its_schema_version_and_reopens(tmp_path):
+    Ledger(tmp_path / "l.sqlite3").close()
+    ledger = Ledger(tmp_path / "l.sqlite3")
+    version = ledger.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+    assert int(version) == SCHEMA_VERSION
+    assert ledger.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_ledger_from_a_newer_bridge_is_refused(tmp_path):
+    Ledger(tmp_path / "l.sqlite3").close()
+    with sqlite3.connect(tmp_path / "l.sqlite3") as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+    with pytest.raises(RuntimeError, match="newer fortnox-bridge"):
+        Ledger(tmp_path / "l.sqlite3")
+
+
+def test_the_database_itself_refuses_a_second_live_copy_of_a_document(tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite3")
+    file_id = ledger.add_file("t", "a.csv", "x", 1, tmp_path / "a.csv")
+    insert = (
+        "INSERT INTO documents (file_id, tenant, kind, source_key, content_hash, summary, document, state, created_at)"
+        " VALUES (?, 't', 'invoice', '1001', 'h', 's', '{}', ?, 'now')"
+    )
+    ledger.db.execute(insert, (file_id, "done"))
+    ledger.db.execute(insert, (file_id, "failed"))  # a failed attempt is not live
+    with pytest.raises(sqlite3.IntegrityError):
+        ledger.db.execute(insert, (file_id, "queued"))
