@@ -239,6 +239,18 @@ def _sort_key(value: Any) -> tuple:
     return (0, int(text), "") if text.isdigit() else (1, 0, text.casefold())
 
 
+class CancelledNotDeleted:
+    """Documents Fortnox never deletes: an unbooked one is cancelled, a booked one credited."""
+
+    def cancel(self, tenant: Tenant, record: dict, body: dict) -> dict:
+        if record["Booked"]:
+            raise ApiError("document_booked")
+        if record["Cancelled"]:
+            raise ApiError("document_cancelled")
+        record["Cancelled"] = True
+        return self.save(tenant, record)
+
+
 def api_root() -> str:
     """`http://host:port/` of this request, as `@url` links start (werkzeug's `url_root`
     costs more than the rest of a small GET, so it is built once per request from the environ)."""

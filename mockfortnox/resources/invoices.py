@@ -12,7 +12,15 @@ from mockfortnox.errors import ApiError
 from mockfortnox.pdf import text_pdf
 from mockfortnox.resources.articles import articles
 from mockfortnox.resources.bookkeeping import chart_account, series_for
-from mockfortnox.resources.common import Resource, action_route, crud_routes, decimal, money, today
+from mockfortnox.resources.common import (
+    CancelledNotDeleted,
+    Resource,
+    action_route,
+    crud_routes,
+    decimal,
+    money,
+    today,
+)
 from mockfortnox.resources.customers import customers
 from mockfortnox.resources.vouchers import vouchers
 from mockfortnox.state import Tenant
@@ -67,7 +75,7 @@ READ_ONLY = frozenset(
 )  # fmt: skip
 
 
-class Invoices(Resource):
+class Invoices(CancelledNotDeleted, Resource):
     name = "invoices"
     singular = "Invoice"
     plural = "Invoices"
@@ -241,14 +249,6 @@ class Invoices(Resource):
             if original["Balance"] == 0:
                 original["FinalPayDate"] = record["InvoiceDate"]
             self.save(tenant, original)
-        return self.save(tenant, record)
-
-    def cancel(self, tenant: Tenant, record: dict, body: dict) -> dict:
-        if record["Booked"]:
-            raise ApiError("document_booked")
-        if record["Cancelled"]:
-            raise ApiError("document_cancelled")
-        record["Cancelled"] = True
         return self.save(tenant, record)
 
     def credit(self, tenant: Tenant, record: dict, body: dict) -> dict:

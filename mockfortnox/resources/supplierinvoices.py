@@ -15,7 +15,15 @@ from decimal import Decimal
 
 from mockfortnox.errors import ApiError
 from mockfortnox.resources.bookkeeping import chart_account, series_for
-from mockfortnox.resources.common import Resource, action_route, crud_routes, decimal, money, today
+from mockfortnox.resources.common import (
+    CancelledNotDeleted,
+    Resource,
+    action_route,
+    crud_routes,
+    decimal,
+    money,
+    today,
+)
 from mockfortnox.resources.suppliers import suppliers
 from mockfortnox.resources.vouchers import vouchers
 from mockfortnox.state import Tenant
@@ -54,7 +62,7 @@ def _paid_state(r: dict) -> tuple[bool, Decimal]:
     return r["Booked"] and not r["Cancelled"], decimal(r["Balance"])
 
 
-class SupplierInvoices(Resource):
+class SupplierInvoices(CancelledNotDeleted, Resource):
     name, singular, plural = "supplierinvoices", "SupplierInvoice", "SupplierInvoices"
     key = "GivenNumber"
     scope = "supplierinvoice"
@@ -273,14 +281,6 @@ class SupplierInvoices(Resource):
             if decimal(original["Balance"]) == 0:
                 original["FinalPayDate"] = record["InvoiceDate"]
             self.save(tenant, original)
-        return self.save(tenant, record)
-
-    def cancel(self, tenant: Tenant, record: dict, body: dict) -> dict:
-        if record["Booked"]:
-            raise ApiError("document_booked")
-        if record["Cancelled"]:
-            raise ApiError("document_cancelled")
-        record["Cancelled"] = True
         return self.save(tenant, record)
 
     def credit(self, tenant: Tenant, record: dict, body: dict) -> dict:
