@@ -127,3 +127,36 @@ def test_iterates_every_page(api):
 
 def test_pages_of_an_empty_list(api):
     assert list(api.iter_pages("/3/customers", "Customers", name="nobody by that name")) == []
+
+
+def test_a_download_is_bytes_even_when_they_look_like_json():
+    content = b'{"Invoice": "a file someone archived"}' * 20_000
+
+    def handler(request):
+        assert request.headers["Accept"] == "*/*"
+        return httpx.Response(200, content=content, headers={"Content-Type": "application/json"})
+
+    received = bytearray()
+    media_type = client_answering(handler).download("/3/archive/abc", received.extend)
+    assert (bytes(received), media_type) == (content, "application/json")
+
+
+def test_a_download_that_fails_is_a_typed_error_and_writes_nothing():
+    def handler(request):
+        return httpx.Response(
+            404, json={"ErrorInformation": {"Message": "Kan inte hitta filen.", "Code": 2999112}}
+        )
+
+    received = bytearray()
+    with pytest.raises(FortnoxError) as caught:
+        client_answering(handler).download("/3/archive/gone", received.extend)
+    assert (caught.value.status, caught.value.code, received) == (404, 2999112, bytearray())
+
+
+def test_a_download_cut_short_is_unreachable_not_a_short_file():
+    def handler(request):
+        raise httpx.ReadError("connection reset")
+
+    with pytest.raises(FortnoxUnreachable) as caught:
+        client_answering(handler).download("/3/archive/abc", lambda chunk: None)
+    assert caught.value.transient and not caught.value.may_have_applied
