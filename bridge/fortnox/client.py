@@ -115,17 +115,19 @@ class FortnoxClient:
             headers = {"Authorization": f"Bearer {token}", "Accept": "*/*"}
             if self.pacer is not None:
                 self.pacer.acquire()
-            with _no_answer_as_error("GET", path):
-                with self._http.stream("GET", path, params=params or None, headers=headers) as response:
-                    if response.status_code == 401 and attempt == 1:
-                        self.tokens.invalidate(token)
-                        continue
-                    if response.status_code >= 400:
-                        response.read()
-                        self._answer("GET", path, response)  # raises the typed error
-                    for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
-                        write(chunk)
-                    return response.headers.get("Content-Type", "application/octet-stream")
+            with (
+                _no_answer_as_error("GET", path),
+                self._http.stream("GET", path, params=params or None, headers=headers) as response,
+            ):
+                if response.status_code == 401 and attempt == 1:
+                    self.tokens.invalidate(token)
+                    continue
+                if response.status_code >= 400:
+                    response.read()
+                    self._answer("GET", path, response)  # raises the typed error
+                for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
+                    write(chunk)
+                return response.headers.get("Content-Type", "application/octet-stream")
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send(self, method, path, token, params, json, files) -> httpx.Response:
