@@ -22,7 +22,16 @@ from bridge.fortnox import FortnoxClient
 from bridge.masterdata import FinancialYear
 from bridge.pipeline.fsutil import fsync_dir
 
-__all__ = ["ExportRequestError", "YearExport", "choose_years", "export_name", "export_sie", "verify_export"]
+__all__ = [
+    "ExportRequestError",
+    "YearExport",
+    "choose_years",
+    "export_name",
+    "export_sie",
+    "financial_years",
+    "verify_export",
+    "year_label",
+]
 
 SIE_SUFFIXES = (".se", ".si", ".sie")
 PROGRESS_EVERY = 5000  # vouchers between progress messages while a file is checked
@@ -90,11 +99,7 @@ def export_sie(
     owner = (
         "".join(ch for ch in organisation if ch.isdigit()) or f"company{company.get('DatabaseNumber', '')}"
     )
-    available = [
-        FinancialYear(int(y["Id"]), date.fromisoformat(y["FromDate"]), date.fromisoformat(y["ToDate"]))
-        for y in client.iter_pages("/3/financialyears", "FinancialYears")
-    ]
-    chosen = choose_years(available, year, years, today or date.today())
+    chosen = choose_years(financial_years(client), year, years, today or date.today())
     folder.mkdir(parents=True, exist_ok=True)
     return [
         _export_year(
@@ -106,6 +111,13 @@ def export_sie(
             progress,
         )
         for chosen_year in chosen
+    ]
+
+
+def financial_years(client: FortnoxClient) -> list[FinancialYear]:
+    return [
+        FinancialYear(int(y["Id"]), date.fromisoformat(y["FromDate"]), date.fromisoformat(y["ToDate"]))
+        for y in client.iter_pages("/3/financialyears", "FinancialYears")
     ]
 
 
@@ -131,14 +143,18 @@ def choose_years(
 
 def export_name(owner: str, year: FinancialYear, sie_type: int) -> str:
     """`5564401452_2025_SIE4.se`; a year that is not a calendar year is named by its dates."""
+    return f"{owner}_{year_label(year)}_SIE{sie_type}.se"
+
+
+def year_label(year: FinancialYear) -> str:
+    """`2025` for a calendar year, `20240701-20250630` for any other."""
     calendar = (year.from_date.month, year.from_date.day, year.to_date.month, year.to_date.day) == (
         1,
         1,
         12,
         31,
     )
-    span = str(year.from_date.year) if calendar else f"{year.from_date:%Y%m%d}-{year.to_date:%Y%m%d}"
-    return f"{owner}_{span}_SIE{sie_type}.se"
+    return str(year.from_date.year) if calendar else f"{year.from_date:%Y%m%d}-{year.to_date:%Y%m%d}"
 
 
 def _export_year(
