@@ -26,8 +26,8 @@ from urllib.parse import quote
 from bridge.exporters.mirror import MirrorResult, Progress, WantedFile, mirror_files, safe_file_name
 from bridge.exporters.sie import choose_years, financial_years, year_label
 from bridge.fortnox import FortnoxClient
-from bridge.jsonnum import dumps
 from bridge.masterdata import FinancialYear
+from bridge.util import dumps
 
 __all__ = ["KINDS", "DocumentsExport", "export_documents", "wanted_files"]
 

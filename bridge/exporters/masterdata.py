@@ -26,8 +26,7 @@ from urllib.parse import quote
 
 from bridge.exporters.registers import REGISTERS, Register
 from bridge.fortnox import FortnoxClient, FortnoxError
-from bridge.jsonnum import dumps, loads
-from bridge.pipeline.fsutil import atomic_write
+from bridge.util import atomic_write, dumps, loads
 from bridge.util.csvsafe import render_csv
 
 __all__ = ["MasterDataExport", "RegisterChanges", "diff_register", "export_masterdata"]

@@ -34,8 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.fortnox import FortnoxClient, FortnoxError
-from bridge.jsonnum import dumps, loads
-from bridge.pipeline.fsutil import atomic_write, fsync_dir
+from bridge.util import atomic_write, dumps, fsync_dir, loads
 from bridge.util.csvsafe import render_csv
 
 __all__ = [

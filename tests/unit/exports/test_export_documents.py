@@ -13,7 +13,7 @@ from bridge.exporters.documents import export_documents, wanted_files
 from bridge.exporters.mirror import mirror_files, safe_file_name
 from bridge.exporters.sie import financial_years
 from bridge.fortnox import FortnoxClient, StaticToken
-from bridge.jsonnum import loads
+from bridge.util import loads
 from tests.exports_company import fill_year, rendered_invoices, upload
 
 

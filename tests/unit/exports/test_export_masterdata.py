@@ -12,7 +12,7 @@ import pytest
 from bridge.exporters.masterdata import export_masterdata
 from bridge.exporters.registers import REGISTERS
 from bridge.fortnox import FortnoxClient, StaticToken
-from bridge.jsonnum import loads
+from bridge.util import loads
 from tests.conftest import token_for
 
 GOLDEN = Path(__file__).resolve().parents[3] / "fixtures" / "exports" / "masterdata"
