@@ -139,7 +139,7 @@ def _voucher_files(client: FortnoxClient, year: FinancialYear) -> Iterable[Wante
 def supplier_invoice_files(
     client: FortnoxClient, invoices: Iterable[dict[str, Any]], folder: str
 ) -> list[WantedFile]:
-    """The files connected to these supplier invoices (list rows), under `folder/<number>/`."""
+    """The files connected to these supplier invoices (list rows), under `[folder/]<number>/`."""
     by_number = {str(r["GivenNumber"]): r for r in invoices}
     if not by_number:
         return []
@@ -154,7 +154,7 @@ def supplier_invoice_files(
         found.append(
             WantedFile(
                 kind="supplierinvoices",
-                document=f"{folder}/{safe_file_name(number)}",
+                document="/".join(filter(None, (folder, safe_file_name(number)))),
                 reference=number,
                 description=f"{supplier} {invoice.get('InvoiceNumber') or ''}".strip(),
                 file_id=file_id,

@@ -5,8 +5,8 @@ Fortnox id, its name, where to download it); the mirror fetches what the folder 
 writes `manifest.csv` and `manifest.json` (document, Fortnox file id, original name, size,
 SHA-256, and whether the file is new, unchanged, changed or replaced since the last export).
 
-- **Resumable.** Each file is written under a temporary name, synced and renamed, and only
-  then noted in `.progress.jsonl` (one synced line per file). A run stopped anywhere — Ctrl-C,
+- **Resumable.** Each file is written under a temporary name, synced and renamed
+  (`AtomicFile`), and only then noted in `.progress.jsonl` (one synced line per file). A run stopped anywhere — Ctrl-C,
   a crash, `kill -9` — continues with the files it had not finished.
 - **Idempotent.** A file already exported (same Fortnox id, or same version for a rendered
   PDF, and the local bytes still hashing as recorded) is not downloaded again. Fortnox never
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.fortnox import FortnoxClient, FortnoxError
-from bridge.util import atomic_write, dumps, fsync_dir, loads
+from bridge.util import AtomicFile, atomic_write, dumps, loads, remove_stale_temporaries
 from bridge.util.csvsafe import render_csv
 
 __all__ = [
@@ -50,7 +50,6 @@ __all__ = [
 MAX_ATTEMPTS = 6  # per file, for answers worth waiting out (429, 5xx, no answer)
 WORKERS = 4
 JOURNAL = ".progress.jsonl"
-PARTIAL_SUFFIX = ".part"
 MANIFEST_COLUMNS = (
     "kind", "document", "reference", "description", "fortnox_file_id", "original_name", "file", "size",
     "sha256", "media_type", "status", "replaces_file_id", "exported_at",
@@ -181,7 +180,7 @@ def mirror_files(
     sleep: Callable[[float], None] = time.sleep,
 ) -> MirrorResult:
     folder.mkdir(parents=True, exist_ok=True)
-    _remove_partials(folder)
+    remove_stale_temporaries(folder)  # what a killed run was writing
     published = {e.key: e for e in _read_manifest(folder)}  # the last finished export
     done = {e.key: e for e in _read_journal(folder)}  # what a stopped run already fetched
     paths = local_names(wanted)
@@ -261,29 +260,19 @@ def _download(
     replaced: dict[str, str],
     sleep: Callable[[float], None],
 ) -> ManifestEntry | None:
-    target = folder / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{threading.get_ident()}{PARTIAL_SUFFIX}")
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            with partial.open("wb") as handle:
-                sink = _Sink(handle)
+            with AtomicFile(folder / relative) as pending:
+                sink = _Sink(pending.handle)
                 media_type = client.download(item.download_path, sink.write)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(partial, target)
-            fsync_dir(target.parent)
+                pending.commit()
             break
         except FortnoxError as error:
-            partial.unlink(missing_ok=True)
             if error.status == 404:
                 return None
             if not error.transient or attempt == MAX_ATTEMPTS:
                 raise
             sleep(min(2.0**attempt, 60.0))
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
     sha256, size = sink.digest.hexdigest(), sink.size
     if before is not None:
         status = "unchanged" if before.sha256 == sha256 else "changed"
@@ -401,11 +390,6 @@ def _write_manifest(folder: Path, entries: list[ManifestEntry]) -> None:
     atomic_write(folder / "manifest.csv", render_csv(MANIFEST_COLUMNS, rows))
     document = {"files": [asdict(e) for e in entries]}
     atomic_write(folder / "manifest.json", dumps(document, indent=2) + "\n")
-
-
-def _remove_partials(folder: Path) -> None:
-    for path in folder.rglob(f".*{PARTIAL_SUFFIX}"):
-        path.unlink(missing_ok=True)
 
 
 def _remove_empty_parents(folder: Path, path: Path) -> None:
