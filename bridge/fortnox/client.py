@@ -8,7 +8,7 @@ again is the executor's decision, made from the error's `may_have_applied`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import Any
 
 import httpx
@@ -113,12 +113,11 @@ class FortnoxClient:
         for attempt in (1, 2):
             token = self.tokens.access_token()
             headers = {"Authorization": f"Bearer {token}", "Accept": "*/*"}
-            if self.pacer is not None:
-                self.pacer.acquire()
-            with (
-                _no_answer_as_error("GET", path),
-                self._http.stream("GET", path, params=params or None, headers=headers) as response,
-            ):
+            with _no_answer_as_error("GET", path), ExitStack() as stack:
+                with self._paced():  # counted by Fortnox once the answer begins, however long the file
+                    response = stack.enter_context(
+                        self._http.stream("GET", path, params=params or None, headers=headers)
+                    )
                 if response.status_code == 401 and attempt == 1:
                     self.tokens.invalidate(token)
                     continue
@@ -136,13 +135,14 @@ class FortnoxClient:
         if json is not None:
             content = dumps(json).encode()
             headers["Content-Type"] = "application/json"
-        if self.pacer is not None:
-            self.pacer.acquire()
-        with _no_answer_as_error(method, path):
+        with _no_answer_as_error(method, path), self._paced():
             return self._http.request(
                 method, path, params=params, content=content, files=files, headers=headers
             )
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _paced(self) -> AbstractContextManager[None]:
+        return self.pacer.slot() if self.pacer is not None else nullcontext()
 
     def _answer(self, method: str, path: str, response: httpx.Response) -> Any:
         status = response.status_code
