@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from bridge.config import ConfigError, Settings, load_settings
+from bridge.exporters.registers import register_names
 from bridge.importers import FileSource, extract_file
 from bridge.masterdata import load_master_data
 from bridge.model import to_plain
@@ -24,6 +25,7 @@ from bridge.planner import plan_extraction
 from bridge.util import dumps
 
 EXIT_FAILED = 1
+REGISTER_NAMES = register_names()
 EXIT_USAGE = 2
 
 
@@ -460,4 +462,308 @@ def export_payments_command(ctx: Context, full: bool, tenant: str | None, as_jso
         for item in done:
             since = f" changed since {item['changed_since']}" if item["changed_since"] else ""
             click.echo(f"{item['tenant']}: {item['invoices']} invoices{since} → {item['csv']}")
+    sys.exit(EXIT_FAILED if failed else 0)
+
+
+def _companies(ctx: Context, tenant: str | None) -> list[str]:
+    settings = ctx.settings
+    try:
+        return [settings.tenant(tenant).name] if tenant else [t.name for t in settings.tenants]
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _choices(value: str | None, allowed: tuple[str, ...], option: str) -> list[str] | None:
+    """`a,b` from an option that takes a comma-separated subset of `allowed`."""
+    if value is None:
+        return None
+    chosen = [v.strip() for v in value.split(",") if v.strip()]
+    unknown = [v for v in chosen if v not in allowed]
+    if unknown or not chosen:
+        raise click.BadParameter(f"choose among {', '.join(allowed)}", param_hint=option)
+    return chosen
+
+
+@export.command("masterdata")
+@click.option(
+    "--registers", help="Only these, comma-separated (default: all): " + ", ".join(REGISTER_NAMES) + "."
+)
+@click.option("--full", is_flag=True, help="Read every record again, not only what Fortnox says changed.")
+@click.option("--tenant", help="Only this company, when several are configured.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@pass_context
+def export_masterdata_command(
+    ctx: Context, registers: str | None, full: bool, tenant: str | None, as_json: bool
+) -> None:
+    """Registers as CSV and JSON in outbox/exports/masterdata/<company>/, and changes-<time>.json."""
+    from bridge.exporters.masterdata import export_masterdata
+    from bridge.fortnox import FortnoxError
+
+    chosen = _choices(registers, REGISTER_NAMES, "--registers")
+    settings = ctx.settings
+    done, failed = [], False
+    with _open(ctx) as bridge:
+        for name in _companies(ctx, tenant):
+            try:
+                result = export_masterdata(
+                    bridge.clients[name],
+                    name,
+                    settings.outbox,
+                    settings.state_dir,
+                    registers=chosen,
+                    full=full,
+                    progress=lambda text, who=name: click.echo(f"{who}: {text}", err=True),
+                )
+            except FortnoxError as error:
+                click.echo(f"{name}: not exported: {error}; nothing was lost, run it again later", err=True)
+                failed = True
+                continue
+            failed |= bool(result.skipped)
+            done.append(result.to_json())
+    if as_json:
+        click.echo(dumps({"exports": done}, indent=2))
+    else:
+        for item in done:
+            changes = item["changes_file"] or "no changes since the last export"
+            click.echo(
+                f"{item['tenant']}: {sum(item['registers'].values()):,} records → {item['folder']} ({changes})"
+            )
+            for register, reason in item["skipped"].items():
+                click.echo(f"    {register}: not exported: {reason}")
+    sys.exit(EXIT_FAILED if failed else 0)
+
+
+class _DocumentProgress:
+    """The count, the bytes and the time left at the pace Fortnox allows: one line redrawn in
+    place on a terminal, a line per tenth otherwise (logs, pipes)."""
+
+    WIDTH = 24
+
+    def __init__(self, who: str) -> None:
+        self.who = who
+        self.tty = sys.stderr.isatty()
+        self.shown_tenth = -1
+
+    def __call__(self, year, progress) -> None:
+        from bridge.exporters.sie import year_label
+
+        where = f"{self.who}: {year_label(year)}" if year is not None else self.who
+        total, done = progress.files_total, progress.files_done
+        if done == 0:
+            self.shown_tenth = -1
+            if total == 0:
+                click.echo(f"{where}: nothing new to fetch", err=True)
+            else:
+                pace = progress.calls_per_second
+                at = f", about {_duration(progress.seconds_left)} at {pace:g} calls a second" if pace else ""
+                click.echo(
+                    f"{where}: {total:,} file(s) to fetch, one call each{at} (Fortnox allows 25 calls per 5 s)",
+                    err=True,
+                )
+            return
+        filled = self.WIDTH * done // total
+        left = f", about {_duration(progress.seconds_left)} left" if progress.seconds_left is not None else ""
+        line = (
+            f"{where}: [{'#' * filled}{'.' * (self.WIDTH - filled)}] {done:,}/{total:,} files, "
+            f"{_size(progress.bytes_done)}{left}"
+        )
+        if self.tty:
+            click.echo("\r" + line, nl=done == total, err=True)
+        elif done * 10 // total != self.shown_tenth:
+            self.shown_tenth = done * 10 // total
+            click.echo(line, err=True)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def _size(count: int) -> str:
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if count < 1000 or unit == "GB":
+            return f"{count:,} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1000  # type: ignore[assignment]
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _documents_line(item: dict[str, Any]) -> str:
+    counts = ", ".join(f"{item[k]} {k}" for k in ("new", "replaced", "changed", "unchanged") if item[k])
+    removed = f", {item['removed']} removed" if item["removed"] else ""
+    return (
+        f"{item['files']:,} files ({counts or 'none'}{removed}), {_size(item['bytes'])} → {item['manifest']}"
+    )
+
+
+KINDS_HELP = "Comma-separated: vouchers, supplierinvoices, invoices (default: all)."
+
+
+@export.command("documents")
+@click.option("--year", type=int, help="The financial year that begins in YEAR (default: the latest begun).")
+@click.option(
+    "--years",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="That year and the ones before it.",
+)
+@click.option("--kinds", help=KINDS_HELP)
+@click.option("--tenant", help="Only this company, when several are configured.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@pass_context
+def export_documents_command(
+    ctx: Context, year: int | None, years: int, kinds: str | None, tenant: str | None, as_json: bool
+) -> None:
+    """Every file behind a year's books — voucher documents, supplier invoice images, customer
+    invoice PDFs — into outbox/exports/documents/<company>/<year>/ with a manifest. Stopped, it
+    continues where it stopped; run again, it fetches only what is new or replaced."""
+    from bridge.exporters.documents import KINDS, export_documents
+    from bridge.exporters.sie import ExportRequestError
+    from bridge.fortnox import FortnoxError
+
+    chosen = _choices(kinds, KINDS, "--kinds") or list(KINDS)
+    done, failed = [], False
+    with _open(ctx) as bridge:
+        for name in _companies(ctx, tenant):
+            try:
+                results = export_documents(
+                    bridge.clients[name],
+                    name,
+                    ctx.settings.outbox,
+                    year=year,
+                    years=years,
+                    kinds=chosen,
+                    on_progress=_DocumentProgress(name),
+                )
+            except ExportRequestError as error:
+                raise click.UsageError(f"{name}: {error}") from None
+            except FortnoxError as error:
+                click.echo(
+                    f"{name}: not finished: {error}; run it again to continue where it stopped", err=True
+                )
+                failed = True
+                continue
+            for result in results:
+                failed |= bool(result.mirror.problems)
+                done.append({"label": result.label, **result.to_json()})
+    if as_json:
+        click.echo(dumps({"exports": done}, indent=2))
+    else:
+        for item in done:
+            click.echo(f"{item['tenant']}: {item['label']}: {_documents_line(item)}")
+            for problem in item["problems"]:
+                click.echo(f"    {problem}")
+    sys.exit(EXIT_FAILED if failed else 0)
+
+
+@export.command("year")
+@click.option(
+    "--years", type=click.IntRange(min=1), default=2, show_default=True, help="How many of the latest years."
+)
+@click.option(
+    "--year", type=int, help="The last of them is the year that begins in YEAR (default: the latest begun)."
+)
+@click.option("--kinds", help=KINDS_HELP)
+@click.option("--tenant", help="Only this company, when several are configured.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@pass_context
+def export_year_command(
+    ctx: Context, years: int, year: int | None, kinds: str | None, tenant: str | None, as_json: bool
+) -> None:
+    """The latest years' books and documents in one run: per year, Fortnox's SIE 4 file beside
+    every document, in outbox/exports/documents/<company>/<year>/."""
+    from bridge.exporters.documents import KINDS
+    from bridge.exporters.sie import ExportRequestError
+    from bridge.exporters.years import export_years
+    from bridge.fortnox import FortnoxError
+
+    chosen = _choices(kinds, KINDS, "--kinds") or list(KINDS)
+    done, failed = [], False
+    with _open(ctx) as bridge:
+        for name in _companies(ctx, tenant):
+            try:
+                books = export_years(
+                    bridge.clients[name],
+                    name,
+                    ctx.settings.outbox,
+                    years=years,
+                    year=year,
+                    kinds=chosen,
+                    say=lambda text, who=name: click.echo(f"{who}: {text}", err=True),
+                    on_progress=_DocumentProgress(name),
+                )
+            except ExportRequestError as error:
+                raise click.UsageError(f"{name}: {error}") from None
+            except FortnoxError as error:
+                click.echo(
+                    f"{name}: not finished: {error}; run it again to continue where it stopped", err=True
+                )
+                failed = True
+                continue
+            for book in books:
+                failed |= not book.ok
+                done.append({"tenant": name, **book.to_json()})
+    if as_json:
+        click.echo(dumps({"exports": done}, indent=2))
+        sys.exit(EXIT_FAILED if failed else 0)
+    click.echo("Summary:")
+    for item in done:
+        sie = item["sie"]
+        click.echo(f"  {item['tenant']}: {item['label']}:")
+        if sie["ok"]:
+            click.echo(f"    SIE 4: {sie['vouchers']:,} vouchers → {sie['file']}")
+        else:
+            click.echo(
+                "    SIE 4: NOT exported, the file from Fortnox failed its check: "
+                + "; ".join(sie["problems"])
+            )
+        click.echo(f"    documents: {_documents_line(item['documents'])}")
+        for problem in item["documents"]["problems"]:
+            click.echo(f"      {problem}")
+    sys.exit(EXIT_FAILED if failed else 0)
+
+
+@export.command("supplierinvoices")
+@click.option(
+    "--since", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Invoices dated on or after DATE."
+)
+@click.option("--tenant", help="Only this company, when several are configured.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@pass_context
+def export_supplierinvoices_command(ctx: Context, since, tenant: str | None, as_json: bool) -> None:
+    """Supplier invoices with supplier, project and rows as CSV and JSON, each invoice's files
+    beside it, in outbox/exports/supplierinvoices/<company>/since-<DATE>/."""
+    from bridge.exporters.supplierinvoices import export_supplier_invoices
+    from bridge.fortnox import FortnoxError
+
+    done, failed = [], False
+    with _open(ctx) as bridge:
+        for name in _companies(ctx, tenant):
+            progress = _DocumentProgress(name)
+            try:
+                result = export_supplier_invoices(
+                    bridge.clients[name],
+                    name,
+                    ctx.settings.outbox,
+                    since.date(),
+                    on_progress=lambda p, progress=progress: progress(None, p),
+                )
+            except FortnoxError as error:
+                click.echo(
+                    f"{name}: not finished: {error}; run it again to continue where it stopped", err=True
+                )
+                failed = True
+                continue
+            failed |= bool(result.mirror.problems)
+            done.append(result.to_json())
+    if as_json:
+        click.echo(dumps({"exports": done}, indent=2))
+    else:
+        for item in done:
+            click.echo(
+                f"{item['tenant']}: {item['invoices']:,} supplier invoices since {item['since']}, "
+                f"{item['rows']:,} rows, {item['files']:,} files → {item['csv']}"
+            )
     sys.exit(EXIT_FAILED if failed else 0)
