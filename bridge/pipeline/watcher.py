@@ -7,18 +7,45 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from bridge.exporters.masterdata import export_masterdata
 from bridge.exporters.payments import export_payments
 from bridge.fortnox import FortnoxError
 from bridge.pipeline.inbox import InboxScanner
 from bridge.pipeline.service import Bridge
 
 __all__ = ["Watcher"]
+
+
+def _payments(client, tenant: str, settings) -> str:
+    result = export_payments(client, tenant, settings.outbox, settings.state_dir)
+    return f"{len(result.rows)} invoice(s) → {result.csv_path}"
+
+
+def _masterdata(client, tenant: str, settings) -> str:
+    result = export_masterdata(client, tenant, settings.outbox, settings.state_dir)
+    skipped = f"; not allowed to read {', '.join(result.skipped)}" if result.skipped else ""
+    return f"{sum(result.counts.values())} records, {result.changes_path or 'no changes'}{skipped}"
+
+
+# (settings key prefix, what it is called in the log, how it runs)
+SCHEDULED_EXPORTS = (("payments", "payment status", _payments), ("masterdata", "master data", _masterdata))
+
+
+@dataclass
+class _Schedule:
+    name: str
+    every: float  # seconds
+    run: Callable[..., str]
+    due: float = 0.0  # monotonic time of the next run; the first is at once
+
 
 log = logging.getLogger("bridge.watch")
 
@@ -49,9 +76,13 @@ class Watcher:
         self.observer: Observer | PollingObserver | None = None
         self.wake = threading.Event()
         self.stop = threading.Event()
+        self._exports_wake = threading.Event()
         self._kicks = {t.name: threading.Event() for t in settings.tenants}
-        self.export_every = settings["exports.payments_every_minutes"] * 60.0
-        self._next_export = time.monotonic()
+        self.schedules = [
+            _Schedule(name, settings[f"exports.{key}_every_minutes"] * 60.0, run)
+            for key, name, run in SCHEDULED_EXPORTS
+            if settings[f"exports.{key}_every_minutes"]
+        ]
 
     # --- the loop ------------------------------------------------------------------------
 
@@ -67,6 +98,8 @@ class Watcher:
             threading.Thread(target=self._work, args=(name,), name=f"send-{name}", daemon=True)
             for name in self._kicks
         ]
+        if self.schedules:  # exports may take minutes: never on the loop that takes files
+            workers.append(threading.Thread(target=self._export_on_schedule, name="exports", daemon=True))
         for worker in workers:
             worker.start()
         try:
@@ -76,7 +109,6 @@ class Watcher:
                 if time.monotonic() - last_pending_check >= PENDING_CHECK_SECONDS:
                     self.bridge.finish_pending()  # answers that could not be written earlier
                     last_pending_check = time.monotonic()
-                self._export_if_due()
                 timeout = SETTLING_TICK if self.scanner.pending() else min(self.rescan, PENDING_CHECK_SECONDS)
                 self.wake.wait(timeout)
                 self.wake.clear()
@@ -84,6 +116,7 @@ class Watcher:
             self.stop.set()
             for kick in self._kicks.values():
                 kick.set()
+            self._exports_wake.set()
             observer.stop()
             observer.join(timeout=5)
             for worker in workers:
@@ -121,25 +154,31 @@ class Watcher:
                 "%s has stayed empty for a minute; it will be taken once it has content", candidate.path
             )
 
+    def _export_on_schedule(self) -> None:
+        while not self.stop.is_set():
+            self._export_if_due()
+            next_due = min(s.due for s in self.schedules)
+            self._exports_wake.wait(max(next_due - time.monotonic(), 0.0))
+
     def _export_if_due(self) -> None:
-        """The payment status export on its schedule (`exports.payments_every_minutes`)."""
-        if not self.export_every or time.monotonic() < self._next_export:
-            return
-        self._next_export = time.monotonic() + self.export_every
+        """Each scheduled export whose time has come (`exports.*_every_minutes`), for every company."""
         settings = self.bridge.settings
-        for tenant in settings.tenants:
-            try:
-                result = export_payments(
-                    self.bridge.clients[tenant.name], tenant.name, settings.outbox, settings.state_dir
-                )
-            except (FortnoxError, OSError) as error:
-                log.warning(
-                    "payment status of %s not exported: %s; trying again next time", tenant.name, error
-                )
+        for schedule in self.schedules:
+            if time.monotonic() < schedule.due:
                 continue
-            log.info(
-                "payment status of %s: %d invoice(s) → %s", tenant.name, len(result.rows), result.csv_path
-            )
+            schedule.due = time.monotonic() + schedule.every
+            for tenant in settings.tenants:
+                try:
+                    said = schedule.run(self.bridge.clients[tenant.name], tenant.name, settings)
+                except (FortnoxError, OSError) as error:
+                    log.warning(
+                        "%s of %s not exported: %s; trying again next time", schedule.name, tenant.name, error
+                    )
+                    continue
+                except Exception:  # an export must never stop the bridge
+                    log.exception("%s of %s failed unexpectedly", schedule.name, tenant.name)
+                    continue
+                log.info("%s of %s: %s", schedule.name, tenant.name, said)
 
     def _work(self, tenant: str) -> None:
         kick = self._kicks[tenant]
