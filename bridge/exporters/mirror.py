@@ -24,7 +24,6 @@ import hashlib
 import os
 import re
 import threading
-import time
 import unicodedata
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -177,8 +176,10 @@ def mirror_files(
     *,
     on_progress: Callable[[Progress], None] = lambda _: None,
     workers: int = WORKERS,
-    sleep: Callable[[float], None] = time.sleep,
+    pause: Callable[[float], object] | None = None,
 ) -> MirrorResult:
+    """Make `folder` hold `wanted`, fetching what it lacks. `pause(seconds)` waits between
+    attempts at a file; a true answer means stop (by default: the run is being stopped)."""
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(folder)  # what a killed run was writing
     published = {e.key: e for e in _read_manifest(folder)}  # the last finished export
@@ -207,9 +208,13 @@ def mirror_files(
     journal = _Journal(folder / JOURNAL)
     replaced = _replacements(wanted, published)
     lock = threading.Lock()
+    stopping = threading.Event()
+    wait_or_stop = pause or stopping.wait
 
     def fetch(item: WantedFile) -> None:
-        entry = _download(client, folder, item, paths[item.key], published.get(item.key), replaced, sleep)
+        entry = _download(
+            client, folder, item, paths[item.key], published.get(item.key), replaced, wait_or_stop
+        )
         with lock:
             if entry is None:
                 result.problems.append(f"{item.reference}: {item.name} is no longer in Fortnox")
@@ -222,7 +227,7 @@ def mirror_files(
             on_progress(progress)
 
     try:
-        _run(fetch, to_fetch, workers)
+        _run(fetch, to_fetch, workers, stopping)
     finally:
         journal.close()
     result.fetched = progress.files_fetched
@@ -238,7 +243,9 @@ def mirror_files(
     return result
 
 
-def _run(fetch: Callable[[WantedFile], None], items: list[WantedFile], workers: int) -> None:
+def _run(
+    fetch: Callable[[WantedFile], None], items: list[WantedFile], workers: int, stopping: threading.Event
+) -> None:
     if not items:
         return
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="download")
@@ -248,6 +255,7 @@ def _run(fetch: Callable[[WantedFile], None], items: list[WantedFile], workers: 
         for future in finished:
             future.result()  # the first failure, raised here
     finally:
+        stopping.set()  # a Ctrl-C or a failure: downloads waiting out an outage give up at once
         pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -258,7 +266,7 @@ def _download(
     relative: str,
     before: ManifestEntry | None,
     replaced: dict[str, str],
-    sleep: Callable[[float], None],
+    pause: Callable[[float], object],
 ) -> ManifestEntry | None:
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
@@ -270,9 +278,8 @@ def _download(
         except FortnoxError as error:
             if error.status == 404:
                 return None
-            if not error.transient or attempt == MAX_ATTEMPTS:
+            if not error.transient or attempt == MAX_ATTEMPTS or pause(min(2.0**attempt, 60.0)):
                 raise
-            sleep(min(2.0**attempt, 60.0))
     sha256, size = sink.digest.hexdigest(), sink.size
     if before is not None:
         status = "unchanged" if before.sha256 == sha256 else "changed"
@@ -355,7 +362,10 @@ class _Journal:
 
     def append(self, entry: ManifestEntry) -> None:
         if self._handle is None:
+            torn = self.path.exists() and not self.path.read_bytes().endswith(b"\n")
             self._handle = self.path.open("a", encoding="utf-8")
+            if torn:  # the last line of a run killed while writing it: begin on a line of our own
+                self._handle.write("\n")
         self._handle.write(dumps(asdict(entry)) + "\n")
         self._handle.flush()
         os.fsync(self._handle.fileno())

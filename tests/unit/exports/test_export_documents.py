@@ -145,6 +145,8 @@ def test_a_run_stopped_midway_continues_where_it_stopped(recorded, year, tmp_pat
     folder = tmp_path / "exports" / "documents" / "demo" / "2026"
     assert (folder / ".progress.jsonl").exists() and not (folder / "manifest.json").exists()
     first_run = set(transport.downloads())
+    with (folder / ".progress.jsonl").open("a") as journal:
+        journal.write('{"kind": "vouch')  # killed while writing a line
     transport.fail.clear()
     transport.paths.clear()
     [result] = export_documents(client, "demo", tmp_path, year=2026)
@@ -178,7 +180,7 @@ def test_an_outage_is_waited_out_and_a_file_gone_from_fortnox_is_named(recorded,
     flaky_transport.fail = transport.fail
     flaky_client = FortnoxClient("http://mock", client.tokens, transport=flaky_transport)
     waits: list[float] = []
-    result = mirror_files(flaky_client, tmp_path / "m", wanted, sleep=waits.append)
+    result = mirror_files(flaky_client, tmp_path / "m", wanted, pause=waits.append)
     assert waits == [2.0, 4.0]
     assert len(result.entries) == 11 and result.problems == [
         f"{gone.reference}: {gone.name} is no longer in Fortnox"
