@@ -119,6 +119,8 @@ def export_masterdata(
             result.skipped[register.name] = error.message
             progress(f"{register.name}: not exported: {error}")
             continue
+        if register.name == "financialyears":
+            year_ids = [int(r["Id"]) for r in records.values()]  # the accounts' years, without asking again
         changes = diff_register(register, (before or {}).get("records", {}), records)
         result.counts[register.name] = len(records)
         result.changes[register.name] = changes

@@ -15,21 +15,22 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from bridge.config import Settings
 from bridge.exporters.masterdata import export_masterdata
 from bridge.exporters.payments import export_payments
-from bridge.fortnox import FortnoxError
+from bridge.fortnox import FortnoxClient, FortnoxError
 from bridge.pipeline.inbox import InboxScanner
 from bridge.pipeline.service import Bridge
 
 __all__ = ["Watcher"]
 
 
-def _payments(client, tenant: str, settings) -> str:
+def _payments(client: FortnoxClient, tenant: str, settings: Settings) -> str:
     result = export_payments(client, tenant, settings.outbox, settings.state_dir)
     return f"{len(result.rows)} invoice(s) → {result.csv_path}"
 
 
-def _masterdata(client, tenant: str, settings) -> str:
+def _masterdata(client: FortnoxClient, tenant: str, settings: Settings) -> str:
     result = export_masterdata(client, tenant, settings.outbox, settings.state_dir)
     skipped = f"; not allowed to read {', '.join(result.skipped)}" if result.skipped else ""
     return f"{sum(result.counts.values())} records, {result.changes_path or 'no changes'}{skipped}"
@@ -43,7 +44,7 @@ SCHEDULED_EXPORTS = (("payments", "payment status", _payments), ("masterdata", "
 class _Schedule:
     name: str
     every: float  # seconds
-    run: Callable[..., str]
+    run: Callable[[FortnoxClient, str, Settings], str]
     due: float = 0.0  # monotonic time of the next run; the first is at once
 
 
