@@ -104,18 +104,15 @@ class Watcher:
     def _take_ready(self) -> None:
         for candidate in self.scanner.scan():
             try:
-                file_id = self.bridge.claim(candidate.path, candidate.tenant, companion=candidate.companion)
+                taken = self.bridge.take(candidate.path, candidate.tenant, companion=candidate.companion)
             except PermissionError as exc:
                 log.error("cannot take %s: %s; will try again", candidate.path.name, exc)
                 continue
             self.scanner.forget(candidate.path)
             if candidate.companion is not None:
                 self.scanner.forget(candidate.companion)
-            self.bridge.ledger.clear_notice(f"empty:{candidate.path}")
-            if file_id is None:
-                continue  # removed before we could take it
-            self.bridge.ingest(file_id)
-            self._kicks[candidate.tenant].set()
+            if taken is not None:  # else removed before we could take it
+                self._kicks[candidate.tenant].set()
         for candidate in self.scanner.stale_empty(EMPTY_FILE_REPORT_SECONDS):
             log.warning(
                 "%s has stayed empty for a minute; it will be taken once it has content", candidate.path
