@@ -1,12 +1,13 @@
 """The documents the bridge moves: immutable records, money as `Decimal`, problems as data.
 
-Importers turn files into these records; the planner turns records into Fortnox calls.
-Nothing here does I/O.
+Importers turn files into these records; the planner turns records into Fortnox calls,
+judged against the company's registers (`MasterData`, at the end). Nothing here does I/O.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,6 +21,7 @@ __all__ = [
     "AllowanceCharge",
     "Attachment",
     "Cancellation",
+    "DeclaredYear",
     "Dimension",
     "DimensionObject",
     "Document",
@@ -29,6 +31,7 @@ __all__ = [
     "Invoice",
     "InvoiceRow",
     "LedgerBalance",
+    "MasterData",
     "MonetaryTotals",
     "Party",
     "PaymentMeans",
@@ -444,8 +447,9 @@ class DimensionObject:
 
 
 @dataclass(frozen=True)
-class FinancialYear:
-    """A financial year; `index` is 0 for the current year, -1 for the one before …"""
+class DeclaredYear:
+    """A financial year as a source file declares it (SIE #RAR); `index` is 0 for the file's
+    current year, -1 for the one before …"""
 
     index: int
     start: date
@@ -464,3 +468,41 @@ class LedgerBalance:
     quantity: Decimal | None = None
     period: str | None = None
     objects: tuple[tuple[str, str], ...] = ()
+
+
+# --- The company's registers in Fortnox, as the planner judges documents against them ---------
+
+
+@dataclass(frozen=True)
+class FinancialYear:
+    """A financial year in Fortnox, by its id there."""
+
+    id: int
+    from_date: date
+    to_date: date
+
+    def contains(self, day: date) -> bool:
+        return self.from_date <= day <= self.to_date
+
+
+@dataclass(frozen=True)
+class MasterData:
+    """What the bridge knows about a company's registers, for checking documents before sending.
+
+    Every part may be unknown (`None`): a register the token has no scope for, or a company
+    never reached. Unknown means "do not judge", never "does not exist".
+    """
+
+    fetched_at: str = ""
+    organisation_number: str | None = None
+    company_name: str | None = None
+    financial_years: tuple[FinancialYear, ...] | None = None
+    accounts: Mapping[int, Mapping[int, bool]] | None = None  # year id -> account number -> active
+    voucher_series: Mapping[str, bool] | None = None  # code -> allows manual vouchers
+    cost_centers: frozenset[str] | None = None
+    projects: frozenset[str] | None = None
+    locked_until: date | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def year_of(self, day: date) -> FinancialYear | None:
+        return next((y for y in self.financial_years or () if y.contains(day)), None)

@@ -23,10 +23,10 @@ from bridge import sie
 from bridge.importers.base import Source
 from bridge.model import (
     Account,
+    DeclaredYear,
     Dimension,
     DimensionObject,
     Extraction,
-    FinancialYear,
     LedgerBalance,
     Problem,
     Severity,
@@ -271,7 +271,7 @@ def _master_data(document: sie.SieDocument) -> dict[str, list]:
     accounts = [
         Account(int(a.number), a.name, a.type, a.unit, a.sru) for a in document.accounts if a.number.isdigit()
     ]
-    years = [FinancialYear(y.year, y.start, y.end) for y in document.financial_years if y.start and y.end]
+    years = [DeclaredYear(y.year, y.start, y.end) for y in document.financial_years if y.start and y.end]
     balances = [
         LedgerBalance(
             kind=b.label.lstrip("#"),

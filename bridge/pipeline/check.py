@@ -8,8 +8,8 @@ from typing import Any
 
 from bridge.config import Settings
 from bridge.importers import FileSource, extract_file
-from bridge.masterdata import load_master_data
 from bridge.model import to_plain
+from bridge.pipeline.masterdata import load_master_data
 from bridge.planner import DocumentPlan, plan_extraction
 from bridge.planner.describe import describe
 

@@ -4,6 +4,11 @@
 retry, cancel and ask for the state through it, and get frozen records back (`records.py`).
 Each step commits to the ledger before the next one starts, so a crash at any point resumes
 where it stopped (`recover`).
+
+Taking and reading a file needs no network. A file that must be judged against the company's
+registers when those were never fetched (or are doubted and not fresh) waits, read, until the
+company's sending worker (`run_next`) has fetched them; the worker also runs the company's
+scheduled exports (`run_scheduled`).
 """
 
 from __future__ import annotations
@@ -23,14 +28,14 @@ from types import TracebackType
 from typing import Any
 
 from bridge.config import Settings
-from bridge.fortnox import FortnoxClient, FortnoxError
+from bridge.fortnox import FortnoxClient
 from bridge.importers import IMPORTERS, FileSource, Importer, extract_file
-from bridge.masterdata import MasterData, fetch_master_data, load_master_data, save_master_data
 from bridge.model import Cancellation, Extraction, Problem, to_plain
 from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.filestore import FileStore
 from bridge.pipeline.ledger import Ledger, now_iso
+from bridge.pipeline.masterdata import MasterDataCache
 from bridge.pipeline.records import (
     DocumentRecord,
     DocumentState,
@@ -40,6 +45,7 @@ from bridge.pipeline.records import (
     TenantHealth,
     file_outcome,
 )
+from bridge.pipeline.schedule import Schedule
 from bridge.pipeline.status import collect_status
 from bridge.planner import DocumentPlan, needs_master_data, plan_extraction
 from bridge.planner.uploads import safe_name
@@ -49,7 +55,6 @@ __all__ = ["Bridge", "RequestError"]
 
 log = logging.getLogger("bridge")
 
-MASTER_DATA_FRESH_SECONDS = 60.0
 OWN_BACKOFF_AFTER = 3  # transient failures in a row before a document waits on its own
 
 COMPANION = ".companion"  # marks a companion's name in the work area
@@ -83,8 +88,10 @@ class Bridge:
         self.executor = Executor(self.ledger, self.attachments)
         self._failures: dict[str, int] = {}  # transient failures in a row, per tenant
         self._paused_until: dict[str, float] = {}
-        self._master: dict[str, MasterData | None] = {}
-        self._master_fetched: dict[str, float] = {}
+        self.registers = MasterDataCache(settings.state_dir, self.clients)
+        self.schedule = Schedule(settings)
+        self._unplanned: dict[str, dict[int, Extraction]] = {}  # read, waiting for registers
+        self._unplanned_lock = threading.Lock()
         self._finalize_lock = threading.Lock()
 
     def close(self) -> None:
@@ -274,9 +281,10 @@ class Bridge:
 
     # --- reading and queueing ------------------------------------------------------------
 
-    def _ingest(self, file_id: int, extraction: Extraction | None = None) -> None:
+    def _ingest(self, file_id: int, extraction: Extraction | None = None, *, may_wait: bool = True) -> None:
         """Read, validate and plan a claimed file (or the `extraction` made in code); queue its
-        documents."""
+        documents. No network: with `may_wait`, a file whose registers must be fetched first
+        waits for the company's worker (`_plan_waiting`)."""
         file = self.ledger.file(file_id)
         if file.state != FileState.CLAIMED:
             return  # refused at claim time, or read already
@@ -287,7 +295,15 @@ class Bridge:
             self.finalize(file_id)
             return
         try:
-            extraction, plans = self._read_and_plan(file, extraction)
+            if extraction is None:
+                extraction = self._read(file)
+            planned = self._plan(file.tenant, extraction, may_wait=may_wait)
+            if planned is None:
+                with self._unplanned_lock:
+                    self._unplanned.setdefault(file.tenant, {})[file_id] = extraction
+                log.info("%s: read; judged once %s's registers are fetched", file.name, file.tenant)
+                return
+            extraction, plans = planned
         except Exception as exc:  # an importer bug must not take the bridge down
             log.exception("reading %s failed", file.name)
             problem = Problem(
@@ -337,51 +353,41 @@ class Bridge:
         )
         return extract_file(source, self.importers)
 
-    def _read_and_plan(
-        self, file: FileRecord, extraction: Extraction | None = None
-    ) -> tuple[Extraction, list[DocumentPlan]]:
-        tenant = self.settings.tenant(file.tenant)
-        if extraction is None:
-            extraction = self._read(file)
+    def _plan(
+        self, tenant_name: str, extraction: Extraction, *, may_wait: bool
+    ) -> tuple[Extraction, list[DocumentPlan]] | None:
+        """The extraction planned against the registers known now; None (with `may_wait`)
+        when they must be fetched first: never fetched, or doubted and not fresh."""
+        tenant = self.settings.tenant(tenant_name)
         if extraction.errors:
             return extraction, []
-        needs_master = needs_master_data(extraction)
-        master = self.master_data(tenant.name) if needs_master else None
+        needs = needs_master_data(extraction)
+        master = self.registers.cached(tenant.name) if needs else None
         planned, plans = plan_extraction(extraction, tenant, master)
-        doubted = planned.errors or any(p.problems for p in plans)
-        if needs_master and doubted and self._master_is_old(tenant.name):
-            # Judged against registers that may have changed since: look again before refusing.
-            master = self.master_data(tenant.name, refresh=True)
-            planned, plans = plan_extraction(extraction, tenant, master)
+        if may_wait and needs and self.registers.can_fetch(tenant.name):
+            doubted = bool(planned.errors) or any(p.problems for p in plans)
+            if (master is None or doubted) and not self.registers.is_fresh(tenant.name):
+                return None
         return planned, plans
 
-    # --- master data ---------------------------------------------------------------------
-
-    def master_data(self, tenant: str, *, refresh: bool = False) -> MasterData | None:
-        """The company's registers: cached, or fetched when asked to (or never fetched)."""
-        cached = self._master.get(tenant)
-        if cached is None:
-            cached = self._master[tenant] = load_master_data(self.settings.state_dir, tenant)
-        if (refresh or cached is None) and tenant in self.clients:
-            try:
-                fresh = fetch_master_data(self.clients[tenant])
-            except FortnoxError as error:
-                log.info("master data of %s not refreshed: %s", tenant, error)
-                return cached
-            save_master_data(self.settings.state_dir, tenant, fresh)
-            self._master[tenant] = fresh
-            self._master_fetched[tenant] = time.monotonic()
-            return fresh
-        return cached
-
-    def _master_is_old(self, tenant: str) -> bool:
-        return time.monotonic() - self._master_fetched.get(tenant, -1e9) > MASTER_DATA_FRESH_SECONDS
+    def _plan_waiting(self, tenant: str) -> None:
+        """On the company's worker: fetch its registers, then plan the files that wait for them
+        (with what is known, should Fortnox not answer)."""
+        with self._unplanned_lock:
+            waiting = self._unplanned.pop(tenant, {})
+        if not waiting:
+            return
+        self.registers.refresh(tenant)
+        for file_id, extraction in waiting.items():
+            self._ingest(file_id, extraction, may_wait=False)
 
     # --- sending -------------------------------------------------------------------------
 
     def run_next(self, tenant: str) -> tuple[Outcome | None, float | None]:
         """Run the oldest due document of `tenant`; answers its outcome and, when nothing ran
-        or it must wait, when to look again."""
+        or it must wait, when to look again. This is the company's worker: it is also where
+        files waiting for the company's registers are planned."""
+        self._plan_waiting(tenant)
         paused_until = self._paused_until.get(tenant, 0.0)
         if time.time() < paused_until:
             return None, paused_until
@@ -415,6 +421,12 @@ class Bridge:
             self.ledger.tenant_unreachable(tenant, outcome.error)
         log.warning("%s: will retry: %s", document.name, outcome.error)
         return resume
+
+    def run_scheduled(self, tenant: str) -> float | None:
+        """Run `tenant`'s scheduled exports that are due (on its worker, as `watch` does);
+        answers the seconds until the next one, or None when none is scheduled."""
+        client = self.clients.get(tenant)
+        return None if client is None else self.schedule.run_due(client, tenant)
 
     def drain(self, tenant: str, *, until_blocked: bool = True) -> None:
         """Send what is queued for `tenant`, waiting out backoffs; with `until_blocked`, give up
@@ -518,6 +530,7 @@ class Bridge:
         """Take failed files back from outbox/failed/ and queue again what did not go through;
         answers the ids that were taken back."""
         taken = []
+        fetched: set[str] = set()
         for item in files:
             file = self.ledger.file(item if isinstance(item, int) else item.id)
             if not file.state.retryable:
@@ -536,7 +549,8 @@ class Bridge:
                 move_file(outcome, file.work_path)
             if outcome is not None:
                 outcome.with_name(outcome.name + ".error.txt").unlink(missing_ok=True)
-            self._master_fetched.pop(file.tenant, None)  # the person says it is fixed now
+            if unsent or not failed:  # to be judged again: the person says it is fixed in Fortnox now
+                self._fresh_registers(file.tenant, fetched)
             if not failed:  # refused as a whole: read it again from the start
                 self.ledger.reopen_file(file.id, reread=True)
                 self._ingest(file.id)
@@ -544,7 +558,8 @@ class Bridge:
                 continue
             self.ledger.reopen_file(file.id, reread=False)
             if unsent:  # refused before sending (settings, registers): plan those again
-                _, plans = self._read_and_plan(file)
+                planned = self._plan(file.tenant, self._read(file), may_wait=False)
+                plans = planned[1] if planned else []
                 by_key = {(p.key.kind, p.key.source_key): p for p in plans}
                 for document in unsent:
                     plan = by_key.get((document.kind, document.source_key))
@@ -556,6 +571,13 @@ class Bridge:
             self.finalize_if_complete(file.id)
             taken.append(file.id)
         return taken
+
+    def _fresh_registers(self, tenant: str, fetched: set[str]) -> None:
+        """A retry judges again against registers fetched now, once per company."""
+        if tenant not in fetched:
+            self.registers.forget_freshness(tenant)
+            self.registers.refresh(tenant)
+            fetched.add(tenant)
 
 
 def _companion_target(target: Path, companion: Path) -> Path:

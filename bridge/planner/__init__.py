@@ -18,8 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from bridge.config import TenantSettings
-from bridge.masterdata import MasterData
-from bridge.model import Extraction, Problem
+from bridge.model import Extraction, MasterData, Problem
 from bridge.planner.cancel import plan_cancel
 from bridge.planner.files import plan_file
 from bridge.planner.invoices import plan_invoice

@@ -6,8 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from bridge.config import TenantSettings
-from bridge.masterdata import MasterData
-from bridge.model import DocumentKey, Invoice, Party, content_hash, to_plain
+from bridge.model import DocumentKey, Invoice, MasterData, Party, content_hash, to_plain
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref, stamp_for
 
 __all__ = ["plan_invoice"]

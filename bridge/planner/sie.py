@@ -20,8 +20,7 @@ from datetime import date
 from typing import Any
 
 from bridge.config import TenantSettings
-from bridge.masterdata import MasterData
-from bridge.model import Account, DocumentKey, Extraction, Problem, Severity, Voucher
+from bridge.model import Account, DocumentKey, Extraction, MasterData, Problem, Severity, Voucher
 from bridge.planner.register_check import COST_CENTRE, PROJECT, Declared, RegisterCheck
 from bridge.planner.registers import check_registers
 from bridge.planner.steps import DocumentPlan

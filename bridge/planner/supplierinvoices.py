@@ -20,8 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from bridge.config import TenantSettings
-from bridge.masterdata import MasterData
-from bridge.model import DocumentKey, Problem, Severity, SupplierInvoice, content_hash, to_plain
+from bridge.model import DocumentKey, MasterData, Problem, Severity, SupplierInvoice, content_hash, to_plain
 from bridge.planner.customer_einvoices import plan_own_einvoice
 from bridge.planner.parties import company_role, ensure_supplier, party_text
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref

@@ -22,7 +22,6 @@ from bridge.sie.records import (
     Balance,
     Dimension,
     DimensionObject,
-    FinancialYear,
     Generated,
     ObjectBalance,
     OrgNumber,
@@ -31,6 +30,7 @@ from bridge.sie.records import (
     UnknownRecord,
     Value,
     Voucher,
+    Year,
 )
 
 __all__ = ["Account", "SieDocument", "differences", "read"]
@@ -64,7 +64,7 @@ class SieDocument:
     industry_code: str | None = None
     address: Address | None = None
     company_name: str | None = None
-    financial_years: tuple[FinancialYear, ...] = ()
+    financial_years: tuple[Year, ...] = ()
     tax_year: int | None = None
     balances_until: date | None = None
     chart_type: str | None = None
@@ -113,7 +113,7 @@ _SINGLE_RECORDS = {
     Address: ("address", "#ADRESS"),
 }
 _LIST_RECORDS = {
-    FinancialYear: "financial_years",
+    Year: "financial_years",
     Dimension: "dimensions",
     DimensionObject: "objects",
     Balance: "balances",

@@ -22,7 +22,6 @@ from bridge.sie.records import (
     Checksum,
     Dimension,
     DimensionObject,
-    FinancialYear,
     Generated,
     ObjectBalance,
     ObjectList,
@@ -31,6 +30,7 @@ from bridge.sie.records import (
     Program,
     Transaction,
     Value,
+    Year,
 )
 from bridge.sie.values import (
     parse_account,
@@ -110,7 +110,7 @@ LABELS: dict[str, LabelSpec] = {
             ("phone", "text", None),
         ),
     ),
-    "#RAR": LabelSpec(FinancialYear, (("year", "year", E), ("start", "date", W), ("end", "date", W))),
+    "#RAR": LabelSpec(Year, (("year", "year", E), ("start", "date", W), ("end", "date", W))),
     "#KONTO": LabelSpec(AccountFact, (*_FACT, ("name", "text", None)), True, True),
     "#KTYP": LabelSpec(AccountFact, (*_FACT, ("type", "text", E)), with_label=True),
     "#ENHET": LabelSpec(AccountFact, (*_FACT, ("unit", "text", W)), True, True),

@@ -23,7 +23,6 @@ __all__ = [
     "Checksum",
     "Dimension",
     "DimensionObject",
-    "FinancialYear",
     "Generated",
     "ObjectBalance",
     "ObjectList",
@@ -35,6 +34,7 @@ __all__ = [
     "UnknownRecord",
     "Value",
     "Voucher",
+    "Year",
     "book_rows",
 ]
 
@@ -112,8 +112,9 @@ class Address(NamedTuple):
 
 
 @_line_is_not_content
-class FinancialYear(NamedTuple):
-    """#RAR: a financial year; `year` is 0 for the current year, -1 for the one before …"""
+class Year(NamedTuple):
+    """#RAR: one of the file's financial years; `year` is 0 for the current year, -1 for the one
+    before … (Fortnox's own years, by id, are `bridge.model.FinancialYear`)."""
 
     year: int
     start: date | None
@@ -288,7 +289,7 @@ Record = (
     | Generated
     | OrgNumber
     | Address
-    | FinancialYear
+    | Year
     | AccountFact
     | Dimension
     | DimensionObject

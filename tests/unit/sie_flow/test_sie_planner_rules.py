@@ -10,8 +10,7 @@ from decimal import Decimal
 
 from sie_flow_helpers import HEAD, VOUCHER, company, errors, labels, plan, settings
 
-from bridge.masterdata import FinancialYear
-from bridge.model import Voucher, VoucherRow
+from bridge.model import FinancialYear, Voucher, VoucherRow
 from bridge.planner import PLANNERS
 
 VER_LINE, FIRST_ROW = 20, 22  # where VOUCHER's #VER and its first #TRANS stand after HEAD
