@@ -21,6 +21,7 @@ __all__ = [
     "AllowanceCharge",
     "Attachment",
     "Cancellation",
+    "DeclaredCompany",
     "DeclaredYear",
     "Dimension",
     "DimensionObject",
@@ -38,6 +39,7 @@ __all__ = [
     "PdfFile",
     "Problem",
     "Severity",
+    "SieDeclarations",
     "SupplierInvoice",
     "SupplierInvoiceRow",
     "VatBreakdown",
@@ -369,12 +371,15 @@ Document = Invoice | Voucher | SupplierInvoice | PdfFile | Cancellation
 
 @dataclass(frozen=True)
 class Extraction:
-    """What an importer found in one file: documents, problems, and facts worth reporting."""
+    """What an importer found in one file: documents, problems, facts worth reporting (for
+    people and receipts only: nothing plans from them) and, for a bookkeeping file, the
+    registers it declares (`declarations`), which the planner judges as a whole."""
 
     importer: str
     documents: tuple[Any, ...] = ()
     problems: tuple[Problem, ...] = ()
     facts: dict[str, Any] = field(default_factory=dict)
+    declarations: SieDeclarations | None = None
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -414,7 +419,7 @@ def _drop_line_numbers(plain: Any) -> None:
             _drop_line_numbers(v)
 
 
-# --- Master data a source file declares (SIE #KONTO, #DIM, #OBJEKT, #RAR, balances) ----------
+# --- Registers a bookkeeping file declares (SIE #KONTO, #DIM, #OBJEKT, #RAR, balances) --------
 
 
 @dataclass(frozen=True)
@@ -468,6 +473,34 @@ class LedgerBalance:
     quantity: Decimal | None = None
     period: str | None = None
     objects: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class DeclaredCompany:
+    """The company a bookkeeping file says it belongs to (SIE #FNAMN, #ORGNR, #FNR, #FTYP)."""
+
+    name: str | None = None
+    org_number: str | None = None
+    company_id: str | None = None
+    company_type: str | None = None
+
+
+@dataclass(frozen=True)
+class SieDeclarations:
+    """What a SIE file declares besides its vouchers, for the planner to judge the file as a
+    whole: the chart (#KONTO …), dimensions and objects, financial years (#RAR), balances,
+    whose company it is, the program that wrote it (it names the series it creates) and its
+    currency. `sie_type` is '1', '2', '3', '4E' or '4I'."""
+
+    sie_type: str | None = None
+    company: DeclaredCompany = field(default_factory=DeclaredCompany)
+    program: str = ""
+    currency: str = "SEK"
+    accounts: tuple[Account, ...] = ()
+    dimensions: tuple[Dimension, ...] = ()
+    objects: tuple[DimensionObject, ...] = ()
+    years: tuple[DeclaredYear, ...] = ()
+    balances: tuple[LedgerBalance, ...] = ()
 
 
 # --- The company's registers in Fortnox, as the planner judges documents against them ---------

@@ -167,10 +167,10 @@ def test_a_document_refused_before_sending_is_planned_again_on_retry(tmp_path, m
     from dataclasses import replace
 
     from bridge import planner
-    from bridge.model import Problem
+    from bridge.model import Invoice, Problem
 
     allowed = {"F-2": False}
-    original = planner.PLANNERS["invoice"]
+    original = planner.PLANNERS[Invoice]
 
     def strict(invoice, tenant, master):
         plan = original(invoice, tenant, master)
@@ -181,7 +181,7 @@ def test_a_document_refused_before_sending_is_planned_again_on_retry(tmp_path, m
             return replace(plan, problems=(problem,))
         return plan
 
-    monkeypatch.setitem(planner.PLANNERS, "invoice", strict)
+    monkeypatch.setitem(planner.PLANNERS, Invoice, strict)
     bridge = make_bridge()
     file_id = send(bridge, drop(tmp_path, "plan.csv", INVOICE_CSV))
     assert bridge.file(file_id).state == "partial"
