@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
@@ -23,6 +24,10 @@ def _companies(ctx: Context, tenant: str | None) -> list[str]:
         return [settings.tenant(tenant).name] if tenant else [t.name for t in settings.tenants]
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+
+
+def _progress(company: str, text: str) -> None:
+    click.echo(f"{company}: {text}", err=True)
 
 
 @export.command("sie")
@@ -71,7 +76,7 @@ def export_sie_command(
                     years=years,
                     sie_type=int(sie_type),
                     file_name=file_name,
-                    progress=lambda text, who=name: click.echo(f"{who}: {text}", err=True),
+                    progress=functools.partial(_progress, name),
                 )
             except ExportRequestError as error:
                 raise click.UsageError(f"{name}: {error}") from None

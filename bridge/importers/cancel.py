@@ -70,12 +70,16 @@ class CancelImporter:
         except UnicodeDecodeError as exc:
             problem = Problem(f"cannot read the file as text: {exc}", code="cancel.encoding")
             return Extraction(self.name, problems=(problem,))
-        documents, problems = [], []
+        documents: list[Cancellation] = []
+        problems: list[Problem] = []
         for number, line in enumerate(text.splitlines(), 1):
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
             parsed = parse_cancel_line(line, number)
-            (documents if isinstance(parsed, Cancellation) else problems).append(parsed)
+            if isinstance(parsed, Cancellation):
+                documents.append(parsed)
+            else:
+                problems.append(parsed)
         if problems:
             return Extraction(self.name, problems=tuple(problems))
         return Extraction(self.name, tuple(documents), facts={"cancellations": len(documents)})

@@ -232,15 +232,14 @@ def _object(objects: sie.ObjectList, dimension: int) -> str | None:
 
 def _facts(document: sie.SieDocument, sie_type: str | None) -> dict[str, Any]:
     """What the file is and its counts — plain values, ready for JSON."""
+    address = document.address
     company = {
         "name": document.company_name,
         "org_number": document.org_number.number if document.org_number else None,
         "company_id": document.company_id,
         "company_type": document.company_type,
-        "address": None if document.address is None else document.address._asdict(),
+        "address": None if address is None else {k: v for k, v in address._asdict().items() if k != "line"},
     }
-    if company["address"] is not None:
-        company["address"].pop("line")
     checksum = document.checksum
     return {
         "sie_type": sie_type,
@@ -292,7 +291,7 @@ def _declarations(document: sie.SieDocument, sie_type: str | None) -> SieDeclara
             period=getattr(b, "period", None),
             objects=tuple((str(dim), number) for dim, number in getattr(b, "objects", ())),
         )
-        for b in (*document.balances, *document.object_balances, *document.period_balances)
+        for b in document.every_balance
         if b.account.isdigit() and b.amount is not None and b.year is not None
     ]
     return SieDeclarations(

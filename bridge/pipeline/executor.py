@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -40,7 +41,7 @@ class PlanError(Exception):
 
 def backoff_seconds(failures: int, rng: random.Random | None = None) -> float:
     """Exponential backoff after `failures` failures in a row, jittered between half and all."""
-    base = min(MAX_BACKOFF, 0.5 * 2 ** max(failures - 1, 0))
+    base: float = min(MAX_BACKOFF, 0.5 * 2 ** max(failures - 1, 0))
     return base * (0.5 + 0.5 * (rng or random).random())
 
 
@@ -113,7 +114,9 @@ class Executor:
         record = answer.get(step.envelope, answer) if isinstance(answer, dict) else {}
         return {"outcome": "created" if step.method == "POST" else "updated", "record": record}
 
-    def _lookup(self, client: FortnoxClient, lookup: Lookup, results: dict) -> dict | None:
+    def _lookup(
+        self, client: FortnoxClient, lookup: Lookup, results: dict[str, Any]
+    ) -> dict[str, Any] | None:
         path = _resolve_path(lookup.path, results)
         params = _resolve(lookup.params, results)
         match = _resolve(lookup.match, results)
@@ -136,7 +139,7 @@ class Executor:
         return found
 
 
-def _rows(client: FortnoxClient, path: str, collection: str, params: dict) -> Any:
+def _rows(client: FortnoxClient, path: str, collection: str, params: dict[str, Any]) -> Iterator[Any]:
     if collection and "." not in collection:
         yield from client.iter_pages(path, collection, **params)
         return
@@ -146,7 +149,7 @@ def _rows(client: FortnoxClient, path: str, collection: str, params: dict) -> An
     yield from answer if isinstance(answer, list) else ()
 
 
-def _matches(record: dict, match: dict[str, Any], lookup: Lookup) -> bool:
+def _matches(record: dict[str, Any], match: dict[str, Any], lookup: Lookup) -> bool:
     if lookup.normalise:
         return all(_identifier(record.get(k)) == _identifier(v) for k, v in match.items())
     return all(str(record.get(k)) == str(v) for k, v in match.items())

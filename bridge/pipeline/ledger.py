@@ -242,7 +242,8 @@ class Ledger:
     def files(
         self, states: Sequence[FileState] | None = None, tenant: str | None = None, after: int = 0
     ) -> list[FileRecord]:
-        sql, args = f"{_FILES} WHERE f.id > ?", [after]
+        sql = f"{_FILES} WHERE f.id > ?"
+        args: list[Any] = [after]
         if states:
             sql += f" AND f.state IN ({','.join('?' * len(states))})"
             args += list(states)

@@ -5,7 +5,7 @@ Pure: a receipt is built from the file's record and its documents' records alone
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +159,7 @@ def _document_view(d: DocumentRecord) -> dict[str, Any]:
     }
 
 
-def _problem_view(p: dict[str, Any]) -> dict[str, Any]:
+def _problem_view(p: Mapping[str, Any]) -> dict[str, Any]:
     parts = []
     if p.get("line") is not None:
         parts.append(f"line {p['line']}")
@@ -168,8 +168,8 @@ def _problem_view(p: dict[str, Any]) -> dict[str, Any]:
     return {**p, "where": (", ".join(parts) + ": ") if parts else ""}
 
 
-def _problem_text(p: dict[str, Any]) -> str:
-    return _problem_view(p)["where"] + p["message"]
+def _problem_text(p: Mapping[str, Any]) -> str:
+    return f"{_problem_view(p)['where']}{p['message']}"
 
 
 def describe_changes(before: Any, after: Any, path: str = "") -> list[str]:

@@ -322,9 +322,10 @@ class Bridge:
             self.finalize(file_id)
             return
         self._keep_files(file.tenant, plans)
-        warnings = tuple(p for plan in plans for p in plan.problems if not p.is_error)
-        problems = (*extraction.problems, *warnings)
-        self.ledger.queue(file_id, extraction.importer, extraction.facts, problems, plans)
+        warnings = [p for plan in plans for p in plan.problems if not p.is_error]
+        self.ledger.queue(
+            file_id, extraction.importer, extraction.facts, [*extraction.problems, *warnings], plans
+        )
         log.info("%s: %d document(s) queued", file.name, len(plans))
         self.finalize_if_complete(file_id)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from bridge.pipeline.inbox import InboxScanner
@@ -44,7 +45,7 @@ class Watcher:
         for folder in folders.values():
             folder.mkdir(parents=True, exist_ok=True)
         self.scanner = InboxScanner(folders, self.settle)
-        self.observer: Observer | PollingObserver | None = None
+        self.observer: BaseObserver | None = None
         self.wake = threading.Event()
         self.stop = threading.Event()
         self._kicks = {t.name: threading.Event() for t in settings.tenants}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from bridge.model import Severity
 from bridge.sie.encodings import FieldDecoder
@@ -199,10 +199,11 @@ def build_record(
                 )
             values.append(_EMPTY.get(kind))
         elif kind == "text":
-            values.append(raw if raw.isascii() else decoder.text(raw, line))
+            text = cast(str, raw)  # a tuple is only ever an object list (checked above)
+            values.append(text if text.isascii() else decoder.text(text, line))
         elif kind == "objects":
             try:
-                values.append(decode_object_ids(parse_objects(raw), decoder, line))
+                values.append(decode_object_ids(parse_objects(cast(tuple[str, ...], raw)), decoder, line))
             except ValueError as exc:
                 log.add("sie.bad-objects", f"{label} {name}: {exc}", line=line, label=label, field=name)
                 values.append(())
