@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint golden clean
+.PHONY: demo test bench lint golden docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: lint
 # review the diff before committing it.
 golden: $(STAMP)
 	$(BIN)/python -m pytest -q -m golden --update-golden
+
+# docs/configuration.md is generated from the options in bridge/config.py.
+docs: $(STAMP)
+	$(BIN)/python -m bridge.config > docs/configuration.md
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
