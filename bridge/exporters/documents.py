@@ -24,9 +24,10 @@ from typing import Any
 from urllib.parse import quote
 
 from bridge.exporters.mirror import MirrorResult, Progress, WantedFile, mirror_files, safe_file_name
-from bridge.exporters.sie import choose_years, financial_years, year_label
+from bridge.exporters.sie import choose_years, year_label
 from bridge.fortnox import FortnoxClient
-from bridge.masterdata import FinancialYear
+from bridge.fortnox.masterdata import fetch_financial_years
+from bridge.model import FinancialYear
 from bridge.util import dumps
 
 __all__ = ["KINDS", "DocumentsExport", "export_documents", "wanted_files"]
@@ -82,7 +83,7 @@ def export_documents(
 ) -> list[DocumentsExport]:
     """The documents of `years` financial years: the one beginning in `year` (default: the
     latest begun by `today`) and those before it, oldest first."""
-    chosen = choose_years(financial_years(client), year, years, today or date.today())
+    chosen = choose_years(fetch_financial_years(client), year, years, today or date.today())
     return [export_year_documents(client, tenant, outbox, y, kinds, on_progress) for y in chosen]
 
 
@@ -109,8 +110,12 @@ def wanted_files(
     if "vouchers" in kinds:
         found += _voucher_files(client, year)
     if "supplierinvoices" in kinds:
-        period = {"fromdate": year.from_date.isoformat(), "todate": year.to_date.isoformat()}
-        invoices = client.iter_pages("/3/supplierinvoices", "SupplierInvoices", **period)
+        invoices = client.iter_pages(
+            "/3/supplierinvoices",
+            "SupplierInvoices",
+            fromdate=year.from_date.isoformat(),
+            todate=year.to_date.isoformat(),
+        )
         found += supplier_invoice_files(client, invoices, "supplierinvoices")
     if "invoices" in kinds:
         found += _invoice_pdfs(client, year)
@@ -167,8 +172,10 @@ def supplier_invoice_files(
 
 
 def _invoice_pdfs(client: FortnoxClient, year: FinancialYear) -> Iterable[WantedFile]:
-    period = {"fromdate": year.from_date.isoformat(), "todate": year.to_date.isoformat()}
-    for row in client.iter_pages("/3/invoices", "Invoices", **period):
+    rows = client.iter_pages(
+        "/3/invoices", "Invoices", fromdate=year.from_date.isoformat(), todate=year.to_date.isoformat()
+    )
+    for row in rows:
         number = str(row["DocumentNumber"])
         shown = dumps({k: row.get(k) for k in _INVOICE_PDF_FIELDS})
         yield WantedFile(

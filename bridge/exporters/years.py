@@ -14,9 +14,10 @@ from typing import Any
 
 from bridge.exporters.documents import KINDS, DocumentsExport, export_year_documents
 from bridge.exporters.mirror import Progress
-from bridge.exporters.sie import YearExport, choose_years, export_sie, financial_years, year_label
+from bridge.exporters.sie import YearExport, choose_years, export_sie, year_label
 from bridge.fortnox import FortnoxClient
-from bridge.masterdata import FinancialYear
+from bridge.fortnox.masterdata import fetch_financial_years
+from bridge.model import FinancialYear
 
 __all__ = ["YearBooks", "export_years"]
 
@@ -54,15 +55,14 @@ def export_years(
     """The latest `years` financial years begun by `today` (or those up to the one beginning in
     `year`), oldest first."""
     done = []
-    for chosen in choose_years(financial_years(client), year, years, today or date.today()):
+    for chosen in choose_years(fetch_financial_years(client), year, years, today or date.today()):
         label = year_label(chosen)
         folder = outbox / "exports" / "documents" / tenant / label
-        [sie] = export_sie(
-            client,
-            folder,
-            year=chosen.from_date.year,
-            progress=lambda text, label=label: say(f"{label}: {text}"),
-        )
+        [sie] = export_sie(client, folder, year=chosen.from_date.year, progress=_prefixed(say, label))
         documents = export_year_documents(client, tenant, outbox, chosen, kinds, on_progress)
         done.append(YearBooks(sie, documents))
     return done
+
+
+def _prefixed(say: Callable[[str], None], label: str) -> Callable[[str], None]:
+    return lambda text: say(f"{label}: {text}")

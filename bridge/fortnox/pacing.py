@@ -46,7 +46,6 @@ class Pacer:
         self._slots: list[_Slot] = []
         self._hold_until = 0.0
         self._lock = threading.Lock()
-        self.waited = 0.0  # seconds spent waiting, for status and benchmarks
 
     @contextmanager
     def slot(self) -> Iterator[None]:
@@ -76,7 +75,6 @@ class Pacer:
                     taken = _Slot(now)
                     self._slots.append(taken)
                     return taken
-                self.waited += wait
             self._sleep(wait)
 
     def slow_down(self, seconds: float | None = None) -> None:

@@ -7,46 +7,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from bridge.config import Settings
-from bridge.exporters.masterdata import export_masterdata
-from bridge.exporters.payments import export_payments
-from bridge.fortnox import FortnoxClient, FortnoxError
 from bridge.pipeline.inbox import InboxScanner
 from bridge.pipeline.service import Bridge
 
 __all__ = ["Watcher"]
-
-
-def _payments(client: FortnoxClient, tenant: str, settings: Settings) -> str:
-    result = export_payments(client, tenant, settings.outbox, settings.state_dir)
-    return f"{len(result.rows)} invoice(s) → {result.csv_path}"
-
-
-def _masterdata(client: FortnoxClient, tenant: str, settings: Settings) -> str:
-    result = export_masterdata(client, tenant, settings.outbox, settings.state_dir)
-    skipped = f"; not allowed to read {', '.join(result.skipped)}" if result.skipped else ""
-    return f"{sum(result.counts.values())} records, {result.changes_path or 'no changes'}{skipped}"
-
-
-# (settings key prefix, what it is called in the log, how it runs)
-SCHEDULED_EXPORTS = (("payments", "payment status", _payments), ("masterdata", "master data", _masterdata))
-
-
-@dataclass
-class _Schedule:
-    name: str
-    every: float  # seconds
-    run: Callable[[FortnoxClient, str, Settings], str]
-    due: float = 0.0  # monotonic time of the next run; the first is at once
-
 
 log = logging.getLogger("bridge.watch")
 
@@ -74,16 +45,10 @@ class Watcher:
         for folder in folders.values():
             folder.mkdir(parents=True, exist_ok=True)
         self.scanner = InboxScanner(folders, self.settle)
-        self.observer: Observer | PollingObserver | None = None
+        self.observer: BaseObserver | None = None
         self.wake = threading.Event()
         self.stop = threading.Event()
-        self._exports_wake = threading.Event()
         self._kicks = {t.name: threading.Event() for t in settings.tenants}
-        self.schedules = [
-            _Schedule(name, settings[f"exports.{key}_every_minutes"] * 60.0, run)
-            for key, name, run in SCHEDULED_EXPORTS
-            if settings[f"exports.{key}_every_minutes"]
-        ]
 
     # --- the loop ------------------------------------------------------------------------
 
@@ -99,8 +64,6 @@ class Watcher:
             threading.Thread(target=self._work, args=(name,), name=f"send-{name}", daemon=True)
             for name in self._kicks
         ]
-        if self.schedules:  # exports may take minutes: never on the loop that takes files
-            workers.append(threading.Thread(target=self._export_on_schedule, name="exports", daemon=True))
         for worker in workers:
             worker.start()
         try:
@@ -117,7 +80,6 @@ class Watcher:
             self.stop.set()
             for kick in self._kicks.values():
                 kick.set()
-            self._exports_wake.set()
             observer.stop()
             observer.join(timeout=5)
             for worker in workers:
@@ -138,53 +100,27 @@ class Watcher:
     def _take_ready(self) -> None:
         for candidate in self.scanner.scan():
             try:
-                file_id = self.bridge.claim(candidate.path, candidate.tenant, companion=candidate.companion)
+                taken = self.bridge.take(candidate.path, candidate.tenant, companion=candidate.companion)
             except PermissionError as exc:
                 log.error("cannot take %s: %s; will try again", candidate.path.name, exc)
                 continue
             self.scanner.forget(candidate.path)
             if candidate.companion is not None:
                 self.scanner.forget(candidate.companion)
-            self.bridge.ledger.clear_notice(f"empty:{candidate.path}")
-            if file_id is None:
-                continue  # removed before we could take it
-            self.bridge.ingest(file_id)
-            self._kicks[candidate.tenant].set()
+            if taken is not None:  # else removed before we could take it
+                self._kicks[candidate.tenant].set()
         for candidate in self.scanner.stale_empty(EMPTY_FILE_REPORT_SECONDS):
             log.warning(
                 "%s has stayed empty for a minute; it will be taken once it has content", candidate.path
             )
 
-    def _export_on_schedule(self) -> None:
-        while not self.stop.is_set():
-            self._export_if_due()
-            next_due = min(s.due for s in self.schedules)
-            self._exports_wake.wait(max(next_due - time.monotonic(), 0.0))
-
-    def _export_if_due(self) -> None:
-        """Each scheduled export whose time has come (`exports.*_every_minutes`), for every company."""
-        settings = self.bridge.settings
-        for schedule in self.schedules:
-            if time.monotonic() < schedule.due:
-                continue
-            schedule.due = time.monotonic() + schedule.every
-            for tenant in settings.tenants:
-                try:
-                    said = schedule.run(self.bridge.clients[tenant.name], tenant.name, settings)
-                except (FortnoxError, OSError) as error:
-                    log.warning(
-                        "%s of %s not exported: %s; trying again next time", schedule.name, tenant.name, error
-                    )
-                    continue
-                except Exception:  # an export must never stop the bridge
-                    log.exception("%s of %s failed unexpectedly", schedule.name, tenant.name)
-                    continue
-                log.info("%s of %s: %s", schedule.name, tenant.name, said)
-
     def _work(self, tenant: str) -> None:
+        """The company's worker: its scheduled exports, and its queue, one document at a time."""
         kick = self._kicks[tenant]
         while not self.stop.is_set():
+            scheduled = None
             try:
+                scheduled = self.bridge.run_scheduled(tenant)
                 outcome, later = self.bridge.run_next(tenant)
             except Exception:  # keep the tenant's queue alive whatever one document does
                 log.exception("sending for %s failed unexpectedly", tenant)
@@ -192,7 +128,7 @@ class Watcher:
             if outcome is not None and outcome.state != "later":
                 continue
             wait = 30.0 if later is None else max(later - time.time(), 0.0)
-            kick.wait(wait)
+            kick.wait(wait if scheduled is None else min(wait, scheduled))
             kick.clear()
 
     def folders(self) -> list[Path]:

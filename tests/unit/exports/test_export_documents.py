@@ -11,8 +11,8 @@ import pytest
 
 from bridge.exporters.documents import export_documents, wanted_files
 from bridge.exporters.mirror import mirror_files, safe_file_name
-from bridge.exporters.sie import financial_years
 from bridge.fortnox import FortnoxClient, StaticToken
+from bridge.fortnox.masterdata import fetch_financial_years
 from bridge.util import loads
 from tests.exports_company import fill_year, rendered_invoices, upload
 
@@ -162,7 +162,7 @@ def test_a_run_stopped_midway_continues_where_it_stopped(recorded, year, tmp_pat
 
 def test_an_outage_is_waited_out_and_a_file_gone_from_fortnox_is_named(recorded, year, tmp_path):
     client, transport = recorded
-    [y] = [y for y in financial_years(client) if y.id == 2]
+    [y] = [y for y in fetch_financial_years(client) if y.id == 2]
     wanted = wanted_files(client, y)
     flaky, gone = wanted[0], wanted[1]
     outage = iter([httpx.ConnectError("refused"), httpx.ConnectError("refused")])
