@@ -117,7 +117,7 @@ OPTIONS: tuple[Option, ...] = (
         "exports",
         "masterdata_every_minutes",
         0,
-        "Write the master data export (and its changes file) this often in `watch` (0: never)",
+        "`watch` writes the master data export and its changes file this often (0: only on command)",
     ),
     Option("sie", "series", "file", "Voucher series in Fortnox: `file` (the file's own) or a series code"),
     Option("sie", "default_series", "A", "Series for vouchers that have none in the file"),
