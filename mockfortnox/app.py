@@ -20,7 +20,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from mockfortnox import auth, control, openapi
+from mockfortnox import auth, control, openapi, topics_server
 from mockfortnox.errors import ApiError
 from mockfortnox.faults import FaultInjector, RequestLog, WsgiLayer
 from mockfortnox.persist import StateFile
@@ -29,6 +29,7 @@ from mockfortnox.resources import BLUEPRINTS
 from mockfortnox.resources.common import json_response
 from mockfortnox.seed import apply_seed, load_seed
 from mockfortnox.state import MockState
+from mockfortnox.topics import TopicLog
 
 __all__ = ["create_app"]
 
@@ -56,10 +57,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         StateFile(Path(app.config["MOCK_STATE_FILE"]), state) if app.config["MOCK_STATE_FILE"] else None
     )
     app.extensions["mockfortnox.statefile"] = state_file
+    topics = app.extensions["mockfortnox.topics"] = TopicLog(state.clock)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(control.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(topics_server.bp)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
@@ -94,6 +97,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if blueprint is not None:
             tenant.lock.acquire()
             context.locked_tenant = tenant
+            tenant.writes.clear()  # seeds and control calls are not news on the topics
         return None
 
     @app.teardown_request
@@ -101,7 +105,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         tenant = g.pop("locked_tenant", None)
         entries = state_file.collect(tenant) if state_file and tenant is not None else []
         if tenant is not None:
-            tenant.lock.release()
+            try:
+                topics.publish(tenant)  # in the order the tenant's writes happened
+            finally:
+                tenant.lock.release()
         if state_file:
             # Before the answer leaves the server: a client never sees a write that a crash loses.
             state_file.commit(entries)

@@ -23,8 +23,13 @@ def main() -> None:
 @click.option(
     "--rate-limit", default="25/5s", show_default=True, help="Requests per window per token, or 'off'."
 )
-def serve(host: str, port: int, seeds: tuple[str, ...], state_file: str | None, rate_limit: str) -> None:
-    """Serve the mock until interrupted."""
+@click.option(
+    "--topics-port", default=0, show_default=True, type=int, help="WebSocket topics; 0 picks a free port."
+)
+def serve(
+    host: str, port: int, seeds: tuple[str, ...], state_file: str | None, rate_limit: str, topics_port: int
+) -> None:
+    """Serve the mock (and its WebSocket topics) until interrupted."""
     from mockfortnox.app import create_app
     from mockfortnox.server import MockServer
 
@@ -35,8 +40,10 @@ def serve(host: str, port: int, seeds: tuple[str, ...], state_file: str | None, 
     app = create_app(
         {"MOCK_SEEDS": list(seeds) or ["demo"], "MOCK_STATE_FILE": state_file, "MOCK_RATE_LIMIT": rate_limit}
     )
-    server = MockServer(app, host, port)
+    server = MockServer(app, host, port, topics_port=topics_port)
+    server.topics.start()  # before the address is printed, so that it can be printed
     click.echo(f"mockfortnox listening on {server.url} (rate limit {rate_limit})", err=True)
+    click.echo(f"mockfortnox topics on {server.topics.url}", err=True)
     sys.stderr.flush()
     try:
         server.serve_forever()

@@ -1,5 +1,7 @@
 """Serving the mock on a real multi-threaded WSGI server (waitress), in the foreground or in a
-background thread of another program (the bridge's embedded mode, tests).
+background thread of another program (the bridge's embedded mode, tests), with its WebSocket
+topics beside it on a port of their own (`topics_server.py`), as Fortnox serves them on a host
+of their own.
 
 The one addition to waitress: a task that, when the app raises `DroppedResponse`, writes
 nothing at all and closes the connection — the client sees the connection end without an
@@ -17,6 +19,7 @@ from waitress.server import create_server
 from waitress.task import WSGITask
 
 from mockfortnox.faults import DroppedResponse
+from mockfortnox.topics_server import TopicsServer
 
 __all__ = ["MockServer"]
 
@@ -41,10 +44,14 @@ class _DroppingChannel(HTTPChannel):
 
 
 class MockServer:
-    """The mock listening on `host:port`; port 0 picks a free one, read it back from `.port`."""
+    """The mock listening on `host:port`; port 0 picks a free one, read it back from `.port`.
+    Its topics listen on `topics_port` (0: a free one): `.topics.url`."""
 
-    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> None:
+    def __init__(
+        self, app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 8, topics_port: int = 0
+    ) -> None:
         self.app = app
+        self.topics = TopicsServer(app, host, topics_port)
         self._server = create_server(app, host=host, port=port, threads=threads, ident="Fortnox")
         self._server.channel_class = _DroppingChannel
         self.host = host
@@ -57,12 +64,15 @@ class MockServer:
         return f"http://{self.host}:{self.port}"
 
     def serve_forever(self) -> None:
+        self.topics.start()
         try:
             self._server.run()
         finally:
+            self.topics.stop()
             self._flush()
 
     def start(self) -> MockServer:
+        self.topics.start()
         self._thread = threading.Thread(target=self._run_until_stopped, name="mockfortnox", daemon=True)
         self._thread.start()
         return self
@@ -78,6 +88,7 @@ class MockServer:
             wasyncore.close_all(self._server._map)
 
     def stop(self) -> None:
+        self.topics.stop()
         if self._thread is None:
             self._server.close()
         else:

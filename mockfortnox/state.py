@@ -88,22 +88,32 @@ class Tenant:
     settings: dict[str, Any] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
     changed: set[tuple[str, str]] = field(default_factory=set, repr=False, compare=False)
+    # Every write since the topics last looked: (table, key, action, the record as removed).
+    writes: list[tuple[str, str, str, dict | None]] = field(default_factory=list, repr=False, compare=False)
 
     def table(self, name: str) -> dict[str, dict[str, Any]]:
         return self.tables.setdefault(name, {})
 
     def put(self, table: str, key: str, record: dict[str, Any]) -> dict[str, Any]:
-        self.table(table)[key] = record
+        records = self.table(table)
+        self.writes.append((table, key, "updated" if key in records else "created", None))
+        records[key] = record
         self.changed.add((table, key))
         return record
 
     def remove(self, table: str, key: str) -> None:
-        self.table(table).pop(key, None)
+        removed = self.table(table).pop(key, None)
+        self.writes.append((table, key, "deleted", removed))
         self.changed.add((table, key))
 
     def touch(self, table: str, key: str) -> None:
         """A record was changed in place."""
+        self.writes.append((table, key, "updated", None))
         self.changed.add((table, key))
+
+    def mark(self, table: str, key: str, action: str) -> None:
+        """Say what a write meant when more than created/updated/deleted (`bookkeep`, `cancel`)."""
+        self.writes.append((table, key, action, None))
 
     def next_number(self, counter: str, start: int = 1) -> int:
         value = max(self.counters.get(counter, start - 1) + 1, start)

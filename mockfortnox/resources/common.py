@@ -248,6 +248,7 @@ class CancelledNotDeleted:
         if record["Cancelled"]:
             raise ApiError("document_cancelled")
         record["Cancelled"] = True
+        tenant.mark(self.name, str(record[self.key]), "cancelled")
         return self.save(tenant, record)
 
 

@@ -249,6 +249,7 @@ class Invoices(CancelledNotDeleted, Resource):
             if original["Balance"] == 0:
                 original["FinalPayDate"] = record["InvoiceDate"]
             self.save(tenant, original)
+        tenant.mark(self.name, str(record["DocumentNumber"]), "bookkeep")
         return self.save(tenant, record)
 
     def credit(self, tenant: Tenant, record: dict, body: dict) -> dict:

@@ -168,6 +168,7 @@ class Payments(Resource):
         if balance <= 0:
             invoice["FinalPayDate"] = record["PaymentDate"]
         self.invoice_resource.save(tenant, invoice)
+        tenant.mark(self.name, str(record[self.key]), "bookkeep")
         return self.save(tenant, record)
 
 

@@ -281,6 +281,7 @@ class SupplierInvoices(CancelledNotDeleted, Resource):
             if decimal(original["Balance"]) == 0:
                 original["FinalPayDate"] = record["InvoiceDate"]
             self.save(tenant, original)
+        tenant.mark(self.name, str(record["GivenNumber"]), "bookkeep")
         return self.save(tenant, record)
 
     def credit(self, tenant: Tenant, record: dict, body: dict) -> dict:
