@@ -6,7 +6,8 @@ What Fortnox published (page "WebSockets", guides and good to know): one topic p
 events that say what changed and not how, a unique offset per event within its topic, order
 guaranteed within a topic, at-least-once delivery, replay about two weeks back from an offset.
 The event types are those public clients list (zenta-ab/fortnox.NET). Everything else here is
-the mock's choice and is listed in `BEHAVIOUR` (shown by `GET /mock/topics`).
+the mock's choice and is listed, marked invented, in `mockfortnox.errors.TOPICS_BEHAVIOUR`
+(shown by `GET /mock/topics`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from typing import Any
 from mockfortnox.state import Clock, Tenant
 
 __all__ = [
-    "BEHAVIOUR",
     "RETENTION",
     "SCOPES",
     "TOPICS",
@@ -32,35 +32,6 @@ __all__ = [
 ]
 
 RETENTION = timedelta(days=14)
-
-# What the mock decides that Fortnox did not publish (the topics' part of the invented table).
-BEHAVIOUR: dict[str, str] = {
-    "offsets": "opaque strings like Fortnox's example ('xDy7J'): base 62 of a position that grows "
-    "with every event of the topic and starts from the mock's start time, so offsets are never reused",
-    "replay": "an offset given in add-topics-v1 replays from that event itself (inclusive)",
-    "expired offset": "an offset the log no longer holds (older than 14 days, or unknown) replays from "
-    "the earliest event kept, as the AsyncAPI description of the service says; nothing tells the client",
-    "no offset": "a topic added without an offset delivers the events published after subscribe-v1",
-    "commands after subscribe": "add-tenants-v1, remove-tenants-v1 and add-topics-v1 are taken at any "
-    "time; adding a tenant again replaces its access token",
-    "replies": "add-tenants-v1 answers result 'ok' with tenantIds (token → tenant id) and invalidTokens; "
-    "an unknown client secret answers result 'error' with every token invalid; a command the mock does "
-    "not know, or a message that is not JSON, answers result 'error' with a message",
-    "expired token": "events of a tenant whose access token has expired are held, not lost, and "
-    "delivered once add-tenants-v1 brings a valid token for it",
-    "scopes": "a tenant's events on a topic are delivered only if its token holds the topic's scope "
-    "(SCOPES); the others are skipped for that connection",
-    "which writes": "created/updated/deleted of every record on a topic's table; bookkeep and cancel "
-    "of invoices and supplier invoices; invoicepayment-bookkeep-v1 and -deleted-v1 (a payment made "
-    "is not an event until booked); a supplier invoice payment shows as supplier-invoice-updated-v1 "
-    "of its invoice; a file connected to a voucher as voucher-updated-v1 and to a supplier invoice "
-    "as supplier-invoice-updated-v1; voucher events also carry `year` (the financial year's id) and "
-    "`series`. Accounts, voucher series, predefined accounts and files have no topic Fortnox lists, "
-    "so no events",
-    "child tenants": "includeChildTenants is accepted and changes nothing: the mock has no bureau tree",
-    "persistence": "the log lives in memory: a restarted mock holds no events, so an offset from "
-    "before the restart counts as expired",
-}
 
 # The mock's table → (topic, the type's prefix, the actions that make an event).
 _ALL = ("created", "updated", "deleted")

@@ -7,7 +7,7 @@ the companies' access tokens), `add-topics-v1` (topics, each with an optional of
 from), then `subscribe-v1`; `list-tenants-v1` and `remove-tenants-v1` manage the tenants. Each
 command is answered with `{"response": <command>, "result": "ok", …}`. Events follow in order
 within each topic. What the mock decides where Fortnox published nothing is in
-`mockfortnox.topics.BEHAVIOUR`.
+`mockfortnox.errors.TOPICS_BEHAVIOUR`.
 
 Faults for tests (`POST /mock/topics`): deliver the next events twice, drop every connection
 without a closing handshake, forget the events kept so far (an expired offset).
@@ -29,9 +29,10 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from mockfortnox.errors import TOPICS_BEHAVIOUR
 from mockfortnox.resources.common import json_response
 from mockfortnox.state import MockState
-from mockfortnox.topics import BEHAVIOUR, KNOWN_TOPICS, SCOPES, Event, TopicLog
+from mockfortnox.topics import KNOWN_TOPICS, SCOPES, Event, TopicLog
 
 __all__ = ["PATH", "TopicsServer", "bp"]
 
@@ -270,7 +271,7 @@ def topics_state():
             "url": server.url if server else None,
             "topics": log.summary(),
             "connections": server.describe() if server else [],
-            "behaviour": BEHAVIOUR,
+            "invented": TOPICS_BEHAVIOUR,
         }
     )
 
