@@ -119,6 +119,26 @@ OPTIONS: tuple[Option, ...] = (
         0,
         "`watch` writes the master data export and its changes file this often (0: only on command)",
     ),
+    Option(
+        "live",
+        "enabled",
+        False,
+        "`watch` listens to Fortnox's WebSocket topics and updates the exports in `live.exports` within "
+        "seconds of a change (for the companies whose connection has the scopes)",
+    ),
+    Option(
+        "live",
+        "exports",
+        "payments,masterdata",
+        "Exports kept current live, comma-separated: `payments`, `masterdata`, `documents`, `sie`",
+    ),
+    Option(
+        "live",
+        "url",
+        "",
+        "Fortnox's topics address; empty: wss://ws.fortnox.se/topics-v1 for the real Fortnox, the "
+        "embedded mock's own for the embedded mock",
+    ),
     Option("sie", "series", "file", "Voucher series in Fortnox: `file` (the file's own) or a series code"),
     Option("sie", "default_series", "A", "Series for vouchers that have none in the file"),
     Option("sie", "create_series", True, "Create a missing voucher series (open for manual vouchers)"),

@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 
 from bridge.config import ConfigError, Settings, TenantSettings
 from bridge.fortnox import ClientCredentials, FortnoxClient, Pacer
+from bridge.fortnox.topics import FORTNOX_TOPICS_URL
 from bridge.pipeline.service import Bridge
 
-__all__ = ["EMBEDDED_CLIENT", "open_bridge", "token_url_for"]
+__all__ = ["EMBEDDED_CLIENT", "open_bridge", "token_url_for", "topics_url_for"]
 
 log = logging.getLogger("bridge")
 
@@ -26,6 +27,18 @@ def token_url_for(tenant: TenantSettings) -> str:
     if parts.hostname == "api.fortnox.se":
         return "https://apps.fortnox.se/oauth-v1/token"
     return f"{parts.scheme}://{parts.netloc}/oauth-v1/token"
+
+
+def topics_url_for(tenant: TenantSettings) -> str:
+    """Where the company's live changes come from (Fortnox serves them on a host of their own)."""
+    if tenant["live.url"]:
+        return str(tenant["live.url"])
+    if urlsplit(tenant["fortnox.url"]).hostname == "api.fortnox.se":
+        return FORTNOX_TOPICS_URL
+    raise ConfigError(
+        f"tenant {tenant.name!r} has live.enabled but talks to {tenant['fortnox.url']}: "
+        "say where its topics are with live.url (env FORTNOX_LIVE_URL)"
+    )
 
 
 def _client(
@@ -43,6 +56,7 @@ def open_bridge(settings: Settings, *, announce=print) -> Iterator[Bridge]:
     """A bridge with a client per tenant; starts the embedded mock when no Fortnox URL is set."""
     server = None
     clients: dict[str, FortnoxClient] = {}
+    topics: dict[str, tuple[str, str]] = {}
     try:
         embedded = [t for t in settings.tenants if t.embedded]
         if embedded:
@@ -54,6 +68,7 @@ def open_bridge(settings: Settings, *, announce=print) -> Iterator[Bridge]:
                 clients[tenant.name] = _client(
                     server.url, f"{server.url}/oauth-v1/token", *EMBEDDED_CLIENT, tenant_id, tenant
                 )
+                topics[tenant.name] = (tenant["live.url"] or server.topics.url, EMBEDDED_CLIENT[1])
                 continue
             missing = [k for k in ("client_id", "client_secret", "tenant_id") if not tenant[f"fortnox.{k}"]]
             if missing:
@@ -67,7 +82,9 @@ def open_bridge(settings: Settings, *, announce=print) -> Iterator[Bridge]:
                 tenant["fortnox.tenant_id"],
                 tenant,
             )
-        bridge = Bridge(settings, clients)
+            if tenant["live.enabled"]:
+                topics[tenant.name] = (topics_url_for(tenant), tenant["fortnox.client_secret"])
+        bridge = Bridge(settings, clients, topics=topics)
         try:
             yield bridge
         finally:

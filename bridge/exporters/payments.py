@@ -1,6 +1,10 @@
 """Payment status back: supplier and customer invoices as Fortnox sees them now — booked,
 paid, balance, final pay date — written to `outbox/exports/` as CSV and JSON.
 
+Each run writes what it found to `payments-<tenant>-<time>.csv`/`.json` and merges it into
+`payments-<tenant>.csv`/`.json`, which always holds every invoice seen so far as last seen: the
+file a person opens. Live changes (`bridge.exporters.live`) write through the same two.
+
 Incremental by Fortnox's `lastmodified`: each run remembers when it started (to the minute,
 in `.bridge/exports/payments-<tenant>.json`) and the next run asks only for what changed since
 that minute began, so a change is never missed (an invoice changed in that same minute may
@@ -19,7 +23,16 @@ from typing import Any
 from bridge.fortnox import FortnoxClient
 from bridge.util import atomic_write, csvsafe, dumps, loads
 
-__all__ = ["COLUMNS", "PaymentExport", "export_payments", "payment_rows", "render_csv"]
+__all__ = [
+    "COLUMNS",
+    "PaymentExport",
+    "customer_row",
+    "export_payments",
+    "payment_rows",
+    "render_csv",
+    "supplier_row",
+    "write_payments",
+]
 
 COLUMNS = (
     "type", "number", "party_number", "party_name", "invoice_number", "invoice_date", "due_date",
@@ -58,36 +71,39 @@ def _status(booked: bool, cancelled: bool, balance: Decimal, due: str, today: da
 def payment_rows(client: FortnoxClient, since: str | None, today: date) -> list[dict[str, Any]]:
     """Every supplier and customer invoice changed after `since` (all when None)."""
     params: dict[str, Any] = {"lastmodified": since} if since else {}
-    rows = []
-    for r in client.iter_pages("/3/supplierinvoices", "SupplierInvoices", **params):
-        booked, cancelled = _flag(r.get("Booked")), _flag(r.get("Cancel", r.get("Cancelled")))
-        balance = _amount(r.get("Balance"))
-        rows.append(
-            {
-                "type": "supplier",
-                "number": str(r["GivenNumber"]),
-                "party_number": str(r.get("SupplierNumber") or ""),
-                "party_name": r.get("SupplierName") or "",
-                "invoice_number": r.get("InvoiceNumber") or "",
-                **_common(r, booked, cancelled, balance, today),
-                "reference": "",
-            }
-        )
-    for r in client.iter_pages("/3/invoices", "Invoices", **params):
-        booked, cancelled = _flag(r.get("Booked")), _flag(r.get("Cancelled"))
-        balance = _amount(r.get("Balance"))
-        rows.append(
-            {
-                "type": "customer",
-                "number": str(r["DocumentNumber"]),
-                "party_number": str(r.get("CustomerNumber") or ""),
-                "party_name": r.get("CustomerName") or "",
-                "invoice_number": str(r["DocumentNumber"]),
-                **_common(r, booked, cancelled, balance, today),
-                "reference": r.get("ExternalInvoiceReference1") or "",
-            }
-        )
+    rows = [
+        supplier_row(r, today) for r in client.iter_pages("/3/supplierinvoices", "SupplierInvoices", **params)
+    ]
+    rows += [customer_row(r, today) for r in client.iter_pages("/3/invoices", "Invoices", **params)]
     return rows
+
+
+def supplier_row(r: dict[str, Any], today: date) -> dict[str, Any]:
+    """A supplier invoice (a list row or the whole record) as a line of the export."""
+    booked, cancelled = _flag(r.get("Booked")), _flag(r.get("Cancel", r.get("Cancelled")))
+    return {
+        "type": "supplier",
+        "number": str(r["GivenNumber"]),
+        "party_number": str(r.get("SupplierNumber") or ""),
+        "party_name": r.get("SupplierName") or "",
+        "invoice_number": r.get("InvoiceNumber") or "",
+        **_common(r, booked, cancelled, _amount(r.get("Balance")), today),
+        "reference": "",
+    }
+
+
+def customer_row(r: dict[str, Any], today: date) -> dict[str, Any]:
+    """A customer invoice (a list row or the whole record) as a line of the export."""
+    booked, cancelled = _flag(r.get("Booked")), _flag(r.get("Cancelled"))
+    return {
+        "type": "customer",
+        "number": str(r["DocumentNumber"]),
+        "party_number": str(r.get("CustomerNumber") or ""),
+        "party_name": r.get("CustomerName") or "",
+        "invoice_number": str(r["DocumentNumber"]),
+        **_common(r, booked, cancelled, _amount(r.get("Balance")), today),
+        "reference": r.get("ExternalInvoiceReference1") or "",
+    }
 
 
 def _common(r: dict, booked: bool, cancelled: bool, balance: Decimal, today: date) -> dict[str, Any]:
@@ -130,18 +146,41 @@ def export_payments(
     if not full and state_path.exists():
         since = loads(state_path.read_text(encoding="utf-8")).get("last_run")
     rows = payment_rows(client, since, now.date())
-    stamp = now.strftime("%Y%m%d-%H%M%S")
+    result = write_payments(tenant, outbox, rows, now=now, since=since)
+    # Remembered only once the files are there: a crash before means the next run repeats this one.
+    atomic_write(state_path, dumps({"last_run": now.strftime(LASTMODIFIED)}) + "\n")
+    return result
+
+
+def write_payments(
+    tenant: str, outbox: Path, rows: list[dict[str, Any]], *, now: datetime, since: str | None
+) -> PaymentExport:
+    """`rows` as this run's pair of files, and merged into the company's current pair."""
     folder = outbox / "exports"
-    csv_path = folder / f"payments-{tenant}-{stamp}.csv"
-    json_path = folder / f"payments-{tenant}-{stamp}.json"
-    document = {
-        "tenant": tenant,
-        "exported_at": now.isoformat(timespec="seconds"),
-        "changed_since": since,
-        "invoices": rows,
-    }
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    csv_path, json_path, n = (
+        folder / f"payments-{tenant}-{stamp}.csv",
+        folder / f"payments-{tenant}-{stamp}.json",
+        1,
+    )
+    while json_path.exists():  # two runs in one second (live changes): neither file is overwritten
+        n += 1
+        csv_path, json_path = (folder / f"payments-{tenant}-{stamp}-{n}{ext}" for ext in (".csv", ".json"))
+    exported_at = now.isoformat(timespec="seconds")
+    document = {"tenant": tenant, "exported_at": exported_at, "changed_since": since, "invoices": rows}
     atomic_write(json_path, dumps(document, indent=2) + "\n")
     atomic_write(csv_path, render_csv(rows))
-    # Remembered only once both files are there: a crash before means the next run repeats this one.
-    atomic_write(state_path, dumps({"last_run": now.strftime(LASTMODIFIED)}) + "\n")
+    current_json = folder / f"payments-{tenant}.json"
+    known: dict[tuple[str, str], dict[str, Any]] = {}
+    if current_json.exists():
+        known = {
+            (r["type"], r["number"]): r for r in loads(current_json.read_text(encoding="utf-8"))["invoices"]
+        }
+    known.update({(r["type"], r["number"]): r for r in rows})
+    merged = [known[k] for k in sorted(known, key=lambda k: (k[0], int(k[1]) if k[1].isdigit() else 0, k[1]))]
+    atomic_write(folder / f"payments-{tenant}.csv", render_csv(merged))
+    atomic_write(
+        current_json,
+        dumps({"tenant": tenant, "updated_at": exported_at, "invoices": merged}, indent=2) + "\n",
+    )
     return PaymentExport(tenant, rows, since, csv_path, json_path)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bridge.fortnox.topics import TopicEvent
 from bridge.model import Problem, to_plain
 from bridge.pipeline.records import (
     DocumentRecord,
@@ -28,6 +29,8 @@ from bridge.pipeline.records import (
     EarlierFile,
     FileRecord,
     FileState,
+    LiveEvent,
+    LiveOffset,
     Notice,
     StepRecord,
     StepState,
@@ -111,10 +114,37 @@ CREATE TABLE tenants (
 );
 """
 
+# Live changes from Fortnox's topics: each event as it arrived (pending until the export it
+# causes is written), and per connection and topic the offset up to which everything is done.
+_SCHEMA_LIVE = """
+CREATE TABLE live_events (
+    id INTEGER PRIMARY KEY,
+    stream TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    offset TEXT NOT NULL,
+    tenant TEXT,
+    event TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending','done')),
+    received_at TEXT NOT NULL,
+    done_at TEXT,
+    UNIQUE (stream, topic, offset)
+);
+CREATE INDEX live_events_pending ON live_events(tenant, state, id);
+CREATE INDEX live_events_by_topic ON live_events(stream, topic, state, id);
+CREATE TABLE live_offsets (
+    stream TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    offset TEXT NOT NULL,
+    event_time TEXT NOT NULL,
+    committed_at TEXT NOT NULL,
+    PRIMARY KEY (stream, topic)
+);
+"""
+
 # Each entry takes a ledger one version further; a new ledger runs them all. `origin` is where
 # in the inbox a file was dropped (`vouchers/A-15.pdf`), `companion` the work path of a PDF
 # claimed together with its e-invoice.
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_1,)
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_1, _SCHEMA_LIVE)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -494,6 +524,89 @@ class Ledger:
             " ORDER BY f.id"
         )
         return [_file(row) for row in rows]
+
+    # --- live changes: events from Fortnox's topics ---------------------------------------
+
+    def add_live_events(self, stream: str, events: Sequence[tuple[str | None, TopicEvent]]) -> dict[str, int]:
+        """Keep events as they arrive (those for no company of ours as done at once); an event
+        already kept (the same topic and offset: a duplicate, a replay) is ignored. Answers how
+        many new ones each company has to work on."""
+        new: dict[str, int] = {}
+        topics = set()
+        with self.transaction() as db:
+            for tenant, event in events:
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO live_events (stream, topic, offset, tenant, event, state, received_at,"
+                    " done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (stream, event.topic, event.offset, tenant, dumps(event.to_json()),
+                     "pending" if tenant else "done", now_iso(), None if tenant else now_iso()),
+                )  # fmt: skip
+                if cursor.rowcount and tenant:
+                    new[tenant] = new.get(tenant, 0) + 1
+                elif cursor.rowcount:
+                    topics.add(event.topic)
+            for topic in topics:
+                self._commit_offset(db, stream, topic)
+        return new
+
+    def pending_live(self, tenant: str, limit: int = 500) -> list[LiveEvent]:
+        rows = self.db.execute(
+            "SELECT * FROM live_events WHERE tenant = ? AND state = 'pending' ORDER BY id LIMIT ?",
+            (tenant, limit),
+        )
+        return [
+            LiveEvent(r["id"], r["stream"], r["tenant"], TopicEvent.from_json(loads(r["event"])))
+            for r in rows
+        ]
+
+    def live_done(self, events: Sequence[LiveEvent]) -> None:
+        """The exports these events caused are written: mark them, and move each topic's committed
+        offset as far as every earlier event of the topic is done too."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE live_events SET state = 'done', done_at = ? WHERE id = ?",
+                [(now_iso(), e.id) for e in events],
+            )
+            for stream, topic in {(e.stream, e.event.topic) for e in events}:
+                self._commit_offset(db, stream, topic)
+
+    def _commit_offset(self, db: sqlite3.Connection, stream: str, topic: str) -> None:
+        pending = db.execute(
+            "SELECT MIN(id) FROM live_events WHERE stream = ? AND topic = ? AND state = 'pending'",
+            (stream, topic),
+        ).fetchone()[0]
+        row = db.execute(
+            "SELECT offset, event FROM live_events WHERE stream = ? AND topic = ? AND state = 'done'"
+            " AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT 1",
+            (stream, topic, pending, pending),
+        ).fetchone()
+        if row is not None:
+            db.execute(
+                "INSERT INTO live_offsets VALUES (?, ?, ?, ?, ?) ON CONFLICT(stream, topic) DO UPDATE SET"
+                " offset = excluded.offset, event_time = excluded.event_time, committed_at = excluded.committed_at",
+                (stream, topic, row["offset"], loads(row["event"]).get("timestamp") or "", now_iso()),
+            )
+
+    def live_offsets(self, stream: str) -> dict[str, LiveOffset]:
+        rows = self.db.execute("SELECT * FROM live_offsets WHERE stream = ?", (stream,))
+        return {
+            r["topic"]: LiveOffset(r["topic"], r["offset"], r["event_time"], r["committed_at"]) for r in rows
+        }
+
+    def live_counts(self) -> dict[str, dict[str, int]]:
+        """Events per company and state (`status`)."""
+        rows = self.db.execute(
+            "SELECT tenant, state, COUNT(*) AS n FROM live_events WHERE tenant IS NOT NULL GROUP BY tenant, state"
+        )
+        counts: dict[str, dict[str, int]] = {}
+        for row in rows:
+            counts.setdefault(row["tenant"], {})[row["state"]] = row["n"]
+        return counts
+
+    def forget_live_before(self, received_before: str) -> None:
+        """Done events older than Fortnox keeps them can never come again: no need to know them."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM live_events WHERE state = 'done' AND received_at < ?", (received_before,))
 
     # --- notices: conditions a person should know about, shown by `status` ---------------
 

@@ -12,6 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from bridge.fortnox.topics import TopicEvent
 from bridge.planner import Step
 
 __all__ = [
@@ -21,6 +22,8 @@ __all__ = [
     "EarlierFile",
     "FileRecord",
     "FileState",
+    "LiveEvent",
+    "LiveOffset",
     "Notice",
     "StepRecord",
     "StepState",
@@ -166,3 +169,23 @@ def file_outcome(file: FileRecord, documents: Sequence[DocumentRecord]) -> FileS
     if DocumentState.FAILED in states:
         return FileState.PARTIAL if DocumentState.DONE in states else FileState.FAILED
     return FileState.DONE
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    """An event from Fortnox's topics, kept until the export it causes is written."""
+
+    id: int  # the order it arrived in
+    stream: str  # the connection (integration) it came over
+    tenant: str
+    event: TopicEvent
+
+
+@dataclass(frozen=True)
+class LiveOffset:
+    """How far a topic is done: every event up to `offset` has its export written."""
+
+    topic: str
+    offset: str
+    event_time: str  # the event's own timestamp, to tell when Fortnox no longer keeps it
+    committed_at: str

@@ -27,6 +27,7 @@ class Job:
     """`run(client, tenant, settings)` does the work and answers what to log."""
 
     name: str
+    export: str  # as `live.exports` names it: live updates replace the schedule while connected
     every_minutes: str  # the setting that says how often
     run: Callable[[FortnoxClient, str, Settings], str]
 
@@ -43,8 +44,8 @@ def _masterdata(client: FortnoxClient, tenant: str, settings: Settings) -> str:
 
 
 JOBS: tuple[Job, ...] = (
-    Job("payment status", "exports.payments_every_minutes", _payments),
-    Job("master data", "exports.masterdata_every_minutes", _masterdata),
+    Job("payment status", "payments", "exports.payments_every_minutes", _payments),
+    Job("master data", "masterdata", "exports.masterdata_every_minutes", _masterdata),
 )
 
 
@@ -56,9 +57,11 @@ class Schedule:
         self.jobs = jobs
         self._due: dict[tuple[str, str], float] = {}
 
-    def run_due(self, client: FortnoxClient, tenant: str) -> float | None:
-        """Run the jobs due for `tenant`; answers the seconds until the next is due (None: none
-        is scheduled)."""
+    def run_due(
+        self, client: FortnoxClient, tenant: str, replaced: frozenset[str] = frozenset()
+    ) -> float | None:
+        """Run the jobs due for `tenant`, except those whose export live updates keep current
+        (`replaced`); answers the seconds until the next is due (None: none is scheduled)."""
         waits = []
         for job in self.jobs:
             every = self.settings.tenant(tenant)[job.every_minutes] * 60.0
@@ -66,7 +69,9 @@ class Schedule:
                 continue
             now = time.monotonic()
             due = self._due.setdefault((tenant, job.name), now)
-            if now >= due:
+            if job.export in replaced:
+                self._due[(tenant, job.name)] = due = max(due, now + every)  # polling resumes if live stops
+            elif now >= due:
                 self._due[(tenant, job.name)] = due = now + every
                 try:
                     log.info("%s of %s: %s", job.name, tenant, job.run(client, tenant, self.settings))

@@ -29,12 +29,14 @@ from typing import Any
 
 from bridge.config import Settings
 from bridge.fortnox import FortnoxClient
+from bridge.fortnox.topics import TopicEvent
 from bridge.importers import IMPORTERS, FileSource, Importer, extract_file
 from bridge.model import Cancellation, Extraction, Problem, to_plain
 from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.filestore import FileStore
 from bridge.pipeline.ledger import Ledger, now_iso
+from bridge.pipeline.live import LiveWork, live_exports
 from bridge.pipeline.masterdata import MasterDataCache
 from bridge.pipeline.records import (
     DocumentRecord,
@@ -77,9 +79,11 @@ class Bridge:
         settings: Settings,
         clients: dict[str, FortnoxClient] | None = None,
         importers: tuple[Importer, ...] = IMPORTERS,
+        topics: dict[str, tuple[str, str]] | None = None,
     ) -> None:
         self.settings = settings
         self.clients = clients or {}
+        self.topics = topics or {}  # company -> (its topics' address, the integration's client secret)
         self.importers = importers
         self.work = settings.state_dir / "work"
         self.work.mkdir(parents=True, exist_ok=True)
@@ -90,6 +94,7 @@ class Bridge:
         self._paused_until: dict[str, float] = {}
         self.registers = MasterDataCache(settings.state_dir, self.clients)
         self.schedule = Schedule(settings)
+        self.live = LiveWork(settings, self.ledger, self.clients)
         self._unplanned: dict[str, dict[int, Extraction]] = {}  # read, waiting for registers
         self._unplanned_lock = threading.Lock()
         self._finalize_lock = threading.Lock()
@@ -427,7 +432,34 @@ class Bridge:
         """Run `tenant`'s scheduled exports that are due (on its worker, as `watch` does);
         answers the seconds until the next one, or None when none is scheduled."""
         client = self.clients.get(tenant)
-        return None if client is None else self.schedule.run_due(client, tenant)
+        if client is None:
+            return None
+        live = frozenset(live_exports(self.settings, tenant)) if self.live.is_live(tenant) else frozenset()
+        return self.schedule.run_due(client, tenant, replaced=live)
+
+    # --- live changes from Fortnox's topics ----------------------------------------------
+
+    def live_companies(self) -> dict[tuple[str, str], list[str]]:
+        """Companies with live updates on, by the connection they share: (address, client secret)."""
+        groups: dict[tuple[str, str], list[str]] = {}
+        for tenant in self.settings.tenants:
+            if live_exports(self.settings, tenant.name) and tenant.name in self.topics:
+                groups.setdefault(self.topics[tenant.name], []).append(tenant.name)
+        return groups
+
+    def live_allowed(self, tenant: str) -> tuple[bool, str]:
+        """Whether the company may be put on the live connection now, and if not, why."""
+        return True, ""
+
+    def receive_live(self, stream: str, events: Sequence[tuple[str | None, TopicEvent]]) -> list[str]:
+        """Keep events from the topics (addressed to a company, or to none of ours); answers the
+        companies whose worker has new work."""
+        return self.live.receive(stream, events)
+
+    def run_live(self, tenant: str) -> float | None:
+        """On the company's worker: sweeps and the exports its pending events change; answers
+        when to try again after Fortnox failed to answer."""
+        return self.live.run(tenant)
 
     def drain(self, tenant: str, *, until_blocked: bool = True) -> None:
         """Send what is queued for `tenant`, waiting out backoffs; with `until_blocked`, give up

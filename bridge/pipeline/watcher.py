@@ -14,7 +14,10 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
+from bridge.exporters.live import topics_for
 from bridge.pipeline.inbox import InboxScanner
+from bridge.pipeline.listener import LiveCompany, LiveListener
+from bridge.pipeline.live import live_exports
 from bridge.pipeline.service import Bridge
 
 __all__ = ["Watcher"]
@@ -66,6 +69,11 @@ class Watcher:
         ]
         for worker in workers:
             worker.start()
+        listeners = [
+            threading.Thread(target=listener.run, name="live", daemon=True) for listener in self.listeners()
+        ]
+        for listener in listeners:
+            listener.start()
         try:
             last_pending_check = time.monotonic()
             while not self.stop.is_set():
@@ -82,7 +90,7 @@ class Watcher:
                 kick.set()
             observer.stop()
             observer.join(timeout=5)
-            for worker in workers:
+            for worker in [*listeners, *workers]:
                 worker.join(timeout=30)
 
     def _run_once(self) -> None:
@@ -114,13 +122,35 @@ class Watcher:
                 "%s has stayed empty for a minute; it will be taken once it has content", candidate.path
             )
 
+    def listeners(self) -> list[LiveListener]:
+        """One connection to Fortnox's topics per integration, for the companies with live updates on."""
+        found = []
+        for (url, secret), names in self.bridge.live_companies().items():
+            companies = [
+                LiveCompany(
+                    n, self.bridge.clients[n].tokens, topics_for(live_exports(self.bridge.settings, n))
+                )
+                for n in names
+            ]
+            found.append(LiveListener(self.bridge, url, secret, companies, wake=self.kick, stop=self.stop))
+        return found
+
+    def kick(self, tenant: str) -> None:
+        """Wake the company's worker: there is work for it."""
+        kick = self._kicks.get(tenant)
+        if kick is not None:
+            kick.set()
+
     def _work(self, tenant: str) -> None:
-        """The company's worker: its scheduled exports, and its queue, one document at a time."""
+        """The company's worker: live changes, its scheduled exports, and its queue, one document
+        at a time."""
         kick = self._kicks[tenant]
         while not self.stop.is_set():
             scheduled = None
             try:
-                scheduled = self.bridge.run_scheduled(tenant)
+                retry_live = self.bridge.run_live(tenant)
+                live_wait = None if retry_live is None else max(retry_live - time.time(), 0.0)
+                scheduled = _earliest(live_wait, self.bridge.run_scheduled(tenant))
                 outcome, later = self.bridge.run_next(tenant)
             except Exception:  # keep the tenant's queue alive whatever one document does
                 log.exception("sending for %s failed unexpectedly", tenant)
@@ -133,3 +163,7 @@ class Watcher:
 
     def folders(self) -> list[Path]:
         return list(self.scanner.folders.values())
+
+
+def _earliest(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else min(a, b)
