@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Mapping
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,19 +84,22 @@ class TopicsConnection:
         self.client_secret = client_secret
         self._open_timeout = open_timeout
         self._socket: ClientConnection | None = None
+        self._stack = ExitStack()
         self._events: deque[TopicEvent] = deque()
 
     def open(self) -> TopicsConnection:
         try:
-            self._socket = connect(self.url, open_timeout=self._open_timeout, max_size=2**22)
+            self._socket = self._stack.enter_context(
+                connect(self.url, open_timeout=self._open_timeout, max_size=2**22)
+            )
         except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
             raise TopicsGone(f"cannot connect to {self.url}: {exc}") from None
         return self
 
     def close(self) -> None:
-        if self._socket is not None:
-            self._socket.close()
-            self._socket = None
+        self._socket = None
+        with suppress(OSError, ConnectionClosed):  # it ended already
+            self._stack.close()
 
     def __enter__(self) -> TopicsConnection:
         return self.open() if self._socket is None else self
