@@ -294,3 +294,21 @@ def test_a_company_without_the_scopes_is_left_out_with_a_notice(mock, tmp_path):
             thread.join(10)
     assert "lacks the scope invoice, supplierinvoice" in notices["live:acme"]
     assert "Fortnox refused its access token" in notices["live:gone"]
+
+
+def test_the_embedded_mock_offers_its_topics(tmp_path):
+    (tmp_path / "bridge.toml").write_text("[live]\nenabled = true\n", encoding="utf-8")
+    watching = Watching(tmp_path)
+    try:
+        listening(watching)
+        ((url, secret),) = watching.bridge.live_companies()
+        assert url.startswith("ws://127.0.0.1:") and url.endswith("/topics-v1") and secret == "demo-secret"
+        client = watching.bridge.clients["default"]
+        invoice = client.post("/3/invoices", {"Invoice": {"CustomerNumber": "1001", "InvoiceRows": [
+            {"Description": "Konsult", "DeliveredQuantity": 1, "Price": 500}]}})["Invoice"]  # fmt: skip
+        number = invoice["DocumentNumber"]
+        wait_until(
+            lambda: status_in_export(tmp_path).get(number) == "preliminary", 10, what="the new invoice"
+        )
+    finally:
+        watching.stop()

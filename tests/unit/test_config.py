@@ -69,3 +69,16 @@ def test_the_configuration_page_is_generated_from_the_options_and_current():
     page = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
     assert page == options_markdown(), "docs/configuration.md is stale: run `make docs`"
     assert all(f"`{o.env}`" in page for o in OPTIONS)
+
+
+def test_live_needs_to_know_where_the_topics_are_for_a_fortnox_of_another_address(tmp_path):
+    from bridge.runtime import topics_url_for
+
+    (tmp_path / "bridge.toml").write_text(
+        '[fortnox]\nurl = "http://127.0.0.1:9"\n[live]\nenabled = true\n', encoding="utf-8"
+    )
+    settings = load_settings(tmp_path, environ={})
+    with pytest.raises(ConfigError, match=r"live\.url"):
+        topics_url_for(settings.tenants[0])
+    fortnox = load_settings(tmp_path, environ={"FORTNOX_URL": "https://api.fortnox.se"})
+    assert topics_url_for(fortnox.tenants[0]) == "wss://ws.fortnox.se/topics-v1"
