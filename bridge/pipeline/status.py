@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bridge.pipeline.live import live_exports
 from bridge.pipeline.records import DocumentState, FileRecord, FileState
 
 if TYPE_CHECKING:
@@ -15,6 +16,7 @@ __all__ = ["collect_status", "render_status"]
 def collect_status(bridge: Bridge) -> dict[str, Any]:
     settings = bridge.settings
     tenants = []
+    live_counts = bridge.ledger.live_counts()
     for tenant in settings.tenants:
         counts = bridge.counts(tenant.name)
         health = bridge.health(tenant.name)
@@ -37,6 +39,11 @@ def collect_status(bridge: Bridge) -> dict[str, Any]:
                 "last_error": health.last_error,
                 "last_success": health.last_success,
                 "failed_files": failed,
+                "live": {
+                    "exports": list(live_exports(settings, tenant.name)),
+                    "pending_events": live_counts.get(tenant.name, {}).get("pending", 0),
+                    "done_events": live_counts.get(tenant.name, {}).get("done", 0),
+                },
             }
         )
     notices = [{"message": n.message, "since": n.since, "tenant": n.tenant} for n in bridge.notices()]
@@ -69,6 +76,12 @@ def render_status(info: dict[str, Any]) -> str:
             )
         elif t["queued_documents"]:
             lines.append(f"  {t['queued_documents']} documents queued")
+        live = t["live"]
+        if live["exports"]:
+            lines.append(
+                f"  live updates of {', '.join(live['exports'])}: {live['done_events']} change(s) written, "
+                f"{live['pending_events']} waiting"
+            )
         for f in t["failed_files"]:
             lines.append(f"  {f['state']}: {f['file']}: {f['error']}")
             lines.append(
