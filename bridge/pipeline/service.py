@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +25,13 @@ from bridge.fortnox import FortnoxClient, FortnoxError
 from bridge.importers import IMPORTERS, FileSource, extract_file
 from bridge.jsonnum import loads
 from bridge.masterdata import MasterData, fetch_master_data, load_master_data, save_master_data
-from bridge.model import Extraction, Problem
+from bridge.model import Extraction, Problem, Project
 from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.filestore import FileStore
 from bridge.pipeline.fsutil import atomic_write, free_name, move_file, remove_stale_temporaries
 from bridge.pipeline.ledger import Ledger, now_iso
-from bridge.planner import DocumentPlan, needs_master_data, plan_extraction
+from bridge.planner import DocumentPlan, needs_master_data, plan_extraction, planned_projects
 
 __all__ = ["Bridge"]
 
@@ -212,13 +213,21 @@ class Bridge:
             return extraction, []
         needs_master = needs_master_data(extraction)
         master = self.master_data(tenant.name) if needs_master else None
-        planned, plans = plan_extraction(extraction, tenant, master)
+        projects = self.known_projects(tenant.name, planned_projects(extraction))
+        planned, plans = plan_extraction(extraction, tenant, master, projects)
         doubted = planned.errors or any(p.problems for p in plans)
         if needs_master and doubted and self._master_is_old(tenant.name):
             # Judged against registers that may have changed since: look again before refusing.
             master = self.master_data(tenant.name, refresh=True)
-            planned, plans = plan_extraction(extraction, tenant, master)
+            planned, plans = plan_extraction(extraction, tenant, master, projects)
         return planned, plans
+
+    def known_projects(self, tenant: str, numbers: Iterable[str]) -> dict[str, Project]:
+        """What the project registers the bridge has read say of these projects."""
+        return {
+            number: project_from_plain(plain)
+            for number, plain in self.ledger.register_records(tenant, "project", sorted(numbers)).items()
+        }
 
     # --- master data ---------------------------------------------------------------------
 
@@ -421,6 +430,13 @@ class Bridge:
 
     def close(self) -> None:
         self.ledger.close()
+
+
+def project_from_plain(plain: dict[str, Any]) -> Project:
+    values = dict(plain)
+    for name in ("start_date", "end_date"):
+        values[name] = date.fromisoformat(values[name]) if values.get(name) else None
+    return Project(**values)
 
 
 def _companion_target(target: Path, companion: Path) -> Path:

@@ -13,19 +13,21 @@ vouchers).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from bridge.config import TenantSettings
 from bridge.masterdata import MasterData
-from bridge.model import Extraction, Problem
+from bridge.model import Extraction, Invoice, Problem, Project
 from bridge.planner.cancel import plan_cancel
 from bridge.planner.files import plan_file
 from bridge.planner.invoices import plan_invoice
+from bridge.planner.journal import plan_journal_file
 from bridge.planner.sie import plan_sie_file
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref, stamp_for
 from bridge.planner.supplierinvoices import plan_supplier_invoice
+from bridge.planner.upserts import plan_article, plan_customer, plan_project
 from bridge.planner.vouchers import plan_voucher
 
 __all__ = [
@@ -38,11 +40,12 @@ __all__ = [
     "needs_master_data",
     "plan_documents",
     "plan_extraction",
+    "planned_projects",
     "ref",
     "stamp_for",
 ]
 
-Planner = Callable[[Any, TenantSettings, MasterData | None], DocumentPlan]
+Planner = Callable[..., DocumentPlan]  # (document, tenant, master[, projects])
 
 FilePlanner = Callable[
     [Extraction, TenantSettings, MasterData | None], tuple[list[Problem], list[DocumentPlan]]
@@ -54,11 +57,15 @@ PLANNERS: dict[str, Planner] = {
     "file": plan_file,
     "cancel": plan_cancel,
     "voucher": plan_voucher,
+    "customer": plan_customer,
+    "project": plan_project,
+    "article": plan_article,
 }
 
 # Importers whose files are planned as a whole (they always judge against master data).
 FILE_PLANNERS: dict[str, FilePlanner] = {
     "sie": plan_sie_file,
+    "csv-journal": plan_journal_file,
 }
 
 # Kinds whose planning judges against the company's registers; the bridge fetches master data
@@ -67,9 +74,32 @@ NEEDS_MASTER_DATA: frozenset[str] = frozenset({"supplierinvoice", "file", "vouch
 
 
 def plan_documents(
-    documents: Iterable[Any], tenant: TenantSettings, master: MasterData | None = None
+    documents: Iterable[Any],
+    tenant: TenantSettings,
+    master: MasterData | None = None,
+    projects: Mapping[str, Project] | None = None,
 ) -> list[DocumentPlan]:
-    return [PLANNERS[document.kind](document, tenant, master) for document in documents]
+    """`projects`: what the project registers the bridge has read say of the projects that
+    invoices name (an invoice creates such a project when Fortnox lacks it)."""
+    plans = []
+    for document in documents:
+        planner = PLANNERS[document.kind]
+        if projects and isinstance(document, Invoice):
+            plans.append(planner(document, tenant, master, projects))
+        else:
+            plans.append(planner(document, tenant, master))
+    return plans
+
+
+def planned_projects(extraction: Extraction) -> set[str]:
+    """The projects the invoices of a file name (to look them up in what the bridge has read)."""
+    return {
+        number
+        for document in extraction.documents
+        if isinstance(document, Invoice)
+        for number in (document.project, *(row.project for row in document.rows))
+        if number
+    }
 
 
 def needs_master_data(extraction: Extraction) -> bool:
@@ -79,12 +109,15 @@ def needs_master_data(extraction: Extraction) -> bool:
 
 
 def plan_extraction(
-    extraction: Extraction, tenant: TenantSettings, master: MasterData | None = None
+    extraction: Extraction,
+    tenant: TenantSettings,
+    master: MasterData | None = None,
+    projects: Mapping[str, Project] | None = None,
 ) -> tuple[Extraction, list[DocumentPlan]]:
     """Plan what a file holds; the problems a file planner finds join the extraction's (an
     error among them means: no plans, the file is refused as a whole)."""
     file_planner = FILE_PLANNERS.get(extraction.importer)
     if file_planner is None:
-        return extraction, plan_documents(extraction.documents, tenant, master)
+        return extraction, plan_documents(extraction.documents, tenant, master, projects)
     problems, plans = file_planner(extraction, tenant, master)
     return replace(extraction, problems=(*extraction.problems, *problems)), plans
