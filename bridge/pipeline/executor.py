@@ -15,10 +15,10 @@ from typing import Any
 
 from bridge.formats.einvoice.identifiers import normalise_org_number
 from bridge.fortnox import FortnoxClient, FortnoxError
-from bridge.jsonnum import loads
 from bridge.pipeline.filestore import FileStore, MissingFile
 from bridge.pipeline.ledger import Ledger
 from bridge.planner import Lookup, Step
+from bridge.util import loads
 
 __all__ = ["Executor", "Outcome", "backoff_seconds", "conditions_hold", "loosely_equal"]
 
