@@ -42,6 +42,7 @@ JOURNAL_COLUMNS = ColumnSet(
                 "Verifikationsnummer",
                 "Verifikationsnr",
                 "Vernr",
+                "Ver",
                 "Ver nr",
                 "VoucherId",
                 "Voucher",
