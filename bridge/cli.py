@@ -180,8 +180,10 @@ def check(ctx: Context, files: tuple[Path, ...], tenant: str | None, as_json: bo
                                 "kind": s.kind if s.kind != "ensure" or s.create_if_missing else "find",
                                 "label": s.label,
                                 "method": s.method,
-                                "path": s.path,
+                                "path": s.path or (s.lookup.path if s.lookup else ""),
                                 "body": s.body,
+                                **({"when": s.when} if s.when else {}),
+                                **({"unless": s.unless} if s.unless else {}),
                             }
                             for s in plan.steps
                         ],
@@ -236,6 +238,7 @@ def _print_check(report: dict[str, Any]) -> None:
                 "create": "create once:",
                 "action": "then:",
                 "upload": "upload once:",
+                "upsert": "create, or update what differs:",
             }[call["kind"]]
             click.echo(f"    {how} {call['method']} {call['path']}  ({call['label']})")
     if len(documents) > CHECK_DOCUMENTS_SHOWN:

@@ -95,7 +95,7 @@ def plan_credit(invoice: Invoice, tenant: TenantSettings) -> DocumentPlan:
         ),
         Step(
             kind="action",
-            label=f"credit invoice {original} in whole (Fortnox's credit)",
+            label=f"Fortnox's credit of invoice {original} (booked, and credited in whole)",
             method="PUT",
             path="/3/invoices/{original.DocumentNumber}/credit",
             envelope="Invoice",
@@ -128,7 +128,8 @@ def plan_credit(invoice: Invoice, tenant: TenantSettings) -> DocumentPlan:
         ),
         Step(
             kind="create",
-            label=f"create credit invoice for source invoice {invoice.source_key}",
+            label=f"credit invoice {invoice.source_key} referring to invoice {original} "
+            "(credited in part, or not booked)",
             method="POST",
             path="/3/invoices",
             envelope="Invoice",

@@ -33,8 +33,11 @@ def test_a_whole_credit_of_a_booked_invoice_is_fortnoxs_own_credit(originals, ap
     outcomes = documents(originals, file_id)["SGX-11"]["outcomes"]
     assert outcomes == ["existing", "existing", "updated", "existing", "updated", "skipped"]
     text = receipt_text(originals, "credit_whole_of_booked_invoice.csv")
-    assert "credit invoice SGX-1 in whole (Fortnox's credit): done in Fortnox" in text
-    assert "create credit invoice for source invoice SGX-11: not needed" in text
+    assert "Fortnox's credit of invoice SGX-1 (booked, and credited in whole): done in Fortnox" in text
+    assert (
+        "credit invoice SGX-11 referring to invoice SGX-1 (credited in part, or not booked): not needed"
+        in text
+    )
 
 
 def test_a_lost_answer_to_the_credit_is_found_again_not_repeated(originals, api, mock_app, make_bridge):
@@ -99,7 +102,9 @@ def test_a_credit_already_made_in_fortnox_is_reported_not_repeated(originals, ap
     invoices = invoices_by_stamp(api)
     assert invoices["fnb:SGX-11"]["DocumentNumber"] == invoices["fnb:SGX-1"]["CreditInvoiceReference"]
     text = receipt_text(originals, "credit_whole_of_booked_invoice.csv")
-    assert "credit invoice SGX-1 in whole (Fortnox's credit): already done in Fortnox" in text
+    assert (
+        "Fortnox's credit of invoice SGX-1 (booked, and credited in whole): already done in Fortnox" in text
+    )
 
 
 def test_the_same_credit_sent_again_is_a_duplicate(originals, api):
