@@ -2,7 +2,7 @@
 
 Each kind is recognised by its number column and its name column (`Kundnummer` + `Namn`,
 `Projektnummer` + `Projektnamn`, `Artikelnummer` + `Benämning`) in a file without a
-`Fakturanummer` (which would make it invoices). A register states how things are, so a
+`Fakturanummer` or an `Antal` (which make it invoice rows). A register states how things are, so a
 record is applied again whenever a file names it; its document key is its number and the
 file's digest. Empty cells leave Fortnox's value alone. A file with any error goes nowhere.
 """
@@ -40,7 +40,13 @@ PROJECT_STATUSES = {
 ARTICLE_TYPES = {"lagervara": "STOCK", "stock": "STOCK", "tjanst": "SERVICE", "service": "SERVICE"}
 CUSTOMER_TYPES = {"privat": True, "private": True, "privatperson": True, "foretag": False, "company": False}
 
-INVOICE_NUMBER = ColumnSet([Column("invoice_number", ("Fakturanummer", "InvoiceNumber", "Fakturanr"))])
+# A file with any of these is invoice rows (perhaps without their invoice number), never a register.
+INVOICE_ONLY = ColumnSet(
+    [
+        Column("invoice_number", ("Fakturanummer", "InvoiceNumber", "Fakturanr")),
+        Column("quantity", ("Antal", "Quantity", "Kvantitet")),
+    ]
+)
 
 CUSTOMER_COLUMNS = ColumnSet(
     [
@@ -114,7 +120,7 @@ class _RegisterImporter:
         fields = header_fields(source.head, self.register.columns) or set()
         if not {"number", self.register.name_field} <= fields:
             return False
-        return "invoice_number" not in (header_fields(source.head, INVOICE_NUMBER) or ())
+        return not header_fields(source.head, INVOICE_ONLY)
 
     def extract(self, source: Source) -> Extraction:
         data = source.path.read_bytes()

@@ -113,3 +113,15 @@ def test_the_same_credit_sent_again_is_a_duplicate(originals, api):
     file_id = send(originals, "igen.csv", text + "\n")
     assert [d["state"] for d in documents(originals, file_id).values()] == ["duplicate"]
     assert len(invoices_by_stamp(api)) == 4
+
+
+def test_a_lost_answer_to_a_credit_invoice_is_found_again_by_its_stamp(originals, api, mock_app, make_bridge):
+    lossy = LoseAnswer(
+        httpx.WSGITransport(app=mock_app), lambda r: r.method == "POST" and r.url.path == "/3/invoices"
+    )
+    bridge = make_bridge(lossy)
+    file_id = send(bridge, "credit_partial_of_booked_invoice.csv")
+    assert lossy.lost and state(bridge, file_id) == "done"
+    assert [s for s in lossy.sent if s == "POST /3/invoices"] == lossy.lost  # created once
+    assert documents(bridge, file_id)["SGX-12"]["outcomes"][-1] == "reconciled"
+    assert len(list(api.iter_pages("/3/invoices", "Invoices", externalinvoicereference1="fnb:SGX-12"))) == 1

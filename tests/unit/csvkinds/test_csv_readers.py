@@ -53,6 +53,13 @@ def test_a_file_with_the_columns_of_two_kinds_is_refused_naming_both():
     assert "customer register" in problem.message and "article register" in problem.message
 
 
+def test_invoice_rows_without_their_invoice_number_are_not_a_customer_register(tmp_path):
+    extraction = dropped(
+        tmp_path, "Kundnummer;Namn;Beskrivning;Antal;À-pris\n1001;Bolaget AB;Konsult;1;100\n"
+    )
+    assert extraction.importer == "unknown" and extraction.documents == ()
+
+
 def test_customer_register_reads_one_customer_per_row():
     extraction = read("customer_register.csv")
     customers = extraction.documents

@@ -3,7 +3,8 @@ customer register."""
 
 from __future__ import annotations
 
-from csv_helpers import documents, error_report, invoices_by_stamp, receipt_text, send, state
+import httpx
+from csv_helpers import LoseAnswer, documents, error_report, invoices_by_stamp, receipt_text, send, state
 
 
 def customers(api) -> list[dict]:
@@ -93,3 +94,16 @@ def test_an_unchanged_register_costs_no_write(make_bridge, api, mock_http):
     assert state(bridge, file_id) == "done"
     methods = [r["method"] for r in mock_http.get("/mock/requests").json["requests"]]
     assert methods and set(methods) == {"GET"}
+
+
+def test_a_lost_answer_to_a_new_register_record_is_found_again(make_bridge, api, mock_app):
+    lossy = LoseAnswer(
+        httpx.WSGITransport(app=mock_app), lambda r: r.method == "POST" and r.url.path == "/3/customers"
+    )
+    bridge = make_bridge(lossy)
+    file_id = send(bridge, "customer_register.csv")
+    assert lossy.lost and state(bridge, file_id) == "done"
+    assert [s for s in lossy.sent if s == "POST /3/customers"] == lossy.lost
+    assert [c["CustomerNumber"] for c in customers(api)].count("2001") == 1
+    outcomes = {key.split("@")[0]: d["outcomes"] for key, d in documents(bridge, file_id).items()}
+    assert outcomes["2001"] == ["reconciled"]
