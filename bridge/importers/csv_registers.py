@@ -145,8 +145,8 @@ class _RegisterImporter:
             for field in ("number", self.register.name_field):
                 if field not in values and not row_problems:
                     row_problems.append(missing_cell(line, mapping[field], f"{self.register.word} {field}"))
-            number = values.get("number")
-            if number is not None and number in first_line:
+            number = str(values.get("number", ""))
+            if number in first_line:
                 row_problems.append(
                     Problem(
                         f"{self.register.word} {number} is on line {first_line[number]} already",

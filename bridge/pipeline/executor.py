@@ -116,8 +116,14 @@ class Executor:
         return {"outcome": "created" if step.method == "POST" else "updated", "record": record}
 
     def _upsert(
-        self, client: FortnoxClient, document: Any, row: Any, step: Step, results: dict, uncertain: bool
-    ) -> dict:
+        self,
+        client: FortnoxClient,
+        document: Any,
+        row: Any,
+        step: Step,
+        results: dict[str, Any],
+        uncertain: bool,
+    ) -> dict[str, Any]:
         """Create the record, or write only the fields that differ; nothing when none do."""
         if step.lookup is None:
             raise PlanError(f"internal: {step.label} has no lookup")
