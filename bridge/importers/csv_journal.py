@@ -16,7 +16,7 @@ from typing import Any
 from bridge.formats.csvtable import CsvError, read_table
 from bridge.importers.base import Source
 from bridge.importers.csv_columns import Column, ColumnSet, header_fields, missing_cell
-from bridge.model import Extraction, Problem, Voucher, VoucherRow
+from bridge.model import Extraction, JournalDeclarations, Problem, Voucher, VoucherRow
 
 __all__ = ["JOURNAL_COLUMNS", "JournalImporter"]
 
@@ -120,7 +120,7 @@ class JournalImporter:
         facts["vouchers"] = len(vouchers)
         if any(p.is_error for p in problems):
             vouchers = []  # a file goes through whole or not at all; the report says why
-        return Extraction(self.name, tuple(vouchers), tuple(problems), facts)
+        return Extraction(self.name, tuple(vouchers), tuple(problems), facts, JournalDeclarations())
 
 
 def _amount(

@@ -1,14 +1,14 @@
 """From documents to ordered Fortnox calls. Pure: no network, so `check` can show the plan.
 
-Each kind of document has a planner `(document, tenant settings, master data) -> DocumentPlan`.
-Master data may be `None` (never fetched, or offline); planners then check what they can and
-leave the rest to Fortnox. A plan with error problems is not sent: the document fails before
-any call, with the problems as its report.
+Each type of document has a planner `(document, tenant settings, master data) -> DocumentPlan`
+(`PLANNERS`). Master data may be `None` (never fetched, or offline); planners then check what
+they can and leave the rest to Fortnox. A plan with error problems is not sent: the document
+fails before any call, with the problems as its report.
 
-Some files are judged as a whole: an importer named in `FILE_PLANNERS` has its extraction
-planned at once `(extraction, tenant, master) -> (problems, plans)`; an error among those
-problems refuses the whole file before any call (SIE: one "registers" document, then the
-vouchers).
+Some files are judged as a whole: an extraction that carries declarations of a type in
+`FILE_PLANNERS` is planned at once `(extraction, tenant, master) -> (problems, plans)`; an
+error among those problems refuses the whole file before any call (SIE: one "registers"
+document, then the vouchers; a journal CSV: its vouchers, into one series).
 """
 
 from __future__ import annotations
@@ -18,8 +18,21 @@ from dataclasses import replace
 from typing import Any
 
 from bridge.config import TenantSettings
-from bridge.masterdata import MasterData
-from bridge.model import Extraction, Invoice, Problem, Project
+from bridge.model import (
+    Article,
+    Cancellation,
+    Customer,
+    Extraction,
+    Invoice,
+    JournalDeclarations,
+    MasterData,
+    PdfFile,
+    Problem,
+    Project,
+    SieDeclarations,
+    SupplierInvoice,
+    Voucher,
+)
 from bridge.planner.cancel import plan_cancel
 from bridge.planner.files import plan_file
 from bridge.planner.invoices import plan_invoice
@@ -51,26 +64,26 @@ FilePlanner = Callable[
     [Extraction, TenantSettings, MasterData | None], tuple[list[Problem], list[DocumentPlan]]
 ]
 
-PLANNERS: dict[str, Planner] = {
-    "invoice": plan_invoice,
-    "supplierinvoice": plan_supplier_invoice,
-    "file": plan_file,
-    "cancel": plan_cancel,
-    "voucher": plan_voucher,
-    "customer": plan_customer,
-    "project": plan_project,
-    "article": plan_article,
+PLANNERS: dict[type, Planner] = {
+    Invoice: plan_invoice,
+    SupplierInvoice: plan_supplier_invoice,
+    PdfFile: plan_file,
+    Cancellation: plan_cancel,
+    Voucher: plan_voucher,
+    Customer: plan_customer,
+    Project: plan_project,
+    Article: plan_article,
 }
 
-# Importers whose files are planned as a whole (they always judge against master data).
-FILE_PLANNERS: dict[str, FilePlanner] = {
-    "sie": plan_sie_file,
-    "csv-journal": plan_journal_file,
+# Declarations whose files are planned as a whole (they always judge against master data).
+FILE_PLANNERS: dict[type, FilePlanner] = {
+    SieDeclarations: plan_sie_file,
+    JournalDeclarations: plan_journal_file,
 }
 
-# Kinds whose planning judges against the company's registers; the bridge fetches master data
-# before planning them when it has none yet.
-NEEDS_MASTER_DATA: frozenset[str] = frozenset({"supplierinvoice", "file", "voucher"})
+# Document types whose planning judges against the company's registers; the bridge fetches
+# master data before planning them when it has none yet.
+NEEDS_MASTER_DATA: frozenset[type] = frozenset({SupplierInvoice, PdfFile, Voucher})
 
 
 def plan_documents(
@@ -83,7 +96,7 @@ def plan_documents(
     invoices name (an invoice creates such a project when Fortnox lacks it)."""
     plans = []
     for document in documents:
-        planner = PLANNERS[document.kind]
+        planner = PLANNERS[type(document)]
         if projects and isinstance(document, Invoice):
             plans.append(planner(document, tenant, master, projects))
         else:
@@ -103,8 +116,8 @@ def planned_projects(extraction: Extraction) -> set[str]:
 
 
 def needs_master_data(extraction: Extraction) -> bool:
-    return extraction.importer in FILE_PLANNERS or any(
-        d.kind in NEEDS_MASTER_DATA for d in extraction.documents
+    return type(extraction.declarations) in FILE_PLANNERS or any(
+        type(d) in NEEDS_MASTER_DATA for d in extraction.documents
     )
 
 
@@ -116,7 +129,7 @@ def plan_extraction(
 ) -> tuple[Extraction, list[DocumentPlan]]:
     """Plan what a file holds; the problems a file planner finds join the extraction's (an
     error among them means: no plans, the file is refused as a whole)."""
-    file_planner = FILE_PLANNERS.get(extraction.importer)
+    file_planner = FILE_PLANNERS.get(type(extraction.declarations))
     if file_planner is None:
         return extraction, plan_documents(extraction.documents, tenant, master, projects)
     problems, plans = file_planner(extraction, tenant, master)

@@ -17,11 +17,11 @@ from typing import Any
 from urllib.parse import quote
 
 from bridge.config import TenantSettings
-from bridge.masterdata import MasterData
 from bridge.model import (
     DocumentKey,
     Invoice,
     InvoiceRow,
+    MasterData,
     Problem,
     Project,
     Severity,

@@ -17,8 +17,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from bridge.config import TenantSettings
-from bridge.masterdata import MasterData
-from bridge.model import Extraction, Problem, Severity, Voucher, VoucherRow
+from bridge.model import Extraction, MasterData, Problem, Severity, Voucher, VoucherRow
 from bridge.planner.register_check import Uses, YearRef
 from bridge.planner.steps import DocumentPlan
 from bridge.planner.vouchers import voucher_plan, voucher_problems

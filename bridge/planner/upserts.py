@@ -13,8 +13,17 @@ from typing import Any
 from urllib.parse import quote
 
 from bridge.config import TenantSettings
-from bridge.masterdata import MasterData
-from bridge.model import Article, Customer, DocumentKey, Problem, Project, Severity, content_hash, to_plain
+from bridge.model import (
+    Article,
+    Customer,
+    DocumentKey,
+    MasterData,
+    Problem,
+    Project,
+    Severity,
+    content_hash,
+    to_plain,
+)
 from bridge.planner.parties import swedish_format
 from bridge.planner.steps import DocumentPlan, Lookup, Step
 

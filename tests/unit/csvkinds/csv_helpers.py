@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -38,31 +39,25 @@ def send(bridge: Bridge, name: str, text: str | None = None) -> int:
     path.write_text(
         text if text is not None else (CASES / name).read_text(encoding="utf-8"), encoding="utf-8"
     )
-    file_id = bridge.claim(path, "default", copy=True)
-    assert file_id is not None
-    bridge.ingest(file_id)
-    bridge.drain("default", until_blocked=False)
-    return file_id
+    (file,) = bridge.process([path], "default", until_blocked=False)
+    return file.id
 
 
 def state(bridge: Bridge, file_id: int) -> str:
-    return bridge.ledger.file(file_id)["state"]
+    return str(bridge.file(file_id).state)
 
 
-def documents(bridge: Bridge, file_id: int) -> dict[str, dict]:
+def documents(bridge: Bridge, file_id: int) -> dict[str, dict[str, Any]]:
     """The file's documents by source key: state, error, and each step's outcome."""
-    from bridge.util import loads
-
-    out = {}
-    for d in bridge.ledger.documents_of(file_id):
-        steps = loads(d["result"]) if d["result"] else []
-        out[d["source_key"]] = {
-            "state": d["state"],
-            "error": d["last_error"] or "",
-            "outcomes": [s["outcome"] for s in steps],
-            "steps": steps,
+    return {
+        d.source_key: {
+            "state": str(d.state),
+            "error": d.last_error,
+            "outcomes": [s["outcome"] for s in d.result],
+            "steps": list(d.result),
         }
-    return out
+        for d in bridge.documents(file_id)
+    }
 
 
 def receipt_text(bridge: Bridge, name: str) -> str:
@@ -73,7 +68,7 @@ def error_report(bridge: Bridge, name: str) -> str:
     return (bridge.settings.outbox / "failed" / f"{name}.error.txt").read_text(encoding="utf-8")
 
 
-def invoices_by_stamp(api: FortnoxClient) -> dict[str, dict]:
+def invoices_by_stamp(api: FortnoxClient) -> dict[str, dict[str, Any]]:
     """Every invoice as a full record, by the bridge's stamp."""
     return {
         row["ExternalInvoiceReference1"]: api.get(f"/3/invoices/{row['DocumentNumber']}")["Invoice"]

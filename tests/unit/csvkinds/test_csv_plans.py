@@ -10,8 +10,7 @@ import pytest
 
 from bridge.config import load_settings
 from bridge.importers import FileSource, extract_file
-from bridge.masterdata import FinancialYear, MasterData
-from bridge.model import Project
+from bridge.model import FinancialYear, MasterData, Project
 from bridge.planner import plan_extraction
 
 CASES = Path(__file__).resolve().parents[3] / "fixtures" / "csv"
