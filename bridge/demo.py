@@ -33,7 +33,12 @@ def main(once: bool) -> None:
         inbox = settings.inbox
         inbox.mkdir(parents=True, exist_ok=True)
         for sample in sorted(SAMPLES.iterdir()):
-            if sample.is_file() and not sample.name.startswith("."):
+            # Beside each sample lies its golden plan (`<name>.plan.json`): that is no inbox file.
+            if (
+                sample.is_file()
+                and not sample.name.startswith(".")
+                and not sample.name.endswith(".plan.json")
+            ):
                 # Like a well-behaved sender: write under a temporary name, then rename.
                 tmp = inbox / f"{sample.name}.part"
                 shutil.copyfile(sample, tmp)
