@@ -36,18 +36,18 @@ def plan_journal_file(
     problems = _series(series, master)
     if problems:  # checked first: nothing else matters until the series takes manual vouchers
         return problems, []
-    balanced: list[Voucher] = []
+    balanced: list[tuple[Voucher, VoucherRow | None]] = []
     for voucher in vouchers:
-        voucher, found = _balance(voucher, tenant)
-        balanced.append(voucher)
+        rounding, found = _rounding(voucher, tenant)
+        balanced.append((replace(voucher, rows=(*voucher.rows, rounding)) if rounding else voucher, rounding))
         problems += found
-    problems += _registers(balanced, master)
-    for voucher in balanced:  # its balance is judged above, with the tolerance
+    problems += _registers([v for v, _ in balanced], master)
+    for voucher, _ in balanced:  # its balance is judged above, with the tolerance
         problems += [p for p in voucher_problems(voucher) if p.code != "sie.unbalanced"]
     problems.sort(key=lambda p: (not p.is_error, p.line or 0))
     if any(p.is_error for p in problems):
         return problems, []
-    return problems, [_plan(v, tenant, master, series) for v in balanced]
+    return problems, [_plan(v, rounding, tenant, master, series) for v, rounding in balanced]
 
 
 def _series(series: str, master: MasterData | None) -> list[Problem]:
@@ -75,18 +75,19 @@ def _series(series: str, master: MasterData | None) -> list[Problem]:
     return []
 
 
-def _balance(voucher: Voucher, tenant: TenantSettings) -> tuple[Voucher, list[Problem]]:
-    """The voucher with a rounding row when it is off by no more than the tolerance."""
+def _rounding(voucher: Voucher, tenant: TenantSettings) -> tuple[VoucherRow | None, list[Problem]]:
+    """The row that balances a voucher off by no more than the tolerance (and a note that
+    says so); a larger difference is an error."""
     difference = voucher.balance
     if not difference:
-        return voucher, []
+        return None, []
     tolerance: Decimal = tenant["vouchers.rounding_tolerance"]
     account: int = tenant["vouchers.rounding_account"]
     debit = sum((r.amount for r in voucher.rows if r.amount > 0), Decimal(0))
     credit = -sum((r.amount for r in voucher.rows if r.amount < 0), Decimal(0))
     sums = f"debit {debit}, credit {credit}, difference {difference}"
     if abs(difference) > tolerance:
-        return voucher, [
+        return None, [
             Problem(
                 f"voucher {voucher.source_number} of {voucher.transaction_date} does not balance: {sums}, "
                 f"more than vouchers.rounding_tolerance ({tolerance})",
@@ -103,7 +104,7 @@ def _balance(voucher: Voucher, tenant: TenantSettings) -> tuple[Voucher, list[Pr
         severity=Severity.WARNING,
         code="journal.rounding-row",
     )
-    return replace(voucher, rows=(*voucher.rows, rounding)), [note]
+    return rounding, [note]
 
 
 def _registers(vouchers: list[Voucher], master: MasterData | None) -> list[Problem]:
@@ -173,11 +174,16 @@ def _registers(vouchers: list[Voucher], master: MasterData | None) -> list[Probl
     return problems
 
 
-def _plan(voucher: Voucher, tenant: TenantSettings, master: MasterData | None, series: str) -> DocumentPlan:
+def _plan(
+    voucher: Voucher,
+    rounding: VoucherRow | None,
+    tenant: TenantSettings,
+    master: MasterData | None,
+    series: str,
+) -> DocumentPlan:
     year = master.year_of(voucher.transaction_date) if master else None
     ref = YearRef(year.from_date, year.to_date, year.id) if year else YearRef(voucher.transaction_date)
     plan = voucher_plan(voucher, tenant, ref, series)
-    rounding = next((r for r in voucher.rows if r.text == ROUNDING_TEXT and r.line is None), None)
     if rounding is None:
         return plan
     return replace(plan, summary=f"{plan.summary}, incl. rounding {rounding.amount} on {rounding.account}")
