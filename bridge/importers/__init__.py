@@ -87,8 +87,8 @@ def extract_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) ->
                 Problem(
                     f"{source.name} could be {' or '.join(kinds)}: the bridge does not guess",
                     line=1,
-                    hint="keep only the columns of one kind of file (README 'What you can drop' lists "
-                    "each kind's columns), then drop it again",
+                    hint="keep only the columns of one kind of file (README, 'How a CSV file is "
+                    "recognised'), then drop it again",
                     code="file.ambiguous",
                 ),
             ),

@@ -29,7 +29,6 @@ from bridge.planner.steps import DocumentPlan, Lookup, Step
 
 __all__ = [
     "PROJECT_NEEDS_START",
-    "article_fields",
     "plan_article",
     "plan_customer",
     "plan_project",
@@ -114,7 +113,7 @@ def plan_project(project: Project, tenant: TenantSettings, master: MasterData | 
     return _plan(tenant, project, f"project {project.number} {project.name}", step, problems)
 
 
-def article_fields(article: Article) -> dict[str, Any]:
+def _article_fields(article: Article) -> dict[str, Any]:
     return _present(
         {
             "ArticleNumber": article.number,
@@ -143,7 +142,7 @@ def plan_article(article: Article, tenant: TenantSettings, master: MasterData | 
         "articles",
         "Article",
         article.number,
-        article_fields(article),
+        _article_fields(article),
     )
     return _plan(tenant, article, f"article {article.number} {article.description}", step, problems)
 
