@@ -132,6 +132,12 @@ OPTIONS: tuple[Option, ...] = (
         0,
         "`watch` writes the payment status export this often (0: only on command)",
     ),
+    Option(
+        "exports",
+        "masterdata_every_minutes",
+        0,
+        "`watch` writes the master data export and its changes file this often (0: only on command)",
+    ),
     Option("vouchers", "series", "A", "Voucher series for journal CSVs (must allow manual vouchers)"),
     Option("vouchers", "rounding_account", 3740, "Account of the rounding row (öres- och kronutjämning)"),
     Option(
