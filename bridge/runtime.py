@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from bridge.config import ConfigError, Settings, TenantSettings
 from bridge.fortnox import ClientCredentials, FortnoxClient, Pacer
 from bridge.fortnox.topics import FORTNOX_TOPICS_URL
+from bridge.pipeline.live import live_exports
 from bridge.pipeline.service import Bridge
 
 __all__ = ["EMBEDDED_CLIENT", "open_bridge", "token_url_for", "topics_url_for"]
@@ -62,6 +63,7 @@ def open_bridge(settings: Settings, *, announce=print) -> Iterator[Bridge]:
         if embedded:
             server = _start_embedded(settings, embedded, announce)
         for tenant in settings.tenants:
+            live_exports(settings, tenant.name)  # an unknown export is a configuration error now
             if tenant.embedded and server is not None:  # started above for these
                 mock_tenant = _embedded_tenant_name(settings, tenant)
                 tenant_id = str(server.app.extensions["mockfortnox"].tenant(mock_tenant).id)

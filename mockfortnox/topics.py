@@ -155,6 +155,7 @@ class TopicLog:
                 self._next[topic] = position + 1
                 event = Event(topic, position, type_, tenant.id, entity, now, extra)
                 self._events.setdefault(topic, []).append(event)
+                self._kept(topic)  # what is older than Fortnox keeps goes, read or not
                 made.append(event)
         if made:
             for listener in list(self.listeners):

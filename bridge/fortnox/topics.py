@@ -74,6 +74,7 @@ class TopicEvent:
 class AddedTenants:
     tenant_ids: dict[str, int]  # access token -> the company's tenant id
     invalid_tokens: tuple[str, ...]
+    refused: str = ""  # the whole command refused (the client secret), and Fortnox's words
 
 
 class TopicsConnection:
@@ -119,11 +120,10 @@ class TopicsConnection:
             },
             strict=False,
         )
-        if reply.get("result") != "ok" and not reply.get("invalidTokens"):
-            raise TopicsError(f"add-tenants-v1: {reply.get('message') or reply.get('result')}")
         ids = reply.get("tenantIds") or {}
         invalid = tuple(reply.get("invalidTokens") or ())
-        return AddedTenants({str(k): int(v) for k, v in ids.items()}, invalid)
+        refused = "" if reply.get("result") == "ok" else str(reply.get("message") or reply.get("result"))
+        return AddedTenants({str(k): int(v) for k, v in ids.items()}, invalid, refused)
 
     def remove_tenants(self, tenant_ids: list[int]) -> None:
         self._command({"command": "remove-tenants-v1", "tenants": tenant_ids})

@@ -98,6 +98,9 @@ class LiveListener:
                 return
             except (TopicsGone, TopicsError, OSError) as exc:
                 why = str(exc)
+            except Exception as exc:  # whatever it was, the listener lives on and the sweep covers it
+                log.exception("live: the listener failed")
+                why = f"{type(exc).__name__}: {exc}"
             finally:
                 self.connected.clear()
                 for seen in self._seen.values():
@@ -114,6 +117,8 @@ class LiveListener:
             self.stop.wait(wait)
 
     def _session(self, reason: str) -> None:
+        kept_since = datetime.now().astimezone() - KEPT - timedelta(days=1)
+        self.bridge.ledger.forget_live_before(kept_since.isoformat(timespec="seconds"))
         with TopicsConnection(self.url, self.client_secret) as connection:
             for seen in self._seen.values():
                 seen.token, seen.tenant_id, seen.retry_at = "", None, 0.0
@@ -202,6 +207,15 @@ class LiveListener:
         tokens = list(ready)
         for start in range(0, len(tokens), REGISTER_BATCH):
             answer = connection.add_tenants(tokens[start : start + REGISTER_BATCH])
+            if answer.refused:  # the integration itself: waiting a few seconds changes nothing
+                for token in tokens[start : start + REGISTER_BATCH]:
+                    self._leave_out(
+                        ready[token],
+                        f"Fortnox refused the integration on the topics connection ({answer.refused}); "
+                        "check fortnox.client_secret (FORTNOX_CLIENT_SECRET)",
+                        RETRY_REFUSED_SECONDS,
+                    )
+                continue
             for token, tenant_id in answer.tenant_ids.items():
                 seen = ready[token]
                 seen.token, seen.tenant_id = token, tenant_id
@@ -279,7 +293,7 @@ class LiveListener:
                 if missing:
                     connection.add_topics(dict.fromkeys(missing))
                 self._went_live(seen, "joined the open connection")
-        if renewed:
+        if len(renewed) > len(newcomers):
             log.info("live: %d access token(s) renewed on the open connection", len(renewed) - len(newcomers))
 
     def _went_live(self, seen: _Seen, reason: str) -> None:

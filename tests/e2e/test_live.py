@@ -213,9 +213,11 @@ class Rotating:
         pass
 
 
-def start_listener(bridge, mock, companies, woken: set[str]) -> tuple[LiveListener, threading.Thread]:
+def start_listener(
+    bridge, mock, companies, woken: set[str], secret: str = "demo-secret"
+) -> tuple[LiveListener, threading.Thread]:
     listener = LiveListener(
-        bridge, mock.topics.url, "demo-secret", companies, wake=woken.add, stop=threading.Event()
+        bridge, mock.topics.url, secret, companies, wake=woken.add, stop=threading.Event()
     )
     thread = threading.Thread(target=listener.run, daemon=True)
     thread.start()
@@ -312,3 +314,19 @@ def test_the_embedded_mock_offers_its_topics(tmp_path):
         )
     finally:
         watching.stop()
+
+
+def test_a_refused_client_secret_is_a_notice_not_a_retry_loop(mock, tmp_path, caplog):
+    caplog.set_level(logging.INFO, "bridge")
+    write_config(tmp_path, mock)
+    token = httpx.post(f"{mock.url}/mock/tokens", json={"tenant": "demo"}).json()["access_token"]
+    with open_bridge(load_settings(tmp_path), announce=lambda _: None) as bridge:
+        company = LiveCompany("default", StaticToken(token), ("invoices",))
+        listener, thread = start_listener(bridge, mock, [company], set(), secret="not-the-secret")
+        try:
+            (notice,) = bridge.notices()
+        finally:
+            listener.stop.set()
+            thread.join(10)
+    assert "refused the integration" in notice.message and "FORTNOX_CLIENT_SECRET" in notice.message
+    assert caplog.text.count("is left out of live updates") == 1
