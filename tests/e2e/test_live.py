@@ -147,6 +147,7 @@ def test_a_dropped_connection_reconnects_and_sweeps(mock, tmp_path, caplog, monk
     watching = Watching(workdir)
     try:
         listening(watching)
+        wait_until(lambda: "sweep done" in caplog.text, 15, what="the start sweep")
         with api(mock) as client:
             invoice = booked_invoice(client)
             assert httpx.post(f"{mock.url}/mock/topics", json={"drop": True}).json()["dropped"] == 1
@@ -154,10 +155,10 @@ def test_a_dropped_connection_reconnects_and_sweeps(mock, tmp_path, caplog, monk
             wait_until(
                 lambda: status_in_export(workdir).get(invoice["DocumentNumber"]) == "paid", 15, what="paid"
             )
+        wait_until(lambda: "sweeping with lastmodified (reconnected after" in caplog.text, 15, what="sweep")
     finally:
         watching.stop()
     assert "connection to" in caplog.text and "is lost" in caplog.text
-    assert "sweeping with lastmodified (reconnected after" in caplog.text
 
 
 def test_an_expired_offset_is_said_and_swept_and_nothing_is_missed(mock, tmp_path, caplog):
