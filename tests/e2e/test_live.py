@@ -331,3 +331,69 @@ def test_a_refused_client_secret_is_a_notice_not_a_retry_loop(mock, tmp_path, ca
             thread.join(10)
     assert "refused the integration" in notice.message and "FORTNOX_CLIENT_SECRET" in notice.message
     assert caplog.text.count("is left out of live updates") == 1
+
+
+def test_a_supplier_changed_in_fortnox_is_in_the_master_data_export_and_its_changes_file(mock, tmp_path):
+    workdir = tmp_path / "bridge"
+    write_config(workdir, mock, 'exports = "masterdata"\n')
+    folder = workdir / "outbox" / "exports" / "masterdata" / "default"
+    watching = Watching(workdir)
+    try:
+        listening(watching)
+        wait_until(lambda: list(folder.glob("changes-*.json")), 15, what="the start sweep: everything added")
+        first_changes = set(folder.glob("changes-*.json"))
+        with api(mock) as client:
+            client.put("/3/suppliers/1", json={"Supplier": {"BG": "5050-1063"}})
+
+        def changed() -> list:
+            return [p for p in folder.glob("changes-*.json") if p not in first_changes]
+
+        (path,) = wait_until(changed, 10, what="a changes file")
+        suppliers = loads((folder / "suppliers.json").read_text(encoding="utf-8"))["records"]
+    finally:
+        watching.stop()
+    change = loads(path.read_text(encoding="utf-8"))["registers"]["suppliers"]["changed"]
+    assert change[0]["key"] == {"SupplierNumber": "1"} and change[0]["fields"]["BG"]["after"] == "5050-1063"
+    assert next(s for s in suppliers if s["SupplierNumber"] == "1")["BG"] == "5050-1063"
+
+
+def test_a_file_connected_to_a_voucher_reaches_the_documents_and_the_sie_file_on_request(mock, tmp_path):
+    workdir = tmp_path / "bridge"
+    write_config(workdir, mock, 'exports = "documents,sie"\n')
+    exports = workdir / "outbox" / "exports"
+    watching = Watching(workdir)
+    try:
+        listening(watching)
+        wait_until(lambda: list(exports.glob("*_SIE4.se")), 15, what="the start sweep")
+        with api(mock) as client:
+            rows = [{"Account": 6110, "Debit": 321}, {"Account": 1930, "Credit": 321}]
+            body = {
+                "Description": "Kvitto",
+                "TransactionDate": "2026-03-02",
+                "VoucherSeries": "A",
+                "VoucherRows": rows,
+            }
+            voucher = client.post("/3/vouchers", json={"Voucher": body}).json()["Voucher"]
+            upload = client.post(
+                "/3/inbox?folderId=inbox_v", files={"file": ("kvitto.pdf", b"%PDF-1.4 kvitto")}
+            )
+            connection = {"FileId": upload.json()["File"]["Id"], "VoucherSeries": "A",
+                          "VoucherNumber": str(voucher["VoucherNumber"])}  # fmt: skip
+            client.post("/3/voucherfileconnections", json={"VoucherFileConnection": connection})
+        receipt = (
+            exports
+            / "documents"
+            / "default"
+            / "2026"
+            / "vouchers"
+            / f"A-{voucher['VoucherNumber']}"
+            / "kvitto.pdf"
+        )
+        wait_until(receipt.exists, 15, what="the voucher's file in the documents export")
+        (sie,) = exports.glob("*_2026_SIE4.se")
+        wait_until(
+            lambda: "Kvitto" in sie.read_text(encoding="cp437"), 15, what="the voucher in the SIE file"
+        )
+    finally:
+        watching.stop()
+    assert receipt.read_bytes() == b"%PDF-1.4 kvitto"
