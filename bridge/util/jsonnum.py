@@ -6,7 +6,7 @@ way out; Fortnox bodies carry amounts as JSON numbers, so both directions need c
 Both directions run in msgspec's C code (`bench/bench_json.py` measures it against the
 pure-Python encoder this replaced and against orjson, which cannot read numbers as Decimal):
 a number with a fraction or an exponent is handed to `Decimal` as written, and a `Decimal` is
-written by `format_decimal` as raw JSON, so its digits are never a float's. Dates and times
+written as `format_decimal` writes it, so its digits are never a float's. Dates and times
 are ISO strings (a UTC time ends in "Z"). The encoder writes
 what it is given: a float would be written as a number, so money must never be one — Python's
 `Decimal` refuses to mix with floats, and every reader here makes `Decimal`. Dataclasses are
@@ -15,6 +15,7 @@ written as objects of their fields, in order.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -38,7 +39,13 @@ def _other(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__} to JSON")
 
 
-_encoder = msgspec.json.Encoder(decimal_format=_raw_decimal, enc_hook=_other)
+# msgspec writes a Decimal as `str(value)` with no Python call, which is `format_decimal`'s
+# text except for an exponent (1E+3, 1E-7) or a negative zero (-0.00). Those are rare, and
+# cheap to rule out in the text (what is searched for first is rarer still: a number is
+# written after a colon, a comma or a bracket): when one may be there, the text is written again with every Decimal through `format_decimal`.
+_fast = msgspec.json.Encoder(decimal_format="number", enc_hook=_other).encode
+_exact = msgspec.json.Encoder(decimal_format=_raw_decimal, enc_hook=_other).encode
+_NOT_AS_GIVEN = re.compile(rb"[0-9]E|[:,\[]-0(?:\.0*)?[,}\]]")
 _decoder = msgspec.json.Decoder(float_hook=Decimal)
 
 
@@ -50,7 +57,14 @@ def loads(text: str | bytes) -> Any:
 
 def dumpb(obj: Any, *, indent: int | None = None) -> bytes:
     """`obj` as UTF-8 JSON: compact, or with `indent` spaces per level."""
-    encoded = _encoder.encode(obj)
+    try:
+        encoded = _fast(obj)
+    except ValueError:  # NaN or Infinity: said in our words
+        encoded = _exact(obj)
+    if (b"E" in encoded or b":-0" in encoded or b",-0" in encoded or b"[-0" in encoded) and (
+        _NOT_AS_GIVEN.search(encoded)
+    ):
+        encoded = _exact(obj)
     return encoded if indent is None else msgspec.json.format(encoded, indent=indent)
 
 

@@ -20,6 +20,11 @@ def test_decimals_are_written_as_bare_numbers():
 
 def test_negative_zero_is_written_as_zero():
     assert dumps([Decimal("-0.00")]) == "[0.00]"
+    assert (
+        dumps({"a": Decimal("-0"), "b": Decimal("-0.50"), "c": "1E+3 -0"})
+        == '{"a":0,"b":-0.50,"c":"1E+3 -0"}'
+    )
+    assert dumps([Decimal("0E-7"), Decimal("0.0000001")]) == "[0.0000000,0.0000001]"
 
 
 def test_not_a_number_is_not_json():
