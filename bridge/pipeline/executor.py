@@ -16,6 +16,7 @@ from typing import Any
 from bridge.fortnox import FortnoxClient, FortnoxError
 from bridge.pipeline.filestore import FileStore, MissingFile
 from bridge.pipeline.ledger import Ledger
+from bridge.pipeline.lookups import RegisterIndex
 from bridge.planner import Lookup, Step
 from bridge.util import loads
 
@@ -25,6 +26,7 @@ MAX_BACKOFF = 60.0
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]+\.[A-Za-z0-9_@]+)\}")
 _SEPARATORS = re.compile(r"[\s\-.]")
 _MISSING = object()
+_UNKNOWN = object()
 
 
 @dataclass(frozen=True)
@@ -48,12 +50,23 @@ class Executor:
     def __init__(self, ledger: Ledger, files: FileStore | None = None) -> None:
         self.ledger = ledger
         self.files = files
+        self._index: tuple[tuple[int, int], RegisterIndex] | None = None
+
+    def _index_for(self, client: FortnoxClient, file_id: int) -> RegisterIndex:
+        """The registers the file has read so far (a file's documents run one after another)."""
+        if self._index is None or self._index[0] != (file_id, id(client)):
+            index = RegisterIndex(client, lambda prefix: self.ledger.lookups_ahead(file_id, prefix))
+            self._index = ((file_id, id(client)), index)
+        return self._index[1]
 
     def run(self, client: FortnoxClient, document: Any) -> Outcome:
         results: dict[str, Any] = {}
         summary: list[dict[str, Any]] = []
         try:
-            for row in self.ledger.steps(document["id"]):
+            rows = self.ledger.steps(document["id"])
+            self._needed = _fields_used([row["spec"] for row in rows])
+            self._registers = self._index_for(client, document["file_id"])
+            for row in rows:
                 step = Step.from_json(loads(row["spec"]))
                 if row["state"] == "done":
                     result = loads(row["result"])
@@ -80,8 +93,16 @@ class Executor:
         if step.when and not conditions_hold(step.when, results):
             return {"outcome": "skipped", "record": {}}
         uncertain = row["attempts"] > 0  # an earlier attempt may have reached Fortnox
+        listed = False  # the register's list said the record is not there
         if step.kind == "ensure" or (uncertain and step.lookup is not None):
-            found = self._lookup(client, step.lookup, results) if step.lookup else None
+            found: Any = None
+            if step.lookup is not None:
+                found = _UNKNOWN
+                if step.kind == "ensure" and not uncertain:
+                    found = self._listed(step, results)
+                    listed = found is None
+                if found is _UNKNOWN:
+                    found = self._lookup(client, step.lookup, results)
             if found is not None:
                 known = step.kind == "ensure" and not uncertain
                 return {"outcome": "existing" if known else "reconciled", "record": found}
@@ -91,7 +112,11 @@ class Executor:
                 raise PlanError(step.missing_hint or f"{step.label} does not exist in Fortnox")
         path = _resolve_path(step.path, results)
         if step.kind == "action" and (step.done_when or step.refuse_when):
-            current = client.get(_resolve_path(step.check_path, results)).get(step.envelope, {})
+            check_path = _resolve_path(step.check_path, results)
+            current = self._registers.find(check_path, {})
+            wanted = {*step.done_when, *step.refuse_when}
+            if not isinstance(current, dict) or not wanted <= current.keys():
+                current = client.get(check_path).get(step.envelope, {})
             if step.done_when and _fields_hold(step.done_when, current):
                 return {"outcome": "already", "record": current}
             if step.refuse_when and _fields_hold(step.refuse_when, current):
@@ -104,11 +129,45 @@ class Executor:
             files = {"file": (step.file.name, data, step.file.media_type)}
         self.ledger.step_sending(row["id"], document["id"])
         body = _resolve(step.body, results)
-        answer = client.request(step.method, path, json=body, files=files)
+        try:
+            answer = client.request(step.method, path, json=body, files=files)
+        except FortnoxError as error:
+            # The list was read a while ago: someone may have created the record since.
+            found = None
+            if listed and not error.transient and step.lookup is not None:
+                found = self._lookup(client, step.lookup, results)
+            if found is None:
+                raise
+            self._remember(step, results, found)
+            return {"outcome": "existing", "record": found}
         if isinstance(answer, list):  # the newer services answer bare arrays
             answer = answer[0] if answer else {}
         record = answer.get(step.envelope, answer) if isinstance(answer, dict) else {}
+        if step.kind == "ensure":
+            self._remember(step, results, record)
+        elif step.kind == "action" and step.check_path:
+            self._registers.remember(_resolve_path(step.check_path, results), {}, record)
         return {"outcome": "created" if step.method == "POST" else "updated", "record": record}
+
+    def _remember(self, step: Step, results: dict, record: dict) -> None:
+        if step.lookup is not None and step.lookup.single:
+            path = _resolve_path(step.lookup.path, results)
+            self._registers.remember(path, _resolve(step.lookup.params, results), record)
+
+    def _listed(self, step: Step, results: dict) -> Any:
+        """What the file's register index says of the record an ensure step looks up by its
+        number: the list row, None (not there), or `_UNKNOWN`. A row is only enough when it
+        holds every field that later steps read from the record."""
+        lookup = step.lookup
+        if lookup is None or not lookup.single or lookup.then is not None:
+            return _UNKNOWN
+        path, params = _resolve_path(lookup.path, results), _resolve(lookup.params, results)
+        found = self._registers.find(path, params)
+        if RegisterIndex.unknown(found):
+            return _UNKNOWN
+        if found is not None and step.save_as and not self._needed.get(step.save_as, set()) <= found.keys():
+            return _UNKNOWN
+        return found
 
     def _lookup(self, client: FortnoxClient, lookup: Lookup, results: dict) -> dict | None:
         path = _resolve_path(lookup.path, results)
@@ -131,6 +190,20 @@ class Executor:
         if found is None and lookup.then is not None:
             return self._lookup(client, lookup.then, results)
         return found
+
+
+_FIELD_USE = re.compile(r"\b([A-Za-z_]+)\.([A-Za-z0-9_@]+)")
+
+
+def _fields_used(specs: list[str]) -> dict[str, set[str]]:
+    """Which fields of earlier steps' records the steps read (`$ref`s, `{step.Field}` in
+    paths, `when` conditions), by the name they are saved as; a few words of a label that look
+    the same only cost a look-up."""
+    used: dict[str, set[str]] = {}
+    for spec in specs:
+        for name, field_name in _FIELD_USE.findall(spec):
+            used.setdefault(name, set()).add(field_name)
+    return used
 
 
 def _rows(client: FortnoxClient, path: str, collection: str, params: dict) -> Any:

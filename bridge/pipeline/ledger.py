@@ -405,6 +405,17 @@ class Ledger:
             is not None
         )
 
+    def lookups_ahead(self, file_id: int, path_prefix: str) -> int:
+        """How many steps of the file's unfinished documents still name a path that starts
+        with `path_prefix` (`/3/accounts/`): the look-ups a register list would answer."""
+        return int(
+            self.db.execute(
+                "SELECT COUNT(*) FROM steps s JOIN documents d ON d.id = s.document_id WHERE d.file_id = ?"
+                " AND d.state IN ('queued','sending') AND s.state != 'done' AND instr(s.spec, ?) > 0",
+                (file_id, f'"{path_prefix}'),
+            ).fetchone()[0]
+        )
+
     def unfinished_files(self) -> list[sqlite3.Row]:
         """Files whose documents are all through, or that were refused, but whose answer in
         outbox/ is not written yet (a crash, or an outbox that could not be written)."""
