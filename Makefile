@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m bridge.demo $(if $(ONCE),--once,)
 
-test: $(STAMP)
+# The suite runs only on code that passes the linter, the formatter and the type checker.
+test: lint
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
@@ -24,6 +25,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check bridge mockfortnox tests bench
 	$(BIN)/ruff format --check bridge mockfortnox tests bench
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .bridge outbox/* build *.egg-info

@@ -28,9 +28,8 @@ from bridge.config import load_settings
 from bridge.pipeline.service import Bridge
 settings = load_settings(Path(sys.argv[2]), environ={"FORTNOX_URL": "http://127.0.0.1:9"})
 bridge = Bridge(settings, {})
-file_id = bridge.claim(Path(sys.argv[1]), "default", copy=True)
-bridge.ingest(file_id)
-print(bridge.ledger.file(file_id)["state"], sum(bridge.ledger.counts()["documents"].values()))
+file = bridge.take(Path(sys.argv[1]), "default", copy=True)
+print(file.state, sum(bridge.counts()["documents"].values()))
 bridge.close()
 """
 

@@ -75,10 +75,10 @@ def run_files(
         bridge = Bridge(load_settings(Path(tmp), environ=environ), {"default": company.client})
         started = time.perf_counter()
         for path in paths:
-            bridge.ingest(bridge.claim(path, "default", copy=True, companion=companion))
+            bridge.take(path, "default", copy=True, companion=companion)
         bridge.drain("default", until_blocked=False)
         elapsed = time.perf_counter() - started
-        states = Counter(row["state"] for row in bridge.ledger.files())
+        states = Counter(str(file.state) for file in bridge.files())
         bridge.close()
     print(f"  files: {dict(states)}; {elapsed:.1f} s on the in-process mock")
     return elapsed

@@ -185,6 +185,18 @@ class Settings:
     def inbox_of(self, tenant: str) -> Path:
         return self.inbox / tenant if self.multi_tenant else self.inbox
 
+    def tenant_for(self, path: Path, name: str | None = None) -> TenantSettings:
+        """The company a file is for: the one named, the only one, or the one whose inbox holds it."""
+        if name:
+            return self.tenant(name)
+        if not self.multi_tenant:
+            return self.tenants[0]
+        resolved = path.resolve()
+        for candidate in self.tenants:
+            if resolved.is_relative_to(self.inbox_of(candidate.name)):
+                return candidate
+        raise ConfigError(f"{path}: several companies are configured; say which one with --tenant")
+
 
 def load_settings(
     workdir: Path | None = None, config_file: Path | None = None, environ: Mapping[str, str] | None = None

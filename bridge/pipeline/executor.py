@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
 from bridge.fortnox import FortnoxClient, FortnoxError
 from bridge.pipeline.filestore import FileStore, MissingFile
 from bridge.pipeline.ledger import Ledger
 from bridge.pipeline.lookups import RegisterIndex
+from bridge.pipeline.records import DocumentRecord, StepRecord, StepState
 from bridge.planner import Lookup, Step
-from bridge.util import loads
+from bridge.util import dumps
 
 __all__ = ["Executor", "Outcome", "backoff_seconds", "conditions_hold", "loosely_equal"]
 
@@ -31,7 +33,7 @@ _UNKNOWN = object()
 
 @dataclass(frozen=True)
 class Outcome:
-    state: str  # done | failed | later
+    state: Literal["done", "failed", "later"]
     error: str = ""
     unreachable: bool = False  # no answer, or Fortnox itself failing (5xx): the tenant waits
 
@@ -42,7 +44,7 @@ class PlanError(Exception):
 
 def backoff_seconds(failures: int, rng: random.Random | None = None) -> float:
     """Exponential backoff after `failures` failures in a row, jittered between half and all."""
-    base = min(MAX_BACKOFF, 0.5 * 2 ** max(failures - 1, 0))
+    base: float = min(MAX_BACKOFF, 0.5 * 2 ** max(failures - 1, 0))
     return base * (0.5 + 0.5 * (rng or random).random())
 
 
@@ -50,29 +52,31 @@ class Executor:
     def __init__(self, ledger: Ledger, files: FileStore | None = None) -> None:
         self.ledger = ledger
         self.files = files
-        self._index: tuple[tuple[int, int], RegisterIndex] | None = None
+        self._kept: tuple[tuple[int, int], RegisterIndex] | None = None
+        self._registers: RegisterIndex | None = None
+        self._needed: dict[str, set[str]] = {}
 
     def _index_for(self, client: FortnoxClient, file_id: int) -> RegisterIndex:
         """The registers the file has read so far (a file's documents run one after another)."""
-        if self._index is None or self._index[0] != (file_id, id(client)):
+        if self._kept is None or self._kept[0] != (file_id, id(client)):
             index = RegisterIndex(client, lambda prefix: self.ledger.lookups_ahead(file_id, prefix))
-            self._index = ((file_id, id(client)), index)
-        return self._index[1]
+            self._kept = ((file_id, id(client)), index)
+        return self._kept[1]
 
-    def run(self, client: FortnoxClient, document: Any) -> Outcome:
+    def run(self, client: FortnoxClient, document: DocumentRecord) -> Outcome:
         results: dict[str, Any] = {}
         summary: list[dict[str, Any]] = []
         try:
-            rows = self.ledger.steps(document["id"])
-            self._needed = _fields_used([row["spec"] for row in rows])
-            self._registers = self._index_for(client, document["file_id"])
-            for row in rows:
-                step = Step.from_json(loads(row["spec"]))
-                if row["state"] == "done":
-                    result = loads(row["result"])
+            records = self.ledger.steps(document.id)
+            self._needed = _fields_used([dumps(record.spec) for record in records])
+            self._registers = self._index_for(client, document.file_id)
+            for record in records:
+                step = record.spec
+                if record.state == StepState.DONE and record.result is not None:
+                    result = dict(record.result)
                 else:
-                    result = self._run_step(client, document, row, step, results)
-                    self.ledger.step_done(row["id"], result)
+                    result = self._run_step(client, document, record, results)
+                    self.ledger.step_done(record.id, result)
                 if step.save_as and result["outcome"] not in ("skipped", "absent"):
                     results[step.save_as] = result["record"]
                 summary.append({"label": step.label, "envelope": step.envelope, **result})
@@ -80,19 +84,22 @@ class Executor:
             if error.transient:
                 return Outcome("later", str(error), unreachable=error.status is None or error.status >= 500)
             self.ledger.document_failed(
-                document["id"], _explain(error), {"status": error.status, "code": error.code}
+                document.id, _explain(error), {"status": error.status, "code": error.code}
             )
             return Outcome("failed", _explain(error))
         except (PlanError, MissingFile) as error:
-            self.ledger.document_failed(document["id"], str(error))
+            self.ledger.document_failed(document.id, str(error))
             return Outcome("failed", str(error))
-        self.ledger.document_done(document["id"], summary)
+        self.ledger.document_done(document.id, summary)
         return Outcome("done")
 
-    def _run_step(self, client: FortnoxClient, document: Any, row: Any, step: Step, results: dict) -> dict:
+    def _run_step(
+        self, client: FortnoxClient, document: DocumentRecord, record: StepRecord, results: dict[str, Any]
+    ) -> dict[str, Any]:
+        step = record.spec
         if step.when and not conditions_hold(step.when, results):
             return {"outcome": "skipped", "record": {}}
-        uncertain = row["attempts"] > 0  # an earlier attempt may have reached Fortnox
+        uncertain = record.attempts > 0  # an earlier attempt may have reached Fortnox
         listed = False  # the register's list said the record is not there
         if step.kind == "ensure" or (uncertain and step.lookup is not None):
             found: Any = None
@@ -113,7 +120,7 @@ class Executor:
         path = _resolve_path(step.path, results)
         if step.kind == "action" and (step.done_when or step.refuse_when):
             check_path = _resolve_path(step.check_path, results)
-            current = self._registers.find(check_path, {})
+            current = self._index().find(check_path, {})
             wanted = {*step.done_when, *step.refuse_when}
             if not isinstance(current, dict) or not wanted <= current.keys():
                 current = client.get(check_path).get(step.envelope, {})
@@ -125,9 +132,9 @@ class Executor:
         if step.kind == "upload":
             if step.file is None or self.files is None:
                 raise PlanError(f"internal: {step.label} has no file to upload")
-            data = self.files.get(document["tenant"], step.file.sha256)
+            data = self.files.get(document.tenant, step.file.sha256)
             files = {"file": (step.file.name, data, step.file.media_type)}
-        self.ledger.step_sending(row["id"], document["id"])
+        self.ledger.step_sending(record.id, document.id)
         body = _resolve(step.body, results)
         try:
             answer = client.request(step.method, path, json=body, files=files)
@@ -142,19 +149,24 @@ class Executor:
             return {"outcome": "existing", "record": found}
         if isinstance(answer, list):  # the newer services answer bare arrays
             answer = answer[0] if answer else {}
-        record = answer.get(step.envelope, answer) if isinstance(answer, dict) else {}
+        written = answer.get(step.envelope, answer) if isinstance(answer, dict) else {}
         if step.kind == "ensure":
-            self._remember(step, results, record)
+            self._remember(step, results, written)
         elif step.kind == "action" and step.check_path:
-            self._registers.remember(_resolve_path(step.check_path, results), {}, record)
-        return {"outcome": "created" if step.method == "POST" else "updated", "record": record}
+            self._index().remember(_resolve_path(step.check_path, results), {}, written)
+        return {"outcome": "created" if step.method == "POST" else "updated", "record": written}
 
-    def _remember(self, step: Step, results: dict, record: dict) -> None:
+    def _index(self) -> RegisterIndex:
+        if self._registers is None:
+            raise PlanError("internal: a step ran outside a document")
+        return self._registers
+
+    def _remember(self, step: Step, results: dict[str, Any], record: dict[str, Any]) -> None:
         if step.lookup is not None and step.lookup.single:
             path = _resolve_path(step.lookup.path, results)
-            self._registers.remember(path, _resolve(step.lookup.params, results), record)
+            self._index().remember(path, _resolve(step.lookup.params, results), record)
 
-    def _listed(self, step: Step, results: dict) -> Any:
+    def _listed(self, step: Step, results: dict[str, Any]) -> Any:
         """What the file's register index says of the record an ensure step looks up by its
         number: the list row, None (not there), or `_UNKNOWN`. A row is only enough when it
         holds every field that later steps read from the record."""
@@ -162,14 +174,16 @@ class Executor:
         if lookup is None or not lookup.single or lookup.then is not None:
             return _UNKNOWN
         path, params = _resolve_path(lookup.path, results), _resolve(lookup.params, results)
-        found = self._registers.find(path, params)
+        found = self._index().find(path, params)
         if RegisterIndex.unknown(found):
             return _UNKNOWN
         if found is not None and step.save_as and not self._needed.get(step.save_as, set()) <= found.keys():
             return _UNKNOWN
         return found
 
-    def _lookup(self, client: FortnoxClient, lookup: Lookup, results: dict) -> dict | None:
+    def _lookup(
+        self, client: FortnoxClient, lookup: Lookup, results: dict[str, Any]
+    ) -> dict[str, Any] | None:
         path = _resolve_path(lookup.path, results)
         params = _resolve(lookup.params, results)
         match = _resolve(lookup.match, results)
@@ -206,7 +220,7 @@ def _fields_used(specs: list[str]) -> dict[str, set[str]]:
     return used
 
 
-def _rows(client: FortnoxClient, path: str, collection: str, params: dict) -> Any:
+def _rows(client: FortnoxClient, path: str, collection: str, params: dict[str, Any]) -> Iterator[Any]:
     if collection and "." not in collection:
         yield from client.iter_pages(path, collection, **params)
         return
@@ -216,7 +230,7 @@ def _rows(client: FortnoxClient, path: str, collection: str, params: dict) -> An
     yield from answer if isinstance(answer, list) else ()
 
 
-def _matches(record: dict, match: dict[str, Any], lookup: Lookup) -> bool:
+def _matches(record: dict[str, Any], match: dict[str, Any], lookup: Lookup) -> bool:
     if lookup.normalise:
         return all(_identifier(record.get(k)) == _identifier(v) for k, v in match.items())
     return all(str(record.get(k)) == str(v) for k, v in match.items())

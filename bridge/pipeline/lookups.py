@@ -54,7 +54,7 @@ class RegisterIndex:
     def __init__(self, client: FortnoxClient, lookups_ahead: Callable[[str], int]) -> None:
         self.client = client
         self.lookups_ahead = lookups_ahead
-        self._lists: dict[tuple[str, tuple[tuple[str, str], ...]], _Listing] = {}
+        self._lists: dict[_ListKey, _Listing] = {}
 
     def find(self, path: str, params: dict[str, Any]) -> Any:
         """The record `path` names (its list row), None when the register has no such record,
@@ -101,7 +101,10 @@ class RegisterIndex:
         return answer is _UNKNOWN
 
 
-def _place(path: str, params: dict[str, Any]) -> tuple[str, tuple, str] | None:
+_ListKey = tuple[str, tuple[tuple[str, str], ...]]
+
+
+def _place(path: str, params: dict[str, Any]) -> tuple[str, _ListKey, str] | None:
     """(register, the list's key, the record's number) for `/3/<register>/<number>[?query]`."""
     route, _, query = path.partition("?")
     parts = route.strip("/").split("/")

@@ -35,10 +35,8 @@ def bridge(tmp_path, mock_app, demo_token):
 def send(bridge: Bridge, tmp_path: Path, text: str = CSV) -> str:
     path = tmp_path / "fakturor.csv"
     path.write_text(text, encoding="utf-8")
-    file_id = bridge.claim(path, "default", copy=True)
-    bridge.ingest(file_id)
-    bridge.drain("default", until_blocked=False)
-    return bridge.ledger.file(file_id)["state"]
+    (file,) = bridge.process([path], "default", until_blocked=False)
+    return str(bridge.file(file.id).state)
 
 
 def calls(mock_app) -> Counter:
