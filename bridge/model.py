@@ -49,6 +49,7 @@ __all__ = [
     "Voucher",
     "VoucherRow",
     "content_hash",
+    "to_json",
     "to_plain",
 ]
 
@@ -392,6 +393,11 @@ class Extraction:
 def to_plain(value: Any) -> Any:
     """A JSON-ready view of a record (Decimal stays Decimal; bytes become their digest)."""
     return _plain(value, True)
+
+
+def to_json(value: Any) -> bytes:
+    """The compact JSON of `to_plain(value)`, written straight from a record of plain fields."""
+    return dumpb(value if _encoded_as_plain(type(value)) else _plain(value, True))
 
 
 def content_hash(document: Any) -> str:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bridge.model import Problem, to_plain
+from bridge.model import Problem, to_json, to_plain
 from bridge.pipeline.records import (
     DocumentRecord,
     DocumentState,
@@ -34,7 +34,7 @@ from bridge.pipeline.records import (
     TenantHealth,
 )
 from bridge.planner import DocumentPlan, Step
-from bridge.util import dumps, loads
+from bridge.util import dumpb, dumps, loads
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Ledger", "now_iso"]
 
@@ -350,7 +350,7 @@ class Ledger:
                 plan.key.source_key,
                 plan.content_hash,
                 plan.summary,
-                dumps(plan.document),
+                to_json(plan.document).decode(),
                 state,
                 None if live is None else live["id"],
                 "; ".join(_problem_text(p) for p in errors) or None,
@@ -362,7 +362,7 @@ class Ledger:
         if state == DocumentState.QUEUED:
             db.executemany(
                 "INSERT INTO steps (document_id, position, spec, state) VALUES (?, ?, ?, 'pending')",
-                [(cursor.lastrowid, i, dumps(step.to_json())) for i, step in enumerate(plan.steps)],
+                [(cursor.lastrowid, i, dumpb(step).decode()) for i, step in enumerate(plan.steps)],
             )
 
     def replan(self, document_id: int, plan: DocumentPlan) -> None:

@@ -20,9 +20,8 @@ from bridge.model import (
     Voucher,
     VoucherRow,
     content_hash,
-    to_plain,
 )
-from bridge.planner.register_check import Declared, YearRef, series_for
+from bridge.planner.register_check import Declared, Usage, YearRef, series_for
 from bridge.planner.registers import check_registers
 from bridge.planner.steps import DocumentPlan, Lookup, Step, stamp_for
 
@@ -34,7 +33,8 @@ ROW_TEXT_LIMIT = 100
 
 def plan_voucher(voucher: Voucher, tenant: TenantSettings, master: MasterData | None = None) -> DocumentPlan:
     """One voucher with the registers it needs (accounts, series, objects) ahead of it."""
-    check = check_registers([voucher], Declared(), tenant, master)
+    usage = Usage.of([voucher], tenant, master.locked_until if master else None)
+    check = check_registers(usage, Declared(), tenant, master)
     year = check.years.get(voucher.transaction_date, YearRef(voucher.transaction_date))
     plan = voucher_plan(voucher, tenant, year)
     problems = (*check.problems, *voucher_problems(voucher))
@@ -78,7 +78,7 @@ def voucher_plan(voucher: Voucher, tenant: TenantSettings, year: YearRef) -> Doc
         summary=f"voucher {voucher.source_key}{text} into series {series}: {len(voucher.rows)} rows, {debit}",
         content_hash=content_hash(voucher),
         steps=(step,),
-        document=to_plain(voucher),
+        document=voucher,
     )
 
 
