@@ -10,10 +10,10 @@ from bridge.importers.cancel import CancelImporter
 from bridge.importers.csv_invoices import CsvInvoiceImporter
 from bridge.importers.einvoice import EInvoiceImporter
 from bridge.importers.pdf import PdfImporter
-from bridge.importers.sie import SieImporter
+from bridge.importers.sie import SieImporter, SieVouchers
 from bridge.model import Extraction, Problem
 
-__all__ = ["IMPORTERS", "FileSource", "Importer", "extract_file", "identify"]
+__all__ = ["IMPORTERS", "FileSource", "Importer", "extract_file", "identify", "open_file"]
 
 HEAD_BYTES = 8192
 
@@ -63,9 +63,20 @@ def identify(source: Source, importers: tuple[Importer, ...] = IMPORTERS) -> Imp
     return claimed[0] if claimed else None
 
 
-def extract_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) -> Extraction:
-    """Identify and extract one file; an unknown kind of file is a problem, not an exception."""
+def open_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) -> Extraction | SieVouchers:
+    """`extract_file`, except that a file whose importer reads it as a stream (SIE: files of any
+    size) is answered as that stream, read only when it is iterated."""
     importer = identify(source, importers)
+    if isinstance(importer, SieImporter):
+        return importer.stream(source)
+    return extract_file(source, importers, importer)
+
+
+def extract_file(
+    source: Source, importers: tuple[Importer, ...] = IMPORTERS, importer: Importer | None = None
+) -> Extraction:
+    """Identify and extract one file; an unknown kind of file is a problem, not an exception."""
+    importer = importer or identify(source, importers)
     if importer is None:
         return Extraction(
             "unknown",
