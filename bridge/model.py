@@ -49,6 +49,7 @@ __all__ = [
     "Voucher",
     "VoucherRow",
     "content_hash",
+    "json_and_hash",
     "to_json",
     "to_plain",
 ]
@@ -411,13 +412,23 @@ def content_hash(document: Any) -> str:
     compact JSON a quote after `{` or `,` always opens a key, never sits inside a string.
     """
     if _encoded_as_plain(type(document)):
+        return _digest_without_lines(dumpb(document))
+    return hashlib.sha256(dumpb(_plain(document, False))).hexdigest()
+
+
+def json_and_hash(document: Any) -> tuple[bytes, str]:
+    """`to_json(document)` and `content_hash(document)`, from one writing of it when it can."""
+    if _encoded_as_plain(type(document)):
         text = dumpb(document)
-        if b'"line":' in text:
-            text = _LINE_MEMBER.sub(b"", text)
-            if b'{"line":' in text:  # a record whose first field is its line
-                text = _FIRST_LINE_MEMBER.sub(b"{", text)
-    else:
-        text = dumpb(_plain(document, False))
+        return text, _digest_without_lines(text)
+    return to_json(document), content_hash(document)
+
+
+def _digest_without_lines(text: bytes) -> str:
+    if b'"line":' in text:
+        text = _LINE_MEMBER.sub(b"", text)
+        if b'{"line":' in text:  # a record whose first field is its line
+            text = _FIRST_LINE_MEMBER.sub(b"{", text)
     return hashlib.sha256(text).hexdigest()
 
 

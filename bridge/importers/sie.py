@@ -168,7 +168,7 @@ def _voucher(record: sie.Voucher, problems: list[Problem], seen: Counter[str]) -
         if row.account and row.account.isdigit() and row.amount is not None  # else reported
     )
     voucher = Voucher(
-        source_key="",
+        source_key=f"{record.series or '-'} {record.number} {record.date:%Y%m%d}" if record.number else "",
         transaction_date=record.date,
         description=record.text,
         rows=rows,
@@ -177,10 +177,7 @@ def _voucher(record: sie.Voucher, problems: list[Problem], seen: Counter[str]) -
         registration_date=record.registration_date,
         line=record.line,
     )
-    if record.number:
-        key = f"{record.series or '-'} {record.number} {record.date:%Y%m%d}"
-    else:
-        key = f"{record.series or '-'} {record.date:%Y%m%d} {content_hash(voucher)[:20]}"
+    key = voucher.source_key or f"{record.series or '-'} {record.date:%Y%m%d} {content_hash(voucher)[:20]}"
     seen[key] += 1
     if seen[key] > 1:
         if record.number:
@@ -193,7 +190,7 @@ def _voucher(record: sie.Voucher, problems: list[Problem], seen: Counter[str]) -
                 )
             )
         key = f"{key}/{seen[key]}"  # the same unnumbered voucher twice: both are meant
-    return replace(voucher, source_key=key)
+    return voucher if key == voucher.source_key else replace(voucher, source_key=key)
 
 
 def _removed_and_reversed(record: sie.Voucher, problems: list[Problem]) -> tuple[sie.Transaction, ...]:
@@ -237,17 +234,21 @@ def _row(row: sie.Transaction, problems: list[Problem]) -> VoucherRow:
                 code="sie.amount-decimals",
             )
         )
-    objects = tuple((str(dimension), number) for dimension, number in row.objects)
+    cost_center = project = None
+    objects: tuple[tuple[str, str], ...] = ()
+    if row.objects:
+        objects = tuple((str(dimension), number) for dimension, number in row.objects)
+        cost_center, project = _object(row.objects, _COST_CENTRE), _object(row.objects, _PROJECT)
     return VoucherRow(
-        account=int(row.account),
-        amount=row.amount,
-        text=row.text or None,
-        cost_center=_object(row.objects, _COST_CENTRE),
-        project=_object(row.objects, _PROJECT),
-        quantity=row.quantity,
-        line=row.line,
-        objects=objects,
-        transaction_date=row.date,
+        int(row.account),
+        row.amount,
+        row.text or None,
+        cost_center,
+        project,
+        row.quantity,
+        row.line,
+        objects,
+        row.date,
     )
 
 

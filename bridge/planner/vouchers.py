@@ -11,6 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from bridge.config import TenantSettings
 from bridge.model import (
     DocumentKey,
@@ -19,7 +21,7 @@ from bridge.model import (
     Severity,
     Voucher,
     VoucherRow,
-    content_hash,
+    json_and_hash,
 )
 from bridge.planner.register_check import Declared, Usage, YearRef, series_for
 from bridge.planner.registers import check_registers
@@ -73,12 +75,13 @@ def voucher_plan(voucher: Voucher, tenant: TenantSettings, year: YearRef) -> Doc
     )
     debit = sum((row.amount for row in voucher.rows if row.amount > 0), Decimal(0))
     text = f" {voucher.description[:40]!r}" if voucher.description else ""
+    document, digest = json_and_hash(voucher)
     return DocumentPlan(
         key=key,
         summary=f"voucher {voucher.source_key}{text} into series {series}: {len(voucher.rows)} rows, {debit}",
-        content_hash=content_hash(voucher),
+        content_hash=digest,
         steps=(step,),
-        document=voucher,
+        document=msgspec.Raw(document),  # written once, for the fingerprint and the ledger
     )
 
 
