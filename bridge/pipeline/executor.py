@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -49,9 +49,15 @@ def backoff_seconds(failures: int, rng: random.Random | None = None) -> float:
 
 
 class Executor:
-    def __init__(self, ledger: Ledger, files: FileStore | None = None) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        files: FileStore | None = None,
+        progress: Callable[[DocumentRecord, int, int], object] | None = None,
+    ) -> None:
         self.ledger = ledger
         self.files = files
+        self.progress = progress  # told after each step: (document, steps done, steps)
         self._kept: tuple[tuple[int, int], RegisterIndex] | None = None
         self._registers: RegisterIndex | None = None
         self._needed: dict[str, set[str]] = {}
@@ -70,7 +76,7 @@ class Executor:
             records = self.ledger.steps(document.id)
             self._needed = _fields_used([dumps(record.spec) for record in records])
             self._registers = self._index_for(client, document.file_id)
-            for record in records:
+            for done, record in enumerate(records, 1):
                 step = record.spec
                 if record.state == StepState.DONE and record.result is not None:
                     result = dict(record.result)
@@ -80,6 +86,8 @@ class Executor:
                 if step.save_as and result["outcome"] not in ("skipped", "absent"):
                     results[step.save_as] = result["record"]
                 summary.append({"label": step.label, "envelope": step.envelope, **result})
+                if self.progress is not None:
+                    self.progress(document, done, len(records))
         except FortnoxError as error:
             if error.transient:
                 return Outcome("later", str(error), unreachable=error.status is None or error.status >= 500)

@@ -482,6 +482,13 @@ class Ledger:
             plans.setdefault(row["document_id"], []).append(Step.from_json(loads(row["spec"])))
         return [replace(d, plan=tuple(plans.get(d.id, ()))) for d in documents]
 
+    def document_counts(self, file_id: int) -> dict[str, int]:
+        """The file's documents by state, counted (a SIE file holds thousands)."""
+        rows = self.db.execute(
+            "SELECT state, COUNT(*) FROM documents WHERE file_id = ? GROUP BY state", (file_id,)
+        )
+        return {state: count for state, count in rows}
+
     def documents_finished(self, file_id: int) -> bool:
         """Whether the file has documents and every one of them is through (counted, not
         loaded: a SIE file holds thousands)."""

@@ -36,6 +36,7 @@ from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.filestore import FileStore
 from bridge.pipeline.ledger import Ledger, now_iso, spool_line
 from bridge.pipeline.masterdata import MasterDataCache
+from bridge.pipeline.progress import Progress
 from bridge.pipeline.records import (
     DocumentRecord,
     DocumentState,
@@ -86,7 +87,8 @@ class Bridge:
         self.work.mkdir(parents=True, exist_ok=True)
         self.ledger = Ledger(settings.state_dir / "ledger.sqlite3")
         self.attachments = FileStore(settings.state_dir / "attachments")
-        self.executor = Executor(self.ledger, self.attachments)
+        self.progress = Progress(self.ledger)
+        self.executor = Executor(self.ledger, self.attachments, self.progress.step)
         self._failures: dict[str, int] = {}  # transient failures in a row, per tenant
         self._paused_until: dict[str, float] = {}
         self.registers = MasterDataCache(settings.state_dir, self.clients)
@@ -445,6 +447,7 @@ class Bridge:
         else:
             log.info("%s: done", document.name)
             self._release_files(document)
+        self.progress.document(document)
         self.finalize_if_complete(document.file_id)
         return outcome, None
 
