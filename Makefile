@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint golden docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,15 @@ demo: $(STAMP)
 # The suite runs only on code that passes the linter, the formatter and the type checker.
 test: lint
 	$(BIN)/python -m pytest -q
+
+# Rewrite every golden file (extractions, SIE facts, planned calls) from the current code;
+# review the diff before committing it.
+golden: $(STAMP)
+	$(BIN)/python -m pytest -q -m golden --update-golden
+
+# docs/configuration.md is generated from the options in bridge/config.py.
+docs: $(STAMP)
+	$(BIN)/python -m bridge.config > docs/configuration.md
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

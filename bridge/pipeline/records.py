@@ -53,10 +53,6 @@ class DocumentState(StrEnum):
     FAILED = "failed"
     DUPLICATE = "duplicate"  # its key was already live in another document: never sent
 
-    @property
-    def open(self) -> bool:
-        return self in (DocumentState.QUEUED, DocumentState.SENDING)
-
 
 class StepState(StrEnum):
     """pending → sending → done"""
@@ -95,10 +91,6 @@ class FileRecord:
     origin: str = ""  # where in the inbox it was dropped (`vouchers/A-15.pdf`)
     companion: Path | None = None  # the work path of the PDF claimed with it
     finished_at: str | None = None  # set once its answer is written
-
-    @property
-    def outcome_name(self) -> str:
-        return self.outcome_path.name if self.outcome_path else self.name
 
 
 @dataclass(frozen=True)
