@@ -103,6 +103,8 @@ def plan_sie_stream(
         sink(voucher_plan(voucher, tenant, year_of(voucher.transaction_date)))
         count += 1
     extraction = vouchers.extraction
+    if extraction.errors:  # the file cannot be read as it stands: that is the whole report
+        return extraction, []
     declarations = extraction.declarations or SieDeclarations()
     check = check_registers(usage, declared_registers(declarations), tenant, master)
     judged = [
