@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -58,24 +59,26 @@ class Executor:
         self.ledger = ledger
         self.files = files
         self.progress = progress  # told after each step: (document, steps done, steps)
-        self._kept: tuple[tuple[int, int], RegisterIndex] | None = None
-        self._registers: RegisterIndex | None = None
-        self._needed: dict[str, set[str]] = {}
+        # Each company's worker runs its documents on a thread of its own, with a client of its
+        # own: what a run needs is kept per thread, the registers a file has read per client.
+        self._kept: dict[int, tuple[int, RegisterIndex]] = {}
+        self._run = threading.local()
 
     def _index_for(self, client: FortnoxClient, file_id: int) -> RegisterIndex:
         """The registers the file has read so far (a file's documents run one after another)."""
-        if self._kept is None or self._kept[0] != (file_id, id(client)):
+        kept = self._kept.get(id(client))
+        if kept is None or kept[0] != file_id:
             index = RegisterIndex(client, lambda prefix: self.ledger.lookups_ahead(file_id, prefix))
-            self._kept = ((file_id, id(client)), index)
-        return self._kept[1]
+            kept = self._kept[id(client)] = (file_id, index)
+        return kept[1]
 
     def run(self, client: FortnoxClient, document: DocumentRecord) -> Outcome:
         results: dict[str, Any] = {}
         summary: list[dict[str, Any]] = []
         try:
             records = self.ledger.steps(document.id)
-            self._needed = _fields_used([dumps(record.spec) for record in records])
-            self._registers = self._index_for(client, document.file_id)
+            self._run.needed = _fields_used([dumps(record.spec) for record in records])
+            self._run.registers = self._index_for(client, document.file_id)
             for done, record in enumerate(records, 1):
                 step = record.spec
                 if record.state == StepState.DONE and record.result is not None:
@@ -165,9 +168,10 @@ class Executor:
         return {"outcome": "created" if step.method == "POST" else "updated", "record": written}
 
     def _index(self) -> RegisterIndex:
-        if self._registers is None:
+        registers: RegisterIndex | None = getattr(self._run, "registers", None)
+        if registers is None:
             raise PlanError("internal: a step ran outside a document")
-        return self._registers
+        return registers
 
     def _remember(self, step: Step, results: dict[str, Any], record: dict[str, Any]) -> None:
         if step.lookup is not None and step.lookup.single:
@@ -185,7 +189,8 @@ class Executor:
         found = self._index().find(path, params)
         if RegisterIndex.unknown(found):
             return _UNKNOWN
-        if found is not None and step.save_as and not self._needed.get(step.save_as, set()) <= found.keys():
+        needed: dict[str, set[str]] = self._run.needed
+        if found is not None and step.save_as and not needed.get(step.save_as, set()) <= found.keys():
             return _UNKNOWN
         return found
 
