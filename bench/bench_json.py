@@ -41,6 +41,7 @@ def ledger_payloads() -> tuple[list[Any], list[Any]]:
     """(what the ledger stores per voucher, the bodies the client sends) for the real year."""
     from bridge.config import load_settings
     from bridge.importers import FileSource, extract_file
+    from bridge.model import to_plain
     from bridge.planner import plan_extraction
 
     settings = load_settings(Path("/nonexistent"), environ={})
@@ -49,9 +50,9 @@ def ledger_payloads() -> tuple[list[Any], list[Any]]:
     _, plans = plan_extraction(extraction, tenant, None)
     stored: list[Any] = []
     bodies: list[Any] = []
-    for plan in plans[1:]:
+    for plan, voucher in zip(plans[1:], extraction.documents, strict=True):
         stored += [step.to_json() for step in plan.steps]
-        stored.append(plan.document)
+        stored.append(to_plain(voucher))
         bodies += [step.body for step in plan.steps]
     return stored, bodies
 
