@@ -22,8 +22,10 @@ from bridge.util import dumpb
 __all__ = [
     "Account",
     "AllowanceCharge",
+    "Article",
     "Attachment",
     "Cancellation",
+    "Customer",
     "DeclaredCompany",
     "DeclaredYear",
     "Dimension",
@@ -34,6 +36,7 @@ __all__ = [
     "FinancialYear",
     "Invoice",
     "InvoiceRow",
+    "JournalDeclarations",
     "LedgerBalance",
     "MasterData",
     "MonetaryTotals",
@@ -41,6 +44,7 @@ __all__ = [
     "PaymentMeans",
     "PdfFile",
     "Problem",
+    "Project",
     "Severity",
     "SieDeclarations",
     "SupplierInvoice",
@@ -371,7 +375,77 @@ class Cancellation:
     kind = "cancel"
 
 
-Document = Invoice | Voucher | SupplierInvoice | PdfFile | Cancellation
+@dataclass(frozen=True)
+class Customer:
+    """A customer as a register file states it, to be created or updated by its number.
+
+    Empty cells are `None` and leave Fortnox's value alone; `is_private` is `None` when the
+    file does not say. `source_key` is the number and the file it came from, so that the same
+    customer in a later file is applied again (a register is a state, not an event).
+    """
+
+    source_key: str
+    number: str
+    name: str
+    organisation_number: str | None = None
+    vat_number: str | None = None
+    is_private: bool | None = None
+    address: str | None = None
+    address2: str | None = None
+    zip_code: str | None = None
+    city: str | None = None
+    country_code: str | None = None
+    email: str | None = None
+    email_invoice: str | None = None
+    phone: str | None = None
+    terms_of_payment: str | None = None
+    currency: str | None = None
+    your_reference: str | None = None
+    our_reference: str | None = None
+    line: int | None = None
+
+    kind = "customer"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project as a register file states it. Fortnox needs a start date to create one;
+    `status` is Fortnox's word (`NOTSTARTED`, `ONGOING`, `COMPLETED`) or `None`."""
+
+    source_key: str
+    number: str
+    name: str
+    start_date: date | None = None
+    end_date: date | None = None
+    leader: str | None = None
+    status: str | None = None
+    contact_person: str | None = None
+    comments: str | None = None
+    line: int | None = None
+
+    kind = "project"
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article as a register file states it; `type` is `STOCK` or `SERVICE` when given."""
+
+    source_key: str
+    number: str
+    description: str
+    unit: str | None = None
+    vat: Decimal | None = None
+    sales_price: Decimal | None = None
+    purchase_price: Decimal | None = None
+    sales_account: int | None = None
+    type: str | None = None
+    ean: str | None = None
+    line: int | None = None
+
+    kind = "article"
+
+
+Document = Invoice | Voucher | SupplierInvoice | PdfFile | Cancellation | Customer | Project | Article
 
 
 @dataclass(frozen=True)
@@ -384,7 +458,7 @@ class Extraction:
     documents: tuple[Any, ...] = ()
     problems: tuple[Problem, ...] = ()
     facts: dict[str, Any] = field(default_factory=dict)
-    declarations: SieDeclarations | None = None
+    declarations: SieDeclarations | JournalDeclarations | None = None
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -493,7 +567,11 @@ def _view_for(cls: type, lines: bool) -> Callable[[Any], dict[str, Any]]:
         hints = {}
     names = tuple(f.name for f in fields(cls) if lines or f.name != "line")
     deep = tuple(i for i, name in enumerate(names) if not _is_scalar(hints.get(name, Any), lines))
-    read = attrgetter(*names) if len(names) > 1 else (lambda record: (getattr(record, names[0]),))
+    read: Callable[[Any], tuple[Any, ...]]
+    if len(names) > 1:
+        read = attrgetter(*names)
+    else:  # attrgetter of one name answers the value itself, of none fails
+        read = lambda record: tuple(getattr(record, name) for name in names)  # noqa: E731
 
     def view(record: Any) -> dict[str, Any]:
         if not deep:
@@ -584,6 +662,13 @@ class DeclaredCompany:
     org_number: str | None = None
     company_id: str | None = None
     company_type: str | None = None
+
+
+@dataclass(frozen=True)
+class JournalDeclarations:
+    """A journal CSV declares no registers, but its vouchers are judged as a whole — all into
+    the one series `vouchers.series`, each balanced within the rounding tolerance — so that
+    the file goes through whole or not at all."""
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,8 @@ def plan_sie_stream(
     extraction = vouchers.extraction
     if extraction.errors:  # the file cannot be read as it stands: that is the whole report
         return extraction, []
-    declarations = extraction.declarations or SieDeclarations()
+    declared = extraction.declarations
+    declarations = declared if isinstance(declared, SieDeclarations) else SieDeclarations()
     check = check_registers(usage, declared_registers(declarations), tenant, master)
     judged = [
         *check.problems,
