@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from bridge.config import load_settings
-from bridge.fortnox import StaticToken
+from bridge.fortnox import FortnoxError, StaticToken
 from bridge.pipeline import listener as listener_module
 from bridge.pipeline.listener import LiveCompany, LiveListener
 from bridge.pipeline.watcher import Watcher
@@ -272,7 +272,7 @@ def test_two_hundred_companies_on_one_connection(mock, tmp_path):
     assert "c137" in woken
 
 
-def test_a_company_without_the_scopes_is_left_out_with_a_notice(mock, tmp_path):
+def test_companies_without_the_scopes_or_a_token_are_left_out_with_a_notice(mock, tmp_path):
     write_config(tmp_path, mock)
 
     class Narrow(StaticToken):
@@ -281,22 +281,29 @@ def test_a_company_without_the_scopes_is_left_out_with_a_notice(mock, tmp_path):
     good = httpx.post(f"{mock.url}/mock/tokens", json={"tenant": "demo"}).json()["access_token"]
     other = httpx.post(f"{mock.url}/mock/tenants", json={"name": "acme"}).json()
     narrow = httpx.post(f"{mock.url}/mock/tokens", json={"tenant": other["id"]}).json()["access_token"]
+
+    class Disconnected(StaticToken):
+        def access_token(self) -> str:
+            raise FortnoxError.from_response(400, {"error": "invalid_grant"}, "POST", "/oauth-v1/token")
+
     companies = [
         LiveCompany("default", StaticToken(good), ("invoices",)),
         LiveCompany("acme", Narrow(narrow), ("invoices", "supplier-invoices")),
         LiveCompany("gone", StaticToken("revoked-long-ago"), ("invoices",)),
+        LiveCompany("cut", Disconnected(""), ("invoices",)),
     ]
     with open_bridge(load_settings(tmp_path), announce=lambda _: None) as bridge:
         listener, thread = start_listener(bridge, mock, companies, set())
         try:
             notices = {n.key: n.message for n in bridge.notices()}
             assert bridge.live.is_live("default")
-            assert not bridge.live.is_live("acme") and not bridge.live.is_live("gone")
+            assert not any(bridge.live.is_live(name) for name in ("acme", "gone", "cut"))
         finally:
             listener.stop.set()
             thread.join(10)
     assert "lacks the scope invoice, supplierinvoice" in notices["live:acme"]
     assert "Fortnox refused its access token" in notices["live:gone"]
+    assert "no access token" in notices["live:cut"] and "keep their schedule" in notices["live:cut"]
 
 
 def test_the_embedded_mock_offers_its_topics(tmp_path):
