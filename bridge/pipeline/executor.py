@@ -20,6 +20,7 @@ from bridge.pipeline.filestore import FileStore, MissingFile
 from bridge.pipeline.ledger import Ledger
 from bridge.pipeline.records import DocumentRecord, StepRecord, StepState
 from bridge.planner import Lookup
+from bridge.planner.undo import mirrored_rows
 
 __all__ = ["Executor", "Outcome", "backoff_seconds", "conditions_hold", "loosely_equal"]
 
@@ -91,6 +92,8 @@ class Executor:
             return self._upsert(client, document, record, results, uncertain)
         if step.kind == "ensure" or (uncertain and step.lookup is not None):
             found = self._lookup(client, step.lookup, results) if step.lookup else None
+            if found is not None and step.refuse_when and _fields_hold(step.refuse_when, found):
+                raise PlanError(step.missing_hint or f"{step.label}: not possible in Fortnox now")
             if found is not None:
                 known = step.kind == "ensure" and not uncertain
                 return {"outcome": "existing" if known else "reconciled", "record": found}
@@ -99,10 +102,14 @@ class Executor:
                     return {"outcome": "absent", "record": {}}
                 raise PlanError(step.missing_hint or f"{step.label} does not exist in Fortnox")
         path = _resolve_path(step.path, results)
-        if step.kind == "action" and (step.done_when or step.refuse_when):
+        if step.kind == "delete":
+            return self._delete(client, document, record, path)
+        if step.kind == "action" and (step.done_when or step.refuse_when or step.skip_when):
             current = client.get(_resolve_path(step.check_path, results)).get(step.envelope, {})
             if step.done_when and _fields_hold(step.done_when, current):
                 return {"outcome": "already", "record": current}
+            if step.skip_when and _fields_hold(step.skip_when, current):
+                return {"outcome": "skipped", "record": {}}
             if step.refuse_when and _fields_hold(step.refuse_when, current):
                 raise PlanError(step.missing_hint or f"{step.label}: not possible in Fortnox now")
         files = None
@@ -118,6 +125,19 @@ class Executor:
             answer = answer[0] if answer else {}
         record = answer.get(step.envelope, answer) if isinstance(answer, dict) else {}
         return {"outcome": "created" if step.method == "POST" else "updated", "record": record}
+
+    def _delete(
+        self, client: FortnoxClient, document: DocumentRecord, record: StepRecord, path: str
+    ) -> dict[str, Any]:
+        """Remove once: a record Fortnox no longer has is gone already, whoever removed it."""
+        self.ledger.step_sending(record.id, document.id)
+        try:
+            client.request("DELETE", path)
+        except FortnoxError as error:
+            if error.status == 404:
+                return {"outcome": "already", "record": {}}
+            raise
+        return {"outcome": "removed", "record": {}}
 
     def _upsert(
         self,
@@ -228,11 +248,15 @@ def _fields_hold(conditions: dict[str, Any], record: dict[str, Any]) -> bool:
 
 
 def _holds(expected: Any, actual: Any) -> bool:
-    """`expected` is a value, or `{"$not": value}`; a missing field never holds."""
+    """`expected` is a value, `{"$not": value}`, or `{"$any": {field: value}}` (some element of a
+    list has these fields); a missing field never holds."""
     if actual is _MISSING:
         return False
     if isinstance(expected, dict) and set(expected) == {"$not"}:
         return not loosely_equal(actual, expected["$not"])
+    if isinstance(expected, dict) and set(expected) == {"$any"}:
+        items = actual if isinstance(actual, list) else []
+        return any(isinstance(i, dict) and _fields_hold(expected["$any"], i) for i in items)
     return loosely_equal(actual, expected)
 
 
@@ -242,6 +266,8 @@ def _resolve_path(path: str, results: dict[str, Any]) -> str:
 
 
 def _resolve(value: Any, results: dict[str, Any]) -> Any:
+    if isinstance(value, dict) and set(value) == {"$mirror"}:  # a voucher's rows, reversed
+        return mirrored_rows(_resolve({"$ref": value["$mirror"]}, results))
     if isinstance(value, dict):
         if "$ref" in value and set(value) <= {"$ref", "or"}:
             step, _, field_name = value["$ref"].partition(".")
