@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from bridge.cli.common import Context, finish, open_bridge, pass_context, print_results, requests
+from bridge.pipeline.records import FileState
 from bridge.planner.describe import call_line
 from bridge.util import dumps
 
@@ -32,8 +33,9 @@ def undo(ctx: Context, file: str, preview: bool, tenant: str | None, as_json: bo
         finish(not report["ok"])
     with open_bridge(ctx) as bridge:
         record = bridge.undo(file, tenant=tenant)
-        if not as_json:
-            finish(print_results(bridge, [record]))
+        if not as_json:  # with any earlier undo still under way (its reversals are this one's too)
+            waiting = [f for f in bridge.files(states=[FileState.QUEUED]) if f.importer == "undo"]
+            finish(print_results(bridge, [record, *(f for f in waiting if f.id != record.id)]))
         documents = [
             {"state": d.state, "summary": d.summary, "error": d.last_error or None}
             for d in bridge.documents(record.id)
