@@ -367,6 +367,7 @@ class Bridge:
                 log.info("%s: read; judged once %s's registers are fetched", file.name, file.tenant)
                 return
             extraction, plans = planned
+            undoes = [f["file_id"] for f in extraction.facts.pop("undone_files", ())]
         except Exception as exc:  # an importer bug must not take the bridge down
             log.exception("reading %s failed", file.name)
             problem = Problem(
@@ -386,12 +387,10 @@ class Bridge:
             return
         self._keep_files(file.tenant, plans)
         warnings = [p for plan in plans for p in plan.problems if not p.is_error]
-        undoes = [f["file_id"] for f in extraction.facts.get("undone_files", ())]
-        facts = {k: v for k, v in extraction.facts.items() if k != "undone_files"}
         self.ledger.queue(
             file_id,
             extraction.importer,
-            facts,
+            extraction.facts,
             [*extraction.problems, *warnings],
             plans,
             undoes=undoes,
