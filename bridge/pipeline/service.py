@@ -362,7 +362,8 @@ class Bridge:
         if file.state != FileState.CLAIMED:
             return  # refused at claim time, or read already
         # An undo asks again each time: what it reversed already is a duplicate document.
-        undo = (extraction is not None and extraction.importer == UNDO_IMPORTER) or is_undo_file(file.name)
+        undo = isinstance(extraction, Extraction) and extraction.importer == UNDO_IMPORTER
+        undo = undo or is_undo_file(file.name)
         earlier = None if undo else self.ledger.earlier_copy(file)
         if earlier is not None:
             self.ledger.mark_duplicate(file_id, earlier)
