@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bridge.fortnox.scopes import flows_named
+
 __all__ = ["OPTIONS", "ConfigError", "Option", "Settings", "TenantSettings", "load_settings"]
 
 DEFAULT_TENANT = "default"
@@ -48,7 +50,22 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("fortnox", "client_id", "", "OAuth client id of the integration"),
     Option("fortnox", "client_secret", "", "OAuth client secret (keep it out of the file: use the env var)"),
-    Option("fortnox", "tenant_id", "", "The company's TenantId (DatabaseNumber), for a service account"),
+    Option("fortnox", "tenant_id", "", "The company's TenantId (DatabaseNumber); `connect` writes it"),
+    Option("fortnox", "company", "", "The company's name in Fortnox; `connect` writes it"),
+    Option("fortnox", "organisation_number", "", "The company's organisation number; `connect` writes it"),
+    Option(
+        "fortnox",
+        "redirect_uri",
+        "http://127.0.0.1:8765/callback",
+        "Redirect URI registered for the integration in Fortnox's Developer Portal; `connect` listens there",
+    ),
+    Option(
+        "fortnox",
+        "flows",
+        "all",
+        "What the bridge does for this company: all, or some of invoices, supplierinvoices, vouchers,"
+        " files, exports (sets the scopes `connect` asks for)",
+    ),
     Option("fortnox", "timeout_seconds", 30.0, "How long one API call may take"),
     Option(
         "fortnox", "requests_per_window", 24, "Requests per tenant per 5-second window (Fortnox allows 25)"
@@ -217,6 +234,10 @@ def load_settings(
         tenants = (TenantSettings(DEFAULT_TENANT, dict(base)),)
     for tenant in tenants:
         _check_names(tenant.name)
+        try:
+            flows_named(tenant["fortnox.flows"])
+        except ValueError as exc:
+            raise ConfigError(f"{path}: fortnox.flows of {tenant.name!r}: {exc}") from None
     return Settings(
         workdir=workdir,
         values=base,

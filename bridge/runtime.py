@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlsplit
 
 from bridge.config import ConfigError, Settings, TenantSettings
-from bridge.fortnox import ClientCredentials, FortnoxClient, Pacer
+from bridge.fortnox import ClientCredentials, FortnoxClient, OAuth, Pacer
+from bridge.fortnox.oauth import oauth_base_for
 from bridge.pipeline.service import Bridge
 
-__all__ = ["EMBEDDED_CLIENT", "open_bridge", "token_url_for"]
+__all__ = ["EMBEDDED_CLIENT", "open_bridge"]
 
 log = logging.getLogger("bridge")
 
@@ -19,23 +19,15 @@ EMBEDDED_CLIENT = ("demo-client", "demo-secret")
 EMBEDDED_DEMO_TENANT = "demo"
 
 
-def token_url_for(tenant: TenantSettings) -> str:
-    if tenant["fortnox.auth_url"]:
-        return tenant["fortnox.auth_url"].rstrip("/") + "/token"
-    parts = urlsplit(tenant["fortnox.url"])
-    if parts.hostname == "api.fortnox.se":
-        return "https://apps.fortnox.se/oauth-v1/token"
-    return f"{parts.scheme}://{parts.netloc}/oauth-v1/token"
-
-
 def _client(
-    base_url: str, token_url: str, client_id: str, secret: str, tenant_id: str, tenant: TenantSettings
+    base_url: str, oauth_base: str, client_id: str, secret: str, tenant_id: str, tenant: TenantSettings
 ) -> FortnoxClient:
+    timeout = tenant["fortnox.timeout_seconds"]
     tokens = ClientCredentials(
-        token_url, client_id, secret, tenant_id, timeout=tenant["fortnox.timeout_seconds"]
+        OAuth(oauth_base, client_id, secret, timeout=timeout), tenant_id, tenant=tenant.name
     )
     pacer = Pacer(limit=tenant["fortnox.requests_per_window"], seconds=5.0)
-    return FortnoxClient(base_url, tokens, pacer=pacer, timeout=tenant["fortnox.timeout_seconds"])
+    return FortnoxClient(base_url, tokens, pacer=pacer, timeout=timeout)
 
 
 @contextmanager
@@ -52,7 +44,7 @@ def open_bridge(settings: Settings, *, announce=print) -> Iterator[Bridge]:
                 mock_tenant = _embedded_tenant_name(settings, tenant)
                 tenant_id = str(server.app.extensions["mockfortnox"].tenant(mock_tenant).id)
                 clients[tenant.name] = _client(
-                    server.url, f"{server.url}/oauth-v1/token", *EMBEDDED_CLIENT, tenant_id, tenant
+                    server.url, f"{server.url}/oauth-v1", *EMBEDDED_CLIENT, tenant_id, tenant
                 )
                 continue
             missing = [k for k in ("client_id", "client_secret", "tenant_id") if not tenant[f"fortnox.{k}"]]
@@ -61,7 +53,7 @@ def open_bridge(settings: Settings, *, announce=print) -> Iterator[Bridge]:
                 raise ConfigError(f"tenant {tenant.name!r} talks to {tenant['fortnox.url']} but lacks {keys}")
             clients[tenant.name] = _client(
                 tenant["fortnox.url"],
-                token_url_for(tenant),
+                oauth_base_for(tenant["fortnox.url"], tenant["fortnox.auth_url"]),
                 tenant["fortnox.client_id"],
                 tenant["fortnox.client_secret"],
                 tenant["fortnox.tenant_id"],
