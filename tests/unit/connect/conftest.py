@@ -34,20 +34,50 @@ class _Form(HTMLParser):
             self.fields[a["name"]] = a.get("value", "")
 
 
-def give_consent(app, authorize_url: str, tenant_id: int | None = None, decision: str = "allow") -> dict:
-    """Open the consent page, pick the company, press the button; answers the redirect's query."""
-    http = app.test_client()
-    parts = urlsplit(authorize_url)
-    page = http.get(parts.path, query_string=parts.query)
-    assert page.status_code == 200, page.get_data(as_text=True)
+def _submit(get, post, authorize_url: str, tenant_id, decision: str) -> str:
+    """Open the consent page, pick the company, press the button; answers where it redirects."""
+    page = get(authorize_url)
+    assert page.status_code == 200, page.text
     form = _Form()
-    form.feed(page.get_data(as_text=True))
+    form.feed(page.text)
     fields = dict(form.fields)
     if tenant_id is not None:
         fields["tenant"] = str(tenant_id)
-    answer = http.post(parts.path, data={**fields, "decision": decision})
-    assert answer.status_code == 302, answer.get_data(as_text=True)
-    return dict(parse_qsl(urlsplit(answer.headers["Location"]).query))
+    answer = post(authorize_url.split("?", 1)[0], {**fields, "decision": decision})
+    assert answer.status_code == 302, answer.text
+    return answer.headers["Location"]
+
+
+def give_consent(app, authorize_url: str, tenant_id: int | None = None, decision: str = "allow") -> dict:
+    """The consent on the in-process mock; answers the redirect's query."""
+    http = app.test_client()
+
+    class Page:
+        def __init__(self, response):
+            self.status_code, self.text, self.headers = (
+                response.status_code,
+                response.get_data(as_text=True),
+                response.headers,
+            )
+
+    parts = urlsplit(authorize_url)
+    location = _submit(
+        lambda url: Page(http.get(parts.path, query_string=parts.query)),
+        lambda url, data: Page(http.post(parts.path, data=data)),
+        authorize_url,
+        tenant_id,
+        decision,
+    )
+    return dict(parse_qsl(urlsplit(location).query))
+
+
+def consent_over_http(authorize_url: str, tenant_id: int | None = None, decision: str = "allow") -> str:
+    """The consent on a mock served on loopback, as a browser without JavaScript gives it;
+    answers the address Fortnox sends the browser to (not followed)."""
+    with httpx.Client() as http:
+        return _submit(
+            http.get, lambda url, data: http.post(url, data=data), authorize_url, tenant_id, decision
+        )
 
 
 @pytest.fixture
