@@ -9,13 +9,15 @@ the new one.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
 import tomlkit
 from tomlkit.items import Table
 
-from bridge.pipeline.fsutil import atomic_write
+from bridge.util import AtomicFile
 
 __all__ = ["forget_tenant_id", "record_tenant"]
 
@@ -31,7 +33,7 @@ def record_tenant(
     section["tenant_id"] = tenant_id
     section["company"] = company
     section["organisation_number"] = organisation_number
-    atomic_write(path, tomlkit.dumps(document))
+    _write(path, document)
 
 
 def forget_tenant_id(path: Path, tenant: str | None) -> bool:
@@ -44,8 +46,17 @@ def forget_tenant_id(path: Path, tenant: str | None) -> bool:
     if section is None or "tenant_id" not in section:
         return False
     del section["tenant_id"]
-    atomic_write(path, tomlkit.dumps(document))
+    _write(path, document)
     return True
+
+
+def _write(path: Path, document: tomlkit.TOMLDocument) -> None:
+    """Replace the file whole, keeping its permissions (a new file is readable like any other)."""
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
+    with AtomicFile(path) as pending:
+        pending.handle.write(tomlkit.dumps(document).encode("utf-8"))
+        os.fchmod(pending.handle.fileno(), mode)
+        pending.commit()
 
 
 def _read(path: Path) -> tomlkit.TOMLDocument:

@@ -19,7 +19,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from bridge.fortnox.errors import ConnectionRefused, FortnoxError, FortnoxUnreachable
-from bridge.jsonnum import loads
+from bridge.util import loads
 
 __all__ = ["FORTNOX_OAUTH", "OAuth", "Tokens", "oauth_base_for"]
 

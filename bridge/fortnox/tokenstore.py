@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.fortnox.oauth import Tokens
-from bridge.jsonnum import dumps, loads
-from bridge.pipeline.fsutil import atomic_write
+from bridge.util import atomic_write, dumps, loads
 
 __all__ = ["REFRESH_TOKEN_LIFETIME", "Connection", "TokenStore"]
 

@@ -1,5 +1,7 @@
 """`connect` writes the company into bridge.toml and leaves every other line as it was."""
 
+import stat
+
 from bridge.config import load_settings
 from bridge.configfile import forget_tenant_id, record_tenant
 
@@ -31,6 +33,16 @@ def test_a_new_company_gets_its_table_and_nothing_else_changes(tmp_path):
     assert [t.name for t in settings.tenants] == ["acme", "bygg"]
     assert settings.tenant("bygg")["fortnox.tenant_id"] == "2222"
     assert settings.tenant("acme")["invoices.create_customers"] == "never"
+
+
+def test_the_file_keeps_its_permissions(tmp_path):
+    path = tmp_path / "bridge.toml"
+    path.write_text(BUREAU, encoding="utf-8")
+    path.chmod(0o640)
+    record_tenant(path, "bygg", tenant_id="2", company="B", organisation_number="1")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    record_tenant(tmp_path / "new.toml", None, tenant_id="2", company="B", organisation_number="1")
+    assert stat.S_IMODE((tmp_path / "new.toml").stat().st_mode) == 0o644
 
 
 def test_reconnecting_a_company_updates_its_keys_in_place(tmp_path):
