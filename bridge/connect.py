@@ -70,7 +70,7 @@ class Connected:
 
 
 def token_store(settings: Settings) -> TokenStore:
-    return TokenStore(settings.state_dir / "connections")
+    return TokenStore.in_state(settings.state_dir)
 
 
 def resolve_target(settings: Settings, tenant: str | None) -> Target:

@@ -17,7 +17,7 @@ from bridge.fortnox.errors import ConnectionRefused
 from bridge.fortnox.oauth import OAuth
 from bridge.fortnox.tokenstore import Connection, TokenStore
 
-__all__ = ["ClientCredentials", "PersonalToken", "StaticToken", "TokenSource"]
+__all__ = ["ClientCredentials", "CompanyTokens", "PersonalToken", "StaticToken", "TokenSource"]
 
 RENEW_BEFORE = 60.0  # seconds before expiry when a token counts as spent
 
@@ -169,3 +169,45 @@ class PersonalToken:
             and connection.access_token not in self._refused
             and self._clock() < connection.access_expires_at - RENEW_BEFORE
         )
+
+
+class CompanyTokens:
+    """A company's tokens as `connect` left them: a service account, or a personal consent.
+
+    Follows what another process does: a company connected (or reconnected, or switched
+    between personal and service) while the bridge runs is used from its next token on.
+    `tenant_id` is the one in the configuration, for a service account connected elsewhere.
+    """
+
+    def __init__(self, oauth: OAuth, store: TokenStore, tenant: str, tenant_id: str = "") -> None:
+        self.store = store
+        self.tenant = tenant
+        self._configured = tenant_id
+        self.personal = PersonalToken(oauth, store, tenant)
+        self.service = ClientCredentials(oauth, self._service_tenant_id, tenant=tenant)
+
+    def _connection(self) -> Connection | None:
+        return self.personal._connection()  # read again only when the file changed
+
+    def _service_tenant_id(self) -> str:
+        connection = self._connection()
+        return connection.tenant_id if connection is not None else self._configured
+
+    def _current(self) -> PersonalToken | ClientCredentials:
+        connection = self._connection()
+        return self.personal if connection is not None and connection.kind == "personal" else self.service
+
+    @property
+    def kind(self) -> str:
+        return "personal" if self._current() is self.personal else "service"
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return self._current().scopes
+
+    def access_token(self) -> str:
+        return self._current().access_token()
+
+    def invalidate(self, token: str) -> None:
+        self.personal.invalidate(token)
+        self.service.invalidate(token)

@@ -69,6 +69,11 @@ class TokenStore:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
+    @classmethod
+    def in_state(cls, state_dir: Path) -> TokenStore:
+        """The store of a working folder's bridge (`.bridge/connections/`)."""
+        return cls(state_dir / "connections")
+
     def path(self, tenant: str) -> Path:
         return self.folder / f"{tenant}.json"
 

@@ -10,6 +10,7 @@ import pytest
 
 from bridge.fortnox import (
     ClientCredentials,
+    CompanyTokens,
     Connection,
     ConnectionRefused,
     FortnoxClient,
@@ -166,3 +167,14 @@ def test_a_missing_licence_or_scope_names_the_scope_of_the_path(mock):
         client.get("/3/companyinformation")
     assert (scope.value.problem, scope.value.scope) == ("scope", "companyinformation")
     assert not scope.value.whole_company
+
+
+def test_a_companys_tokens_follow_a_connect_made_by_another_process(tmp_path, mock, oauth):
+    store = TokenStore(tmp_path)
+    tokens = CompanyTokens(oauth, store, "bygg")
+    with pytest.raises(ConnectionRefused, match="bygg is not connected"):
+        tokens.access_token()
+    store.save(Connection("bygg", "123456", "service"))  # `connect` ran meanwhile
+    assert tokens.access_token() and tokens.kind == "service"
+    store.save(personal_connection(mock))  # and again, for a personal consent
+    assert tokens.kind == "personal" and tokens.access_token() == store.load("bygg").access_token
