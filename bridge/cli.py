@@ -461,3 +461,13 @@ def export_payments_command(ctx: Context, full: bool, tenant: str | None, as_jso
             since = f" changed since {item['changed_since']}" if item["changed_since"] else ""
             click.echo(f"{item['tenant']}: {item['invoices']} invoices{since} → {item['csv']}")
     sys.exit(EXIT_FAILED if failed else 0)
+
+
+def _add_connection_commands() -> None:
+    from bridge.cli_connection import auth, connect_command, tenants
+
+    for command in (connect_command, auth, tenants):
+        main.add_command(command)
+
+
+_add_connection_commands()

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
@@ -87,7 +87,7 @@ class OAuth:
         }
         if service:
             query["account_type"] = "service"
-        return f"{self.base}/auth?{urlencode(query)}"
+        return f"{self.base}/auth?{urlencode(query, quote_via=quote)}"  # spaces as %20, as Fortnox shows
 
     def exchange_code(self, code: str, redirect_uri: str) -> Tokens:
         """The code from the consent page → tokens; `redirect_uri` must be the one the consent
