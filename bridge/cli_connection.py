@@ -48,6 +48,7 @@ def connect_command(ctx: click.Context, tenant: str | None, personal: bool, past
         click.echo(f"Not connected: {failure}", err=True)
         sys.exit(EXIT_FAILED)
     c = connected.connection
+    _record(settings, {c.tenant: connected.check})  # a waiting `watch` sees it and sends
     how = "a personal consent" if c.kind == "personal" else "a service account"
     click.echo(
         f"Connected {c.tenant}: {c.company} ({c.organisation_number}), TenantId {c.tenant_id}, with {how}."
@@ -129,7 +130,10 @@ def tenants(ctx: click.Context, as_json: bool) -> None:
     """Every company: connected or not, scopes granted, licences found, last successful call.
     Asks Fortnox now. Exit code 1 when a company needs a person."""
     settings = _settings(ctx)
-    rows = [_tenant_row(settings, tenant) for tenant in settings.tenants]
+    checks: dict[str, AccessCheck] = {}
+    rows = [_tenant_row(settings, tenant, checks) for tenant in settings.tenants]
+    for row, health in zip(rows, _record(settings, checks), strict=True):
+        row["last_success"] = health
     if as_json:
         click.echo(dumps({"tenants": rows}, indent=2))
     else:
@@ -137,7 +141,22 @@ def tenants(ctx: click.Context, as_json: bool) -> None:
     sys.exit(EXIT_FAILED if any(row["state"] != "connected" or row["notices"] for row in rows) else 0)
 
 
-def _tenant_row(settings: Settings, tenant: TenantSettings) -> dict[str, Any]:
+def _record(settings: Settings, checks: dict[str, AccessCheck]) -> list[str | None]:
+    """Keep the checks in the ledger (a waiting `watch` sees them and goes on); answers each
+    company's last successful call."""
+    from bridge.pipeline.service import Bridge
+
+    bridge = Bridge(settings)
+    try:
+        for name, check in checks.items():
+            bridge.gate.checked(name, check)
+        healths = [bridge.ledger.tenant_status(t.name) for t in settings.tenants]
+        return [h["last_success"] if h else None for h in healths]
+    finally:
+        bridge.close()
+
+
+def _tenant_row(settings: Settings, tenant: TenantSettings, checks: dict[str, AccessCheck]) -> dict[str, Any]:
     from bridge.runtime import fortnox_client
 
     row: dict[str, Any] = {
@@ -171,6 +190,7 @@ def _tenant_row(settings: Settings, tenant: TenantSettings) -> dict[str, Any]:
         }
     finally:
         client.close()
+    checks[tenant.name] = check
     return {**row, **_check_row(check)}
 
 

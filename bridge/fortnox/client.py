@@ -74,7 +74,8 @@ class FortnoxClient:
         json: Any = None,
         files: dict[str, Any] | None = None,
     ) -> Any:
-        """One API call; renews the token once on 401. Returns JSON, bytes, or None (204).
+        """One API call; renews the token once on 401 or a missing scope (a token fetched before a
+        reconnect may lack a scope the consent has now). Returns JSON, bytes, or None (204).
 
         A fresh token refused as well means the consent behind it is gone: `ConnectionRefused`."""
         for attempt in (1, 2):
@@ -91,7 +92,12 @@ class FortnoxClient:
                     method=method,
                     path=path,
                 )
-            return self._answer(method, path, response)
+            try:
+                return self._answer(method, path, response)
+            except ConnectionRefused as refused:
+                if refused.problem != "scope" or attempt == 2:
+                    raise
+                self.tokens.invalidate(token)  # refused before it acted: safe to send again
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send(self, method, path, token, params, json, files) -> httpx.Response:

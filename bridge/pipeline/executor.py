@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bridge.fortnox import FortnoxClient, FortnoxError
+from bridge.fortnox import ConnectionRefused, FortnoxClient, FortnoxError
 from bridge.pipeline.filestore import FileStore, MissingFile
 from bridge.pipeline.ledger import Ledger
 from bridge.planner import Lookup, Step
@@ -32,6 +32,7 @@ class Outcome:
     state: str  # done | failed | later
     error: str = ""
     unreachable: bool = False  # no answer, or Fortnox itself failing (5xx): the tenant waits
+    refused: ConnectionRefused | None = None  # Fortnox will not let us in until a person acts
 
 
 class PlanError(Exception):
@@ -63,6 +64,8 @@ class Executor:
                 if step.save_as and result["outcome"] not in ("skipped", "absent"):
                     results[step.save_as] = result["record"]
                 summary.append({"label": step.label, "envelope": step.envelope, **result})
+        except ConnectionRefused as error:  # the connection's fault, never the document's
+            return Outcome("later", str(error), refused=error)
         except FortnoxError as error:
             if error.transient:
                 return Outcome("later", str(error), unreachable=error.status is None or error.status >= 500)

@@ -99,7 +99,20 @@ CREATE TABLE tenants (
 # Each entry takes a ledger one version further; a new ledger runs them all. `origin` is where
 # in the inbox a file was dropped (`vouchers/A-15.pdf`), `companion` the work path of a PDF
 # claimed together with its e-invoice.
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_1,)
+# What Fortnox lets each company do, as `connect`, `tenants`, `watch` last found it; `version`
+# grows with every change, so a waiting process notices another one's reconnect.
+_SCHEMA_2 = """
+CREATE TABLE access (
+    tenant TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    since TEXT NOT NULL,
+    notices TEXT NOT NULL,
+    checked TEXT,
+    version INTEGER NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_1, _SCHEMA_2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -317,19 +330,23 @@ class Ledger:
         ).fetchone()
         return bool(some) and not open_
 
-    def next_due(self, tenant: str, now: float | None = None) -> tuple[sqlite3.Row | None, float | None]:
-        """The oldest document ready to run, or None and when the next one will be."""
+    def next_due(
+        self, tenant: str, now: float | None = None, skip_kinds: Sequence[str] = ()
+    ) -> tuple[sqlite3.Row | None, float | None]:
+        """The oldest document ready to run, or None and when the next one will be. Documents of
+        `skip_kinds` wait (their flow lacks a licence or a scope)."""
         now = time.time() if now is None else now
+        skip = f" AND kind NOT IN ({', '.join('?' * len(skip_kinds))})" if skip_kinds else ""
         row = self.db.execute(
             "SELECT * FROM documents WHERE tenant = ? AND state IN ('queued','sending') AND next_attempt_at <= ?"
-            " ORDER BY id LIMIT 1",
-            (tenant, now),
+            f"{skip} ORDER BY id LIMIT 1",
+            (tenant, now, *skip_kinds),
         ).fetchone()
         if row is not None:
             return row, None
         later = self.db.execute(
-            "SELECT MIN(next_attempt_at) FROM documents WHERE tenant = ? AND state IN ('queued','sending')",
-            (tenant,),
+            f"SELECT MIN(next_attempt_at) FROM documents WHERE tenant = ? AND state IN ('queued','sending'){skip}",
+            (tenant, *skip_kinds),
         ).fetchone()[0]
         return None, later
 
@@ -456,6 +473,44 @@ class Ledger:
 
     def tenant_status(self, tenant: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM tenants WHERE name = ?", (tenant,)).fetchone()
+
+    # --- access: what Fortnox lets each company do -------------------------------------
+
+    def record_access(self, tenant: str, state: str, notices: list[dict], checked: dict | None = None) -> int:
+        """Write the company's access state; `since` stays while the state does. A check's
+        details (`checked`: scopes, licences, company) are kept until the next check. Answers
+        the new version."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT state, since, checked, version FROM access WHERE tenant = ?", (tenant,)
+            ).fetchone()
+            since = row["since"] if row is not None and row["state"] == state else now_iso()
+            kept = dumps(checked) if checked is not None else (row["checked"] if row is not None else None)
+            version = (row["version"] if row is not None else 0) + 1
+            db.execute(
+                "INSERT INTO access (tenant, state, since, notices, checked, version) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(tenant) DO UPDATE SET state = excluded.state, since = excluded.since,"
+                " notices = excluded.notices, checked = excluded.checked, version = excluded.version",
+                (tenant, state, since, dumps(notices), kept, version),
+            )
+            return version
+
+    def access(self, tenant: str) -> dict | None:
+        """`{"state", "since", "notices", "checked", "version"}`, or None before the first check."""
+        row = self.db.execute("SELECT * FROM access WHERE tenant = ?", (tenant,)).fetchone()
+        if row is None:
+            return None
+        return {
+            "state": row["state"],
+            "since": row["since"],
+            "notices": loads(row["notices"]),
+            "checked": decode(row["checked"]),
+            "version": row["version"],
+        }
+
+    def access_version(self, tenant: str) -> int:
+        row = self.db.execute("SELECT version FROM access WHERE tenant = ?", (tenant,)).fetchone()
+        return row[0] if row is not None else 0
 
     def counts(self, tenant: str | None = None) -> dict[str, dict[str, int]]:
         where, args = ("WHERE tenant = ?", [tenant]) if tenant else ("", [])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import logging
+import math
 import os
 import shutil
 import threading
@@ -21,12 +22,15 @@ from typing import Any
 
 from bridge.config import Settings
 from bridge.fortnox import FortnoxClient, FortnoxError
+from bridge.fortnox.access import AccessCheck, check_access
+from bridge.fortnox.scopes import flows_named
 from bridge.importers import IMPORTERS, FileSource, extract_file
 from bridge.masterdata import MasterData, fetch_master_data, load_master_data, save_master_data
 from bridge.model import Extraction, Problem
 from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.filestore import FileStore
+from bridge.pipeline.gate import POLL_SECONDS, AccessGate
 from bridge.pipeline.ledger import Ledger, now_iso
 from bridge.planner import DocumentPlan, needs_master_data, plan_extraction
 from bridge.util import atomic_write, free_name, loads, move_file, remove_stale_temporaries
@@ -63,6 +67,7 @@ class Bridge:
         self._master: dict[str, MasterData | None] = {}
         self._master_fetched: dict[str, float] = {}
         self._finalize_lock = threading.Lock()
+        self.gate = AccessGate(self.ledger)
 
     # --- claiming ------------------------------------------------------------------------
 
@@ -241,6 +246,26 @@ class Bridge:
     def _master_is_old(self, tenant: str) -> bool:
         return time.monotonic() - self._master_fetched.get(tenant, -1e9) > MASTER_DATA_FRESH_SECONDS
 
+    # --- access --------------------------------------------------------------------------
+
+    def check_access(self, tenant: str) -> AccessCheck | None:
+        """Ask Fortnox what the company allows (connection, scopes, licences), record it and say
+        what is missing; None when Fortnox cannot be reached (nothing is known then)."""
+        client = self.clients[tenant]
+        settings = self.settings.tenant(tenant)
+        try:
+            check = check_access(
+                client,
+                tenant if self.settings.multi_tenant else None,
+                flows_named(settings["fortnox.flows"]),
+                personal=getattr(client.tokens, "kind", "") == "personal",
+            )
+        except FortnoxError as error:
+            log.info("%s: cannot ask Fortnox what the company allows now: %s", tenant, error)
+            return None
+        self.gate.checked(tenant, check)
+        return check
+
     # --- sending -------------------------------------------------------------------------
 
     def run_next(self, tenant: str) -> tuple[Outcome | None, float | None]:
@@ -249,14 +274,25 @@ class Bridge:
         paused_until = self._paused_until.get(tenant, 0.0)
         if time.time() < paused_until:
             return None, paused_until
-        document, later = self.ledger.next_due(tenant)
+        if not self.gate.may_send(tenant):
+            return None, time.time() + POLL_SECONDS
+        waiting = self.gate.waiting_kinds(tenant)
+        document, later = self.ledger.next_due(tenant, skip_kinds=sorted(waiting))
+        if waiting:  # look again soon: the missing licence may be bought meanwhile
+            later = min(later or math.inf, time.time() + POLL_SECONDS)
         if document is None:
             return None, later
-        outcome = self.executor.run(self.clients[tenant], document)
+        client = self.clients[tenant]
+        outcome = self.executor.run(client, document)
+        if outcome.refused is not None:
+            personal = getattr(client.tokens, "kind", "") == "personal"
+            self.gate.refused(tenant, outcome.refused, personal=personal, kind=document["kind"])
+            return outcome, time.time() + POLL_SECONDS
         if outcome.state == "later":
             return outcome, self._wait_after_failure(tenant, document, outcome)
         self._failures[tenant] = 0
         self.ledger.tenant_reachable(tenant)
+        self.gate.sent(tenant)
         if outcome.state == "failed":
             log.warning("%s %s failed: %s", document["kind"], document["source_key"], outcome.error)
         else:
@@ -289,6 +325,8 @@ class Bridge:
                 continue
             if later is None or (until_blocked and outcome is not None and outcome.unreachable):
                 return
+            if until_blocked and (outcome is None or outcome.refused) and self.gate.waiting(tenant):
+                return  # a person must act first: the documents stay queued for `watch`
             time.sleep(min(max(later - time.time(), 0.01), 1.0))
 
     # --- finishing -----------------------------------------------------------------------

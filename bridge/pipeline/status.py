@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridge.config import Settings
+from bridge.config import Settings, TenantSettings
 from bridge.pipeline.ledger import Ledger
 
 __all__ = ["collect_status", "render_status"]
@@ -17,6 +17,7 @@ def collect_status(settings: Settings) -> dict[str, Any]:
         for tenant in settings.tenants:
             counts = ledger.counts(tenant.name)
             health = ledger.tenant_status(tenant.name)
+            access = ledger.access(tenant.name)
             queued = counts["documents"].get("queued", 0) + counts["documents"].get("sending", 0)
             failed = [
                 {"file": row["name"], "state": row["state"], "error": row["error"] or _first_error(ledger, row["id"]),
@@ -34,6 +35,7 @@ def collect_status(settings: Settings) -> dict[str, Any]:
                     "last_error": health["last_error"] if health else None,
                     "last_success": health["last_success"] if health else None,
                     "failed_files": failed,
+                    "connection": _connection(tenant, access, settings.multi_tenant),
                 }
             )
         notices = [
@@ -47,6 +49,15 @@ def collect_status(settings: Settings) -> dict[str, Any]:
         }
     finally:
         ledger.close()
+
+
+def _connection(tenant: TenantSettings, access: dict | None, multi_tenant: bool) -> dict[str, Any]:
+    """The company's access as last recorded; before any check, what the settings tell."""
+    if access is not None:
+        return {"state": access["state"], "since": access["since"], "notices": access["notices"]}
+    if tenant.embedded:
+        return {"state": "connected", "since": None, "notices": []}
+    return {"state": "not checked yet", "since": None, "notices": []}
 
 
 def _first_error(ledger: Ledger, file_id: int) -> str:
@@ -63,6 +74,13 @@ def render_status(info: dict[str, Any]) -> str:
     for t in info["tenants"]:
         files = ", ".join(f"{n} {s}" for s, n in sorted(t["files"].items())) or "none yet"
         lines.append(f"\n{t['tenant']} ({t['fortnox']}): files: {files}")
+        connection = t["connection"]
+        if connection["state"] != "connected":
+            since = f" since {connection['since']}" if connection["since"] else ""
+            lines.append(f"  {connection['state']}{since}, {t['queued_documents']} documents queued")
+        for notice in connection["notices"]:
+            lines.append(f"  ! {notice['message']}")
+            lines.append(f"    run: {notice['command']}")
         if t["waiting_for_fortnox_since"]:
             lines.append(
                 f"  waiting for Fortnox since {t['waiting_for_fortnox_since']}, "
