@@ -10,6 +10,7 @@ import logging
 import signal
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -69,11 +70,13 @@ def main(ctx: click.Context, config: Path | None, workdir: Path | None, verbose:
     ctx.obj = Context(workdir, config)
 
 
+@contextmanager
 def _open(ctx: Context):
     from bridge.runtime import open_bridge
 
     try:
-        return open_bridge(ctx.settings, announce=lambda text: click.echo(text, err=True))
+        with open_bridge(ctx.settings, announce=lambda text: click.echo(text, err=True)) as bridge:
+            yield bridge
     except ConfigError as exc:
         raise click.UsageError(f"configuration: {exc}") from None
 

@@ -88,9 +88,9 @@ class AccessGate:
         current = self.ledger.access(tenant)
         notices = [Notice.from_json(n) for n in (current or {}).get("notices", [])]
         if notice.whole_company:
-            notices = [notice]
+            notices = [n for n in notices if not n.whole_company] + [notice]
         else:
-            notices = [n for n in notices if not n.whole_company and n.scope != notice.scope] + [notice]
+            notices = [n for n in notices if n.whole_company or n.scope != notice.scope] + [notice]
         self._record(tenant, notices)
         return notice
 
