@@ -45,8 +45,9 @@ class _Seen:
 
 
 class AccessGate:
-    def __init__(self, ledger: Ledger, *, clock=time.monotonic) -> None:
+    def __init__(self, ledger: Ledger, *, multi_tenant: bool = True, clock=time.monotonic) -> None:
         self.ledger = ledger
+        self.multi_tenant = multi_tenant  # with one company, commands need no --tenant
         self._clock = clock
         self._seen: dict[str, _Seen] = {}
 
@@ -84,8 +85,10 @@ class AccessGate:
                 *FLOWS,
                 _flow_of(flow, error.scope),
             )  # a scope the table did not foresee: that flow waits
-        notice = notice_for(error, tenant, personal=personal, flows=flows)
         current = self.ledger.access(tenant)
+        company = ((current or {}).get("checked") or {}).get("company", "")
+        name = tenant if self.multi_tenant else None
+        notice = notice_for(error, name, company=company, personal=personal, flows=flows)
         notices = [Notice.from_json(n) for n in (current or {}).get("notices", [])]
         if notice.whole_company:
             notices = [n for n in notices if not n.whole_company] + [notice]

@@ -67,7 +67,7 @@ class Bridge:
         self._master: dict[str, MasterData | None] = {}
         self._master_fetched: dict[str, float] = {}
         self._finalize_lock = threading.Lock()
-        self.gate = AccessGate(self.ledger)
+        self.gate = AccessGate(self.ledger, multi_tenant=settings.multi_tenant)
 
     # --- claiming ------------------------------------------------------------------------
 

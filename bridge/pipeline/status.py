@@ -35,7 +35,7 @@ def collect_status(settings: Settings) -> dict[str, Any]:
                     "last_error": health["last_error"] if health else None,
                     "last_success": health["last_success"] if health else None,
                     "failed_files": failed,
-                    "connection": _connection(tenant, access, settings.multi_tenant),
+                    "connection": _connection(tenant, access),
                 }
             )
         notices = [
@@ -51,7 +51,7 @@ def collect_status(settings: Settings) -> dict[str, Any]:
         ledger.close()
 
 
-def _connection(tenant: TenantSettings, access: dict | None, multi_tenant: bool) -> dict[str, Any]:
+def _connection(tenant: TenantSettings, access: dict | None) -> dict[str, Any]:
     """The company's access as last recorded; before any check, what the settings tell."""
     if access is not None:
         return {"state": access["state"], "since": access["since"], "notices": access["notices"]}

@@ -72,3 +72,11 @@ def test_the_queue_skips_the_kinds_that_wait(tmp_path):
     assert ledger.next_due("bygg", skip_kinds=["invoice"]) == (None, None)
     notice = Notice("licence", "m", "c", "invoice", ("invoices",))
     assert notice == Notice.from_json(notice.to_json())
+
+
+def test_with_one_company_the_command_needs_no_tenant_and_names_the_company(tmp_path):
+    gate = AccessGate(Ledger(tmp_path / "ledger.sqlite3"), multi_tenant=False)
+    gate.checked("default", AccessCheck("default", company="Ett AB"))
+    notice = gate.refused("default", ConnectionRefused("Invalid refresh token", problem="consent"))
+    assert notice.command == "fortnox-bridge connect"
+    assert notice.message.startswith("Fortnox no longer accepts the bridge's consent for Ett AB")
