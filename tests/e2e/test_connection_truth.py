@@ -31,7 +31,7 @@ def bureau(tmp_path):
     world.stop()
 
 
-def connect_by_paste(bureau: Bureau, tenant: str, company_id: int, *extra: str) -> None:
+def connect_by_paste(bureau: Bureau, tenant: str, company_id: int, *extra: str) -> str:
     """`connect --paste`: the administrator approves from the printed link; the address the
     browser ends on is pasted back."""
     process = subprocess.Popen(
@@ -50,6 +50,7 @@ def connect_by_paste(bureau: Bureau, tenant: str, company_id: int, *extra: str) 
     address = consent_over_http(link, company_id)
     rest, _ = process.communicate(address + "\n", timeout=60)
     assert process.returncode == 0, printed + rest
+    return printed + rest
 
 
 def status_of(bureau: Bureau, tenant: str) -> dict:
@@ -165,7 +166,9 @@ def test_a_company_not_connected_yet_keeps_its_files_until_it_is(bureau):
 def test_a_missing_licence_is_named_before_any_file_is_tried(bureau):
     licences = [s for s in ALL_SCOPES if s != "invoice"]  # the company has no invoicing module
     httpx.patch(f"{bureau.url}/mock/tenants/bygg", json={"licences": licences}).raise_for_status()
-    bureau.configure(f'[tenants.bygg.fortnox]\ntenant_id = "{BYGG}"\nflows = "invoices"\n')
+    bureau.configure('[tenants.bygg.fortnox]\nflows = "invoices"\n')
+    said = connect_by_paste(bureau, "bygg", BYGG)
+    assert "has no licence for Fakturering (invoicing) in Fortnox" in said
     watch = WatchProcess(bureau.workdir)
     try:
         wait_until(lambda: "Fakturering (invoicing)" in watch.output(), 30, what="the licence notice")
