@@ -181,6 +181,7 @@ def _tenant_row(settings: Settings, tenant: TenantSettings, checks: dict[str, Ac
             tenant.name if settings.multi_tenant else None,
             flows_named(tenant["fortnox.flows"]),
             personal=getattr(client.tokens, "kind", "") == "personal",
+            company=tenant["fortnox.company"],
         )
     except FortnoxError as error:
         return {

@@ -154,15 +154,17 @@ def check_access(
     *,
     personal: bool = False,
     probe: bool = True,
+    company: str = "",
 ) -> AccessCheck:
     """Token, scopes, licences. Raises only when Fortnox cannot be reached (`FortnoxUnreachable`
-    and other transient errors): then nothing is known."""
+    and other transient errors): then nothing is known. `company`: its name as last known, for
+    the sentences when Fortnox refuses to say."""
     flows = tuple(flows)
     name = tenant or ""
     try:
         client.tokens.access_token()
     except ConnectionRefused as error:
-        return AccessCheck(name, notice_for(error, tenant, personal=personal))
+        return AccessCheck(name, notice_for(error, tenant, company=company, personal=personal))
     granted = tuple(client.tokens.scopes)
     needed = sorted({s for flow in flows for s in flow.scopes})
     company: dict = {}
@@ -177,7 +179,9 @@ def check_access(
             answer = client.get(PROBES[scope])
         except ConnectionRefused as error:
             if error.whole_company:
-                return AccessCheck(name, notice_for(error, tenant, personal=personal), granted)
+                return AccessCheck(
+                    name, notice_for(error, tenant, company=company, personal=personal), granted
+                )
             refused[scope] = ConnectionRefused(error.message, problem=error.problem, scope=scope)
             licences[scope] = error.problem != "licence"
             continue

@@ -259,6 +259,7 @@ class Bridge:
                 tenant if self.settings.multi_tenant else None,
                 flows_named(settings["fortnox.flows"]),
                 personal=getattr(client.tokens, "kind", "") == "personal",
+                company=settings["fortnox.company"],
             )
         except FortnoxError as error:
             log.info("%s: cannot ask Fortnox what the company allows now: %s", tenant, error)
