@@ -66,8 +66,10 @@ class AtomicFile:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         if not self.committed:
-            self.handle.close()
-            self.temporary.unlink(missing_ok=True)
+            try:
+                self.handle.close()  # flushes what is buffered: may fail again on a full disk
+            finally:
+                self.temporary.unlink(missing_ok=True)
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
