@@ -167,7 +167,7 @@ def check_access(
         return AccessCheck(name, notice_for(error, tenant, company=company, personal=personal))
     granted = tuple(client.tokens.scopes)
     needed = sorted({s for flow in flows for s in flow.scopes})
-    company: dict = {}
+    info: dict = {}  # the company as Fortnox describes it
     licences: dict[str, bool] = {}
     refused: dict[str, ConnectionRefused] = {}
     for scope in needed:
@@ -191,10 +191,10 @@ def check_access(
             answer = None  # the resource answered (a 4xx of its own): the module is there
         licences[scope] = True
         if scope == "companyinformation" and isinstance(answer, dict):
-            company = answer.get("CompanyInformation", {})
-    if not company and probe and "companyinformation" not in refused:
-        company = _company(client)
-    who = company.get("CompanyName", "")
+            info = answer.get("CompanyInformation", {})
+    if not info and probe and "companyinformation" not in refused:
+        info = _company(client)
+    who = info.get("CompanyName", "") or company
     blocked = tuple(
         notice_for(error, tenant, company=who, personal=personal, flows=flows) for error in refused.values()
     )
@@ -204,9 +204,9 @@ def check_access(
         granted,
         licences,
         blocked,
-        tenant_id=str(company.get("DatabaseNumber", "")),
+        tenant_id=str(info.get("DatabaseNumber", "")),
         company=who,
-        organisation_number=company.get("OrganizationNumber", ""),
+        organisation_number=info.get("OrganizationNumber", ""),
     )
 
 
