@@ -19,8 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-import httpx
-
 from bridge.config import DEFAULT_TENANT, ConfigError, Settings
 from bridge.configfile import forget_tenant_id, record_tenant
 from bridge.fortnox import (
@@ -311,7 +309,7 @@ def logout(settings: Settings, tenant: str | None, *, say: Callable[[str], None]
         try:
             oauth.revoke(connection.refresh_token)
             say(f"Revoked {target.label}'s personal consent at Fortnox.")
-        except (FortnoxError, httpx.HTTPError) as error:
+        except FortnoxError as error:
             say(f"Could not revoke at Fortnox ({error}); the consent is forgotten here all the same.")
         finally:
             oauth.close()

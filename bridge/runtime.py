@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from bridge.config import ConfigError, Settings, TenantSettings
 from bridge.fortnox import ClientCredentials, CompanyTokens, FortnoxClient, OAuth, Pacer, TokenStore
 from bridge.fortnox.oauth import oauth_base_for
+from bridge.fortnox.scopes import flows_named
 from bridge.pipeline.service import Bridge
 
 __all__ = ["EMBEDDED_CLIENT", "fortnox_client", "open_bridge"]
@@ -40,6 +41,10 @@ def fortnox_client(settings: Settings, tenant: TenantSettings) -> FortnoxClient:
             f"{tenant.name!r} talks to {tenant['fortnox.url']} but lacks {keys}: the integration's client"
             " id and secret from Fortnox's Developer Portal"
         )
+    try:
+        flows_named(tenant["fortnox.flows"])
+    except ValueError as exc:
+        raise ConfigError(f"fortnox.flows of {tenant.name!r}: {exc}") from None
     store = TokenStore.in_state(settings.state_dir)
     connection = store.load(tenant.name)
     configured = str(tenant["fortnox.tenant_id"])
@@ -74,6 +79,7 @@ def open_bridge(settings: Settings, *, announce=print) -> Iterator[Bridge]:
         if embedded:
             server = _start_embedded(settings, embedded, announce)
         for tenant in embedded:
+            assert server is not None  # started above for these
             mock_tenant = _embedded_tenant_name(settings, tenant)
             tenant_id = str(server.app.extensions["mockfortnox"].tenant(mock_tenant).id)
             clients[tenant.name] = _embedded_client(server.url, tenant_id, tenant)

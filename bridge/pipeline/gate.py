@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bridge.fortnox.access import AccessCheck, Notice, notice_for
 from bridge.fortnox.errors import ConnectionRefused
@@ -45,7 +47,9 @@ class _Seen:
 
 
 class AccessGate:
-    def __init__(self, ledger: Ledger, *, multi_tenant: bool = True, clock=time.monotonic) -> None:
+    def __init__(
+        self, ledger: Ledger, *, multi_tenant: bool = True, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.ledger = ledger
         self.multi_tenant = multi_tenant  # with one company, commands need no --tenant
         self._clock = clock
@@ -119,7 +123,7 @@ class AccessGate:
 
     # --- the ledger ------------------------------------------------------------------------
 
-    def _record(self, tenant: str, notices: list[Notice], checked: dict | None = None) -> None:
+    def _record(self, tenant: str, notices: list[Notice], checked: dict[str, Any] | None = None) -> None:
         whole = next((n for n in notices if n.whole_company), None)
         state = "connected" if whole is None else _state_of(whole)
         self.ledger.record_access(tenant, state, [n.to_json() for n in notices], checked)

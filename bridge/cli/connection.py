@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from bridge.cli.common import Context, pass_context
 from bridge.config import ConfigError, Settings, TenantSettings
 from bridge.fortnox.access import AccessCheck, check_access
 from bridge.fortnox.errors import FortnoxError
@@ -17,10 +18,6 @@ from bridge.util import dumps
 __all__ = ["auth", "connect_command", "tenants"]
 
 EXIT_FAILED = 1
-
-
-def _settings(ctx: click.Context) -> Settings:
-    return ctx.obj.settings
 
 
 def _usage(exc: Exception) -> click.UsageError:
@@ -33,12 +30,12 @@ def _usage(exc: Exception) -> click.UsageError:
     "--personal", is_flag=True, help="The approving user's own consent instead of a service account."
 )
 @click.option("--paste", is_flag=True, help="No browser here: paste the address the browser ends on.")
-@click.pass_context
-def connect_command(ctx: click.Context, tenant: str | None, personal: bool, paste: bool) -> None:
+@pass_context
+def connect_command(ctx: Context, tenant: str | None, personal: bool, paste: bool) -> None:
     """Connect a company: its Fortnox administrator approves once in the browser."""
     from bridge.connect import ConnectFailed, connect
 
-    settings = _settings(ctx)
+    settings = ctx.settings
     ask = (lambda: click.prompt("Address", prompt_suffix=": ", err=True)) if paste else None
     try:
         connected = connect(settings, tenant, personal=personal, paste=ask, say=click.echo)
@@ -69,12 +66,12 @@ auth.add_command(connect_command, "login")
 
 @auth.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
-@click.pass_context
-def auth_status(ctx: click.Context, as_json: bool) -> None:
+@pass_context
+def auth_status(ctx: Context, as_json: bool) -> None:
     """Each company's connection as the bridge keeps it (asks Fortnox nothing)."""
     from bridge.connect import token_store
 
-    settings = _settings(ctx)
+    settings = ctx.settings
     store = token_store(settings)
     rows = []
     for tenant in settings.tenants:
@@ -109,13 +106,13 @@ def auth_status(ctx: click.Context, as_json: bool) -> None:
 
 @auth.command("logout")
 @click.option("--tenant", help="The company, when several are configured.")
-@click.pass_context
-def auth_logout(ctx: click.Context, tenant: str | None) -> None:
+@pass_context
+def auth_logout(ctx: Context, tenant: str | None) -> None:
     """Revoke a personal consent at Fortnox and forget the company's connection here."""
     from bridge.connect import logout
 
     try:
-        forgot = logout(_settings(ctx), tenant, say=click.echo)
+        forgot = logout(ctx.settings, tenant, say=click.echo)
     except ConfigError as exc:
         raise _usage(exc) from None
     click.echo(
@@ -125,11 +122,11 @@ def auth_logout(ctx: click.Context, tenant: str | None) -> None:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
-@click.pass_context
-def tenants(ctx: click.Context, as_json: bool) -> None:
+@pass_context
+def tenants(ctx: Context, as_json: bool) -> None:
     """Every company: connected or not, scopes granted, licences found, last successful call.
     Asks Fortnox now. Exit code 1 when a company needs a person."""
-    settings = _settings(ctx)
+    settings = ctx.settings
     checks: dict[str, AccessCheck] = {}
     rows = [_tenant_row(settings, tenant, checks) for tenant in settings.tenants]
     for row, health in zip(rows, _record(settings, checks), strict=True):
@@ -144,16 +141,12 @@ def tenants(ctx: click.Context, as_json: bool) -> None:
 def _record(settings: Settings, checks: dict[str, AccessCheck]) -> list[str | None]:
     """Keep the checks in the ledger (a waiting `watch` sees them and goes on); answers each
     company's last successful call."""
-    from bridge.pipeline.service import Bridge
+    from bridge.pipeline import Bridge
 
-    bridge = Bridge(settings)
-    try:
+    with Bridge(settings) as bridge:
         for name, check in checks.items():
             bridge.gate.checked(name, check)
-        healths = [bridge.ledger.tenant_status(t.name) for t in settings.tenants]
-        return [h["last_success"] if h else None for h in healths]
-    finally:
-        bridge.close()
+        return [bridge.health(t.name).last_success for t in settings.tenants]
 
 
 def _tenant_row(settings: Settings, tenant: TenantSettings, checks: dict[str, AccessCheck]) -> dict[str, Any]:
