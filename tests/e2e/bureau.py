@@ -15,6 +15,7 @@ import httpx
 
 from bridge.util import dumps, loads
 from tests.e2e.processes import MockProcess, Process, free_port, wait_until
+from tests.unit.connect.conftest import BUREAU_USER
 
 CLIENT_ID, SECRET = "bridge-app", "bridge-secret"
 HEADER = "Fakturanummer;Kundnummer;Beskrivning;Antal;À-pris\n"
@@ -43,7 +44,8 @@ def bureau_seed(redirect_uri: str) -> dict:
         "redirect_uris": [redirect_uri],
         "service_accounts": True,
     }
-    return {"clients": [client], "tenants": tenants}
+    bureau_user = {**BUREAU_USER, "tenants": list(COMPANIES)}  # may see both, administers both
+    return {"clients": [client], "users": [bureau_user], "tenants": tenants}
 
 
 class Bureau:

@@ -10,6 +10,7 @@ import pytest
 
 from tests.e2e.bureau import COMPANIES, Bureau, ConnectProcess, WatchProcess, bridge
 from tests.e2e.processes import wait_until
+from tests.unit.connect.conftest import BUREAU_USER
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -45,6 +46,10 @@ def approve_in_browser(chrome, link: str, company: str) -> str:
     from selenium.webdriver.common.by import By
 
     chrome.get(link)
+    if chrome.find_elements(By.ID, "username"):  # Fortnox asks the user to log in first
+        chrome.find_element(By.ID, "username").send_keys(BUREAU_USER["username"])
+        chrome.find_element(By.ID, "password").send_keys(BUREAU_USER["password"])
+        chrome.find_element(By.ID, "login").click()
     assert "fortnox-bridge" in chrome.page_source  # the page names the application …
     assert "supplierinvoice" in chrome.page_source  # … and the scopes it asks for
     labels = chrome.find_elements(By.CSS_SELECTOR, "label")

@@ -12,7 +12,7 @@ from bridge.config import ConfigError, load_settings
 from bridge.connect import ConnectFailed, connect, logout, token_store
 from mockfortnox import create_app
 from mockfortnox.server import MockServer
-from tests.unit.connect.conftest import consent_over_http
+from tests.unit.connect.conftest import BUREAU_USER, consent_over_http
 
 SECRET = {"FORTNOX_CLIENT_SECRET": "bridge-secret"}
 
@@ -46,6 +46,8 @@ def fortnox():
     ).raise_for_status()
     bygg = http.post("/mock/tenants", json={"name": "bygg"}).json()
     server.bygg_id = bygg["id"]
+    # A bureau user who sees both companies (a mock without users lets anyone in: no matter)
+    http.post("/mock/users", json={**BUREAU_USER, "tenants": ["demo", "bygg"]})
     yield server
     http.close()
     server.stop()
