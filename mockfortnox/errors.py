@@ -108,6 +108,7 @@ ERRORS: dict[str, FortnoxCode] = {
     "file_not_found": _not_found(2999112, "Kan inte hitta filen."),
     "folder_not_found": _not_found(2999113, "Kan inte hitta mappen."),
     "fileconnection_not_found": _not_found(2999114, "Kan inte hitta kopplingen."),
+    "predefinedaccount_not_found": _not_found(2999120, "Kan inte hitta det fördefinierade kontot."),
     # --- validation with published codes ------------------------------------------------
     "customer_number_taken": FortnoxCode(
         2000637,
@@ -116,6 +117,10 @@ ERRORS: dict[str, FortnoxCode] = {
         "docs",
     ),
     "account_missing_in_body": FortnoxCode(2001304, "Kunde inte hitta konto", 400, "docs"),
+    # The spec publishes the code and what it means, not the message text.
+    "predefinedaccount_account_invalid": FortnoxCode(
+        2001265, "Kontot {account} är ogiltigt: det saknas, finns inte eller är inaktivt.", 400, "spec"
+    ),
     "custom_vat_needs_account": FortnoxCode(
         2004167, "Ett konto måste anges när en egen momssats används.", 400, "spec"
     ),

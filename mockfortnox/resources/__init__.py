@@ -17,6 +17,7 @@ from mockfortnox.resources import (
     invoices,
     orders,
     payments,
+    predefinedaccounts,
     registers,
     sie,
     supplierinvoices,
@@ -62,4 +63,5 @@ BLUEPRINTS = (
     *accruals.BLUEPRINTS,
     *files.BLUEPRINTS,
     attachments.bp,
+    predefinedaccounts.bp,
 )

@@ -93,7 +93,7 @@ def scenario():
         "supplierinvoicepayments": str(supplier_payment["Number"]), "customers": "1001", "articles": "KONS",
         "suppliers": "1", "projects": "100", "costcenters": "STHLM", "currencies": "EUR", "termsofpayments": "30",
         "units": "st", "modesofpayments": "BG", "voucherseries": "A", "financialyears": "2", "accounts": "1930",
-        "predefinedvoucherseries": "INVOICE", "invoiceaccruals": number, "supplierinvoiceaccruals": given,
+        "predefinedvoucherseries": "INVOICE", "predefinedaccounts": "BG", "invoiceaccruals": number, "supplierinvoiceaccruals": given,
         "voucherfileconnections": voucher_file["Id"], "supplierinvoicefileconnections": supplier_file["Id"],
         "inbox": "inbox_kf", "archive": "root", "attachments-v1": attachment["id"], "orders": order["DocumentNumber"],
         "sie": "4",
