@@ -68,6 +68,10 @@ class AccessGate:
             return True
         return False
 
+    def stopped(self, tenant: str) -> bool:
+        """Whether the whole company waits for a person (no side effects)."""
+        return self._refresh(tenant).whole is not None
+
     def waiting_kinds(self, tenant: str) -> frozenset[str]:
         """Document kinds whose flow lacks a licence or a scope."""
         return self._refresh(tenant).kinds

@@ -467,9 +467,12 @@ class Bridge:
 
     def run_scheduled(self, tenant: str) -> float | None:
         """Run `tenant`'s scheduled exports that are due (on its worker, as `watch` does);
-        answers the seconds until the next one, or None when none is scheduled."""
+        answers the seconds until the next one, or None when none is scheduled (or the company
+        waits for a person: its exports wait with its files)."""
         client = self.clients.get(tenant)
-        return None if client is None else self.schedule.run_due(client, tenant)
+        if client is None or self.gate.stopped(tenant):
+            return None
+        return self.schedule.run_due(client, tenant)
 
     def drain(self, tenant: str, *, until_blocked: bool = True) -> None:
         """Send what is queued for `tenant`, waiting out backoffs; with `until_blocked`, give up

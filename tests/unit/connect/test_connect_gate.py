@@ -24,11 +24,11 @@ def test_a_refused_consent_stops_the_company_until_another_process_reconnects(tm
         "bygg", ConnectionRefused("Invalid refresh token", problem="consent"), personal=True
     )
     assert notice.command == "fortnox-bridge connect --tenant bygg --personal"
-    assert not watch.may_send("bygg") and watch.waiting("bygg")
+    assert not watch.may_send("bygg") and watch.waiting("bygg") and watch.stopped("bygg")
     access = ledger.access("bygg")
     assert access["state"] == "reconnect needed" and access["notices"][0]["problem"] == "consent"
     connect.checked("bygg", AccessCheck("bygg", company="Bygg AB"))
-    assert watch.may_send("bygg") and not watch.waiting("bygg")
+    assert watch.may_send("bygg") and not watch.waiting("bygg") and not watch.stopped("bygg")
     assert ledger.access("bygg")["checked"]["company"] == "Bygg AB"
 
 
