@@ -127,9 +127,6 @@ CREATE TABLE undos (
 CREATE INDEX undos_of_file ON undos(file_id);
 """
 
-# Each entry takes a ledger one version further; a new ledger runs them all. `origin` is where
-# in the inbox a file was dropped (`vouchers/A-15.pdf`), `companion` the work path of a PDF
-# claimed together with its e-invoice.
 # What Fortnox lets each company do, as `connect`, `tenants`, `watch` last found it; `version`
 # grows with every change, so a waiting process notices another one's reconnect.
 _ACCESS = """
@@ -143,6 +140,9 @@ CREATE TABLE access (
 );
 """
 
+# Each entry takes a ledger one version further; a new ledger runs them all. `origin` is where
+# in the inbox a file was dropped (`vouchers/A-15.pdf`), `companion` the work path of a PDF
+# claimed together with its e-invoice.
 MIGRATIONS: tuple[str, ...] = (_SCHEMA_1, _UNDOS, _ACCESS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
