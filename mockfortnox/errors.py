@@ -45,6 +45,11 @@ def _attachments(code: str, message: str, status: int = 400) -> FortnoxCode:
     return FortnoxCode(code, message, status, "spec", "lower", "webexception")
 
 
+def _service(code: str, message: str, status: int = 400) -> FortnoxCode:
+    why = "the newer services' error codes are not published; the body shape is the spec's WebException"
+    return FortnoxCode(code, message, status, "invented", "lower", "webexception", why)
+
+
 _NO_CODE = (
     "Fortnox never published a code for this rule; the rule itself is in the docs or accounting practice"
 )
@@ -108,6 +113,38 @@ ERRORS: dict[str, FortnoxCode] = {
     "file_not_found": _not_found(2999112, "Kan inte hitta filen."),
     "folder_not_found": _not_found(2999113, "Kan inte hitta mappen."),
     "fileconnection_not_found": _not_found(2999114, "Kan inte hitta kopplingen."),
+    # families served by the declarative machinery (`resources/family.py`)
+    **{
+        f"{name}_not_found": _not_found(code, message)
+        for code, (name, message) in enumerate(
+            (
+                ("offer", "Kan inte hitta offerten."),
+                ("contract", "Kan inte hitta avtalet."),
+                ("contracttemplate", "Kan inte hitta avtalsmallen."),
+                ("contractaccrual", "Kan inte hitta avtalsperiodiseringen."),
+                ("label", "Kan inte hitta etiketten."),
+                ("taxreduction", "Kan inte hitta skattereduktionen."),
+                ("termsofdelivery", "Kan inte hitta leveransvillkoret."),
+                ("wayofdelivery", "Kan inte hitta leveranssättet."),
+                ("predefinedaccount", "Kan inte hitta det fördefinierade kontot."),
+                ("pricelist", "Kan inte hitta prislistan."),
+                ("price", "Kan inte hitta priset."),
+                ("urlconnection", "Kan inte hitta länken."),
+                ("asset", "Kan inte hitta inventarien."),
+                ("assettype", "Kan inte hitta inventarietypen."),
+                ("employee", "Kan inte hitta den anställda."),
+                ("expense", "Kan inte hitta utlägget."),
+                ("salarytransaction", "Kan inte hitta lönetransaktionen."),
+                ("absencetransaction", "Kan inte hitta frånvarotransaktionen."),
+                ("attendancetransaction", "Kan inte hitta närvarotransaktionen."),
+                ("customerreference", "Kan inte hitta kundreferensen."),
+                ("emailsender", "Kan inte hitta avsändaren."),
+                ("noxfinansinvoice", "Kan inte hitta finansfakturan."),
+                ("scheduletime", "Kan inte hitta schematiden."),
+            ),
+            start=2999120,
+        )
+    },
     # --- validation with published codes ------------------------------------------------
     "customer_number_taken": FortnoxCode(
         2000637,
@@ -190,6 +227,27 @@ ERRORS: dict[str, FortnoxCode] = {
     "supplier_missing": _invented(2999029, "Leverantören {value} finns inte.", 400, _NO_CODE),
     "file_in_use": _invented(2999030, "Filen är redan kopplad.", 400, _NO_CODE),
     "already_approved": _invented(2999031, "Leverantörsfakturan är redan attesterad.", 400, _NO_CODE),
+    "reference_missing": _invented(2999032, "{field} {value} finns inte.", 400, _NO_CODE),
+    "already_converted": _invented(
+        2999033, "Dokumentet har redan förts över ({value}).", 400, "converting an offer or order twice: no code"
+    ),
+    "no_email_address": _invented(2999034, "E-postadress saknas.", 400, _NO_CODE),
+    "not_remindable": _invented(
+        2999035, "Påminnelse kan bara skrivas ut för en bokförd, obetald faktura.", 400, _NO_CODE
+    ),
+    "contract_finished": _invented(2999036, "Avtalet är avslutat.", 400, _NO_CODE),
+    "unbalanced_rows": _invented(2999037, "Raderna balanserar inte.", 400, _NO_CODE),
+    "asset_state": _invented(2999038, "Inventarien kan inte ändras: {value}.", 400, _NO_CODE),
+    "noxfinans_state": _invented(2999039, "Finansfakturan kan inte ändras: {value}.", 400, _NO_CODE),
+    "einvoice_missing": _invented(
+        2999040, "Kunden saknar uppgifter för e-faktura (organisationsnummer).", 400, _NO_CODE
+    ),
+    # --- the newer services (/api/warehouse, /api/time …): string codes, never published ---
+    "service_not_found": _service("not_found", "The resource was not found", 404),
+    "service_bad_body": _service("invalid_request_body", "The request body is not valid JSON of the right shape"),
+    "service_required": _service("field_missing", "Missing mandatory field {field}"),
+    "service_invalid": _service("invalid_field_value", "Invalid value for {field}: {value}"),
+    "service_state": _service("invalid_state", "Not allowed in state {value}"),
     # --- the file-attachments service (`/api/fileattachments`): string codes from the spec ---
     "att_file_not_found": _attachments("file_not_found", "File not found", 404),
     "att_document_not_found": _attachments("document_not_found", "Document not found", 404),
