@@ -30,7 +30,7 @@ class AssetTypes(Family):
     scope = "assets"
     not_found = "assettype_not_found"
     location = "assets/types"
-    created_status = 200  # spec
+    created_status = deleted_status = 200  # spec
     deletable = True
     fields = """
         !AccountAsset:i AccountAssetId:i=1220 !AccountDepreciation:i AccountDepreciationId:i=7831
@@ -63,7 +63,7 @@ class Assets(Family):
     key = "Id"
     scope = "assets"
     not_found = "asset_not_found"
-    created_status = 200  # spec
+    created_status = deleted_status = 200  # spec
     deletable = True
     date_field = "AcquisitionDate"
     fields = """
@@ -86,13 +86,18 @@ class Assets(Family):
             record["DepreciationFinal"] = start.replace(year=start.year + 5).isoformat()
         if record["DepreciationFinal"] <= record["AcquisitionStart"]:
             raise ApiError("invalid_value", field="DepreciationFinal", value=record["DepreciationFinal"])
-        if record["AcquisitionValue"] <= 0 or record["DepreciateToResidualValue"] >= record["AcquisitionValue"]:
+        if (
+            record["AcquisitionValue"] <= 0
+            or record["DepreciateToResidualValue"] >= record["AcquisitionValue"]
+        ):
             raise ApiError("invalid_value", field="AcquisitionValue", value=record["AcquisitionValue"])
         record["Type"] = tenant.table("assets/types")[str(record["TypeId"])]["Description"]
         if creating:
             record.update(StatusId=ACTIVE[0], Status=ACTIVE[1], DepreciatedTo=record["AcquisitionStart"],
                           ManualOb=record["AcquisitionValue"], BookValue=record["AcquisitionValue"])  # fmt: skip
-            record["History"] = [_event(record, 1, record["AcquisitionValue"], "Anskaffning", record["AcquisitionDate"])]
+            record["History"] = [
+                _event(record, 1, record["AcquisitionValue"], "Anskaffning", record["AcquisitionDate"])
+            ]
         elif len(record["History"]) > 1:
             raise ApiError("asset_state", value="händelser finns")
 
@@ -111,7 +116,10 @@ class Assets(Family):
         """Straight line: the months from DepreciatedTo to `until`, of those left to the end."""
         if record["StatusId"] != ACTIVE[0] or until <= record["DepreciatedTo"]:
             return Decimal(0)
-        done, end = date.fromisoformat(record["DepreciatedTo"]), date.fromisoformat(record["DepreciationFinal"])
+        done, end = (
+            date.fromisoformat(record["DepreciatedTo"]),
+            date.fromisoformat(record["DepreciationFinal"]),
+        )
         stop = min(date.fromisoformat(until), end)
         months_left = max(_months(done, end), 1)
         months = max(_months(done, stop), 0)
@@ -157,7 +165,9 @@ class Assets(Family):
         amount = decimal(body.get("Amount"))
         record["BookValue"] = decimal(record["BookValue"]) + amount - decimal(record["ManualOb"])
         record["ManualOb"] = amount
-        record["History"].append(_event(record, 5, amount, body.get("Comment") or "Ändrat IB", today().isoformat()))
+        record["History"].append(
+            _event(record, 5, amount, body.get("Comment") or "Ändrat IB", today().isoformat())
+        )
         return self.save(tenant, record)
 
     def sell(self, tenant: Tenant, record: dict, body: dict) -> dict:
@@ -176,7 +186,9 @@ class Assets(Family):
     def scrap(self, tenant: Tenant, record: dict, body: dict) -> dict:
         self._active(record)
         when = body.get("Date") or today().isoformat()
-        record["History"].append(_event(record, 7, -decimal(record["BookValue"]), body.get("Comment") or "Utrangering", when))
+        record["History"].append(
+            _event(record, 7, -decimal(record["BookValue"]), body.get("Comment") or "Utrangering", when)
+        )
         record.update(BookValue=0, StatusId=SCRAPPED[0], Status=SCRAPPED[1])
         return self.save(tenant, record)
 
@@ -190,7 +202,9 @@ def _series(tenant: Tenant) -> str:
     return "I" if "I" in series else next((k for k, s in series.items() if s.get("Manual")), "A")
 
 
-def _event(record: dict, event: int, amount: Decimal, notes: str, when: str, voucher: dict | None = None) -> dict:
+def _event(
+    record: dict, event: int, amount: Decimal, notes: str, when: str, voucher: dict | None = None
+) -> dict:
     return {
         "Amount": str(amount), "Date": when, "EventId": event, "Id": len(record.get("History") or []) + 1,
         "Notes": notes, "SupplierInvoice": 0, "UserId": 1, "UserName": "API",

@@ -109,6 +109,7 @@ class Resource:
     deletable: ClassVar[bool] = False
     list_strings: ClassVar[tuple[str, ...]] = ()  # numbers Fortnox prints as strings in list rows
     created_status: ClassVar[int] = 201  # a few families answer a create with 200 (spec)
+    deleted_status: ClassVar[int] = 204  # and a few a delete with an empty 200 (spec)
     body_envelope: ClassVar[str | None] = None  # when requests wrap the record unlike answers
 
     # --- hooks for subclasses ------------------------------------------------------------
@@ -348,7 +349,7 @@ def crud_routes(resource: Resource, *, update: bool = True, create: bool = True)
 
     def deleting(key: str):
         resource.delete(g.tenant, resource.get(g.tenant, key))
-        return Response(status=204)
+        return Response(status=resource.deleted_status, mimetype="application/json")
 
     bp.add_url_rule(base, f"{resource.name}_list", listing, methods=["GET"], strict_slashes=False)
     bp.add_url_rule(f"{base}/<key>", f"{resource.name}_get", single, methods=["GET"], strict_slashes=False)

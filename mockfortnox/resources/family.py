@@ -62,6 +62,9 @@ def fields(spec: str) -> tuple[dict[str, Any], frozenset[str], dict[str, str]]:
     return template, frozenset(read_only), kinds
 
 
+MAX_NUMBER = Decimal(10) ** 15  # past any amount or quantity a company books (invented bound)
+
+
 def _coerce(kind: str, value: Any) -> Any:
     """A loosely typed value ("12", 12.0, "true") as the field's kind, the way Fortnox echoes
     it; ValueError when it is not one."""
@@ -74,7 +77,11 @@ def _coerce(kind: str, value: Any) -> Any:
             number = Decimal(str(value))
         except InvalidOperation:
             raise ValueError(value) from None
-        if not number.is_finite() or (kind == "i" and number != number.to_integral()):
+        if (
+            not number.is_finite()
+            or abs(number) >= MAX_NUMBER
+            or (kind == "i" and number != number.to_integral())
+        ):
             raise ValueError(value)
         return money(number) if kind == "n" else int(number)
     if kind in ("b", "B"):
@@ -179,7 +186,9 @@ def list_only_route(resource: Resource, produce: Callable[[Tenant], list[dict]] 
         records = produce(g.tenant) if produce else resource.query(g.tenant, lower_args())
         return list_response(resource, records)
 
-    bp.add_url_rule(f"/3/{resource.name}", f"{resource.name}_list", listing, methods=["GET"], strict_slashes=False)
+    bp.add_url_rule(
+        f"/3/{resource.name}", f"{resource.name}_list", listing, methods=["GET"], strict_slashes=False
+    )
     bp.scope = resource.scope
     return bp
 
@@ -228,7 +237,9 @@ class Service(Family):
                 wanted = args[param].casefold()
                 records = [r for r in records if str(r.get(field_name) or "").casefold() == wanted]
         key = self.key
-        return sorted(records, key=lambda r: (0, int(r[key]), "") if str(r[key]).isdigit() else (1, 0, str(r[key])))
+        return sorted(
+            records, key=lambda r: (0, int(r[key]), "") if str(r[key]).isdigit() else (1, 0, str(r[key]))
+        )
 
     def check_fields(self, body: dict) -> None:
         """The newer services ignore properties they do not know or that are theirs to set

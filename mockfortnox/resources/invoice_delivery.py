@@ -75,6 +75,11 @@ def warehouseready(tenant: Tenant, record: dict) -> dict:
     return invoices.save(tenant, record)
 
 
-for _name, _run in (("email", email), ("eprint", eprint), ("einvoice", einvoice), ("printreminder", printreminder)):
+for _name, _run in (
+    ("email", email),
+    ("eprint", eprint),
+    ("einvoice", einvoice),
+    ("printreminder", printreminder),
+):
     extra_action(bp, invoices, _name, _run)
 extra_action(bp, invoices, "warehouseready", warehouseready, method="PUT")

@@ -103,7 +103,9 @@ def finans_invoice(key: str):
 def _action(action: str) -> None:
     def handler(key: str):
         record = noxfinansinvoices.get(g.tenant, key)
-        return _answer(noxfinansinvoices.change(g.tenant, record, action, read_optional_body("NoxFinansInvoice")))
+        return _answer(
+            noxfinansinvoices.change(g.tenant, record, action, read_optional_body("NoxFinansInvoice"))
+        )
 
     bp.add_url_rule(f"/3/noxfinansinvoices/<key>/{action}", f"finans_{action}", handler, methods=["PUT"])
 

@@ -44,7 +44,14 @@ class Orders(Resource):
         "DeliveryDate": None,
         "DocumentNumber": "",
         "EmailInformation": dict.fromkeys(
-            ("EmailAddressBCC", "EmailAddressCC", "EmailAddressFrom", "EmailAddressTo", "EmailBody", "EmailSubject")
+            (
+                "EmailAddressBCC",
+                "EmailAddressCC",
+                "EmailAddressFrom",
+                "EmailAddressTo",
+                "EmailBody",
+                "EmailSubject",
+            )
         ),
         "InvoiceReference": "0",
         "OfferReference": "0",
@@ -79,7 +86,6 @@ class Orders(Resource):
                 raise ApiError("unknown_field", field=sorted(unknown)[0])
             check_housework(row)
 
-
     def update(self, tenant: Tenant, record: dict, body: dict) -> dict:
         self._open(record)
         return super().update(tenant, record, body)
@@ -101,7 +107,11 @@ class Orders(Resource):
         """The delivered quantities become an invoice; the order points at it and is closed."""
         self._open(record)
         rows = [
-            {k: row[k] for k in ("ArticleNumber", "Description", "Price", "VAT", "Unit", "AccountNumber") if row.get(k)}
+            {
+                k: row[k]
+                for k in ("ArticleNumber", "Description", "Price", "VAT", "Unit", "AccountNumber")
+                if row.get(k)
+            }
             | {"DeliveredQuantity": str(row.get("DeliveredQuantity") or row.get("OrderedQuantity") or 0)}
             for row in record["OrderRows"]
         ]
@@ -134,7 +144,10 @@ class Orders(Resource):
             f"Order {record['DocumentNumber']}  Orderdatum {record['OrderDate']}",
             f"Kund {record['CustomerNumber']} {record['CustomerName']}",
             "",
-            *(f"{r.get('Description') or r.get('ArticleNumber')}  {r.get('OrderedQuantity')}" for r in record["OrderRows"]),
+            *(
+                f"{r.get('Description') or r.get('ArticleNumber')}  {r.get('OrderedQuantity')}"
+                for r in record["OrderRows"]
+            ),
         ]
         return Response(
             text_pdf(lines),

@@ -66,7 +66,15 @@ class Employees(Family):
         "SalaryForm": ("MAN", "TIM"),
         "TaxAllowance": ("HUV", "EXT", "TMP", "STU", "EJ", "???"),
     }
-    list_fields = ("EmployeeId", "PersonalIdentityNumber", "FirstName", "LastName", "FullName", "Email", "Inactive")
+    list_fields = (
+        "EmployeeId",
+        "PersonalIdentityNumber",
+        "FirstName",
+        "LastName",
+        "FullName",
+        "Email",
+        "Inactive",
+    )
 
     def rules(self, tenant: Tenant, record: dict, *, creating: bool) -> None:
         if len(str(record["EmployeeId"])) > 15:
@@ -79,7 +87,7 @@ class EmployeeTransaction(Family):
 
     scope = "salary"
     deletable = True
-    created_status = 200  # spec
+    created_status = deleted_status = 200  # spec
     references = {"EmployeeId": "employees"}
     date_field = "Date"
 
@@ -101,7 +109,9 @@ class SalaryTransactions(EmployeeTransaction):
     name, singular, plural = "salarytransactions", "SalaryTransaction", "SalaryTransactions"
     key = "SalaryRow"
     not_found = "salarytransaction_not_found"
-    fields = "Amount CostCenter Date:d EmployeeId Expense Number Project SalaryCode !SalaryRow:i TextRow Total VAT"
+    fields = (
+        "Amount CostCenter Date:d EmployeeId Expense Number Project SalaryCode !SalaryRow:i TextRow Total VAT"
+    )
     required = ("EmployeeId", "SalaryCode", "Date")
 
 
@@ -211,7 +221,7 @@ def vacation_debt_basis(year: int, month: int):
     not computed; a mock has no salary runs)."""
     if not 1 <= month <= 12:
         raise ApiError("invalid_parameter")
-    last = (date(year + month // 12, month % 12 + 1, 1).toordinal() - 1)
+    last = date(year + month // 12, month % 12 + 1, 1).toordinal() - 1
     rows = [
         {"EmployeeId": e["EmployeeId"], "EmployeeName": e["FullName"], **dict.fromkeys(
             ("DaysEarned", "DaysSaved", "DaysUnused", "DebtAdvance", "DebtEarned", "DebtSaved", "DebtUnused",

@@ -26,7 +26,16 @@ ROW_FIELDS = {
     "Price", "Project", "Quantity", "DeliveredQuantity", "RowId", "Total", "Unit", "VAT", "VATCode",
 }  # fmt: skip
 # Copied from the customer when the document leaves them blank (Fortnox fills them the same way).
-FROM_CUSTOMER = ("Address1", "Address2", "City", "Country", "ZipCode", "Phone1", "Phone2", "OrganisationNumber")
+FROM_CUSTOMER = (
+    "Address1",
+    "Address2",
+    "City",
+    "Country",
+    "ZipCode",
+    "Phone1",
+    "Phone2",
+    "OrganisationNumber",
+)
 
 
 def complete_rows(tenant: Tenant, rows: list, quantity_field: str) -> list[dict]:
@@ -179,7 +188,11 @@ class Offers(CustomerDocument):
         "notcompleted": lambda r: not (r["OrderReference"] or r["InvoiceReference"] or r["Cancelled"]),
     }
     search = {"customernumber": "CustomerNumber", "customername": "CustomerName", "project": "Project"}
-    sort = {"customername": "CustomerName", "customernumber": "CustomerNumber", "documentnumber": "DocumentNumber"}
+    sort = {
+        "customername": "CustomerName",
+        "customernumber": "CustomerNumber",
+        "documentnumber": "DocumentNumber",
+    }
 
     def rules(self, tenant: Tenant, record: dict, *, creating: bool) -> None:
         if not creating and record["Cancelled"]:
@@ -253,9 +266,22 @@ class ContractTemplates(Family):
 
     def rules(self, tenant: Tenant, record: dict, *, creating: bool) -> None:
         rows = complete_rows(tenant, record["InvoiceRows"], "DeliveredQuantity")
-        keep = ("AccountNumber", "ArticleNumber", "CostCenter", "DeliveredQuantity", "Description", "Discount",
-                "DiscountType", "Price", "Project", "RowId", "Unit")  # a template's rows carry no totals (spec)
-        record["InvoiceRows"] = [{k: str(r[k]) if k == "RowId" else r[k] for k in keep if k in r} for r in rows]
+        keep = (
+            "AccountNumber",
+            "ArticleNumber",
+            "CostCenter",
+            "DeliveredQuantity",
+            "Description",
+            "Discount",
+            "DiscountType",
+            "Price",
+            "Project",
+            "RowId",
+            "Unit",
+        )  # a template's rows carry no totals (spec)
+        record["InvoiceRows"] = [
+            {k: str(r[k]) if k == "RowId" else r[k] for k in keep if k in r} for r in rows
+        ]
         _check_interval(record)
 
 
@@ -300,8 +326,11 @@ class Contracts(CustomerDocument):
 
     def list_row(self, record: dict) -> dict:
         row = super().list_row(record)  # the list counts the invoices left as a number (spec)
-        row["InvoicesRemaining"] = int(row["InvoicesRemaining"]) if str(row["InvoicesRemaining"]).isdigit() else None
+        row["InvoicesRemaining"] = (
+            int(row["InvoicesRemaining"]) if str(row["InvoicesRemaining"]).isdigit() else None
+        )
         return row
+
     filters = {
         "active": lambda r: r["Status"] == "ACTIVE",
         "inactive": lambda r: r["Status"] == "INACTIVE",
@@ -328,12 +357,16 @@ class Contracts(CustomerDocument):
         record["ContractDate"] = record["ContractDate"] or today().isoformat()
         record["PeriodStart"] = record["PeriodStart"] or record["ContractDate"]
         if record["TemplateNumber"]:
-            record["TemplateName"] = tenant.table("contracttemplates")[str(record["TemplateNumber"])]["TemplateName"]
+            record["TemplateName"] = tenant.table("contracttemplates")[str(record["TemplateNumber"])][
+                "TemplateName"
+            ]
         if creating:
             count = (record["ContractLength"] or 0) // record["InvoiceInterval"]
             record["InvoicesRemaining"] = "" if record["Continuous"] else str(count)
         if not record["PeriodEnd"]:
-            record["PeriodEnd"] = _add_months(date.fromisoformat(record["PeriodStart"]), record["InvoiceInterval"])
+            record["PeriodEnd"] = _add_months(
+                date.fromisoformat(record["PeriodStart"]), record["InvoiceInterval"]
+            )
         record["Status"] = "ACTIVE" if record["Active"] else "INACTIVE"
 
     def _count_one(self, record: dict, invoice_date: str) -> None:

@@ -33,14 +33,14 @@ def _registrations(table: str, date_field: str) -> list[dict]:
     rows = []
     for row in g.tenant.table(table).values():
         day = str(row.get(date_field) or "")
-        if args.get("fromDate") and day < args["fromDate"] or args.get("toDate") and day > args["toDate"]:
+        if (args.get("fromDate") and day < args["fromDate"]) or (args.get("toDate") and day > args["toDate"]):
             continue
         if not _in((row.get("customer") or {}).get("id"), customers):
             continue
         project = (row.get("project") or {}).get("id")
-        if projects is not None and not (project is None and args.get("includeRegistrationsWithoutProject") == "true"):
-            if not _in(project, projects):
-                continue
+        without_project = project is None and args.get("includeRegistrationsWithoutProject") == "true"
+        if projects is not None and not without_project and not _in(project, projects):
+            continue
         if "invoiced" in args and bool(row.get("invoiceBasisId")) != (args["invoiced"] == "true"):
             continue
         rows.append(row)
@@ -64,7 +64,11 @@ def ratings():
 
 @integration_bp.get("/api/integration-developer/sales-v1/<integration_id>")
 def integration_sales(integration_id: str):
-    rows = [r for r in g.tenant.table("integration/sales").values() if str(r.get("integrationId")) == integration_id]
+    rows = [
+        r
+        for r in g.tenant.table("integration/sales").values()
+        if str(r.get("integrationId")) == integration_id
+    ]
     return json_response(rows)
 
 
@@ -72,7 +76,9 @@ def integration_sales(integration_id: str):
 def integration_users(integration_id: str, tenant_id: str):
     rows = [r for r in g.tenant.table("integration/users").values()
             if str(r.get("integrationId")) == integration_id and str(r.get("tenantId", tenant_id)) == tenant_id]  # fmt: skip
-    return json_response([{k: v for k, v in r.items() if k not in ("integrationId", "tenantId")} for r in rows])
+    return json_response(
+        [{k: v for k, v in r.items() if k not in ("integrationId", "tenantId")} for r in rows]
+    )
 
 
 @integration_bp.get("/api/integration-partner/apps/sales-v1/<app_id>")
@@ -80,7 +86,9 @@ def integration_users(integration_id: str, tenant_id: str):
 def app_sales(app_id: str, tenant_id: str | None = None):
     tenants = [r for r in g.tenant.table("integration/sales").values()
                if str(r.get("appId")) == app_id and tenant_id in (None, str(r.get("tenantId")))]  # fmt: skip
-    return json_response({"appId": app_id, "tenants": [{k: v for k, v in r.items() if k != "appId"} for r in tenants]})
+    return json_response(
+        {"appId": app_id, "tenants": [{k: v for k, v in r.items() if k != "appId"} for r in tenants]}
+    )
 
 
 BLUEPRINTS = (bp, integration_bp)

@@ -107,7 +107,9 @@ class Prices(Family):
         return f"{price_list}|{article}|{decimal(quantity).normalize()}"
 
     def new_key(self, tenant: Tenant, body: dict) -> str:
-        return self.key_of(str(body.get("PriceList")), str(body.get("ArticleNumber")), body.get("FromQuantity"))
+        return self.key_of(
+            str(body.get("PriceList")), str(body.get("ArticleNumber")), body.get("FromQuantity")
+        )
 
     def rules(self, tenant: Tenant, record: dict, *, creating: bool) -> None:
         if record["FromQuantity"] < 0:
@@ -138,7 +140,9 @@ prices_bp.scope = "price"
 
 
 def _price_answer(record: dict, status: int = 200) -> Response:
-    return json_response({"Price": prices.single(record)}, status, {"Location": "prices"} if status == 201 else None)
+    return json_response(
+        {"Price": prices.single(record)}, status, {"Location": "prices"} if status == 201 else None
+    )
 
 
 @prices_bp.get("/3/prices")
@@ -158,7 +162,11 @@ def price_create():
 
 @prices_bp.get("/3/prices/sublist/<price_list>/<article>")
 def price_sublist(price_list: str, article: str):
-    rows = [r for r in g.tenant.table(prices.name).values() if r["PriceList"] == price_list and r["ArticleNumber"] == article]
+    rows = [
+        r
+        for r in g.tenant.table(prices.name).values()
+        if r["PriceList"] == price_list and r["ArticleNumber"] == article
+    ]
     if "fromquantity" in lower_args():
         rows = [r for r in rows if decimal(r["FromQuantity"]) >= decimal(lower_args()["fromquantity"])]
     return list_response(prices, sorted(rows, key=lambda r: decimal(r["FromQuantity"])))
@@ -179,7 +187,9 @@ def price_one(price_list: str, article: str, quantity: str | None = None):
     body = read_body("Price")
     if not record["_key"]:  # the implicit base price becomes a stored one
         return _price_answer(prices.create(g.tenant, {**_writable(record), **body, "FromQuantity": 0}))
-    return _price_answer(prices.update(g.tenant, record, {k: v for k, v in body.items() if k != "FromQuantity"}))
+    return _price_answer(
+        prices.update(g.tenant, record, {k: v for k, v in body.items() if k != "FromQuantity"})
+    )
 
 
 def _writable(record: dict) -> dict:
@@ -321,7 +331,13 @@ class TaxReductions(Family):
         SocialSecurityNumber TaxReductionAmounts:[] !TypeOfReduction VoucherNumber:i VoucherSeries
         VoucherYear:i !WorkType
     """
-    required = ("AskedAmount", "CustomerName", "ReferenceDocumentType", "ReferenceNumber", "SocialSecurityNumber")
+    required = (
+        "AskedAmount",
+        "CustomerName",
+        "ReferenceDocumentType",
+        "ReferenceNumber",
+        "SocialSecurityNumber",
+    )
     choices = {"ReferenceDocumentType": ("OFFER", "ORDER", "INVOICE")}
     filters = {
         "invoices": lambda r: r["ReferenceDocumentType"] == "INVOICE",
@@ -333,7 +349,9 @@ class TaxReductions(Family):
 
     def list_row(self, record: dict) -> dict:
         row = super().list_row(record)
-        row["ReferenceNumber"] = int(row["ReferenceNumber"]) if str(row["ReferenceNumber"]).isdigit() else None
+        row["ReferenceNumber"] = (
+            int(row["ReferenceNumber"]) if str(row["ReferenceNumber"]).isdigit() else None
+        )
         return row
 
     def rules(self, tenant: Tenant, record: dict, *, creating: bool) -> None:
@@ -343,7 +361,9 @@ class TaxReductions(Family):
             raise ApiError("reference_missing", field="ReferenceNumber", value=record["ReferenceNumber"])
         number = "".join(c for c in str(record["SocialSecurityNumber"]) if c.isdigit())
         if len(number) not in (10, 12):
-            raise ApiError("invalid_value", field="SocialSecurityNumber", value=record["SocialSecurityNumber"])
+            raise ApiError(
+                "invalid_value", field="SocialSecurityNumber", value=record["SocialSecurityNumber"]
+            )
         if record["AskedAmount"] < 0:
             raise ApiError("invalid_value", field="AskedAmount", value=record["AskedAmount"])
         record["ReferenceNumber"] = str(record["ReferenceNumber"])
@@ -415,8 +435,14 @@ def eu_vat_limit():
         ):
             total += decimal(invoice.get("Net"))
     return json_response(
-        {"EUVatLimitRegulation": {"IsOverLimit": total > EU_VAT_LIMIT, "Limit": EU_VAT_LIMIT,
-                                  "TotalExclVat": total, "Year": year}}  # fmt: skip
+        {
+            "EUVatLimitRegulation": {
+                "IsOverLimit": total > EU_VAT_LIMIT,
+                "Limit": EU_VAT_LIMIT,
+                "TotalExclVat": total,
+                "Year": year,
+            }
+        }
     )
 
 

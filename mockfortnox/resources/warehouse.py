@@ -50,7 +50,9 @@ def move_stock(tenant: Tenant, item: str, stock_point: str, quantity: Decimal) -
     tenant.put(STOCK, key, row)
     article = tenant.table(articles.name).get(item)
     if article is not None:
-        total = sum((decimal(r["inStock"]) for r in tenant.table(STOCK).values() if r["itemId"] == item), Decimal(0))
+        total = sum(
+            (decimal(r["inStock"]) for r in tenant.table(STOCK).values() if r["itemId"] == item), Decimal(0)
+        )
         article["QuantityInStock"] = money(total)
         article["DisposableQuantity"] = money(total - decimal(article.get("ReservedQuantity")))
         articles.save(tenant, article)
@@ -164,14 +166,25 @@ class PurchaseOrders(Service):
         value = sum((decimal(r["price"]) * decimal(r["orderedQuantity"]) for r in record["rows"]), Decimal(0))
         record["orderValue"] = money(value.quantize(Decimal("0.01")))
         record["orderValueInSEK"] = money(
-            (value * decimal(record["currencyRate"]) / (record["currencyUnit"] or 1)).quantize(Decimal("0.01"))
+            (value * decimal(record["currencyRate"]) / (record["currencyUnit"] or 1)).quantize(
+                Decimal("0.01")
+            )
         )
-        record["totalReceivedQuantity"] = money(sum((decimal(r["receivedQuantity"]) for r in record["rows"]), Decimal(0)))
-        if not record["voided"] and record["rows"] and (
-            record["manuallyCompleted"] or all(decimal(r["remainingOrderedQuantity"]) == 0 for r in record["rows"])
+        record["totalReceivedQuantity"] = money(
+            sum((decimal(r["receivedQuantity"]) for r in record["rows"]), Decimal(0))
+        )
+        if (
+            not record["voided"]
+            and record["rows"]
+            and (
+                record["manuallyCompleted"]
+                or all(decimal(r["remainingOrderedQuantity"]) == 0 for r in record["rows"])
+            )
         ):
             record["purchaseOrderState"] = "RECEIVED"
-        record["translatedResponseState"] = RESPONSE_TEXT.get(record["responseState"], record["responseState"])
+        record["translatedResponseState"] = RESPONSE_TEXT.get(
+            record["responseState"], record["responseState"]
+        )
 
     # --- the list's views -----------------------------------------------------------------
 
@@ -201,7 +214,9 @@ class PurchaseOrders(Service):
                 rows = [r for r in rows if args[param].casefold() in str(r.get(name) or "").casefold()]
         if "q" in args:
             needle = args["q"].casefold()
-            rows = [r for r in rows if needle in f"{r['id']} {r['supplierName']} {r['supplierNumber']}".casefold()]
+            rows = [
+                r for r in rows if needle in f"{r['id']} {r['supplierName']} {r['supplierNumber']}".casefold()
+            ]
         return rows
 
     # --- actions ----------------------------------------------------------------------------
@@ -234,7 +249,10 @@ class PurchaseOrders(Service):
         if record["voided"]:
             raise ApiError("service_state", value="VOIDED")
         if decimal(record["totalReceivedQuantity"]) > 0:  # goods have arrived on it
-            raise ApiError("service_state", value=f"{record['purchaseOrderState']} (received {record['totalReceivedQuantity']})")
+            raise ApiError(
+                "service_state",
+                value=f"{record['purchaseOrderState']} (received {record['totalReceivedQuantity']})",
+            )
         record.update(voided=True, purchaseOrderState="VOIDED")
         self.save(tenant, record)
 
@@ -280,9 +298,11 @@ class PurchaseOrders(Service):
         ]  # fmt: skip
         names = {str(record["id"]), str(record.get("internalReference") or "") or str(record["id"])}
         for invoice in tenant.table("supplierinvoices").values():
-            if str(invoice.get("SupplierNumber")) == record["supplierNumber"] and str(
-                invoice.get("YourReference") or ""
-            ).strip() in names and not invoice.get("Cancelled"):
+            if (
+                str(invoice.get("SupplierNumber")) == record["supplierNumber"]
+                and str(invoice.get("YourReference") or "").strip() in names
+                and not invoice.get("Cancelled")
+            ):
                 found.append({"id": str(invoice["GivenNumber"]), "type": "SUPPLIER_INVOICE"})
         return found
 
@@ -342,7 +362,14 @@ class IncomingGoods(Service):
             record["supplierNumber"] = order["supplierNumber"]
             record["supplierName"] = record.get("supplierName") or order["supplierName"]
             wanted = row.get("purchaseOrderRowId")
-            line = next((r for r in order["rows"] if r["id"] == wanted or (not wanted and r["itemId"] == done["itemId"])), None)
+            line = next(
+                (
+                    r
+                    for r in order["rows"]
+                    if r["id"] == wanted or (not wanted and r["itemId"] == done["itemId"])
+                ),
+                None,
+            )
             if line is None:
                 raise ApiError("service_invalid", field="purchaseOrderRowId", value=wanted)
             if line["itemId"] != done["itemId"]:
@@ -369,7 +396,9 @@ class IncomingGoods(Service):
     def list_row(self, record: dict) -> dict:
         row = {k: record.get(k) for k in ("completed", "date", "deliveryNoteId", "hasDeliveryNote", "id", "note",
                                           "released", "stockPointId", "supplierName", "supplierNumber", "voided")}  # fmt: skip
-        value = sum((decimal(r["receivedQuantity"]) * decimal(r["directCost"]) for r in record["rows"]), Decimal(0))
+        value = sum(
+            (decimal(r["receivedQuantity"]) * decimal(r["directCost"]) for r in record["rows"]), Decimal(0)
+        )
         row["unmatchedValue"] = money(0 if record.get("_matched") else value)
         return {k: v for k, v in row.items() if v is not None}
 
@@ -388,7 +417,9 @@ class IncomingGoods(Service):
         """The deliveries of its orders are complete: their rest is no longer expected."""
         if not record["released"] or record["voided"]:
             raise ApiError("service_state", value="not released")
-        for order_id in {r["purchaseOrderId"] for r in record["rows"] if r.get("purchaseOrderId") is not None}:
+        for order_id in {
+            r["purchaseOrderId"] for r in record["rows"] if r.get("purchaseOrderId") is not None
+        }:
             order = purchaseorders.get(tenant, str(order_id))
             if order["purchaseOrderState"] != "RECEIVED":
                 purchaseorders.complete_manually(tenant, order)
@@ -469,7 +500,9 @@ def _partial(tenant: Tenant, record: dict) -> dict:
     return {k: record[k] for k in fields if record.get(k) is not None}
 
 
-service_action(po_bp, purchaseorders, f"{PO}/<key>/complete", lambda t, r: purchaseorders.complete_manually(t, r))
+service_action(
+    po_bp, purchaseorders, f"{PO}/<key>/complete", lambda t, r: purchaseorders.complete_manually(t, r)
+)
 service_action(po_bp, purchaseorders, f"{PO}/<key>/dropshipcomplete", purchaseorders.dropship_complete)
 service_action(po_bp, purchaseorders, f"{PO}/<key>/matches", purchaseorders.matches, method="GET")
 service_action(po_bp, purchaseorders, f"{PO}/<key>/notes", lambda t, r: [n for row in r["rows"] for n in row["notes"]], method="GET")  # fmt: skip

@@ -50,7 +50,10 @@ class StockPoints(Service):
         return rows
 
     def delete(self, tenant: Tenant, record: dict) -> None:
-        if any(r["stockPointCode"] == record["code"] and decimal(r["inStock"]) for r in tenant.table("warehouse/stock").values()):
+        if any(
+            r["stockPointCode"] == record["code"] and decimal(r["inStock"])
+            for r in tenant.table("warehouse/stock").values()
+        ):
             raise ApiError("service_state", value="stock on hand")
         super().delete(tenant, record)
 
@@ -112,7 +115,9 @@ class StockDocument(Service):
             article = _article(tenant, row.get("itemId"))
             quantity = decimal(row.get(self.quantity_field))
             if quantity <= 0:
-                raise ApiError("service_invalid", field=self.quantity_field, value=row.get(self.quantity_field))
+                raise ApiError(
+                    "service_invalid", field=self.quantity_field, value=row.get(self.quantity_field)
+                )
             row = {**row, self.quantity_field: money(quantity), "itemDescription": row.get("itemDescription") or article["Description"],
                    "itemUnit": row.get("itemUnit") or article.get("Unit") or ""}  # fmt: skip
             if "rowId" in self.row_kinds:
@@ -125,18 +130,27 @@ class StockDocument(Service):
     row_kinds: ClassVar[tuple[str, ...]] = ("rowId",)
 
     def complete_row(self, tenant: Tenant, record: dict, row: dict) -> dict:
-        row["stockPointCode"] = stock_point_code(tenant, row, record.get("stockPointCode") or DEFAULT_STOCK_POINT)
+        row["stockPointCode"] = stock_point_code(
+            tenant, row, record.get("stockPointCode") or DEFAULT_STOCK_POINT
+        )
         return row
 
     def movements(self, record: dict) -> list[tuple[str, str, Decimal]]:
-        return [(r["itemId"], r["stockPointCode"], self.sign * decimal(r[self.quantity_field])) for r in record["rows"]]
+        return [
+            (r["itemId"], r["stockPointCode"], self.sign * decimal(r[self.quantity_field]))
+            for r in record["rows"]
+        ]
 
     def release(self, tenant: Tenant, record: dict) -> None:
         if record.get(self.released_field) is True or record.get("voided"):
             raise ApiError("service_state", value="voided" if record.get("voided") else "released")
         moves = self.movements(record)
         for item, point, quantity in moves:
-            if quantity < 0 and stock_of(tenant, item, point) + quantity < 0 and not request.args.get("force"):
+            if (
+                quantity < 0
+                and stock_of(tenant, item, point) + quantity < 0
+                and not request.args.get("force")
+            ):
                 raise ApiError("service_state", value=f"{item}: too little in stock at {point}")
         for item, point, quantity in moves:
             move_stock(tenant, item, point, quantity)
@@ -197,7 +211,10 @@ class StockTransfers(StockDocument):
 
     def complete_row(self, tenant: Tenant, record: dict, row: dict) -> dict:
         for side in ("from", "to"):
-            named = {"stockPointId": row.get(f"{side}StockPointId"), "stockPointCode": row.get(f"{side}StockPointCode")}
+            named = {
+                "stockPointId": row.get(f"{side}StockPointId"),
+                "stockPointCode": row.get(f"{side}StockPointCode"),
+            }
             if not (named["stockPointId"] or named["stockPointCode"]):
                 raise ApiError("service_required", field=f"{side}StockPointId")
             point = stock_point(tenant, named)
@@ -212,7 +229,10 @@ class StockTransfers(StockDocument):
         out = []
         for row in record["rows"]:
             quantity = decimal(row["requestedQuantity"])
-            out += [(row["itemId"], row["fromStockPointCode"], -quantity), (row["itemId"], row["toStockPointCode"], quantity)]
+            out += [
+                (row["itemId"], row["fromStockPointCode"], -quantity),
+                (row["itemId"], row["toStockPointCode"], quantity),
+            ]
         return out
 
 
@@ -302,7 +322,9 @@ class ProductionOrders(StockDocument):
     def movements(self, record: dict) -> list[tuple[str, str, Decimal]]:
         out_point = record.get("outboundStockPointId") or DEFAULT_STOCK_POINT
         in_point = record.get("inboundStockPointId") or DEFAULT_STOCK_POINT
-        moves = [(i["itemId"], out_point, -decimal(i["totalQuantityRequired"])) for i in record["packageItems"]]
+        moves = [
+            (i["itemId"], out_point, -decimal(i["totalQuantityRequired"])) for i in record["packageItems"]
+        ]
         return [*moves, (record["itemId"], in_point, decimal(record["quantity"]))]
 
     def release(self, tenant: Tenant, record: dict) -> dict:  # type: ignore[override]
@@ -319,7 +341,11 @@ class ProductionOrders(StockDocument):
         if "itemid" in args:
             rows = [r for r in rows if r["itemId"] == args["itemid"]]
         if "state" in args:
-            rows = [r for r in rows if args["state"].lower() in (r.get("documentState") or "", r["productionState"])]
+            rows = [
+                r
+                for r in rows
+                if args["state"].lower() in (r.get("documentState") or "", r["productionState"])
+            ]
         return rows
 
 
@@ -343,7 +369,9 @@ class StockTakings(Service):
     def candidates(self, tenant: Tenant, record: dict) -> list[dict]:
         wanted = {v for part in request.args.getlist("itemIds") for v in part.split(",") if v}
         rows = []
-        for stock in sorted(tenant.table("warehouse/stock").values(), key=lambda r: (r["itemId"], r["stockPointCode"])):
+        for stock in sorted(
+            tenant.table("warehouse/stock").values(), key=lambda r: (r["itemId"], r["stockPointCode"])
+        ):
             if wanted and stock["itemId"] not in wanted:
                 continue
             if request.args.get("excludeZeroBalanceItems") == "true" and not decimal(stock["inStock"]):
@@ -431,7 +459,9 @@ def _stock_points_bp() -> Blueprint:
         return json_response([stockpoints.single(r) for r in stockpoints.query(g.tenant, lower_args())])
 
     bp.add_url_rule(f"{W}/stockpoints-v1/multi", "stockpoints_multi", multi, methods=["GET"])
-    service_action(bp, stockpoints, f"{W}/stockpoints-v1/<key>", _created(stockpoints.add_location), method="POST")
+    service_action(
+        bp, stockpoints, f"{W}/stockpoints-v1/<key>", _created(stockpoints.add_location), method="POST"
+    )
     service_action(bp, stockpoints, f"{W}/stockpoints-v1/<key>/stocklocations",
                    lambda t, r: [loc for loc in r["stockLocations"] if lower_args().get("q", "").casefold()
                                  in f"{loc['code']} {loc['name']}".casefold()], method="GET")  # fmt: skip
@@ -445,7 +475,9 @@ def _created(run):
     return wrapped
 
 
-def _stock_document_bp(resource: StockDocument, base: str, *, patch_note: bool, listing: bool = False) -> Blueprint:
+def _stock_document_bp(
+    resource: StockDocument, base: str, *, patch_note: bool, listing: bool = False
+) -> Blueprint:
     bp = service_routes(resource, base, listing=listing)
     if patch_note:
         service_action(bp, resource, f"{base}/<key>", resource.patch_note, method="PATCH")
@@ -526,7 +558,9 @@ _custom_routes(customoutbound, "outbound-v1")
 production_bp = service_routes(productionorders, f"{W}/productionorders-v1")
 service_action(production_bp, productionorders, f"{W}/productionorders-v1/<key>",
                lambda t, r: productionorders.update(t, r, {"note": read_json().get("note", r["note"])}), method="PATCH")  # fmt: skip
-service_action(production_bp, productionorders, f"{W}/productionorders-v1/release/<key>", productionorders.release)
+service_action(
+    production_bp, productionorders, f"{W}/productionorders-v1/release/<key>", productionorders.release
+)
 service_action(production_bp, productionorders, f"{W}/productionorders-v1/void/<key>", productionorders.void)
 
 
@@ -537,12 +571,16 @@ def bill_of_materials(item_id: str):
     quantity = decimal(request.args.get("quantity") or 1)
     latest = [r for r in productionorders.query(g.tenant, {}) if r["itemId"] == item_id]
     items = latest[-1]["packageItems"] if latest else []
-    return json_response([{**i, "totalQuantityRequired": money(decimal(i["quantityRequired"]) * quantity)} for i in items])
+    return json_response(
+        [{**i, "totalQuantityRequired": money(decimal(i["quantityRequired"]) * quantity)} for i in items]
+    )
 
 
 ST = f"{W}/stocktaking-v1"
 stocktaking_bp = service_routes(stocktakings, ST, delete=True)
-service_action(stocktaking_bp, stocktakings, f"{ST}/<key>/addrows", _created(stocktakings.add_rows), method="POST")
+service_action(
+    stocktaking_bp, stocktakings, f"{ST}/<key>/addrows", _created(stocktakings.add_rows), method="POST"
+)
 service_action(stocktaking_bp, stocktakings, f"{ST}/<key>/candidates", stocktakings.candidates, method="GET")
 service_action(stocktaking_bp, stocktakings, f"{ST}/<key>/release", stocktakings.release)
 service_action(stocktaking_bp, stocktakings, f"{ST}/<key>/void", stocktakings.void)

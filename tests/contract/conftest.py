@@ -108,52 +108,211 @@ W = "/api/warehouse"
 def family_records(call, upload) -> dict[str, dict[str, str]]:
     """One record of every family the declarative machinery serves; answers the values of
     each parameterised path's parameters (by the spec's path) that reach those records."""
-    call("POST", "/3/offers", {"Offer": {"CustomerNumber": "1001", "OfferRows": [{"ArticleNumber": "KONS", "Quantity": "2"}]}})
-    call("POST", "/3/offers", {"Offer": {"CustomerNumber": "1001", "OfferRows": [{"ArticleNumber": "KONS", "Quantity": "1"}]}})
-    call("POST", "/3/contracttemplates", {"ContractTemplate": {"TemplateName": "Månad", "InvoiceInterval": 1,
-         "ContractLength": 12, "InvoiceRows": [{"ArticleNumber": "KONS", "DeliveredQuantity": "1"}]}})
+    call(
+        "POST",
+        "/3/offers",
+        {"Offer": {"CustomerNumber": "1001", "OfferRows": [{"ArticleNumber": "KONS", "Quantity": "2"}]}},
+    )
+    call(
+        "POST",
+        "/3/offers",
+        {"Offer": {"CustomerNumber": "1001", "OfferRows": [{"ArticleNumber": "KONS", "Quantity": "1"}]}},
+    )
+    call(
+        "POST",
+        "/3/contracttemplates",
+        {
+            "ContractTemplate": {
+                "TemplateName": "Månad",
+                "InvoiceInterval": 1,
+                "ContractLength": 12,
+                "InvoiceRows": [{"ArticleNumber": "KONS", "DeliveredQuantity": "1"}],
+            }
+        },
+    )
     call("POST", "/3/contracts", {"Contract": {"CustomerNumber": "1001", "TemplateNumber": 1}})
-    call("POST", "/3/contractaccruals", {"ContractAccrual": {"DocumentNumber": 1, "AccrualAccount": 2990,
-         "CostAccount": 3001, "Description": "Avtal", "Total": 100, "AccrualRows": [{"Account": 2990, "Debit": 100},
-         {"Account": 3001, "Credit": 100}]}})
+    call(
+        "POST",
+        "/3/contractaccruals",
+        {
+            "ContractAccrual": {
+                "DocumentNumber": 1,
+                "AccrualAccount": 2990,
+                "CostAccount": 3001,
+                "Description": "Avtal",
+                "Total": 100,
+                "AccrualRows": [{"Account": 2990, "Debit": 100}, {"Account": 3001, "Credit": 100}],
+            }
+        },
+    )
     call("POST", "/3/labels", {"Label": {"Description": "Viktig"}})
-    call("POST", "/3/termsofdeliveries", {"TermsOfDelivery": {"Code": "FVL", "Description": "Fritt vårt lager"}})
+    call(
+        "POST",
+        "/3/termsofdeliveries",
+        {"TermsOfDelivery": {"Code": "FVL", "Description": "Fritt vårt lager"}},
+    )
     call("POST", "/3/wayofdeliveries", {"WayOfDelivery": {"Code": "P", "Description": "Post"}})
     call("POST", "/3/pricelists", {"PriceList": {"Code": "A", "Description": "Standard"}})
-    call("POST", "/3/prices", {"Price": {"PriceList": "A", "ArticleNumber": "KONS", "FromQuantity": 10, "Price": 900}})
-    call("POST", "/3/customerreferences", {"CustomerReferenceRow": {"CustomerNumber": "1001", "Reference": "Anna"}})
-    call("POST", "/3/taxreductions", {"TaxReduction": {"AskedAmount": 100, "CustomerName": "Anna", "ReferenceDocumentType":
-         "OFFER", "ReferenceNumber": "1", "SocialSecurityNumber": "197001011234"}})
+    call(
+        "POST",
+        "/3/prices",
+        {"Price": {"PriceList": "A", "ArticleNumber": "KONS", "FromQuantity": 10, "Price": 900}},
+    )
+    call(
+        "POST",
+        "/3/customerreferences",
+        {"CustomerReferenceRow": {"CustomerNumber": "1001", "Reference": "Anna"}},
+    )
+    call(
+        "POST",
+        "/3/taxreductions",
+        {
+            "TaxReduction": {
+                "AskedAmount": 100,
+                "CustomerName": "Anna",
+                "ReferenceDocumentType": "OFFER",
+                "ReferenceNumber": "1",
+                "SocialSecurityNumber": "197001011234",
+            }
+        },
+    )
     call("POST", "/3/emailsenders/trusted", {"TrustedSender": {"Email": "anna@example.se"}})
-    call("POST", "/3/articleurlconnections", {"ArticleUrlConnection": {"ArticleNumber": "KONS", "URLConnection": "https://example.se"}})
-    call("POST", "/3/supplierinvoiceexternalurlconnections", {"ExternalURLConnection": "https://example.se/a", "SupplierInvoiceNumber": 1})
+    call(
+        "POST",
+        "/3/articleurlconnections",
+        {"ArticleUrlConnection": {"ArticleNumber": "KONS", "URLConnection": "https://example.se"}},
+    )
+    call(
+        "POST",
+        "/3/supplierinvoiceexternalurlconnections",
+        {"ExternalURLConnection": "https://example.se/a", "SupplierInvoiceNumber": 1},
+    )
     article_file = upload("inbox_a")
-    call("POST", "/3/articlefileconnections", {"ArticleFileConnection": {"FileId": article_file["Id"], "ArticleNumber": "KONS"}})
-    call("POST", "/3/assets/types", {"AssetType": {"Number": "1", "Description": "Inventarier", "AccountAssetId": 1220,
-         "AccountDepreciationId": 7831, "AccountValueLossId": 1229}})
-    call("POST", "/3/assets", {"Asset": {"Number": "A1", "Description": "Dator", "TypeId": 1, "AcquisitionValue": 12000,
-         "AcquisitionDate": "2026-01-01", "DepreciationFinal": "2029-01-01"}})
+    call(
+        "POST",
+        "/3/articlefileconnections",
+        {"ArticleFileConnection": {"FileId": article_file["Id"], "ArticleNumber": "KONS"}},
+    )
+    call(
+        "POST",
+        "/3/assets/types",
+        {
+            "AssetType": {
+                "Number": "1",
+                "Description": "Inventarier",
+                "AccountAssetId": 1220,
+                "AccountDepreciationId": 7831,
+                "AccountValueLossId": 1229,
+            }
+        },
+    )
+    call(
+        "POST",
+        "/3/assets",
+        {
+            "Asset": {
+                "Number": "A1",
+                "Description": "Dator",
+                "TypeId": 1,
+                "AcquisitionValue": 12000,
+                "AcquisitionDate": "2026-01-01",
+                "DepreciationFinal": "2029-01-01",
+            }
+        },
+    )
     asset_file = upload("inbox_a")
     call("POST", "/3/assetfileconnections", {"AssetId": "1", "FileId": asset_file["Id"]})
-    call("POST", "/3/employees", {"Employee": {"EmployeeId": "7", "FirstName": "Anna", "LastName": "Berg", "Email": "anna@example.se"}})
-    call("POST", "/3/salarytransactions", {"SalaryTransaction": {"EmployeeId": "7", "SalaryCode": "11", "Date": "2026-01-05"}})
-    call("POST", "/3/absencetransactions", {"AbsenceTransaction": {"EmployeeId": "7", "CauseCode": "SJK", "Date": "2026-01-05"}})
-    call("POST", "/3/attendancetransactions", {"AttendanceTransaction": {"EmployeeId": "7", "CauseCode": "ARB", "Date": "2026-01-05"}})
+    call(
+        "POST",
+        "/3/employees",
+        {
+            "Employee": {
+                "EmployeeId": "7",
+                "FirstName": "Anna",
+                "LastName": "Berg",
+                "Email": "anna@example.se",
+            }
+        },
+    )
+    call(
+        "POST",
+        "/3/salarytransactions",
+        {"SalaryTransaction": {"EmployeeId": "7", "SalaryCode": "11", "Date": "2026-01-05"}},
+    )
+    call(
+        "POST",
+        "/3/absencetransactions",
+        {"AbsenceTransaction": {"EmployeeId": "7", "CauseCode": "SJK", "Date": "2026-01-05"}},
+    )
+    call(
+        "POST",
+        "/3/attendancetransactions",
+        {"AttendanceTransaction": {"EmployeeId": "7", "CauseCode": "ARB", "Date": "2026-01-05"}},
+    )
     call("POST", "/3/expenses", {"Expense": {"Code": "TAXI", "Text": "Taxi", "Account": 5800}})
     call("POST", "/3/noxfinansinvoices", {"NoxFinansInvoice": {"InvoiceNumber": 1, "Service": "REMINDER"}})
-    order = call("POST", f"{W}/purchaseorders-v1", {"supplierNumber": "1", "rows": [{"itemId": "KONS", "orderedQuantity": 10, "price": 50}]})
-    call("POST", f"{W}/incominggoods-v1", {"deliveryNoteId": "FS1", "rows": [{"itemId": "KONS", "receivedQuantity": 4,
-         "purchaseOrderId": order["id"], "purchaseOrderRowId": order["rows"][0]["id"]}]})
+    order = call(
+        "POST",
+        f"{W}/purchaseorders-v1",
+        {"supplierNumber": "1", "rows": [{"itemId": "KONS", "orderedQuantity": 10, "price": 50}]},
+    )
+    call(
+        "POST",
+        f"{W}/incominggoods-v1",
+        {
+            "deliveryNoteId": "FS1",
+            "rows": [
+                {
+                    "itemId": "KONS",
+                    "receivedQuantity": 4,
+                    "purchaseOrderId": order["id"],
+                    "purchaseOrderRowId": order["rows"][0]["id"],
+                }
+            ],
+        },
+    )
     point = call("POST", f"{W}/stockpoints-v1", {"code": "B", "name": "Butik"})
     call("POST", f"{W}/deliveries-v1/inbounddeliveries", {"rows": [{"itemId": "KONS", "quantity": 5}]})
     call("POST", f"{W}/deliveries-v1/outbounddeliveries", {"rows": [{"itemId": "KONS", "quantity": 1}]})
-    call("POST", f"{W}/stocktransfer-v1", {"rows": [{"itemId": "KONS", "requestedQuantity": 1, "fromStockPointCode": "LAGER",
-         "toStockPointCode": "B"}]})
-    call("POST", f"{W}/documentdeliveries/custom/documenttypes-v1", {"category": "INBOUND", "referenceType": "RETUR"})
-    call("POST", f"{W}/documentdeliveries/custom/documenttypes-v1", {"category": "OUTBOUND", "referenceType": "UTLAN"})
-    call("PUT", f"{W}/documentdeliveries/custom/inbound-v1/RETUR/101", {"rows": [{"itemId": "KONS", "quantity": 1}]})
-    call("PUT", f"{W}/documentdeliveries/custom/outbound-v1/UTLAN/201", {"rows": [{"itemId": "KONS", "quantity": 1}]})
-    call("POST", f"{W}/productionorders-v1", {"itemId": "KONS", "quantity": 1, "productionState": "registered", "startDate": "2026-01-01"})
+    call(
+        "POST",
+        f"{W}/stocktransfer-v1",
+        {
+            "rows": [
+                {
+                    "itemId": "KONS",
+                    "requestedQuantity": 1,
+                    "fromStockPointCode": "LAGER",
+                    "toStockPointCode": "B",
+                }
+            ]
+        },
+    )
+    call(
+        "POST",
+        f"{W}/documentdeliveries/custom/documenttypes-v1",
+        {"category": "INBOUND", "referenceType": "RETUR"},
+    )
+    call(
+        "POST",
+        f"{W}/documentdeliveries/custom/documenttypes-v1",
+        {"category": "OUTBOUND", "referenceType": "UTLAN"},
+    )
+    call(
+        "PUT",
+        f"{W}/documentdeliveries/custom/inbound-v1/RETUR/101",
+        {"rows": [{"itemId": "KONS", "quantity": 1}]},
+    )
+    call(
+        "PUT",
+        f"{W}/documentdeliveries/custom/outbound-v1/UTLAN/201",
+        {"rows": [{"itemId": "KONS", "quantity": 1}]},
+    )
+    call(
+        "POST",
+        f"{W}/productionorders-v1",
+        {"itemId": "KONS", "quantity": 1, "productionState": "registered", "startDate": "2026-01-01"},
+    )
     call("POST", f"{W}/stocktaking-v1", {"name": "Inventering", "responsible": "Anna"})
     one = {"id": "1"}
     values = {
