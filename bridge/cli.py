@@ -17,11 +17,11 @@ import click
 
 from bridge.config import ConfigError, Settings, load_settings
 from bridge.importers import FileSource, extract_file
-from bridge.jsonnum import dumps
 from bridge.masterdata import load_master_data
 from bridge.model import to_plain
 from bridge.pipeline.summary import last_file_id, results_table
 from bridge.planner import plan_extraction
+from bridge.util import dumps
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.fortnox import FortnoxClient, FortnoxError
-from bridge.jsonnum import dumps, loads
-from bridge.pipeline.fsutil import atomic_write
+from bridge.util import atomic_write, dumps, loads
 
 __all__ = ["FinancialYear", "MasterData", "fetch_master_data", "load_master_data", "save_master_data"]
 

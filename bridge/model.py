@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from bridge.jsonnum import dumps
+from bridge.util import dumps
 
 __all__ = [
     "Account",

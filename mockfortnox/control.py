@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, request
 
-from bridge.jsonnum import loads
+from bridge.util import loads
 from mockfortnox.auth import ALL_SCOPES, issue_tokens
 from mockfortnox.errors import ApiError
 from mockfortnox.faults import FaultRule

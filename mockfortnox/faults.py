@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from bridge.jsonnum import dumps
+from bridge.util import dumps
 from mockfortnox.errors import ERRORS, ApiError, error_body
 
 __all__ = ["DroppedResponse", "FaultInjector", "FaultRule", "RequestLog", "WsgiLayer"]

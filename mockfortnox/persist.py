@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from bridge.jsonnum import dumps
+from bridge.util import dumps
 from mockfortnox.state import MockState, Tenant, journal_path
 
 __all__ = ["StateFile"]

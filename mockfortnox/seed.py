@@ -16,7 +16,7 @@ from importlib import resources as package_files
 from pathlib import Path
 from typing import Any
 
-from bridge.jsonnum import loads
+from bridge.util import loads
 from mockfortnox.errors import ApiError
 from mockfortnox.resources import RESOURCES
 from mockfortnox.resources.bookkeeping import DEFAULT_PREDEFINED_SERIES, accounts_resource, year_for_date

@@ -16,8 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bridge.jsonnum import dumps, loads
-from bridge.pipeline.fsutil import atomic_write
+from bridge.util import atomic_write, dumps, loads
 
 __all__ = ["Client", "Clock", "MockState", "Tenant", "TokenRecord", "journal_path"]
 

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.fortnox import FortnoxClient
-from bridge.jsonnum import dumps, loads
-from bridge.pipeline.fsutil import atomic_write
+from bridge.util import atomic_write, dumps, loads
 
 __all__ = ["COLUMNS", "PaymentExport", "export_payments", "payment_rows", "render_csv"]
 

@@ -10,8 +10,6 @@ has one. A file that fails is not published; the reasons are the answer.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,7 +18,7 @@ from pathlib import Path
 from bridge import sie
 from bridge.fortnox import FortnoxClient
 from bridge.masterdata import FinancialYear
-from bridge.pipeline.fsutil import fsync_dir
+from bridge.util import AtomicFile
 
 __all__ = ["ExportRequestError", "YearExport", "choose_years", "export_name", "export_sie", "verify_export"]
 
@@ -152,27 +150,19 @@ def _export_year(
         result.problems.append("Fortnox did not answer with a file")
         return result
     result.size = len(data)
-    descriptor, temporary_name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-    temporary = Path(temporary_name)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+    with AtomicFile(folder / name) as pending:
+        pending.handle.write(data)
+        pending.flush()
         progress(f"{label}: checking {len(data):,} bytes …")
         result.problems, result.warnings, result.vouchers, result.rows = verify_export(
-            temporary, sie_type, year, lambda n: progress(f"{label}: {n:,} vouchers checked …")
+            pending.temporary, sie_type, year, lambda n: progress(f"{label}: {n:,} vouchers checked …")
         )
         if result.problems:
-            return result
-        final = folder / name
-        os.replace(temporary, final)
-        fsync_dir(folder)
-        result.path = final
-        progress(f"{label}: {result.vouchers:,} vouchers, {result.rows:,} rows → {final}")
-        return result
-    finally:
-        temporary.unlink(missing_ok=True)
+            return result  # not published: the temporary file is removed
+        pending.commit()
+    result.path = pending.path
+    progress(f"{label}: {result.vouchers:,} vouchers, {result.rows:,} rows → {result.path}")
+    return result
 
 
 def verify_export(

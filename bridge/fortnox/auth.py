@@ -9,7 +9,7 @@ from typing import Protocol
 import httpx
 
 from bridge.fortnox.errors import FortnoxError, FortnoxUnreachable
-from bridge.jsonnum import loads
+from bridge.util import loads
 
 __all__ = ["ClientCredentials", "StaticToken", "TokenSource"]
 

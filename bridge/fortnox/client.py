@@ -16,7 +16,7 @@ from bridge import __version__
 from bridge.fortnox.auth import TokenSource
 from bridge.fortnox.errors import FortnoxError, FortnoxUnreachable
 from bridge.fortnox.pacing import Pacer
-from bridge.jsonnum import dumps, loads
+from bridge.util import dumps, loads
 
 __all__ = ["FortnoxClient"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from bridge.pipeline.fsutil import atomic_write
+from bridge.util import atomic_write
 
 __all__ = ["FileStore", "MissingFile"]
 

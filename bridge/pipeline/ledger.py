@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bridge.jsonnum import dumps, loads
 from bridge.model import Problem, to_plain
 from bridge.planner import DocumentPlan
+from bridge.util import dumps, loads
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Ledger", "now_iso"]
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from bridge.jsonnum import dumps, loads
 from bridge.pipeline.ledger import Ledger, now_iso
+from bridge.util import dumps, loads
 
 __all__ = [
     "IDENTIFYING_FIELDS",

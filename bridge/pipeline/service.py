@@ -22,15 +22,14 @@ from typing import Any
 from bridge.config import Settings
 from bridge.fortnox import FortnoxClient, FortnoxError
 from bridge.importers import IMPORTERS, FileSource, extract_file
-from bridge.jsonnum import loads
 from bridge.masterdata import MasterData, fetch_master_data, load_master_data, save_master_data
 from bridge.model import Extraction, Problem
 from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.filestore import FileStore
-from bridge.pipeline.fsutil import atomic_write, free_name, move_file, remove_stale_temporaries
 from bridge.pipeline.ledger import Ledger, now_iso
 from bridge.planner import DocumentPlan, needs_master_data, plan_extraction
+from bridge.util import atomic_write, free_name, loads, move_file, remove_stale_temporaries
 
 __all__ = ["Bridge"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from bridge.jsonnum import loads
+from bridge.util import loads
 
 __all__ = ["last_file_id", "results_table"]
 

@@ -20,13 +20,13 @@ from datetime import date
 from typing import Any
 
 from bridge.config import TenantSettings
-from bridge.jsonnum import dumps
 from bridge.masterdata import MasterData
 from bridge.model import Account, DocumentKey, Extraction, Problem, Severity, Voucher
 from bridge.planner.register_check import COST_CENTRE, PROJECT, Declared, RegisterCheck
 from bridge.planner.registers import check_registers
 from bridge.planner.steps import DocumentPlan
 from bridge.planner.vouchers import voucher_plan, voucher_problems
+from bridge.util import dumps
 
 __all__ = ["declared_registers", "plan_sie_file"]
 

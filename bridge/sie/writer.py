@@ -23,7 +23,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -36,6 +35,7 @@ from bridge.sie.document import SieDocument
 from bridge.sie.encodings import encode_cp437, to_cp437
 from bridge.sie.problems import ProblemLog, SieProblem
 from bridge.sie.records import Balance, ObjectBalance, ObjectList, PeriodBalance, Transaction, Voucher
+from bridge.util import AtomicFile
 
 __all__ = ["FORTNOX", "STANDARD", "SieWriter", "Style", "to_bytes", "write"]
 
@@ -130,18 +130,9 @@ def write(
     A path is written under a temporary name beside it and renamed when complete, so no reader
     ever sees half a file."""
     if isinstance(target, (str, os.PathLike)):
-        final = Path(target)
-        with tempfile.NamedTemporaryFile(
-            "wb", dir=final.parent, prefix=f".{final.name}.", delete=False
-        ) as handle:
-            try:
-                problems = write(document, handle, style=style, checksum=checksum)
-                handle.flush()
-                os.fsync(handle.fileno())
-            except BaseException:
-                os.unlink(handle.name)
-                raise
-        os.replace(handle.name, final)
+        with AtomicFile(Path(target)) as pending:
+            problems = write(document, pending.handle, style=style, checksum=checksum)
+            pending.commit()
         return problems
     with SieWriter(target, style=style, checksum=checksum) as writer:
         writer.write_header(document)

@@ -12,7 +12,7 @@ import uuid
 
 from flask import Blueprint, Response, g, request
 
-from bridge.jsonnum import loads
+from bridge.util import loads
 from mockfortnox.errors import ApiError
 from mockfortnox.resources.common import json_response, today
 from mockfortnox.resources.files import FILES, file_bytes, move_to_archive

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, request
 
-from bridge.jsonnum import dumps, dumps_fast, loads
+from bridge.util import dumps, dumps_fast, loads
 from mockfortnox.errors import ApiError
 from mockfortnox.state import MockState, Tenant
 

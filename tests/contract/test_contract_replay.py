@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from bridge.jsonnum import loads
+from bridge.util import loads
 from mockfortnox import create_app
 
 SHARED_REF = Path(__file__).resolve().parents[2].parent / "shared" / "ref"

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from bridge.fortnox import FortnoxClient, StaticToken
-from bridge.jsonnum import loads
+from bridge.util import loads
 
 
 def wait_until(

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from bridge.cli import main
-from bridge.jsonnum import loads
+from bridge.util import loads
 
 GOOD = "Fakturanummer;Kundnummer;Beskrivning;Antal;À-pris\nC-1;1001;Konsult;2;1 000,00\n"
 BAD = "Fakturanummer;Kundnummer;Beskrivning;Antal;À-pris\nC-2;1001;Konsult;två;100\n"

@@ -7,8 +7,8 @@ import pytest
 
 from bridge.importers import FileSource, extract_file, identify
 from bridge.importers.csv_invoices import CsvInvoiceImporter
-from bridge.jsonnum import dumps
 from bridge.model import to_plain
+from bridge.util import dumps
 
 CASES = Path(__file__).resolve().parents[2] / "fixtures" / "csv"
 

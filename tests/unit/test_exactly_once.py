@@ -7,8 +7,8 @@ import pytest
 
 from bridge.config import load_settings
 from bridge.fortnox import FortnoxClient, StaticToken
-from bridge.jsonnum import loads
 from bridge.pipeline.service import Bridge
+from bridge.util import loads
 
 INVOICE_CSV = (
     "Fakturanummer;Kundnummer;Beskrivning;Antal;À-pris\nF-1;1001;Konsult;2;1000\nF-2;1002;Resa;1;500\n"

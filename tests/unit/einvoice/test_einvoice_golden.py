@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from einvoice_helpers import FIXTURES, extract
 
-from bridge.jsonnum import dumps
 from bridge.model import to_plain
+from bridge.util import dumps
 
 CASES = (
     "peppol-bis3-invoice-two-rates-rounding-pdf.xml",

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from bridge.jsonnum import dumps, loads
+from bridge.util import dumps, loads
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bridge.jsonnum import loads
+from bridge.util import loads
 
 
 def test_reset_returns_to_the_seeded_start(fortnox):

@@ -14,8 +14,8 @@ from sie_helpers import FIXTURES, sie_bytes
 from bridge.importers import IMPORTERS, FileSource, extract_file, identify
 from bridge.importers.csv_invoices import CsvInvoiceImporter
 from bridge.importers.sie import SieImporter
-from bridge.jsonnum import dumps, loads
 from bridge.model import Severity, Voucher, VoucherRow
+from bridge.util import dumps, loads
 
 SIE = SieImporter()
 

@@ -14,8 +14,8 @@ from bridge import sie
 from bridge.cli import main
 from bridge.exporters.sie import ExportRequestError, choose_years, export_name, export_sie
 from bridge.fortnox import FortnoxClient, StaticToken
-from bridge.jsonnum import loads
 from bridge.masterdata import FinancialYear
+from bridge.util import loads
 
 YEARS = [
     FinancialYear(1, date(2024, 1, 1), date(2024, 12, 31)),

@@ -14,9 +14,9 @@ from sie_flow_helpers import HEAD, company, sie_file
 from bridge.cli import main
 from bridge.config import load_settings
 from bridge.fortnox import FortnoxClient, StaticToken
-from bridge.jsonnum import loads
 from bridge.masterdata import save_master_data
 from bridge.pipeline.service import Bridge
+from bridge.util import loads
 from mockfortnox import create_app
 from mockfortnox.faults import DroppedResponse
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from supplier_helpers import drop_in_inbox, send, supplier_invoices
 
 from bridge.cli import main
-from bridge.jsonnum import loads
+from bridge.util import loads
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLE = REPO / "fixtures" / "samples" / "leverantorsfaktura-kontorsvaror.xml"  # to the demo company

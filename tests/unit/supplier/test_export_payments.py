@@ -12,7 +12,7 @@ from supplier_helpers import send, supplier_invoices
 
 from bridge.cli import main
 from bridge.exporters.payments import export_payments, payment_rows, render_csv
-from bridge.jsonnum import loads
+from bridge.util import loads
 
 REPO = Path(__file__).resolve().parents[3]
 INVOICE = REPO / "fixtures" / "einvoice" / "peppol-bis3-invoice-two-rates-rounding-pdf.xml"

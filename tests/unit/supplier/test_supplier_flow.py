@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 from supplier_helpers import DropAnswer, connections, send, supplier_invoices
 
-from bridge.jsonnum import loads
+from bridge.util import loads
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "einvoice"
 INVOICE = FIXTURES / "peppol-bis3-invoice-two-rates-rounding-pdf.xml"  # F-2026-0042 from 556677-8899

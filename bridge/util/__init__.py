@@ -1,0 +1,27 @@
+"""Leaf plumbing every layer may use (the mock too): atomic file writes and exact JSON.
+
+Nothing here imports anything else of `bridge`.
+"""
+
+from bridge.util.files import (
+    AtomicFile,
+    atomic_write,
+    free_name,
+    fsync_dir,
+    move_file,
+    remove_stale_temporaries,
+)
+from bridge.util.jsonnum import dumps, dumps_fast, format_decimal, loads
+
+__all__ = [
+    "AtomicFile",
+    "atomic_write",
+    "dumps",
+    "dumps_fast",
+    "format_decimal",
+    "free_name",
+    "fsync_dir",
+    "loads",
+    "move_file",
+    "remove_stale_temporaries",
+]

@@ -1,0 +1,126 @@
+"""File moves and writes that never leave half a file where a person or program could see it.
+
+Every file the bridge and the mock publish is written under a temporary name beside its final
+place (`.name.XXXX.tmp`), synced, renamed, and its folder synced: a reader sees the old file or
+the whole new one, and a crash leaves at most a hidden temporary that `remove_stale_temporaries`
+clears.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
+
+__all__ = ["AtomicFile", "atomic_write", "free_name", "fsync_dir", "move_file", "remove_stale_temporaries"]
+
+
+def fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class AtomicFile:
+    """A file written under a temporary name beside `path`, published by `commit`.
+
+        with AtomicFile(path) as pending:
+            pending.handle.write(data)
+            if looks_right(pending.temporary):
+                pending.commit()
+
+    Leaving the block without `commit` (or with an exception) removes the temporary file.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        self.temporary = Path(name)
+        self.handle: BinaryIO = os.fdopen(fd, "wb")
+        self.committed = False
+
+    def flush(self) -> None:
+        """Make the bytes written so far durable (and readable at `temporary`)."""
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+
+    def commit(self) -> None:
+        self.flush()
+        self.handle.close()
+        os.replace(self.temporary, self.path)
+        self.committed = True
+        fsync_dir(self.path.parent)
+
+    def __enter__(self) -> AtomicFile:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if not self.committed:
+            try:
+                self.handle.close()  # flushes what is buffered: may fail again on a full disk
+            finally:
+                self.temporary.unlink(missing_ok=True)
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write `data` (text as UTF-8) to `path` so that no reader ever sees half of it."""
+    with AtomicFile(path) as pending:
+        pending.handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        pending.commit()
+
+
+def free_name(directory: Path, name: str, also_free: Callable[[str], bool] = lambda _: True) -> Path:
+    """`directory/name`, or `name (2)`, `name (3)` … when that is taken: never overwrite.
+
+    `also_free(candidate_name)` can demand more, e.g. that its receipt name is unused too.
+    """
+    stem, suffix = _split(name)
+    candidate, n = directory / name, 1
+    while candidate.exists() or not also_free(candidate.name):
+        n += 1
+        candidate = directory / f"{stem} ({n}){suffix}"
+    return candidate
+
+
+def move_file(source: Path, target: Path) -> None:
+    """Rename `source` to `target` (same file system), or copy, fsync and delete across them."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(source, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        tmp = target.with_name(f".{target.name}.partial")
+        try:
+            shutil.copyfile(source, tmp)
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a full disk must not leave half a copy behind
+            raise
+        source.unlink()
+    fsync_dir(target.parent)
+
+
+def _split(name: str) -> tuple[str, str]:
+    dot = name.find(".", 1)
+    return (name, "") if dot == -1 else (name[:dot], name[dot:])
+
+
+def remove_stale_temporaries(root: Path) -> None:
+    """Temporary files a killed process left behind (`.name.XXXX.tmp`, `.name.partial`)."""
+    if root.is_dir():
+        for path in root.rglob(".*"):
+            if path.is_file() and path.name.endswith((".tmp", ".partial")):
+                path.unlink(missing_ok=True)
