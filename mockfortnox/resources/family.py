@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from flask import Blueprint, Response, g, request
 
-from bridge.jsonnum import loads
+from bridge.util import loads
 from mockfortnox.errors import ApiError
 from mockfortnox.resources.common import (
     Resource,
