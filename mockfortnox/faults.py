@@ -12,13 +12,13 @@ connection without an answer). An optional `seed` makes the randomness reproduci
 from __future__ import annotations
 
 import fnmatch
+import io
 import random
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -128,17 +128,24 @@ def _default_body(status: int) -> dict:
 
 
 class RequestLog:
-    """The last `size` requests: what testers assert on ("exactly one POST reached Fortnox")."""
+    """The last `size` exchanges: what testers assert on ("exactly one POST reached Fortnox")
+    and what they look at when their client misbehaves (see `mockfortnox.requestlog`).
 
-    def __init__(self, size: int = 10_000) -> None:
+    Entries are stored raw and cheap — the headers as the server gave them, at most
+    `body_limit` bytes of each body — and turned into JSON or HAR (secrets masked) only when
+    someone asks."""
+
+    def __init__(self, size: int = 10_000, body_limit: int = 64 * 1024) -> None:
         self._entries: deque[dict] = deque(maxlen=size)
         self._lock = threading.Lock()
         self._counter = 0
+        self.body_limit = body_limit
 
     def add(self, entry: dict) -> None:
         with self._lock:
             self._counter += 1
-            self._entries.append({"seq": self._counter, **entry})
+            entry["seq"] = self._counter
+            self._entries.append(entry)
 
     def entries(self) -> list[dict]:
         with self._lock:
@@ -149,11 +156,56 @@ class RequestLog:
             self._entries.clear()
 
 
+class _Prefixed:
+    """`wsgi.input` after its first bytes were taken for the log: those bytes, then the rest."""
+
+    def __init__(self, head: bytes, rest: Any) -> None:
+        self._head = io.BytesIO(head)
+        self._rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._head.read(size)
+        if size is None or size < 0:
+            return data + self._rest.read()
+        return data + (self._rest.read(size - len(data)) if len(data) < size else b"")
+
+    def readline(self, size: int = -1) -> bytes:
+        line = self._head.readline(size)
+        if line.endswith(b"\n") or (size is not None and 0 <= size <= len(line)):
+            return line
+        return line + self._rest.readline(-1 if size is None or size < 0 else size - len(line))
+
+    def __iter__(self):
+        while line := self.readline():
+            yield line
+
+
+class _AnswerTap:
+    """The app's answer, passed through; the first `limit` bytes are kept (before each chunk
+    is sent, so an entry is whole by the time the client has the answer)."""
+
+    def __init__(self, answer: Iterable[bytes], limit: int, kept: bytearray) -> None:
+        self._answer = answer
+        self._limit = limit
+        self.kept = kept
+
+    def __iter__(self):
+        for chunk in self._answer:
+            room = self._limit - len(self.kept)
+            if room > 0:
+                self.kept += chunk[:room]
+            yield chunk
+
+    def close(self) -> None:
+        getattr(self._answer, "close", lambda: None)()
+
+
 StartResponse = Callable[..., Any]
 
 
 class WsgiLayer:
-    """Applies faults and logs requests around `app`; `/mock/` itself is never faulted."""
+    """Applies faults and logs exchanges around `app`; `/mock/` itself is neither faulted nor
+    logged."""
 
     def __init__(self, app: Callable, faults: FaultInjector, log: RequestLog) -> None:
         self.app = app
@@ -161,57 +213,84 @@ class WsgiLayer:
         self.log = log
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
-        method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "")
+        if path.startswith("/mock/"):
+            return self.app(environ, start_response)
+        method = environ.get("REQUEST_METHOD", "GET")
+        limit = self.log.body_limit
+        entry: dict[str, Any] = {
+            "started": time.time(),
+            "method": method,
+            "path": path,
+            "query": environ.get("QUERY_STRING", ""),
+            "status": None,
+            "fault": "",
+            # The request's headers as the server passed them (HTTP_*, CONTENT_*): a shallow
+            # pick, no parsing; they are rendered when someone reads the log.
+            "request_headers": [
+                (k, v) for k, v in environ.items() if k[:5] == "HTTP_" or k[:8] == "CONTENT_"
+            ],
+            "request_body": bytearray(),
+            "response_headers": [],
+            "response_body": bytearray(),
+            "scheme": environ.get("wsgi.url_scheme", "http"),
+            "host": environ.get("HTTP_HOST")
+            or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}",
+        }
         started = time.perf_counter()
-        captured: dict[str, Any] = {}
-
-        def remember(status: str, headers: list, exc_info: Any = None) -> Any:
-            captured["status"] = int(status.split()[0])
-            return start_response(status, headers, exc_info)
-
-        def record(status: int | None, outcome: str = "") -> None:
-            if path.startswith("/mock/"):
-                return
-            self.log.add(
-                {
-                    "time": datetime.now(UTC).isoformat(),
-                    "method": method,
-                    "path": path,
-                    "query": environ.get("QUERY_STRING", ""),
-                    "status": status,
-                    "tenant": environ.get("mockfortnox.tenant"),
-                    "fault": outcome,
-                    "ms": Decimal(f"{(time.perf_counter() - started) * 1000:.1f}"),
-                }
+        length = environ.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > 0:
+            # The body's head is read at once, so the log has it even when the app never reads
+            # it (a request refused before its body matters); the app reads it all the same.
+            head = environ["wsgi.input"].read(min(int(length), limit))
+            entry["request_body"] += head
+            environ["wsgi.input"] = (
+                io.BytesIO(head) if len(head) == int(length) else _Prefixed(head, environ["wsgi.input"])
             )
 
-        decision = Decision() if path.startswith("/mock/") else self.faults.decide(method, path)
+        def remember(status: str, headers: list, exc_info: Any = None) -> Any:
+            entry["status"] = int(status.split()[0])
+            entry["response_headers"] = headers
+            return start_response(status, headers, exc_info)
+
+        def record(outcome: str = "") -> None:
+            entry["ms"] = (time.perf_counter() - started) * 1000
+            entry["fault"] = outcome
+            entry["tenant"] = environ.get("mockfortnox.tenant")
+            self.log.add(entry)
+
+        decision = self.faults.decide(method, path)
         if decision.latency:
             time.sleep(decision.latency)
         if decision.answer is not None:
             status, body, headers = decision.answer
             payload = dumps(body).encode()
-            start_response(
-                f"{status} Injected",
-                [
-                    ("Content-Type", "application/json"),
-                    ("Content-Length", str(len(payload))),
-                    *headers.items(),
-                ],
-            )
-            record(status, "status")
+            answer_headers = [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(payload))),
+                *headers.items(),
+            ]
+            remember(f"{status} Injected", answer_headers)
+            entry["response_body"] += payload[:limit]
+            record("status")
             return [payload]
         if decision.drop:
             # Run the request to the end (its write is applied and saved), then answer nothing.
-            body = self.app(environ, lambda status, headers, exc_info=None: captured.update(status=status))
+            lines: list[str] = []
+
+            def withheld(status: str, headers: list, exc_info: Any = None) -> None:
+                lines.append(status)
+                entry["response_headers"] = headers
+
+            body = self.app(environ, withheld)
+            kept = entry["response_body"]
             try:
-                for _chunk in body:
-                    pass
+                for chunk in body:
+                    kept += chunk[: max(limit - len(kept), 0)]
             finally:
                 getattr(body, "close", lambda: None)()
-            record(None, f"dropped ({captured.get('status', '?')})")
+            record(f"dropped ({lines[0] if lines else '?'})")
             raise DroppedResponse("fault rule: answer dropped")
         answer = self.app(environ, remember)
-        record(captured.get("status"), "latency" if decision.latency else "")
-        return answer
+        record("latency" if decision.latency else "")
+        return _AnswerTap(answer, limit, entry["response_body"])
