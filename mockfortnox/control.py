@@ -57,13 +57,20 @@ def _tenant_summary(tenant: Tenant) -> dict:
 
 @bp.post("/reset")
 def reset():
-    """Back to the state the server started with; `{"empty": true}` clears everything."""
+    """Back to the state the server started with; `{"empty": true}` clears everything. Every
+    access and refresh token is invalid afterwards, and the answer says so."""
     state = current_state()
     state.reset()
     if not _body().get("empty"):
         for seed in current_app.config["MOCK_SEEDS"]:
             apply_seed(state, seed)
-    return json_response({"tenants": [_tenant_summary(t) for t in state.tenants.values()]})
+    return json_response(
+        {
+            "tenants": [_tenant_summary(t) for t in state.tenants.values()],
+            "tokens": "invalidated: every access and refresh token issued before the reset answers 401; "
+            "get new ones (POST /mock/tokens, or the OAuth flow)",
+        }
+    )
 
 
 @bp.post("/seed")
