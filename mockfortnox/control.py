@@ -55,15 +55,21 @@ def _tenant_summary(tenant: Tenant) -> dict:
     return {"id": tenant.id, "name": tenant.name, "company": tenant.company.get("CompanyName", "")}
 
 
+def reset_to_seeds(*, empty: bool = False):
+    """Every company as seeded (or none), every token gone."""
+    state = current_state()
+    state.reset()
+    if not empty:
+        for seed in current_app.config["MOCK_SEEDS"]:
+            apply_seed(state, seed)
+    return state
+
+
 @bp.post("/reset")
 def reset():
     """Back to the state the server started with; `{"empty": true}` clears everything. Every
     access and refresh token is invalid afterwards, and the answer says so."""
-    state = current_state()
-    state.reset()
-    if not _body().get("empty"):
-        for seed in current_app.config["MOCK_SEEDS"]:
-            apply_seed(state, seed)
+    state = reset_to_seeds(empty=bool(_body().get("empty")))
     return json_response(
         {
             "tenants": [_tenant_summary(t) for t in state.tenants.values()],

@@ -214,7 +214,7 @@ class WsgiLayer:
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path.startswith("/mock/"):
+        if path.startswith("/mock/") or path == "/favicon.ico":  # the mock's own pages, and theirs
             return self.app(environ, start_response)
         method = environ.get("REQUEST_METHOD", "GET")
         limit = self.log.body_limit
