@@ -34,5 +34,5 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check bridge mockfortnox tests bench
 
 clean:
-	rm -rf $(VENV) .bridge outbox/* build *.egg-info
+	rm -rf $(VENV) .bridge outbox/* build *.egg-info packaging/mockfortnox/build
 	touch outbox/.gitkeep
