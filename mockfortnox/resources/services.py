@@ -12,6 +12,14 @@ from flask import Blueprint, g, request
 
 from mockfortnox.resources.common import json_response
 
+READ_ONLY_TABLES = (
+    "time/registrations",
+    "time/articles",
+    "integration/ratings",
+    "integration/sales",
+    "integration/users",
+)
+
 bp = Blueprint("time_reporting", __name__)
 bp.scope = "timereporting"
 integration_bp = Blueprint("integration", __name__)

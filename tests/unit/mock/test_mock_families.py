@@ -348,3 +348,14 @@ def test_the_newer_modules_need_their_scope(fortnox):
     token = fortnox.new_token(scopes=["invoice"])
     assert fortnox.get(f"{W}/purchaseorders-v1", token=token).status == 403
     assert fortnox.get("/3/offers", token=token).status == 403
+
+
+def test_time_registrations_come_from_a_seed_and_are_filtered_by_date(fortnox):
+    rows = [{"id": "r1", "workedDate": "2026-01-05", "registrationCode": {"code": "TID"}, "workedHours": 8},
+            {"id": "r2", "workedDate": "2026-02-05", "registrationCode": {"code": "TID"}, "workedHours": 4}]  # fmt: skip
+    made = fortnox.control("POST", "/mock/seed", {"tenants": [{"name": "tid", "licences": ["timereporting"],
+                                                                "time/registrations": rows}]})  # fmt: skip
+    assert made.status == 201, made.body
+    token = fortnox.new_token(tenant="tid")
+    found = fortnox.get("/api/time/registrations-v2?fromDate=2026-02-01", token=token).body
+    assert [r["id"] for r in found] == ["r2"]
