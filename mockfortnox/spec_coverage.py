@@ -39,7 +39,8 @@ def served_operations(app: Flask) -> set[tuple[str, str]]:
 def coverage(spec: dict, app: Flask) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(implemented, missing) operations of `spec`, each sorted by path then method."""
     served = served_operations(app)
-    implemented, missing = [], []
+    implemented: list[tuple[str, str]] = []
+    missing: list[tuple[str, str]] = []
     for method, path in sorted(spec_operations(spec), key=lambda op: (op[1], op[0])):
         (implemented if (method, _shape(path)) in served else missing).append((method, path))
     return implemented, missing

@@ -113,7 +113,7 @@ class Family(Resource):
     references: ClassVar[dict[str, str]] = {}
     unique: ClassVar[tuple[str, ...]] = ()
     choices: ClassVar[dict[str, tuple[str, ...]]] = {}
-    list_fields = ()
+    list_fields: ClassVar[tuple[str, ...]] = ()
     # The error answered for each broken rule (the newer services answer their own shape).
     errors: ClassVar[dict[str, str]] = {
         "required": "required_field", "invalid": "invalid_value", "reference": "reference_missing",

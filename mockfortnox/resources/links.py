@@ -42,15 +42,16 @@ class AssetFileConnections(FileConnections):
 
 
 class UrlConnection(Family):
+    """A record's link to a web page: the address must be http(s)."""
+
     key = "Id"
     deletable = True
+    url_field = ""
 
     def rules(self, tenant: Tenant, record: dict, *, creating: bool) -> None:
         url = str(record[self.url_field])
         if not url.startswith(("http://", "https://")) or len(url) > 2048:
             raise ApiError("invalid_value", field=self.url_field, value=url)
-
-    url_field = ""
 
 
 class ArticleUrlConnections(UrlConnection):

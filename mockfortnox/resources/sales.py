@@ -16,7 +16,7 @@ from mockfortnox.resources.articles import articles
 from mockfortnox.resources.common import action_route, crud_routes, decimal, money, today
 from mockfortnox.resources.customers import customers
 from mockfortnox.resources.family import Family
-from mockfortnox.resources.invoices import invoices
+from mockfortnox.resources.invoices import check_housework, invoices
 from mockfortnox.resources.orders import orders, send_by_email
 from mockfortnox.state import Tenant
 
@@ -71,6 +71,7 @@ def complete_rows(tenant: Tenant, rows: list, quantity_field: str) -> list[dict]
             Total=money(net.quantize(Decimal("0.01"))),
         )
         row[quantity_field] = str(money(quantity))  # quantities are text in rows (recorded on invoices)
+        check_housework(row)
         row.setdefault("DiscountType", "PERCENT")
         done.append(row)
     return done
@@ -105,7 +106,6 @@ class CustomerDocument(Family):
     quantity_field = "DeliveredQuantity"
     references = {"CustomerNumber": customers.name}
     choices = {"TaxReductionType": ("none", "rot", "rut", "green")}
-    date_field = None
 
     def rules(self, tenant: Tenant, record: dict, *, creating: bool) -> None:
         record["EmailInformation"] = {**EMAIL_INFORMATION, **(record.get("EmailInformation") or {})}

@@ -5,6 +5,7 @@ customer references, tax reductions and the EU VAT limit."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from flask import Blueprint, Response, g, request
 
@@ -48,7 +49,7 @@ class Labels(Family):
 class DeliveryTerms(Family):
     key = "Code"
     scope = "settings"
-    required = ("Code",)
+    required: ClassVar[tuple[str, ...]] = ("Code",)
     fields = "Code Description DescriptionEnglish"
 
     def new_key(self, tenant: Tenant, body: dict) -> str:
@@ -58,7 +59,7 @@ class DeliveryTerms(Family):
 class TermsOfDeliveries(DeliveryTerms):
     name, singular, plural = "termsofdeliveries", "TermsOfDelivery", "TermsOfDeliveries"
     not_found = "termsofdelivery_not_found"
-    required = ("Code", "Description")
+    required = ("Code", "Description")  # ways of delivery need no description
 
 
 class WayOfDeliveries(DeliveryTerms):

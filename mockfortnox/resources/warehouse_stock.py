@@ -102,6 +102,7 @@ class StockDocument(Service):
     sign: ClassVar[int] = 1
     quantity_field: ClassVar[str] = "quantity"
     released_field: ClassVar[str] = "released"
+    numbered_rows: ClassVar[bool] = True  # rows carry a rowId (spec)
 
     def rules(self, tenant: Tenant, record: dict, *, creating: bool) -> None:
         if not creating and (record.get(self.released_field) is True or record.get("voided")):
@@ -120,14 +121,12 @@ class StockDocument(Service):
                 )
             row = {**row, self.quantity_field: money(quantity), "itemDescription": row.get("itemDescription") or article["Description"],
                    "itemUnit": row.get("itemUnit") or article.get("Unit") or ""}  # fmt: skip
-            if "rowId" in self.row_kinds:
+            if self.numbered_rows:
                 row["rowId"] = number
             rows.append(self.complete_row(tenant, record, row))
         record["rows"] = rows
         if "date" in record:
             record["date"] = record["date"] or today().isoformat()
-
-    row_kinds: ClassVar[tuple[str, ...]] = ("rowId",)
 
     def complete_row(self, tenant: Tenant, record: dict, row: dict) -> dict:
         row["stockPointCode"] = stock_point_code(
@@ -191,7 +190,7 @@ class OutboundDeliveries(StockDocument):
     name = "warehouse/outbounddeliveries"
     kind = "Outbound"
     sign = -1
-    row_kinds = ()
+    numbered_rows = False
     fields = "date:d !id:i note !released:b rows:[] stockPointCode stockPointId stockPointName !voided:b"
 
 
@@ -201,7 +200,7 @@ class StockTransfers(StockDocument):
     name = "warehouse/stocktransfers"
     kind = "StockTransfer"
     quantity_field = "requestedQuantity"
-    row_kinds = ()
+    numbered_rows = False
     fields = "!id:i note !released:b rows:[] transferDate:d !version:i !voided:b"
 
     def rules(self, tenant: Tenant, record: dict, *, creating: bool) -> None:
@@ -252,7 +251,6 @@ class CustomDocuments(StockDocument):
     """A document of a type the integration defined: created by PUT at its own id."""
 
     released_field = "warehouseReady"
-    row_kinds = ("rowId",)
 
     def key_of(self, kind: str, doc_id: str) -> str:
         return f"{kind}|{doc_id}"
