@@ -180,26 +180,6 @@ class _Prefixed:
             yield line
 
 
-class _AnswerTap:
-    """The app's answer, passed through; the first `limit` bytes are kept (before each chunk
-    is sent, so an entry is whole by the time the client has the answer)."""
-
-    def __init__(self, answer: Iterable[bytes], limit: int, kept: bytearray) -> None:
-        self._answer = answer
-        self._limit = limit
-        self.kept = kept
-
-    def __iter__(self):
-        for chunk in self._answer:
-            room = self._limit - len(self.kept)
-            if room > 0:
-                self.kept += chunk[:room]
-            yield chunk
-
-    def close(self) -> None:
-        getattr(self._answer, "close", lambda: None)()
-
-
 StartResponse = Callable[..., Any]
 
 
@@ -218,6 +198,11 @@ class WsgiLayer:
             return self.app(environ, start_response)
         method = environ.get("REQUEST_METHOD", "GET")
         limit = self.log.body_limit
+        # Raw and cheap: the request's headers as the server passed them (HTTP_*), bodies as
+        # bytes; they are rendered (and secrets masked) only when someone reads the log.
+        # Tuples of strings only: the garbage collector stops tracking them, so a full log
+        # costs the collector (and so every request) nothing.
+        headers = tuple((k, v) for k, v in environ.items() if k[:5] == "HTTP_" or k == "CONTENT_TYPE")
         entry: dict[str, Any] = {
             "started": time.time(),
             "method": method,
@@ -225,32 +210,39 @@ class WsgiLayer:
             "query": environ.get("QUERY_STRING", ""),
             "status": None,
             "fault": "",
-            # The request's headers as the server passed them (HTTP_*, CONTENT_*): a shallow
-            # pick, no parsing; they are rendered when someone reads the log.
-            "request_headers": [
-                (k, v) for k, v in environ.items() if k[:5] == "HTTP_" or k[:8] == "CONTENT_"
-            ],
-            "request_body": bytearray(),
-            "response_headers": [],
-            "response_body": bytearray(),
+            "request_headers": headers,
+            "request_body": b"",
+            "response_headers": (),
+            "response_body": b"",
             "scheme": environ.get("wsgi.url_scheme", "http"),
             "host": environ.get("HTTP_HOST")
             or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}",
         }
         started = time.perf_counter()
         length = environ.get("CONTENT_LENGTH") or "0"
-        if length.isdigit() and int(length) > 0:
+        if length != "0" and length.isdigit():
             # The body's head is read at once, so the log has it even when the app never reads
             # it (a request refused before its body matters); the app reads it all the same.
-            head = environ["wsgi.input"].read(min(int(length), limit))
-            entry["request_body"] += head
+            size = int(length)
+            head = entry["request_body"] = environ["wsgi.input"].read(min(size, limit))
             environ["wsgi.input"] = (
-                io.BytesIO(head) if len(head) == int(length) else _Prefixed(head, environ["wsgi.input"])
+                io.BytesIO(head) if len(head) == size else _Prefixed(head, environ["wsgi.input"])
             )
+
+        def answer(start: StartResponse) -> list[bytes]:
+            """The app's whole answer (the mock never streams), kept up to the limit."""
+            body = self.app(environ, start)
+            try:
+                chunks = list(body)
+            finally:
+                getattr(body, "close", lambda: None)()
+            kept = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            entry["response_body"] = kept if len(kept) <= limit else kept[:limit]
+            return chunks
 
         def remember(status: str, headers: list, exc_info: Any = None) -> Any:
             entry["status"] = int(status.split()[0])
-            entry["response_headers"] = headers
+            entry["response_headers"] = tuple(headers)
             return start_response(status, headers, exc_info)
 
         def record(outcome: str = "") -> None:
@@ -263,15 +255,13 @@ class WsgiLayer:
         if decision.latency:
             time.sleep(decision.latency)
         if decision.answer is not None:
-            status, body, headers = decision.answer
+            status, body, extra = decision.answer
             payload = dumps(body).encode()
-            answer_headers = [
-                ("Content-Type", "application/json"),
-                ("Content-Length", str(len(payload))),
-                *headers.items(),
-            ]
-            remember(f"{status} Injected", answer_headers)
-            entry["response_body"] += payload[:limit]
+            remember(
+                f"{status} Injected",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(payload))), *extra.items()],
+            )
+            entry["response_body"] = payload[:limit]
             record("status")
             return [payload]
         if decision.drop:
@@ -280,17 +270,11 @@ class WsgiLayer:
 
             def withheld(status: str, headers: list, exc_info: Any = None) -> None:
                 lines.append(status)
-                entry["response_headers"] = headers
+                entry["response_headers"] = tuple(headers)
 
-            body = self.app(environ, withheld)
-            kept = entry["response_body"]
-            try:
-                for chunk in body:
-                    kept += chunk[: max(limit - len(kept), 0)]
-            finally:
-                getattr(body, "close", lambda: None)()
+            answer(withheld)
             record(f"dropped ({lines[0] if lines else '?'})")
             raise DroppedResponse("fault rule: answer dropped")
-        answer = self.app(environ, remember)
+        chunks = answer(remember)
         record("latency" if decision.latency else "")
-        return _AnswerTap(answer, limit, entry["response_body"])
+        return chunks
