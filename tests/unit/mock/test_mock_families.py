@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
 import pytest
@@ -359,3 +360,101 @@ def test_time_registrations_come_from_a_seed_and_are_filtered_by_date(fortnox):
     token = fortnox.new_token(tenant="tid")
     found = fortnox.get("/api/time/registrations-v2?fromDate=2026-02-01", token=token).body
     assert [r["id"] for r in found] == ["r2"]
+
+
+def test_fortnox_finans_takes_a_booked_unpaid_invoice_and_follows_it(fortnox):
+    invoice = _invoice(fortnox)
+    number = invoice["DocumentNumber"]
+    body = {"NoxFinansInvoice": {"InvoiceNumber": number, "Service": "REMINDER"}}
+    assert fortnox.post("/3/noxfinansinvoices", body).status == 400  # not booked yet
+    fortnox.put(f"/3/invoices/{number}/bookkeep")
+    sent = fortnox.post("/3/noxfinansinvoices", body).body["NoxFinansInvoice"]
+    assert sent["Status"] == "ONGOING" and sent["OCRNumber"] == invoice["OCR"]
+    paused = fortnox.put(
+        f"/3/noxfinansinvoices/{number}/pause", {"NoxFinansInvoice": {"PausedUntilDate": "2026-09-01"}}
+    )
+    assert paused.body["NoxFinansInvoice"]["Status"] == "PAUSED"
+    paid = fortnox.put(f"/3/noxfinansinvoices/{number}/report-payment",
+                       {"NoxFinansInvoice": {"PaymentAmount": sent["CurrentCapitalBalance"]}})  # fmt: skip
+    assert paid.body["NoxFinansInvoice"]["Status"] == "PAID"
+    assert fortnox.put(f"/3/noxfinansinvoices/{number}/unpause").status == 400
+
+
+def test_an_article_file_connection_moves_the_file_out_of_the_inbox(fortnox):
+    upload = fortnox.post("/3/inbox?folderId=inbox_a", data={"file": (io.BytesIO(b"%PDF-1.4\n"), "bild.pdf")},
+                          content_type="multipart/form-data").body["File"]  # fmt: skip
+    made = fortnox.post(
+        "/3/articlefileconnections",
+        {"ArticleFileConnection": {"FileId": upload["Id"], "ArticleNumber": "KONS"}},
+    )
+    assert made.status == 201
+    assert fortnox.get("/3/inbox/inbox_a").body["Folder"]["Files"] == []
+    missing = fortnox.post(
+        "/3/articlefileconnections",
+        {"ArticleFileConnection": {"FileId": upload["Id"], "ArticleNumber": "NOPE"}},
+    )
+    assert missing.status == 400
+
+
+def test_url_connections_take_web_addresses_only(fortnox):
+    body = {"ArticleUrlConnection": {"ArticleNumber": "KONS", "URLConnection": "ftp://example.se"}}
+    assert fortnox.post("/3/articleurlconnections", body).status == 400
+
+
+def test_a_trusted_sender_is_an_e_mail_address_once(fortnox):
+    assert (
+        fortnox.post("/3/emailsenders/trusted", {"TrustedSender": {"Email": "inte-en-adress"}}).status == 400
+    )
+    assert fortnox.post("/3/emailsenders/trusted", {"TrustedSender": {"Email": "a@b.se"}}).status == 201
+    assert fortnox.post("/3/emailsenders/trusted", {"TrustedSender": {"Email": "A@B.se"}}).status == 400
+    assert fortnox.get("/3/emailsenders").body["EmailSenders"]["TrustedSenders"][0]["Email"] == "a@b.se"
+
+
+def test_a_schedule_day_changes_and_resets(fortnox):
+    fortnox.post(
+        "/3/employees",
+        {"Employee": {"EmployeeId": "3", "FirstName": "A", "LastName": "B", "Email": "a@b.se"}},
+    )
+    assert fortnox.get("/3/scheduletimes/3/2026-01-10").body["ScheduleTime"]["Hours"] == "0"  # a Saturday
+    fortnox.put("/3/scheduletimes/3/2026-01-12", {"ScheduleTime": {"Hours": "4"}})
+    assert fortnox.get("/3/scheduletimes/3/2026-01-12").body["ScheduleTime"]["Hours"] == "4"
+    reset = fortnox.put("/3/scheduletimes/3/2026-01-12/resetday")
+    assert reset.body["ScheduleTime"]["Hours"] == "8"
+
+
+def test_a_production_order_turns_parts_into_a_product_on_release(fortnox):
+    fortnox.post("/3/articles", {"Article": {"ArticleNumber": "DEL", "Description": "Del"}})
+    fortnox.post(f"{W}/deliveries-v1/inbounddeliveries", {"rows": [{"itemId": "DEL", "quantity": 10}]})
+    fortnox.put(f"{W}/deliveries-v1/inbounddeliveries/1/release")
+    made = fortnox.post(f"{W}/productionorders-v1", {"itemId": "KONS", "quantity": 2, "productionState": "registered",
+                        "startDate": "2026-01-01", "packageItems": [{"itemId": "DEL", "quantityRequired": 3}]})  # fmt: skip
+    assert made.body["packageItems"][0]["totalQuantityRequired"] == 6
+    released = fortnox.put(f"{W}/productionorders-v1/release/{made.body['id']}")
+    assert released.body["documentState"] == "completed"
+    stock = {s["itemId"]: s["inStock"] for s in fortnox.get(f"{W}/status-v1/stockbalance").body}
+    assert stock == {"DEL": 4, "KONS": 2}
+
+
+def test_a_custom_document_needs_its_type_and_moves_stock_when_ready(fortnox):
+    url = f"{W}/documentdeliveries/custom/inbound-v1/RETUR/5"
+    assert fortnox.put(url, {"rows": [{"itemId": "KONS", "quantity": 1}]}).status == 400  # no such type
+    fortnox.post(
+        f"{W}/documentdeliveries/custom/documenttypes-v1", {"category": "INBOUND", "referenceType": "RETUR"}
+    )
+    assert fortnox.put(url, {"rows": [{"itemId": "KONS", "quantity": 2}]}).body["id"] == "5"
+    assert fortnox.put(f"{url}/release").status == 204
+    assert fortnox.get(f"{W}/status-v1/stockbalance").body[0]["inStock"] == 2
+    assert fortnox.put(url, {"note": "sent"}).status == 400  # a released document stays
+
+
+def test_a_stock_point_with_stock_cannot_be_deleted(fortnox):
+    point = fortnox.post(f"{W}/stockpoints-v1", {"code": "B", "name": "Butik"}).body
+    fortnox.post(
+        f"{W}/deliveries-v1/inbounddeliveries",
+        {"stockPointCode": "B", "rows": [{"itemId": "KONS", "quantity": 1}]},
+    )
+    fortnox.put(f"{W}/deliveries-v1/inbounddeliveries/1/release")
+    assert fortnox.delete(f"{W}/stockpoints-v1/{point['id']}").status == 400
+    assert (
+        fortnox.post(f"{W}/stockpoints-v1", {"code": "B", "name": "Igen"}).status == 400
+    )  # codes are unique
