@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean browser
+.PHONY: demo test bench lint golden docs clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m bridge.demo $(if $(ONCE),--once,)
 
-test: $(STAMP) browser
+# The suite runs only on code that passes the linter, the formatter and the type checker.
+test: lint browser
 	$(BIN)/python -m pytest -q
 
 # Browser tests drive Debian's chromium through chromium-driver; installed here when we may
@@ -26,12 +27,22 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	else echo "browser tests will skip: apt-get install chromium chromium-driver"; fi
 
+# Rewrite every golden file (extractions, SIE facts, planned calls) from the current code;
+# review the diff before committing it.
+golden: $(STAMP)
+	$(BIN)/python -m pytest -q -m golden --update-golden
+
+# docs/configuration.md is generated from the options in bridge/config.py.
+docs: $(STAMP)
+	$(BIN)/python -m bridge.config > docs/configuration.md
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check bridge mockfortnox tests bench
 	$(BIN)/ruff format --check bridge mockfortnox tests bench
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .bridge outbox/* build *.egg-info packaging/mockfortnox/build

@@ -22,7 +22,7 @@ from pathlib import Path
 from bench.report import report
 from bridge.config import load_settings
 from bridge.fortnox import ClientCredentials, FortnoxClient, Pacer
-from bridge.pipeline.service import Bridge
+from bridge.pipeline import Bridge, FileState
 from mockfortnox import create_app
 from mockfortnox.server import MockServer
 
@@ -73,13 +73,13 @@ def throughput() -> None:
         for n in range(200):
             path = workdir / f"f{n}.csv"
             path.write_text(csv_for(n, customers[n % 3]), encoding="utf-8")
-            bridge.ingest(bridge.claim(path, "default"))
+            bridge.take(path, "default")
         log.entries.clear()
         started = time.perf_counter()
         bridge.drain("default", until_blocked=False)
         elapsed = time.perf_counter() - started
         api_calls = [e for e in log.entries if e[2].startswith("/3/")]
-        done = sum(1 for r in bridge.ledger.files() if r["state"] == "done")
+        done = len(bridge.files(states=[FileState.DONE]))
         bridge.close()
         client.close()
     server.stop()
@@ -159,10 +159,10 @@ def queued_files(count: int = 10_000, batch: int = 1_000) -> None:
                 paths.append(path)
             began = time.perf_counter()
             for path in paths:
-                bridge.ingest(bridge.claim(path, "default"))
+                bridge.take(path, "default")
             per_file.append((time.perf_counter() - began) / batch)
             rss.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-        queued = bridge.ledger.counts()["documents"].get("queued", 0)
+        queued = bridge.counts()["documents"].get("queued", 0)
         bridge.close()
     print(f"{queued} documents queued; claim+read+plan+queue per file by thousand: "
           + ", ".join(f"{t * 1000:.1f}" for t in per_file) + " ms")  # fmt: skip

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["OPTIONS", "ConfigError", "Option", "Settings", "TenantSettings", "load_settings"]
+__all__ = [
+    "OPTIONS",
+    "ConfigError",
+    "Option",
+    "Settings",
+    "TenantSettings",
+    "load_settings",
+    "options_markdown",
+]
 
 DEFAULT_TENANT = "default"
 
@@ -44,7 +52,10 @@ OPTIONS: tuple[Option, ...] = (
         "fortnox", "url", "", "Fortnox API base, e.g. https://api.fortnox.se; empty runs the embedded mock"
     ),
     Option(
-        "fortnox", "auth_url", "", "OAuth base, e.g. https://apps.fortnox.se/oauth-v1 (default: beside url)"
+        "fortnox",
+        "auth_url",
+        "",
+        "OAuth base: https://apps.fortnox.se/oauth-v1 for the real Fortnox (default: beside url)",
     ),
     Option("fortnox", "client_id", "", "OAuth client id of the integration"),
     Option("fortnox", "client_secret", "", "OAuth client secret (keep it out of the file: use the env var)"),
@@ -68,14 +79,16 @@ OPTIONS: tuple[Option, ...] = (
         "supplierinvoices",
         "bookkeep",
         "preliminary",
-        "Leave supplier invoices registered (preliminary) or book them (definitive)",
+        "`preliminary`: register supplier invoices and book them in Fortnox yourself; "
+        "`definitive`: the bridge books them",
         ("preliminary", "definitive"),
     ),
     Option(
         "supplierinvoices",
         "create_suppliers",
         "always",
-        "Create a missing supplier from the invoice, with its bankgiro/plusgiro/IBAN",
+        "Create a missing supplier from the invoice, with its bankgiro/plusgiro/IBAN (`always`), "
+        "or refuse the invoice (`never`)",
         ("always", "never"),
     ),
     Option(
@@ -98,7 +111,7 @@ OPTIONS: tuple[Option, ...] = (
         "exports",
         "payments_every_minutes",
         0,
-        "Write the payment status export this often in `watch` (0: never)",
+        "`watch` writes the payment status export this often (0: only on command)",
     ),
     Option("sie", "series", "file", "Voucher series in Fortnox: `file` (the file's own) or a series code"),
     Option("sie", "default_series", "A", "Series for vouchers that have none in the file"),
@@ -107,7 +120,8 @@ OPTIONS: tuple[Option, ...] = (
         "sie",
         "create_accounts",
         "used",
-        "Create missing accounts from #KONTO: those the file uses, all it names, or none",
+        "Create missing accounts from #KONTO: those the file uses (in a voucher or a balance), "
+        "`all` it names, or `never`",
         ("used", "all", "never"),
     ),
     Option("sie", "reactivate_accounts", True, "Re-activate an inactive account that a voucher uses"),
@@ -123,7 +137,8 @@ OPTIONS: tuple[Option, ...] = (
         "sie",
         "org_number",
         "error",
-        "A file whose #ORGNR is another company's: refuse it, warn, or ignore",
+        "A file whose #ORGNR is not this company's: refuse it (`error`), import it with a `warning`, "
+        "or `ignore` it",
         ("error", "warning", "ignore"),
     ),
 )
@@ -185,6 +200,18 @@ class Settings:
     def inbox_of(self, tenant: str) -> Path:
         return self.inbox / tenant if self.multi_tenant else self.inbox
 
+    def tenant_for(self, path: Path, name: str | None = None) -> TenantSettings:
+        """The company a file is for: the one named, the only one, or the one whose inbox holds it."""
+        if name:
+            return self.tenant(name)
+        if not self.multi_tenant:
+            return self.tenants[0]
+        resolved = path.resolve()
+        for candidate in self.tenants:
+            if resolved.is_relative_to(self.inbox_of(candidate.name)):
+                return candidate
+        raise ConfigError(f"{path}: several companies are configured; say which one with --tenant")
+
 
 def load_settings(
     workdir: Path | None = None, config_file: Path | None = None, environ: Mapping[str, str] | None = None
@@ -224,6 +251,47 @@ def load_settings(
         multi_tenant=bool(tenant_tables),
         source=path if path.exists() else None,
     )
+
+
+_DOC_HEAD = """\
+# Configuration
+
+<!-- Generated from `OPTIONS` in bridge/config.py by `make docs`; edit there, not here. -->
+
+Without any configuration the bridge starts its built-in mock Fortnox with a demo company. To
+talk to the real Fortnox, write `bridge.toml` in the working folder (or pass `--config`):
+
+```toml
+[fortnox]
+url = "https://api.fortnox.se"
+client_id = "your-integration-client-id"
+tenant_id = "123456"            # the company's TenantId (DatabaseNumber), for a service account
+# client_secret: set FORTNOX_CLIENT_SECRET in the environment rather than here
+```
+
+Every setting can also be given as an environment variable, which wins over the file:
+`section.key` becomes `FORTNOX_SECTION_KEY`, and keys of `[fortnox]` drop the section name.
+Several companies are `[tenants.NAME]` tables (see the README); each may set any setting of its
+own except those marked *all companies*.
+
+| setting | environment variable | default | meaning |
+|---|---|---|---|
+"""
+
+
+def options_markdown() -> str:
+    """docs/configuration.md: every option, its variable, default and meaning."""
+    rows = []
+    for option in OPTIONS:
+        default = option.default
+        shown = "empty" if default == "" else str(default).lower() if isinstance(default, bool) else default
+        meaning = option.help
+        if option.choices and "`" not in option.help:  # else the help names them already
+            meaning += f" (one of {', '.join(f'`{c}`' for c in option.choices)})"
+        if option.section in _GLOBAL_SECTIONS:
+            meaning += "; *all companies*"
+        rows.append(f"| `{option.section}.{option.key}` | `{option.env}` | `{shown}` | {meaning} |")
+    return _DOC_HEAD + "\n".join(rows) + "\n"
 
 
 def _check_names(name: str) -> None:
@@ -272,3 +340,7 @@ def _coerce(option: Option, value: Any, where: str) -> Any:
     if option.choices and value not in option.choices:
         raise ConfigError(f"{where}: {name} must be one of {', '.join(option.choices)}, not {value!r}")
     return value
+
+
+if __name__ == "__main__":
+    print(options_markdown(), end="")

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from bridge.config import load_settings
-from bridge.pipeline.summary import last_file_id, results_table
+from bridge.pipeline.summary import results_table
 from bridge.pipeline.watcher import Watcher
 from bridge.runtime import open_bridge
 
@@ -29,7 +29,7 @@ def main(once: bool) -> None:
     if not settings.tenants[0].embedded:
         sys.exit("make demo runs on the embedded mock: move bridge.toml aside (it names a Fortnox URL).")
     with open_bridge(settings) as bridge:
-        start = last_file_id(bridge)
+        start = bridge.last_file_id()
         inbox = settings.inbox
         inbox.mkdir(parents=True, exist_ok=True)
         for sample in sorted(SAMPLES.iterdir()):
@@ -41,7 +41,7 @@ def main(once: bool) -> None:
                 print(f"dropped {sample.name} into {inbox}")
         watcher = Watcher(bridge)
         watcher.run(once=True)
-        text, _ = results_table(bridge, start)
+        text, _ = results_table(bridge, bridge.files(after=start))
         print("\n" + text)
         print("\nRun the demo again and the same files are recognised as already sent.")
         if once:

@@ -1,12 +1,13 @@
 """The documents the bridge moves: immutable records, money as `Decimal`, problems as data.
 
-Importers turn files into these records; the planner turns records into Fortnox calls.
-Nothing here does I/O.
+Importers turn files into these records; the planner turns records into Fortnox calls,
+judged against the company's registers (`MasterData`, at the end). Nothing here does I/O.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,6 +21,8 @@ __all__ = [
     "AllowanceCharge",
     "Attachment",
     "Cancellation",
+    "DeclaredCompany",
+    "DeclaredYear",
     "Dimension",
     "DimensionObject",
     "Document",
@@ -29,12 +32,14 @@ __all__ = [
     "Invoice",
     "InvoiceRow",
     "LedgerBalance",
+    "MasterData",
     "MonetaryTotals",
     "Party",
     "PaymentMeans",
     "PdfFile",
     "Problem",
     "Severity",
+    "SieDeclarations",
     "SupplierInvoice",
     "SupplierInvoiceRow",
     "VatBreakdown",
@@ -366,12 +371,15 @@ Document = Invoice | Voucher | SupplierInvoice | PdfFile | Cancellation
 
 @dataclass(frozen=True)
 class Extraction:
-    """What an importer found in one file: documents, problems, and facts worth reporting."""
+    """What an importer found in one file: documents, problems, facts worth reporting (for
+    people and receipts only: nothing plans from them) and, for a bookkeeping file, the
+    registers it declares (`declarations`), which the planner judges as a whole."""
 
     importer: str
     documents: tuple[Any, ...] = ()
     problems: tuple[Problem, ...] = ()
     facts: dict[str, Any] = field(default_factory=dict)
+    declarations: SieDeclarations | None = None
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -411,7 +419,7 @@ def _drop_line_numbers(plain: Any) -> None:
             _drop_line_numbers(v)
 
 
-# --- Master data a source file declares (SIE #KONTO, #DIM, #OBJEKT, #RAR, balances) ----------
+# --- Registers a bookkeeping file declares (SIE #KONTO, #DIM, #OBJEKT, #RAR, balances) --------
 
 
 @dataclass(frozen=True)
@@ -444,8 +452,9 @@ class DimensionObject:
 
 
 @dataclass(frozen=True)
-class FinancialYear:
-    """A financial year; `index` is 0 for the current year, -1 for the one before …"""
+class DeclaredYear:
+    """A financial year as a source file declares it (SIE #RAR); `index` is 0 for the file's
+    current year, -1 for the one before …"""
 
     index: int
     start: date
@@ -464,3 +473,69 @@ class LedgerBalance:
     quantity: Decimal | None = None
     period: str | None = None
     objects: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class DeclaredCompany:
+    """The company a bookkeeping file says it belongs to (SIE #FNAMN, #ORGNR, #FNR, #FTYP)."""
+
+    name: str | None = None
+    org_number: str | None = None
+    company_id: str | None = None
+    company_type: str | None = None
+
+
+@dataclass(frozen=True)
+class SieDeclarations:
+    """What a SIE file declares besides its vouchers, for the planner to judge the file as a
+    whole: the chart (#KONTO …), dimensions and objects, financial years (#RAR), balances,
+    whose company it is, the program that wrote it (it names the series it creates) and its
+    currency. `sie_type` is '1', '2', '3', '4E' or '4I'."""
+
+    sie_type: str | None = None
+    company: DeclaredCompany = field(default_factory=DeclaredCompany)
+    program: str = ""
+    currency: str = "SEK"
+    accounts: tuple[Account, ...] = ()
+    dimensions: tuple[Dimension, ...] = ()
+    objects: tuple[DimensionObject, ...] = ()
+    years: tuple[DeclaredYear, ...] = ()
+    balances: tuple[LedgerBalance, ...] = ()
+
+
+# --- The company's registers in Fortnox, as the planner judges documents against them ---------
+
+
+@dataclass(frozen=True)
+class FinancialYear:
+    """A financial year in Fortnox, by its id there."""
+
+    id: int
+    from_date: date
+    to_date: date
+
+    def contains(self, day: date) -> bool:
+        return self.from_date <= day <= self.to_date
+
+
+@dataclass(frozen=True)
+class MasterData:
+    """What the bridge knows about a company's registers, for checking documents before sending.
+
+    Every part may be unknown (`None`): a register the token has no scope for, or a company
+    never reached. Unknown means "do not judge", never "does not exist".
+    """
+
+    fetched_at: str = ""
+    organisation_number: str | None = None
+    company_name: str | None = None
+    financial_years: tuple[FinancialYear, ...] | None = None
+    accounts: Mapping[int, Mapping[int, bool]] | None = None  # year id -> account number -> active
+    voucher_series: Mapping[str, bool] | None = None  # code -> allows manual vouchers
+    cost_centers: frozenset[str] | None = None
+    projects: frozenset[str] | None = None
+    locked_until: date | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def year_of(self, day: date) -> FinancialYear | None:
+        return next((y for y in self.financial_years or () if y.contains(day)), None)

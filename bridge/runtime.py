@@ -48,7 +48,7 @@ def open_bridge(settings: Settings, *, announce=print) -> Iterator[Bridge]:
         if embedded:
             server = _start_embedded(settings, embedded, announce)
         for tenant in settings.tenants:
-            if tenant.embedded:
+            if tenant.embedded and server is not None:  # started above for these
                 mock_tenant = _embedded_tenant_name(settings, tenant)
                 tenant_id = str(server.app.extensions["mockfortnox"].tenant(mock_tenant).id)
                 clients[tenant.name] = _client(

@@ -71,7 +71,7 @@ def sie_export(
         company_name=company.get("CompanyName") or tenant.name,
         address=_address(company),
         financial_years=tuple(
-            sie.FinancialYear(index, date.fromisoformat(r["FromDate"]), date.fromisoformat(r["ToDate"]))
+            sie.Year(index, date.fromisoformat(r["FromDate"]), date.fromisoformat(r["ToDate"]))
             for index, r in years
         ),
         org_number=sie.OrgNumber(company["OrganizationNumber"])

@@ -63,6 +63,12 @@ def pytest_addoption(parser):
     )
 
 
+def pytest_collection_modifyitems(items):
+    for item in items:  # `make golden` (pytest -m golden --update-golden) rewrites them all
+        if "golden" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.golden)
+
+
 @pytest.fixture
 def golden(request):
     """Compare text with a golden file; `pytest --update-golden` rewrites it for review."""

@@ -59,7 +59,7 @@ def _status(booked: bool, cancelled: bool, balance: Decimal, due: str, today: da
 
 def payment_rows(client: FortnoxClient, since: str | None, today: date) -> list[dict[str, Any]]:
     """Every supplier and customer invoice changed after `since` (all when None)."""
-    params = {"lastmodified": since} if since else {}
+    params: dict[str, Any] = {"lastmodified": since} if since else {}
     rows = []
     for r in client.iter_pages("/3/supplierinvoices", "SupplierInvoices", **params):
         booked, cancelled = _flag(r.get("Booked")), _flag(r.get("Cancel", r.get("Cancelled")))

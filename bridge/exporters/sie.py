@@ -17,7 +17,8 @@ from pathlib import Path
 
 from bridge import sie
 from bridge.fortnox import FortnoxClient
-from bridge.masterdata import FinancialYear
+from bridge.fortnox.masterdata import fetch_financial_years
+from bridge.model import FinancialYear
 from bridge.util import AtomicFile
 
 __all__ = ["ExportRequestError", "YearExport", "choose_years", "export_name", "export_sie", "verify_export"]
@@ -88,11 +89,7 @@ def export_sie(
     owner = (
         "".join(ch for ch in organisation if ch.isdigit()) or f"company{company.get('DatabaseNumber', '')}"
     )
-    available = [
-        FinancialYear(int(y["Id"]), date.fromisoformat(y["FromDate"]), date.fromisoformat(y["ToDate"]))
-        for y in client.iter_pages("/3/financialyears", "FinancialYears")
-    ]
-    chosen = choose_years(available, year, years, today or date.today())
+    chosen = choose_years(fetch_financial_years(client), year, years, today or date.today())
     folder.mkdir(parents=True, exist_ok=True)
     return [
         _export_year(
@@ -173,10 +170,10 @@ def verify_export(
         if handle.read(1) != b"#":
             return ["the answer is not a SIE file (it does not begin with a #label)"], [], 0, 0
     reader = sie.SieReader(path)
-    current: sie.FinancialYear | None = None
+    current: sie.Year | None = None
     outside: list[str] = []
     for record in reader:
-        if isinstance(record, sie.FinancialYear) and record.year == 0:
+        if isinstance(record, sie.Year) and record.year == 0:
             current = record
         elif isinstance(record, sie.Voucher):
             if record.date and not year.from_date <= record.date <= year.to_date:

@@ -2,7 +2,7 @@
 
 Tests hand it an `httpx.WSGITransport` around the mock, or a real socket; production uses
 httpx's default transport. Nothing here retries a write: whether a failed write may be sent
-again is the executor's decision, made from the error's `may_have_applied`.
+again is the executor's decision: it looks first after any attempt that may have reached Fortnox.
 """
 
 from __future__ import annotations
@@ -101,7 +101,6 @@ class FortnoxClient:
                 f"no complete answer: {type(exc).__name__}: {exc}",
                 method=method,
                 path=path,
-                may_have_applied=method not in ("GET", "HEAD"),
             ) from None
         except httpx.TransportError as exc:
             raise FortnoxUnreachable(

@@ -22,7 +22,6 @@ class FortnoxError(Exception):
         body: Any = None,
         method: str = "",
         path: str = "",
-        may_have_applied: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -31,16 +30,11 @@ class FortnoxError(Exception):
         self.body = body
         self.method = method
         self.path = path
-        self.may_have_applied = may_have_applied
 
     @property
     def transient(self) -> bool:
         """Worth trying again later, unchanged: outages, overload, rate limit, tokens."""
         return self.status is None or self.status in (401, 408, 429) or self.status >= 500
-
-    @property
-    def rate_limited(self) -> bool:
-        return self.status == 429
 
     def __str__(self) -> str:
         where = f"{self.method} {self.path}".strip()
@@ -53,20 +47,12 @@ class FortnoxError(Exception):
         code, message = _error_information(body)
         if message is None:
             message = f"HTTP {status}"
-        # A 5xx after the request reached Fortnox may still have created the record.
-        return cls(
-            message,
-            status=status,
-            code=code,
-            body=body,
-            method=method,
-            path=path,
-            may_have_applied=status >= 500 and method not in ("GET", "HEAD"),
-        )
+        return cls(message, status=status, code=code, body=body, method=method, path=path)
 
 
 class FortnoxUnreachable(FortnoxError):
-    """No answer. `may_have_applied` is true when the request may have reached Fortnox."""
+    """No answer: the connection failed, or broke after the request was sent (then Fortnox may
+    have acted on it; the executor looks before it sends again)."""
 
 
 def _error_information(body: Any) -> tuple[int | None, str | None]:

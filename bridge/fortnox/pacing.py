@@ -30,7 +30,6 @@ class Pacer:
         self._sent: deque[float] = deque()
         self._hold_until = 0.0
         self._lock = threading.Lock()
-        self.waited = 0.0  # seconds spent waiting, for status and benchmarks
 
     def acquire(self) -> None:
         """Block until one more request fits in the window, then count it."""
@@ -45,7 +44,6 @@ class Pacer:
                 if wait <= 0:
                     self._sent.append(now)
                     return
-                self.waited += wait
             self._sleep(wait)
 
     def slow_down(self, seconds: float | None = None) -> None:

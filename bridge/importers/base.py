@@ -11,18 +11,26 @@ __all__ = ["Importer", "Source"]
 
 
 class Source(Protocol):
-    """What an importer may know about a file.
+    """What an importer may know about a file (read-only: an importer changes nothing).
 
     `path` is where the bytes are (the bridge's work area); `name` is the name it was dropped
-    under; `head` its first bytes, enough for `identify`.
+    under; `head` its first bytes, enough for `identify`; `origin` where in the inbox it was
+    dropped (`vouchers/A-15.pdf`), the name alone when outside; `companion` a PDF dropped
+    beside an `.xml` under the same name, claimed with it.
     """
 
-    path: Path
-    name: str
-    tenant: str
-    head: bytes
-    origin: str  # where in the inbox it was dropped (`vouchers/A-15.pdf`); the name alone when outside
-    companion: Path | None  # a PDF dropped beside an `.xml` under the same name, claimed with it
+    @property
+    def path(self) -> Path: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def tenant(self) -> str: ...
+    @property
+    def head(self) -> bytes: ...
+    @property
+    def origin(self) -> str: ...
+    @property
+    def companion(self) -> Path | None: ...
 
 
 class Importer(Protocol):

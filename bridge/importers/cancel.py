@@ -18,7 +18,7 @@ from bridge.formats.csvtable import decode_text
 from bridge.importers.base import Source
 from bridge.model import Cancellation, Extraction, Problem
 
-__all__ = ["CancelImporter", "cancellation_key", "parse_cancel_line"]
+__all__ = ["CancelImporter", "cancellation", "cancellation_key", "parse_cancel_line"]
 
 KINDS = ("supplierinvoice",)
 USAGE = "write `supplierinvoice <number>` or `supplierinvoice <invoice number> --supplier <supplier>`"
@@ -42,7 +42,11 @@ def parse_cancel_line(text: str, line: int | None = None) -> Cancellation | Prob
         del words[at : at + 2]
     if len(words) != 2 or words[0].lower() not in KINDS:
         return Problem(f"not a cancellation: {text.strip()!r}", line=line, hint=USAGE, code="cancel.syntax")
-    number = words[1]
+    return cancellation(words[1], supplier, line)
+
+
+def cancellation(number: str, supplier: str | None = None, line: int | None = None) -> Cancellation | Problem:
+    """Cancel supplier invoice `number`: Fortnox's number, or the supplier's own with `supplier`."""
     if not supplier and not number.isdigit():
         return Problem(
             f"{number!r} is not a Fortnox supplier invoice number (digits only)",
@@ -66,12 +70,16 @@ class CancelImporter:
         except UnicodeDecodeError as exc:
             problem = Problem(f"cannot read the file as text: {exc}", code="cancel.encoding")
             return Extraction(self.name, problems=(problem,))
-        documents, problems = [], []
+        documents: list[Cancellation] = []
+        problems: list[Problem] = []
         for number, line in enumerate(text.splitlines(), 1):
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
             parsed = parse_cancel_line(line, number)
-            (documents if isinstance(parsed, Cancellation) else problems).append(parsed)
+            if isinstance(parsed, Cancellation):
+                documents.append(parsed)
+            else:
+                problems.append(parsed)
         if problems:
             return Extraction(self.name, problems=tuple(problems))
         return Extraction(self.name, tuple(documents), facts={"cancellations": len(documents)})

@@ -54,7 +54,7 @@ class EInvoiceImporter:
         result = read_einvoice(source.path.read_bytes())
         problems = result.problems
         invoice = result.invoice
-        if invoice is not None and getattr(source, "companion", None) is not None:
+        if invoice is not None and source.companion is not None:
             invoice, refusal = with_image_beside(invoice, source.companion)
             problems = (*problems, *refusal)
         documents = (invoice,) if invoice is not None else ()

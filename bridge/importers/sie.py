@@ -4,9 +4,9 @@ Each #VER of a type 4 file (4E export or 4I import file) becomes one `Voucher`, 
 booked (an #RTRANS in place of its twin, #BTRANS left out; a voucher whose rows were all
 removed gets them back with their reversal: it nets to zero but keeps its number). Types 1–3
 hold no vouchers, only master data and balances: extraction returns no documents but a
-warning saying so. Whatever
-the type, `facts` report what the file is and the master data the planner needs: accounts,
-dimensions, objects, financial years, balances.
+warning saying so. Whatever the type, `declarations` carry what the planner judges the file
+by (accounts, dimensions, objects, financial years, balances, company, program, currency),
+and `facts` report what the file is, for people.
 
 Identity of a voucher (`source_key`): series, number and date (`A 12 20250131`); for a voucher
 without a number (common in 4I files), its content hash.
@@ -23,17 +23,18 @@ from bridge import sie
 from bridge.importers.base import Source
 from bridge.model import (
     Account,
+    DeclaredCompany,
+    DeclaredYear,
     Dimension,
     DimensionObject,
     Extraction,
-    FinancialYear,
     LedgerBalance,
     Problem,
     Severity,
+    SieDeclarations,
     Voucher,
     VoucherRow,
     content_hash,
-    to_plain,
 )
 
 __all__ = ["SieImporter", "looks_like_sie"]
@@ -81,7 +82,13 @@ class SieImporter:
             )
         if any(p.is_error for p in problems):
             vouchers = []  # a file goes through whole or not at all; the report says why
-        return Extraction(self.name, tuple(vouchers), tuple(problems), _facts(document, sie_type))
+        return Extraction(
+            self.name,
+            tuple(vouchers),
+            tuple(problems),
+            _facts(document, sie_type),
+            _declarations(document, sie_type),
+        )
 
 
 def _not_sie(source: Source) -> Problem:
@@ -224,24 +231,21 @@ def _object(objects: sie.ObjectList, dimension: int) -> str | None:
 
 
 def _facts(document: sie.SieDocument, sie_type: str | None) -> dict[str, Any]:
-    """What the file is, its counts, and its master data — plain values, ready for JSON."""
+    """What the file is and its counts — plain values, ready for JSON."""
+    address = document.address
     company = {
         "name": document.company_name,
         "org_number": document.org_number.number if document.org_number else None,
         "company_id": document.company_id,
         "company_type": document.company_type,
-        "address": None if document.address is None else document.address._asdict(),
+        "address": None if address is None else {k: v for k, v in address._asdict().items() if k != "line"},
     }
-    if company["address"] is not None:
-        company["address"].pop("line")
     checksum = document.checksum
     return {
         "sie_type": sie_type,
         "encoding": document.encoding,
         "format": document.format,
-        "program": None
-        if document.program is None
-        else f"{document.program.name} {document.program.version}".strip(),
+        "program": _program(document),
         "generated": document.generated.date if document.generated else None,
         "checksum": {
             "status": str(checksum.status),
@@ -263,15 +267,20 @@ def _facts(document: sie.SieDocument, sie_type: str | None) -> dict[str, Any]:
             + len(document.period_balances),
             "unknown_records": len(document.unknown),
         },
-        "master_data": to_plain(_master_data(document)),
     }
 
 
-def _master_data(document: sie.SieDocument) -> dict[str, list]:
+def _program(document: sie.SieDocument) -> str | None:
+    if document.program is None:
+        return None
+    return f"{document.program.name} {document.program.version}".strip()
+
+
+def _declarations(document: sie.SieDocument, sie_type: str | None) -> SieDeclarations:
     accounts = [
         Account(int(a.number), a.name, a.type, a.unit, a.sru) for a in document.accounts if a.number.isdigit()
     ]
-    years = [FinancialYear(y.year, y.start, y.end) for y in document.financial_years if y.start and y.end]
+    years = [DeclaredYear(y.year, y.start, y.end) for y in document.financial_years if y.start and y.end]
     balances = [
         LedgerBalance(
             kind=b.label.lstrip("#"),
@@ -282,19 +291,28 @@ def _master_data(document: sie.SieDocument) -> dict[str, list]:
             period=getattr(b, "period", None),
             objects=tuple((str(dim), number) for dim, number in getattr(b, "objects", ())),
         )
-        for b in (*document.balances, *document.object_balances, *document.period_balances)
+        for b in document.every_balance
         if b.account.isdigit() and b.amount is not None and b.year is not None
     ]
-    return {
-        "accounts": accounts,
-        "dimensions": [
+    return SieDeclarations(
+        sie_type=sie_type,
+        company=DeclaredCompany(
+            document.company_name,
+            document.org_number.number if document.org_number else None,
+            document.company_id,
+            document.company_type,
+        ),
+        program=_program(document) or "",
+        currency=document.currency or "SEK",
+        accounts=tuple(accounts),
+        dimensions=tuple(
             Dimension(d.number, d.name, d.parent) for d in document.dimensions if d.number is not None
-        ],
-        "objects": [
+        ),
+        objects=tuple(
             DimensionObject(o.dimension, o.number, o.name)
             for o in document.objects
             if o.dimension is not None
-        ],
-        "financial_years": years,
-        "balances": balances,
-    }
+        ),
+        years=tuple(years),
+        balances=tuple(balances),
+    )

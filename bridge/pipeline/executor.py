@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
 from bridge.fortnox import FortnoxClient, FortnoxError
 from bridge.pipeline.filestore import FileStore, MissingFile
 from bridge.pipeline.ledger import Ledger
-from bridge.planner import Lookup, Step
-from bridge.util import loads
+from bridge.pipeline.records import DocumentRecord, StepRecord, StepState
+from bridge.planner import Lookup
 
 __all__ = ["Executor", "Outcome", "backoff_seconds", "conditions_hold", "loosely_equal"]
 
@@ -29,7 +30,7 @@ _MISSING = object()
 
 @dataclass(frozen=True)
 class Outcome:
-    state: str  # done | failed | later
+    state: Literal["done", "failed", "later"]
     error: str = ""
     unreachable: bool = False  # no answer, or Fortnox itself failing (5xx): the tenant waits
 
@@ -40,7 +41,7 @@ class PlanError(Exception):
 
 def backoff_seconds(failures: int, rng: random.Random | None = None) -> float:
     """Exponential backoff after `failures` failures in a row, jittered between half and all."""
-    base = min(MAX_BACKOFF, 0.5 * 2 ** max(failures - 1, 0))
+    base: float = min(MAX_BACKOFF, 0.5 * 2 ** max(failures - 1, 0))
     return base * (0.5 + 0.5 * (rng or random).random())
 
 
@@ -49,17 +50,17 @@ class Executor:
         self.ledger = ledger
         self.files = files
 
-    def run(self, client: FortnoxClient, document: Any) -> Outcome:
+    def run(self, client: FortnoxClient, document: DocumentRecord) -> Outcome:
         results: dict[str, Any] = {}
         summary: list[dict[str, Any]] = []
         try:
-            for row in self.ledger.steps(document["id"]):
-                step = Step.from_json(loads(row["spec"]))
-                if row["state"] == "done":
-                    result = loads(row["result"])
+            for record in self.ledger.steps(document.id):
+                step = record.spec
+                if record.state == StepState.DONE and record.result is not None:
+                    result = dict(record.result)
                 else:
-                    result = self._run_step(client, document, row, step, results)
-                    self.ledger.step_done(row["id"], result)
+                    result = self._run_step(client, document, record, results)
+                    self.ledger.step_done(record.id, result)
                 if step.save_as and result["outcome"] not in ("skipped", "absent"):
                     results[step.save_as] = result["record"]
                 summary.append({"label": step.label, "envelope": step.envelope, **result})
@@ -67,19 +68,22 @@ class Executor:
             if error.transient:
                 return Outcome("later", str(error), unreachable=error.status is None or error.status >= 500)
             self.ledger.document_failed(
-                document["id"], _explain(error), {"status": error.status, "code": error.code}
+                document.id, _explain(error), {"status": error.status, "code": error.code}
             )
             return Outcome("failed", _explain(error))
         except (PlanError, MissingFile) as error:
-            self.ledger.document_failed(document["id"], str(error))
+            self.ledger.document_failed(document.id, str(error))
             return Outcome("failed", str(error))
-        self.ledger.document_done(document["id"], summary)
+        self.ledger.document_done(document.id, summary)
         return Outcome("done")
 
-    def _run_step(self, client: FortnoxClient, document: Any, row: Any, step: Step, results: dict) -> dict:
+    def _run_step(
+        self, client: FortnoxClient, document: DocumentRecord, record: StepRecord, results: dict[str, Any]
+    ) -> dict[str, Any]:
+        step = record.spec
         if step.when and not conditions_hold(step.when, results):
             return {"outcome": "skipped", "record": {}}
-        uncertain = row["attempts"] > 0  # an earlier attempt may have reached Fortnox
+        uncertain = record.attempts > 0  # an earlier attempt may have reached Fortnox
         if step.kind == "ensure" or (uncertain and step.lookup is not None):
             found = self._lookup(client, step.lookup, results) if step.lookup else None
             if found is not None:
@@ -100,9 +104,9 @@ class Executor:
         if step.kind == "upload":
             if step.file is None or self.files is None:
                 raise PlanError(f"internal: {step.label} has no file to upload")
-            data = self.files.get(document["tenant"], step.file.sha256)
+            data = self.files.get(document.tenant, step.file.sha256)
             files = {"file": (step.file.name, data, step.file.media_type)}
-        self.ledger.step_sending(row["id"], document["id"])
+        self.ledger.step_sending(record.id, document.id)
         body = _resolve(step.body, results)
         answer = client.request(step.method, path, json=body, files=files)
         if isinstance(answer, list):  # the newer services answer bare arrays
@@ -110,7 +114,9 @@ class Executor:
         record = answer.get(step.envelope, answer) if isinstance(answer, dict) else {}
         return {"outcome": "created" if step.method == "POST" else "updated", "record": record}
 
-    def _lookup(self, client: FortnoxClient, lookup: Lookup, results: dict) -> dict | None:
+    def _lookup(
+        self, client: FortnoxClient, lookup: Lookup, results: dict[str, Any]
+    ) -> dict[str, Any] | None:
         path = _resolve_path(lookup.path, results)
         params = _resolve(lookup.params, results)
         match = _resolve(lookup.match, results)
@@ -133,7 +139,7 @@ class Executor:
         return found
 
 
-def _rows(client: FortnoxClient, path: str, collection: str, params: dict) -> Any:
+def _rows(client: FortnoxClient, path: str, collection: str, params: dict[str, Any]) -> Iterator[Any]:
     if collection and "." not in collection:
         yield from client.iter_pages(path, collection, **params)
         return
@@ -143,7 +149,7 @@ def _rows(client: FortnoxClient, path: str, collection: str, params: dict) -> An
     yield from answer if isinstance(answer, list) else ()
 
 
-def _matches(record: dict, match: dict[str, Any], lookup: Lookup) -> bool:
+def _matches(record: dict[str, Any], match: dict[str, Any], lookup: Lookup) -> bool:
     if lookup.normalise:
         return all(_identifier(record.get(k)) == _identifier(v) for k, v in match.items())
     return all(str(record.get(k)) == str(v) for k, v in match.items())

@@ -2,8 +2,10 @@
 
 Files move through claimed → queued → done | failed | partial | duplicate; their documents
 through queued → sending → done | failed | duplicate; each document's steps through
-pending → sending → done. A document key is live in at most one document at a time: the
-database itself refuses a second live copy, whatever the code around it does.
+pending → sending → done (`records.py`). A document key is live in at most one document at a
+time: the database itself refuses a second live copy, whatever the code around it does.
+
+This is the only module that speaks SQL: rows become frozen records here, at the edge.
 """
 
 from __future__ import annotations
@@ -13,12 +15,25 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bridge.model import Problem, to_plain
-from bridge.planner import DocumentPlan
+from bridge.pipeline.records import (
+    DocumentRecord,
+    DocumentState,
+    EarlierDocument,
+    EarlierFile,
+    FileRecord,
+    FileState,
+    Notice,
+    StepRecord,
+    StepState,
+    TenantHealth,
+)
+from bridge.planner import DocumentPlan, Step
 from bridge.util import dumps, loads
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Ledger", "now_iso"]
@@ -107,6 +122,19 @@ def now_iso() -> str:
     return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
 
 
+_FILES = (
+    "SELECT f.*, e.name AS e_name, e.claimed_at AS e_claimed_at, e.outcome_path AS e_outcome_path"
+    " FROM files f LEFT JOIN files e ON e.id = f.duplicate_of"
+)
+_DOCUMENTS = (
+    "SELECT d.*, e.content_hash AS e_content_hash, e.document AS e_document, ef.name AS e_file_name,"
+    " ef.claimed_at AS e_file_claimed_at FROM documents d LEFT JOIN documents e ON e.id = d.duplicate_of"
+    " LEFT JOIN files ef ON ef.id = e.file_id"
+)
+_LIVE = "('queued','sending','done')"
+_OPEN = "('queued','sending')"
+
+
 class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -131,7 +159,7 @@ class Ledger:
 
     @property
     def db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             conn.row_factory = sqlite3.Row
@@ -166,11 +194,12 @@ class Ledger:
         name: str,
         sha256: str,
         size: int,
-        work_path: Path,
+        work_path: Path | None,
         *,
         origin: str | None = None,
         companion: Path | None = None,
     ) -> int:
+        """Record a claimed file; `work_path` None for one made in code (nothing to move)."""
         with self.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO files (tenant, name, sha256, size, work_path, state, claimed_at, origin, companion)"
@@ -180,63 +209,100 @@ class Ledger:
                     name,
                     sha256,
                     size,
-                    str(work_path),
+                    str(work_path) if work_path else "",
                     now_iso(),
                     origin,
                     str(companion) if companion else None,
                 ),
             )
-            return int(cursor.lastrowid)
+            return int(cursor.lastrowid or 0)
 
-    def file(self, file_id: int) -> sqlite3.Row:
-        return self.db.execute("SELECT * FROM files WHERE id = ?", (file_id,)).fetchone()
+    def file(self, file_id: int) -> FileRecord:
+        row = self.db.execute(f"{_FILES} WHERE f.id = ?", (file_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no file {file_id} in the ledger")
+        return _file(row)
 
-    def file_by_work_path(self, work_path: Path) -> sqlite3.Row | None:
+    def file_by_work_path(self, work_path: Path) -> FileRecord | None:
         """The file kept at `work_path`, or whose companion is kept there."""
-        return self.db.execute(
-            "SELECT * FROM files WHERE work_path = ? OR companion = ?", (str(work_path), str(work_path))
+        row = self.db.execute(
+            f"{_FILES} WHERE f.work_path = ? OR f.companion = ?", (str(work_path), str(work_path))
         ).fetchone()
+        return None if row is None else _file(row)
 
-    def earlier_copy(self, file_id: int) -> sqlite3.Row | None:
+    def earlier_copy(self, file: FileRecord) -> FileRecord | None:
         """An earlier file of the same tenant with the same bytes that was not refused."""
-        row = self.file(file_id)
-        return self.db.execute(
-            "SELECT * FROM files WHERE tenant = ? AND sha256 = ? AND id < ?"
-            " AND state IN ('claimed','queued','done','partial') ORDER BY id LIMIT 1",
-            (row["tenant"], row["sha256"], file_id),
+        row = self.db.execute(
+            f"{_FILES} WHERE f.tenant = ? AND f.sha256 = ? AND f.id < ?"
+            " AND f.state IN ('claimed','queued','done','partial') ORDER BY f.id LIMIT 1",
+            (file.tenant, file.sha256, file.id),
         ).fetchone()
+        return None if row is None else _file(row)
 
-    def files(self, states: Sequence[str] | None = None, tenant: str | None = None) -> list[sqlite3.Row]:
-        sql, args = "SELECT * FROM files WHERE 1=1", []
+    def files(
+        self, states: Sequence[FileState] | None = None, tenant: str | None = None, after: int = 0
+    ) -> list[FileRecord]:
+        sql = f"{_FILES} WHERE f.id > ?"
+        args: list[Any] = [after]
         if states:
-            sql += f" AND state IN ({','.join('?' * len(states))})"
+            sql += f" AND f.state IN ({','.join('?' * len(states))})"
             args += list(states)
         if tenant:
-            sql += " AND tenant = ?"
+            sql += " AND f.tenant = ?"
             args.append(tenant)
-        return self.db.execute(sql + " ORDER BY id", args).fetchall()
+        return [_file(row) for row in self.db.execute(sql + " ORDER BY f.id", args)]
 
-    def find_files(self, name: str) -> list[sqlite3.Row]:
-        return self.db.execute(
-            "SELECT * FROM files WHERE name = ? OR outcome_path LIKE ? ORDER BY id", (name, f"%/{name}")
-        ).fetchall()
+    def find_files(self, name: str) -> list[FileRecord]:
+        """Files dropped under `name`, or answered under it in outbox/."""
+        rows = self.db.execute(
+            f"{_FILES} WHERE f.name = ? OR f.outcome_path LIKE ? ORDER BY f.id", (name, f"%/{name}")
+        )
+        return [_file(row) for row in rows]
 
-    def update_file(self, file_id: int, **fields: Any) -> None:
+    def last_file_id(self) -> int:
+        return int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM files").fetchone()[0])
+
+    def _update_file(self, file_id: int, **fields: Any) -> None:
         assignments = ", ".join(f"{k} = ?" for k in fields)
         with self.transaction() as db:
             db.execute(f"UPDATE files SET {assignments} WHERE id = ?", (*fields.values(), file_id))
 
+    def mark_duplicate(self, file_id: int, earlier: FileRecord) -> None:
+        self._update_file(file_id, state=FileState.DUPLICATE, duplicate_of=earlier.id)
+
     def fail_file(
-        self, file_id: int, importer: str, facts: dict, problems: Sequence[Problem], error: str
+        self, file_id: int, importer: str, facts: Any, problems: Sequence[Problem], error: str
     ) -> None:
-        self.update_file(
+        self._update_file(
             file_id,
-            state="failed",
+            state=FileState.FAILED,
             importer=importer,
             facts=dumps(facts),
             problems=dumps(to_plain(list(problems))),
             error=error,
         )
+
+    def set_outcome_path(self, file_id: int, path: Path) -> None:
+        """Where the file's answer goes in outbox/, chosen once (a retried file keeps it)."""
+        self._update_file(file_id, outcome_path=str(path))
+
+    def file_finished(self, file_id: int, state: FileState) -> None:
+        """Its answer is written and its original moved: the file is through."""
+        self._update_file(file_id, state=state, finished_at=now_iso())
+
+    def reopen_file(self, file_id: int, *, reread: bool) -> None:
+        """A retried file: queued again, or (`reread`) claimed again to be read from the start."""
+        if reread:
+            self._update_file(
+                file_id,
+                state=FileState.CLAIMED,
+                outcome_path=None,
+                finished_at=None,
+                problems=None,
+                error=None,
+            )
+        else:
+            self._update_file(file_id, state=FileState.QUEUED, outcome_path=None, finished_at=None)
 
     # --- documents -----------------------------------------------------------------------
 
@@ -244,7 +310,7 @@ class Ledger:
         self,
         file_id: int,
         importer: str,
-        facts: dict,
+        facts: Any,
         problems: Sequence[Problem],
         plans: Sequence[DocumentPlan],
     ) -> None:
@@ -264,11 +330,16 @@ class Ledger:
         live = None
         if not errors:
             live = db.execute(
-                "SELECT id, content_hash FROM documents WHERE tenant = ? AND kind = ? AND source_key = ?"
-                " AND state IN ('queued','sending','done')",
+                f"SELECT id FROM documents WHERE tenant = ? AND kind = ? AND source_key = ? AND state IN {_LIVE}",
                 (plan.key.tenant, plan.key.kind, plan.key.source_key),
             ).fetchone()
-        state = "failed" if errors else "queued" if live is None else "duplicate"
+        state = (
+            DocumentState.FAILED
+            if errors
+            else DocumentState.QUEUED
+            if live is None
+            else DocumentState.DUPLICATE
+        )
         cursor = db.execute(
             "INSERT INTO documents (file_id, tenant, kind, source_key, content_hash, summary, document, state,"
             " duplicate_of, last_error, error_detail, created_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -285,10 +356,10 @@ class Ledger:
                 "; ".join(_problem_text(p) for p in errors) or None,
                 dumps(to_plain(errors)) if errors else None,
                 now,
-                None if state == "queued" else now,
+                None if state == DocumentState.QUEUED else now,
             ),
         )
-        if state == "queued":
+        if state == DocumentState.QUEUED:
             db.executemany(
                 "INSERT INTO steps (document_id, position, spec, state) VALUES (?, ?, ?, 'pending')",
                 [(cursor.lastrowid, i, dumps(step.to_json())) for i, step in enumerate(plan.steps)],
@@ -302,41 +373,49 @@ class Ledger:
             db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
             self._insert_document(db, row["file_id"], plan)
 
-    def document(self, document_id: int) -> sqlite3.Row:
-        return self.db.execute("SELECT * FROM documents WHERE id = ?", (document_id,)).fetchone()
-
-    def documents_of(self, file_id: int) -> list[sqlite3.Row]:
-        return self.db.execute("SELECT * FROM documents WHERE file_id = ? ORDER BY id", (file_id,)).fetchall()
+    def documents_of(self, file_id: int, *, with_plan: bool = False) -> list[DocumentRecord]:
+        """The file's documents in order; `with_plan` adds each one's planned calls."""
+        rows = self.db.execute(f"{_DOCUMENTS} WHERE d.file_id = ? ORDER BY d.id", (file_id,))
+        documents = [_document(row) for row in rows]
+        if not with_plan:
+            return documents
+        plans: dict[int, list[Step]] = {}
+        for row in self.db.execute(
+            "SELECT s.document_id, s.spec FROM steps s JOIN documents d ON d.id = s.document_id"
+            " WHERE d.file_id = ? ORDER BY s.document_id, s.position",
+            (file_id,),
+        ):
+            plans.setdefault(row["document_id"], []).append(Step.from_json(loads(row["spec"])))
+        return [replace(d, plan=tuple(plans.get(d.id, ()))) for d in documents]
 
     def documents_finished(self, file_id: int) -> bool:
         """Whether the file has documents and every one of them is through (counted, not
         loaded: a SIE file holds thousands)."""
         exists = "EXISTS (SELECT 1 FROM documents WHERE file_id = ?"
         some, open_ = self.db.execute(
-            f"SELECT {exists}), {exists} AND state IN ('queued','sending'))", (file_id, file_id)
+            f"SELECT {exists}), {exists} AND state IN {_OPEN})", (file_id, file_id)
         ).fetchone()
         return bool(some) and not open_
 
-    def next_due(self, tenant: str, now: float | None = None) -> tuple[sqlite3.Row | None, float | None]:
+    def next_due(self, tenant: str, now: float | None = None) -> tuple[DocumentRecord | None, float | None]:
         """The oldest document ready to run, or None and when the next one will be."""
         now = time.time() if now is None else now
         row = self.db.execute(
-            "SELECT * FROM documents WHERE tenant = ? AND state IN ('queued','sending') AND next_attempt_at <= ?"
-            " ORDER BY id LIMIT 1",
+            f"{_DOCUMENTS} WHERE d.tenant = ? AND d.state IN {_OPEN} AND d.next_attempt_at <= ?"
+            " ORDER BY d.id LIMIT 1",
             (tenant, now),
         ).fetchone()
         if row is not None:
-            return row, None
+            return _document(row), None
         later = self.db.execute(
-            "SELECT MIN(next_attempt_at) FROM documents WHERE tenant = ? AND state IN ('queued','sending')",
+            f"SELECT MIN(next_attempt_at) FROM documents WHERE tenant = ? AND state IN {_OPEN}",
             (tenant,),
         ).fetchone()[0]
         return None, later
 
-    def steps(self, document_id: int) -> list[sqlite3.Row]:
-        return self.db.execute(
-            "SELECT * FROM steps WHERE document_id = ? ORDER BY position", (document_id,)
-        ).fetchall()
+    def steps(self, document_id: int) -> list[StepRecord]:
+        rows = self.db.execute("SELECT * FROM steps WHERE document_id = ? ORDER BY position", (document_id,))
+        return [_step(row) for row in rows]
 
     def step_sending(self, step_id: int, document_id: int) -> None:
         """The intent, committed before the call: after a crash we know it may have been sent."""
@@ -405,15 +484,16 @@ class Ledger:
             is not None
         )
 
-    def unfinished_files(self) -> list[sqlite3.Row]:
+    def unfinished_files(self) -> list[FileRecord]:
         """Files whose documents are all through, or that were refused, but whose answer in
         outbox/ is not written yet (a crash, or an outbox that could not be written)."""
-        return self.db.execute(
-            "SELECT * FROM files WHERE finished_at IS NULL AND (state IN ('failed','duplicate','done','partial')"
-            " OR (state = 'queued' AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.file_id = files.id"
-            " AND d.state IN ('queued','sending')) AND EXISTS (SELECT 1 FROM documents d WHERE d.file_id = files.id)))"
-            " ORDER BY id"
-        ).fetchall()
+        rows = self.db.execute(
+            f"{_FILES} WHERE f.finished_at IS NULL AND (f.state IN ('failed','duplicate','done','partial')"
+            " OR (f.state = 'queued' AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.file_id = f.id"
+            f" AND d.state IN {_OPEN}) AND EXISTS (SELECT 1 FROM documents d WHERE d.file_id = f.id)))"
+            " ORDER BY f.id"
+        )
+        return [_file(row) for row in rows]
 
     # --- notices: conditions a person should know about, shown by `status` ---------------
 
@@ -431,8 +511,9 @@ class Ledger:
         with self.transaction() as db:
             db.execute("DELETE FROM notices WHERE key = ?", (key,))
 
-    def notices(self) -> list[sqlite3.Row]:
-        return self.db.execute("SELECT * FROM notices ORDER BY since").fetchall()
+    def notices(self) -> list[Notice]:
+        rows = self.db.execute("SELECT * FROM notices ORDER BY since")
+        return [Notice(row["key"], row["message"], row["since"], row["tenant"]) for row in rows]
 
     # --- tenants -------------------------------------------------------------------------
 
@@ -454,10 +535,14 @@ class Ledger:
                 (tenant, now_iso()),
             )
 
-    def tenant_status(self, tenant: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM tenants WHERE name = ?", (tenant,)).fetchone()
+    def tenant_health(self, tenant: str) -> TenantHealth:
+        row = self.db.execute("SELECT * FROM tenants WHERE name = ?", (tenant,)).fetchone()
+        if row is None:
+            return TenantHealth(tenant)
+        return TenantHealth(tenant, row["unreachable_since"], row["last_error"], row["last_success"])
 
     def counts(self, tenant: str | None = None) -> dict[str, dict[str, int]]:
+        """How many files and documents are in each state."""
         where, args = ("WHERE tenant = ?", [tenant]) if tenant else ("", [])
         out: dict[str, dict[str, int]] = {"files": {}, "documents": {}}
         for table in ("files", "documents"):
@@ -468,8 +553,81 @@ class Ledger:
         return out
 
 
-def decode(text: str | None) -> Any:
-    return None if text is None else loads(text)
+# --- rows to records ---------------------------------------------------------------------
+
+
+def _path(text: str | None) -> Path | None:
+    return Path(text) if text else None
+
+
+def _file(row: sqlite3.Row) -> FileRecord:
+    earlier = None
+    if row["duplicate_of"] is not None:
+        earlier = EarlierFile(
+            row["duplicate_of"], row["e_name"], row["e_claimed_at"], _path(row["e_outcome_path"])
+        )
+    return FileRecord(
+        id=row["id"],
+        tenant=row["tenant"],
+        name=row["name"],
+        sha256=row["sha256"],
+        size=row["size"],
+        work_path=_path(row["work_path"]),
+        state=FileState(row["state"]),
+        claimed_at=row["claimed_at"],
+        importer=row["importer"] or "",
+        facts=loads(row["facts"]) if row["facts"] else {},
+        problems=tuple(loads(row["problems"])) if row["problems"] else (),
+        error=row["error"] or "",
+        duplicate_of=earlier,
+        outcome_path=_path(row["outcome_path"]),
+        origin=row["origin"] or "",
+        companion=_path(row["companion"]),
+        finished_at=row["finished_at"],
+    )
+
+
+def _document(row: sqlite3.Row) -> DocumentRecord:
+    earlier = None
+    joined = "e_content_hash" in row.keys()  # noqa: SIM118 (`in` on a Row looks at its values)
+    if row["duplicate_of"] is not None and joined:
+        earlier = EarlierDocument(
+            row["duplicate_of"],
+            row["e_file_name"],
+            row["e_file_claimed_at"],
+            row["e_content_hash"],
+            loads(row["e_document"]),
+        )
+    return DocumentRecord(
+        id=row["id"],
+        file_id=row["file_id"],
+        tenant=row["tenant"],
+        kind=row["kind"],
+        source_key=row["source_key"],
+        content_hash=row["content_hash"],
+        summary=row["summary"],
+        state=DocumentState(row["state"]),
+        document=loads(row["document"]),
+        attempts=row["attempts"],
+        failures=row["failures"],
+        last_error=row["last_error"] or "",
+        duplicate_of=earlier,
+        result=tuple(loads(row["result"])) if row["result"] else (),
+        created_at=row["created_at"],
+        finished_at=row["finished_at"],
+    )
+
+
+def _step(row: sqlite3.Row) -> StepRecord:
+    return StepRecord(
+        id=row["id"],
+        document_id=row["document_id"],
+        position=row["position"],
+        spec=Step.from_json(loads(row["spec"])),
+        state=StepState(row["state"]),
+        attempts=row["attempts"],
+        result=loads(row["result"]) if row["result"] else None,
+    )
 
 
 def _problem_text(problem: Problem) -> str:

@@ -1,15 +1,19 @@
 """What the bridge answers in `outbox/`: a receipt per file (JSON for programs, text for
-people) and, for files that did not go through, an error report saying what to do."""
+people) and, for files that did not go through, an error report saying what to do.
+
+Pure: a receipt is built from the file's record and its documents' records alone."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from bridge.pipeline.ledger import Ledger, now_iso
-from bridge.util import dumps, loads
+from bridge.pipeline.records import DocumentRecord, DocumentState, FileRecord, file_outcome
+from bridge.planner.describe import describe_calls
+from bridge.util import dumps
 
 __all__ = [
     "IDENTIFYING_FIELDS",
@@ -73,44 +77,56 @@ def render_error_report(receipt: dict[str, Any]) -> str:
     return _ENV.get_template("error.txt.j2").render(r=receipt)
 
 
-def build_receipt(ledger: Ledger, outbox: Path, file_id: int, state: str, target: Path) -> dict[str, Any]:
-    """Everything the receipt, the text receipt and the error report say about one file."""
-    row = ledger.file(file_id)
-    documents = [_document_view(ledger, d) for d in ledger.documents_of(file_id)]
-    problems = loads(row["problems"]) if row["problems"] else []
+def build_receipt(
+    file: FileRecord, documents: Sequence[DocumentRecord], *, receipts: Path, finished_at: str
+) -> dict[str, Any]:
+    """Everything the receipt, the text receipt and the error report say about one file
+    (whose answer's place, `outcome_path`, is chosen); `receipts` is the receipts folder."""
+    target = file.outcome_path or Path(file.name)
+    views = [_document_view(d) for d in documents]
+    problems = file.problems
     receipt: dict[str, Any] = {
-        "file": row["name"],
-        "file_id": file_id,
+        "file": file.name,
+        "file_id": file.id,
         "outcome_name": target.name,
         "outcome_path": str(target),
-        "tenant": row["tenant"],
-        "sha256": row["sha256"],
-        "state": state,
-        "received_at": row["claimed_at"],
-        "finished_at": now_iso(),
-        "importer": row["importer"] or "",
-        "facts": loads(row["facts"]) if row["facts"] else {},
-        "documents": documents,
+        "tenant": file.tenant,
+        "sha256": file.sha256,
+        "state": file_outcome(file, documents),
+        "received_at": file.claimed_at,
+        "finished_at": finished_at,
+        "importer": file.importer,
+        "facts": file.facts,
+        "documents": views,
         "problems": [_problem_view(p) for p in problems if p["severity"] == "error"],
         "warnings": [_problem_text(p) for p in problems if p["severity"] == "warning"],
-        "failed_documents": [d for d in documents if d["state"] == "failed"],
-        "done_documents": [d for d in documents if d["state"] == "done"],
+        "failed_documents": [d for d in views if d["state"] == DocumentState.FAILED],
+        "done_documents": [d for d in views if d["state"] == DocumentState.DONE],
         "duplicate_of": None,
     }
-    if row["duplicate_of"]:
-        first = ledger.file(row["duplicate_of"])
-        name = Path(first["outcome_path"]).name if first["outcome_path"] else first["name"]
+    first = file.duplicate_of
+    if first is not None:
+        name = first.outcome_path.name if first.outcome_path else first.name
         receipt["duplicate_of"] = {
-            "file": first["name"],
-            "received_at": first["claimed_at"],
-            "receipt": str(outbox / "receipts" / f"{name}.receipt.json"),
+            "file": first.name,
+            "received_at": first.claimed_at,
+            "receipt": str(receipts / f"{name}.receipt.json"),
         }
     return receipt
 
 
-def _document_view(ledger: Ledger, d: Any) -> dict[str, Any]:
+STATE_TEXTS = {
+    DocumentState.DONE: "done",
+    DocumentState.FAILED: "NOT created",
+    DocumentState.DUPLICATE: "duplicate",
+    DocumentState.QUEUED: "queued",
+    DocumentState.SENDING: "being sent",
+}
+
+
+def _document_view(d: DocumentRecord) -> dict[str, Any]:
     steps = []
-    for step in loads(d["result"]) if d["result"] else []:
+    for step in d.result:
         view = {
             "label": step["label"],
             "outcome": step["outcome"],
@@ -119,37 +135,31 @@ def _document_view(ledger: Ledger, d: Any) -> dict[str, Any]:
         view["text"] = step_text(view)
         steps.append(view)
     note = ""
-    if d["state"] == "duplicate":
-        first = ledger.document(d["duplicate_of"])
-        first_file = ledger.file(first["file_id"])
-        note = f"already transferred from {first_file['name']} ({first_file['claimed_at']}); not sent again"
-        if first["content_hash"] != d["content_hash"]:
-            changes = describe_changes(loads(first["document"]), loads(d["document"]))
+    first = d.duplicate_of
+    if d.state == DocumentState.DUPLICATE and first is not None:
+        note = f"already transferred from {first.file_name} ({first.file_claimed_at}); not sent again"
+        if first.content_hash != d.content_hash:
+            changes = describe_changes(first.document, d.document)
             note += "; its content has changed since: " + "; ".join(changes)
     created = (
         ", ".join(s["text"] for s in steps if s["outcome"] in ("created", "reconciled", "updated"))
         or "nothing new"
     )
     return {
-        "kind": d["kind"],
-        "source_key": d["source_key"],
-        "state": d["state"],
-        "state_text": {
-            "done": "done",
-            "failed": "NOT created",
-            "duplicate": "duplicate",
-            "queued": "queued",
-            "sending": "being sent",
-        }[d["state"]],
-        "summary": d["summary"],
+        "kind": d.kind,
+        "source_key": d.source_key,
+        "state": d.state,
+        "state_text": STATE_TEXTS[d.state],
+        "summary": d.summary,
+        "calls": describe_calls(d.plan, bodies=False),
         "steps": steps,
         "created": created,
-        "error": d["last_error"] if d["state"] == "failed" else "",
+        "error": d.last_error if d.state == DocumentState.FAILED else "",
         "note": note,
     }
 
 
-def _problem_view(p: dict[str, Any]) -> dict[str, Any]:
+def _problem_view(p: Mapping[str, Any]) -> dict[str, Any]:
     parts = []
     if p.get("line") is not None:
         parts.append(f"line {p['line']}")
@@ -158,8 +168,8 @@ def _problem_view(p: dict[str, Any]) -> dict[str, Any]:
     return {**p, "where": (", ".join(parts) + ": ") if parts else ""}
 
 
-def _problem_text(p: dict[str, Any]) -> str:
-    return _problem_view(p)["where"] + p["message"]
+def _problem_text(p: Mapping[str, Any]) -> str:
+    return f"{_problem_view(p)['where']}{p['message']}"
 
 
 def describe_changes(before: Any, after: Any, path: str = "") -> list[str]:

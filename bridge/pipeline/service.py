@@ -1,8 +1,14 @@
-"""The bridge at work: claim a file, read and plan it, queue it, send it, answer in `outbox/`.
+"""The bridge at work: take a file, read and plan it, queue it, send it, answer in `outbox/`.
 
-`Bridge` owns the ledger and the work area; `watch`, `process` and `retry` are thin loops
-over its methods. Each step commits to the ledger before the next one starts, so a crash at
-any point resumes where it stopped (`recover`).
+`Bridge` is the library's one entrance: commands, the watcher and tests take files, send,
+retry, cancel and ask for the state through it, and get frozen records back (`records.py`).
+Each step commits to the ledger before the next one starts, so a crash at any point resumes
+where it stopped (`recover`).
+
+Taking and reading a file needs no network. A file that must be judged against the company's
+registers when those were never fetched (or are doubted and not fresh) waits, read, until the
+company's sending worker (`run_next`) has fetched them; the worker also runs the company's
+scheduled exports (`run_scheduled`).
 """
 
 from __future__ import annotations
@@ -15,32 +21,54 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from bridge.config import Settings
-from bridge.fortnox import FortnoxClient, FortnoxError
-from bridge.importers import IMPORTERS, FileSource, extract_file
-from bridge.masterdata import MasterData, fetch_master_data, load_master_data, save_master_data
-from bridge.model import Extraction, Problem
+from bridge.fortnox import FortnoxClient
+from bridge.importers import IMPORTERS, FileSource, Importer, extract_file
+from bridge.model import Cancellation, Extraction, Problem, to_plain
 from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.filestore import FileStore
 from bridge.pipeline.ledger import Ledger, now_iso
+from bridge.pipeline.masterdata import MasterDataCache
+from bridge.pipeline.records import (
+    DocumentRecord,
+    DocumentState,
+    FileRecord,
+    FileState,
+    Notice,
+    TenantHealth,
+    file_outcome,
+)
+from bridge.pipeline.schedule import Schedule
+from bridge.pipeline.status import collect_status
 from bridge.planner import DocumentPlan, needs_master_data, plan_extraction
-from bridge.util import atomic_write, free_name, loads, move_file, remove_stale_temporaries
+from bridge.planner.uploads import safe_name
+from bridge.util import atomic_write, dumps, free_name, loads, move_file, remove_stale_temporaries
 
-__all__ = ["Bridge"]
+__all__ = ["Bridge", "RequestError"]
 
 log = logging.getLogger("bridge")
 
-MASTER_DATA_FRESH_SECONDS = 60.0
 OWN_BACKOFF_AFTER = 3  # transient failures in a row before a document waits on its own
 
 COMPANION = ".companion"  # marks a companion's name in the work area
 
-OUTBOX_FOLDERS = {"done": "archive", "partial": "failed", "failed": "failed", "duplicate": "duplicates"}
+OUTBOX_FOLDERS = {
+    FileState.DONE: "archive",
+    FileState.PARTIAL: "failed",
+    FileState.FAILED: "failed",
+    FileState.DUPLICATE: "duplicates",
+}
+
+
+class RequestError(ValueError):
+    """What was asked cannot be done as asked (no failed file of that name, a bad number)."""
 
 
 class Bridge:
@@ -48,7 +76,7 @@ class Bridge:
         self,
         settings: Settings,
         clients: dict[str, FortnoxClient] | None = None,
-        importers=IMPORTERS,
+        importers: tuple[Importer, ...] = IMPORTERS,
     ) -> None:
         self.settings = settings
         self.clients = clients or {}
@@ -56,24 +84,130 @@ class Bridge:
         self.work = settings.state_dir / "work"
         self.work.mkdir(parents=True, exist_ok=True)
         self.ledger = Ledger(settings.state_dir / "ledger.sqlite3")
-        self.files = FileStore(settings.state_dir / "attachments")
-        self.executor = Executor(self.ledger, self.files)
+        self.attachments = FileStore(settings.state_dir / "attachments")
+        self.executor = Executor(self.ledger, self.attachments)
         self._failures: dict[str, int] = {}  # transient failures in a row, per tenant
         self._paused_until: dict[str, float] = {}
-        self._master: dict[str, MasterData | None] = {}
-        self._master_fetched: dict[str, float] = {}
+        self.registers = MasterDataCache(settings.state_dir, self.clients)
+        self.schedule = Schedule(settings)
+        self._unplanned: dict[str, dict[int, Extraction]] = {}  # read, waiting for registers
+        self._unplanned_lock = threading.Lock()
         self._finalize_lock = threading.Lock()
+
+    def close(self) -> None:
+        self.ledger.close()
+
+    def __enter__(self) -> Bridge:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # --- what the ledger knows -----------------------------------------------------------
+
+    def file(self, file_id: int) -> FileRecord:
+        return self.ledger.file(file_id)
+
+    def files(
+        self, *, after: int = 0, states: Sequence[FileState] | None = None, tenant: str | None = None
+    ) -> list[FileRecord]:
+        """Files in the order they were taken (those taken after id `after`)."""
+        return self.ledger.files(states, tenant, after)
+
+    def documents(self, file_id: int) -> list[DocumentRecord]:
+        return self.ledger.documents_of(file_id)
+
+    def last_file_id(self) -> int:
+        return self.ledger.last_file_id()
+
+    def notices(self) -> list[Notice]:
+        return self.ledger.notices()
+
+    def counts(self, tenant: str | None = None) -> dict[str, dict[str, int]]:
+        """How many files and documents are in each state."""
+        return self.ledger.counts(tenant)
+
+    def health(self, tenant: str) -> TenantHealth:
+        """Whether Fortnox answers this company, and since when it does not."""
+        return self.ledger.tenant_health(tenant)
+
+    def status(self) -> dict[str, Any]:
+        """What is queued, waiting, failed and done, per company (`status --json`)."""
+        return collect_status(self)
+
+    # --- taking files --------------------------------------------------------------------
+
+    def take(
+        self, path: Path, tenant: str, *, copy: bool = False, companion: Path | None = None
+    ) -> FileRecord | None:
+        """Take `path` into the work area (atomic rename; `copy` leaves the original alone),
+        with its `companion` (the invoice's PDF beside its XML), read it and queue what it
+        holds. Answers its record, or None when the file vanished before it could be taken
+        (or cannot be read yet)."""
+        file_id = self._claim(path, tenant, copy=copy, companion=companion)
+        if file_id is None:
+            return None
+        self._ingest(file_id)
+        return self.ledger.file(file_id)
+
+    def submit(self, extraction: Extraction, tenant: str, name: str) -> FileRecord:
+        """Queue documents made in code (a cancellation the operator typed) as if a file named
+        `name` had held them: the same checks, the same receipt, nothing to move."""
+        self.settings.tenant(tenant)
+        digest = hashlib.sha256(dumps(to_plain(list(extraction.documents))).encode()).hexdigest()
+        file_id = self.ledger.add_file(tenant, name, digest, 0, None, origin=name)
+        self._ingest(file_id, extraction)
+        return self.ledger.file(file_id)
+
+    def process(
+        self, paths: Iterable[Path], tenant: str | None = None, *, until_blocked: bool = True
+    ) -> list[FileRecord]:
+        """Take these files (copies of those outside the inbox) and send them now. With
+        `until_blocked`, give up when Fortnox cannot be reached: what is queued stays queued."""
+        taken = []
+        for path in paths:
+            name = self.settings.tenant_for(path, tenant).name
+            inside = path.resolve().is_relative_to(self.settings.inbox)
+            record = self.take(path, name, copy=not inside)
+            if record is not None:
+                taken.append(record)
+        return self._send_now(taken, until_blocked)
+
+    def cancel(self, cancellation: Cancellation, *, tenant: str | None = None) -> FileRecord:
+        """Cancel a preliminary supplier invoice now (what a line of a `cancel*.txt` file does)."""
+        if tenant is None and self.settings.multi_tenant:
+            raise RequestError("several companies are configured; say which one with --tenant")
+        name = tenant or self.settings.tenants[0].name
+        words = ["cancel-supplierinvoice", *filter(None, [cancellation.supplier]), cancellation.number]
+        extraction = Extraction("cancel", (cancellation,), facts={"cancellations": 1})
+        record = self.submit(extraction, name, "-".join(safe_name(w) for w in words) + ".txt")
+        return self._send_now([record], until_blocked=True)[0]
+
+    def failed_files(self, name: str | None = None) -> list[FileRecord]:
+        """Every failed or partly imported file; with `name` (as dropped, or as answered in
+        outbox/failed/), the last such file of that name."""
+        if name is None:
+            return self.ledger.files([FileState.FAILED, FileState.PARTIAL])
+        found = [f for f in self.ledger.find_files(Path(name).name) if f.state.retryable]
+        if not found:
+            raise RequestError(f"no failed file named {name!r}; see `fortnox-bridge status`")
+        return found[-1:]
+
+    def retry(self, files: Iterable[FileRecord | int], *, until_blocked: bool = True) -> list[FileRecord]:
+        """Send again what failed in these files, now; answers the files that were taken back."""
+        taken = [self.ledger.file(file_id) for file_id in self._reopen(files)]
+        return self._send_now(taken, until_blocked)
+
+    def _send_now(self, files: Sequence[FileRecord], until_blocked: bool) -> list[FileRecord]:
+        for tenant in dict.fromkeys(f.tenant for f in files):
+            self.drain(tenant, until_blocked=until_blocked)
+        return [self.ledger.file(f.id) for f in files]
 
     # --- claiming ------------------------------------------------------------------------
 
-    def claim(
-        self, path: Path, tenant: str, *, copy: bool = False, companion: Path | None = None
-    ) -> int | None:
-        """Take `path` into the work area (atomic rename; `copy` leaves the original alone),
-        with its `companion` (the invoice's PDF beside its XML) when it has one.
-
-        Answers the ledger id, or None when the file vanished before we could take it.
-        """
+    def _claim(self, path: Path, tenant: str, *, copy: bool, companion: Path | None) -> int | None:
         if path.is_symlink():
             return self._refuse(path, tenant, "the file is a symbolic link; the bridge only takes real files")
         if not os.access(path, os.R_OK):
@@ -147,21 +281,31 @@ class Bridge:
 
     # --- reading and queueing ------------------------------------------------------------
 
-    def ingest(self, file_id: int) -> None:
-        """Read, validate and plan a claimed file; queue its documents. Needs no network."""
-        row = self.ledger.file(file_id)
-        if row["state"] != "claimed":
+    def _ingest(self, file_id: int, extraction: Extraction | None = None, *, may_wait: bool = True) -> None:
+        """Read, validate and plan a claimed file (or the `extraction` made in code); queue its
+        documents. No network: with `may_wait`, a file whose registers must be fetched first
+        waits for the company's worker (`_plan_waiting`)."""
+        file = self.ledger.file(file_id)
+        if file.state != FileState.CLAIMED:
             return  # refused at claim time, or read already
-        earlier = self.ledger.earlier_copy(file_id)
+        earlier = self.ledger.earlier_copy(file)
         if earlier is not None:
-            self.ledger.update_file(file_id, state="duplicate", duplicate_of=earlier["id"])
-            log.info("%s has the same content as %s: nothing sent", row["name"], earlier["name"])
+            self.ledger.mark_duplicate(file_id, earlier)
+            log.info("%s has the same content as %s: nothing sent", file.name, earlier.name)
             self.finalize(file_id)
             return
         try:
-            extraction, plans = self._read_and_plan(row)
+            if extraction is None:
+                extraction = self._read(file)
+            planned = self._plan(file.tenant, extraction, may_wait=may_wait)
+            if planned is None:
+                with self._unplanned_lock:
+                    self._unplanned.setdefault(file.tenant, {})[file_id] = extraction
+                log.info("%s: read; judged once %s's registers are fetched", file.name, file.tenant)
+                return
+            extraction, plans = planned
         except Exception as exc:  # an importer bug must not take the bridge down
-            log.exception("reading %s failed", row["name"])
+            log.exception("reading %s failed", file.name)
             problem = Problem(
                 f"the bridge could not read this file: {type(exc).__name__}: {exc}", code="internal"
             )
@@ -174,78 +318,77 @@ class Bridge:
                 problems.append(Problem("the file holds nothing to send to Fortnox", code="file.empty"))
             first = next((p for p in problems if p.is_error), problems[0])
             self.ledger.fail_file(file_id, extraction.importer, extraction.facts, problems, first.message)
-            log.info("%s refused: %s", row["name"], first.message)
+            log.info("%s refused: %s", file.name, first.message)
             self.finalize(file_id)
             return
-        self._keep_files(row["tenant"], plans)
-        warnings = tuple(p for plan in plans for p in plan.problems if not p.is_error)
-        problems = (*extraction.problems, *warnings)
-        self.ledger.queue(file_id, extraction.importer, extraction.facts, problems, plans)
-        log.info("%s: %d document(s) queued", row["name"], len(plans))
+        self._keep_files(file.tenant, plans)
+        warnings = [p for plan in plans for p in plan.problems if not p.is_error]
+        self.ledger.queue(
+            file_id, extraction.importer, extraction.facts, [*extraction.problems, *warnings], plans
+        )
+        log.info("%s: %d document(s) queued", file.name, len(plans))
         self.finalize_if_complete(file_id)
 
     def _keep_files(self, tenant: str, plans: Iterable[DocumentPlan]) -> None:
         """The bytes a plan uploads are ours before the document can run."""
         for plan in plans:
             for attachment in plan.files:
-                self.files.put(tenant, attachment.data)
+                self.attachments.put(tenant, attachment.data)
 
-    def _release_files(self, document: Any) -> None:
+    def _release_files(self, document: DocumentRecord) -> None:
         """Uploaded bytes are dropped from the store once no unfinished document needs them."""
-        for row in self.ledger.steps(document["id"]):
-            upload = loads(row["spec"]).get("file")
-            if upload and not self.ledger.uploads_pending(document["tenant"], upload["sha256"]):
-                self.files.discard(document["tenant"], upload["sha256"])
+        for step in self.ledger.steps(document.id):
+            upload = step.spec.file
+            if upload and not self.ledger.uploads_pending(document.tenant, upload.sha256):
+                self.attachments.discard(document.tenant, upload.sha256)
 
-    def _read_and_plan(self, row: Any) -> tuple[Extraction, list[DocumentPlan]]:
-        tenant = self.settings.tenant(row["tenant"])
+    def _read(self, file: FileRecord) -> Extraction:
+        if file.work_path is None:
+            raise RequestError(f"{file.name} was made in code and cannot be read again")
         source = FileSource.open(
-            Path(row["work_path"]),
-            name=row["name"],
-            tenant=tenant.name,
-            origin=row["origin"] or row["name"],
-            companion=Path(row["companion"]) if row["companion"] else None,
+            file.work_path,
+            name=file.name,
+            tenant=file.tenant,
+            origin=file.origin or file.name,
+            companion=file.companion,
         )
-        extraction = extract_file(source, self.importers)
+        return extract_file(source, self.importers)
+
+    def _plan(
+        self, tenant_name: str, extraction: Extraction, *, may_wait: bool
+    ) -> tuple[Extraction, list[DocumentPlan]] | None:
+        """The extraction planned against the registers known now; None (with `may_wait`)
+        when they must be fetched first: never fetched, or doubted and not fresh."""
+        tenant = self.settings.tenant(tenant_name)
         if extraction.errors:
             return extraction, []
-        needs_master = needs_master_data(extraction)
-        master = self.master_data(tenant.name) if needs_master else None
+        needs = needs_master_data(extraction)
+        master = self.registers.cached(tenant.name) if needs else None
         planned, plans = plan_extraction(extraction, tenant, master)
-        doubted = planned.errors or any(p.problems for p in plans)
-        if needs_master and doubted and self._master_is_old(tenant.name):
-            # Judged against registers that may have changed since: look again before refusing.
-            master = self.master_data(tenant.name, refresh=True)
-            planned, plans = plan_extraction(extraction, tenant, master)
+        if may_wait and needs and self.registers.can_fetch(tenant.name):
+            doubted = bool(planned.errors) or any(p.problems for p in plans)
+            if (master is None or doubted) and not self.registers.is_fresh(tenant.name):
+                return None
         return planned, plans
 
-    # --- master data ---------------------------------------------------------------------
-
-    def master_data(self, tenant: str, *, refresh: bool = False) -> MasterData | None:
-        """The company's registers: cached, or fetched when asked to (or never fetched)."""
-        cached = self._master.get(tenant)
-        if cached is None:
-            cached = self._master[tenant] = load_master_data(self.settings.state_dir, tenant)
-        if (refresh or cached is None) and tenant in self.clients:
-            try:
-                fresh = fetch_master_data(self.clients[tenant])
-            except FortnoxError as error:
-                log.info("master data of %s not refreshed: %s", tenant, error)
-                return cached
-            save_master_data(self.settings.state_dir, tenant, fresh)
-            self._master[tenant] = fresh
-            self._master_fetched[tenant] = time.monotonic()
-            return fresh
-        return cached
-
-    def _master_is_old(self, tenant: str) -> bool:
-        return time.monotonic() - self._master_fetched.get(tenant, -1e9) > MASTER_DATA_FRESH_SECONDS
+    def _plan_waiting(self, tenant: str) -> None:
+        """On the company's worker: fetch its registers, then plan the files that wait for them
+        (with what is known, should Fortnox not answer)."""
+        with self._unplanned_lock:
+            waiting = self._unplanned.pop(tenant, {})
+        if not waiting:
+            return
+        self.registers.refresh(tenant)
+        for file_id, extraction in waiting.items():
+            self._ingest(file_id, extraction, may_wait=False)
 
     # --- sending -------------------------------------------------------------------------
 
     def run_next(self, tenant: str) -> tuple[Outcome | None, float | None]:
         """Run the oldest due document of `tenant`; answers its outcome and, when nothing ran
-        or it must wait, when to look again."""
+        or it must wait, when to look again. This is the company's worker: it is also where
+        files waiting for the company's registers are planned."""
+        self._plan_waiting(tenant)
         paused_until = self._paused_until.get(tenant, 0.0)
         if time.time() < paused_until:
             return None, paused_until
@@ -258,27 +401,33 @@ class Bridge:
         self._failures[tenant] = 0
         self.ledger.tenant_reachable(tenant)
         if outcome.state == "failed":
-            log.warning("%s %s failed: %s", document["kind"], document["source_key"], outcome.error)
+            log.warning("%s failed: %s", document.name, outcome.error)
         else:
-            log.info("%s %s: done", document["kind"], document["source_key"])
+            log.info("%s: done", document.name)
             self._release_files(document)
-        self.finalize_if_complete(document["file_id"])
+        self.finalize_if_complete(document.file_id)
         return outcome, None
 
-    def _wait_after_failure(self, tenant: str, document: Any, outcome: Outcome) -> float:
+    def _wait_after_failure(self, tenant: str, document: DocumentRecord, outcome: Outcome) -> float:
         """Transient trouble (an outage, a 5xx, a 429) is the tenant's: all of its documents
         wait, so that when Fortnox answers again they go in arrival order. A document that keeps
         failing while others might not gets a backoff of its own, so it cannot block the rest."""
         failures = self._failures[tenant] = self._failures.get(tenant, 0) + 1
         resume = time.time() + backoff_seconds(failures)
         self._paused_until[tenant] = resume
-        own = document["failures"] + 1
+        own = document.failures + 1
         own_wait = time.time() + backoff_seconds(own) if own >= OWN_BACKOFF_AFTER else 0.0
-        self.ledger.document_later(document["id"], outcome.error, own_wait)
+        self.ledger.document_later(document.id, outcome.error, own_wait)
         if outcome.unreachable:
             self.ledger.tenant_unreachable(tenant, outcome.error)
-        log.warning("%s %s: will retry: %s", document["kind"], document["source_key"], outcome.error)
+        log.warning("%s: will retry: %s", document.name, outcome.error)
         return resume
+
+    def run_scheduled(self, tenant: str) -> float | None:
+        """Run `tenant`'s scheduled exports that are due (on its worker, as `watch` does);
+        answers the seconds until the next one, or None when none is scheduled."""
+        client = self.clients.get(tenant)
+        return None if client is None else self.schedule.run_due(client, tenant)
 
     def drain(self, tenant: str, *, until_blocked: bool = True) -> None:
         """Send what is queued for `tenant`, waiting out backoffs; with `until_blocked`, give up
@@ -313,36 +462,35 @@ class Bridge:
         return True
 
     def finish_pending(self) -> None:
-        for row in self.ledger.unfinished_files():
-            if not self.finalize(row["id"]):
+        for file in self.ledger.unfinished_files():
+            if not self.finalize(file.id):
                 return
 
     def _finalize(self, file_id: int) -> None:
         with self._finalize_lock:
-            row = self.ledger.file(file_id)
-            documents = self.ledger.documents_of(file_id)
-            state = row["state"] if row["state"] in ("failed", "duplicate") else _file_state(documents)
-            companion = Path(row["companion"]) if row["companion"] else None
-            if row["outcome_path"]:
-                target = Path(row["outcome_path"])
-            else:
-                target = self._choose_target(file_id, row["name"], OUTBOX_FOLDERS[state], companion)
-                self.ledger.update_file(file_id, outcome_path=str(target))
-            receipt = receipts.build_receipt(self.ledger, self.settings.outbox, file_id, state, target)
+            file = self.ledger.file(file_id)
+            documents = self.ledger.documents_of(file_id, with_plan=True)
+            state = file_outcome(file, documents)
+            target = file.outcome_path
+            if target is None:
+                target = self._choose_target(file_id, file.name, OUTBOX_FOLDERS[state], file.companion)
+                self.ledger.set_outcome_path(file_id, target)
+                file = replace(file, outcome_path=target)
             receipts_dir = self.settings.outbox / "receipts"
+            receipt = receipts.build_receipt(file, documents, receipts=receipts_dir, finished_at=now_iso())
             atomic_write(receipts_dir / f"{target.name}.receipt.json", receipts.render_receipt_json(receipt))
             atomic_write(receipts_dir / f"{target.name}.receipt.txt", receipts.render_receipt_text(receipt))
-            if state in ("failed", "partial"):
+            if state.retryable:
                 atomic_write(
                     target.with_name(target.name + ".error.txt"), receipts.render_error_report(receipt)
                 )
-            work_path = Path(row["work_path"])
-            if companion is not None and companion.exists():  # the PDF travels with its XML
-                move_file(companion, _companion_target(target, companion))
-            if work_path.exists() or work_path.is_symlink():
+            if file.companion is not None and file.companion.exists():  # the PDF travels with its XML
+                move_file(file.companion, _companion_target(target, file.companion))
+            work_path = file.work_path
+            if work_path is not None and (work_path.exists() or work_path.is_symlink()):
                 move_file(work_path, target)
-            self.ledger.update_file(file_id, state=state, finished_at=now_iso())
-            log.info("%s: %s → %s", row["name"], state, target.relative_to(self.settings.outbox.parent))
+            self.ledger.file_finished(file_id, state)
+            log.info("%s: %s → %s", file.name, state, target.relative_to(self.settings.outbox.parent))
 
     def _choose_target(self, file_id: int, name: str, folder: str, companion: Path | None = None) -> Path:
         """A name free in the target folder whose receipt name is free too (or already ours,
@@ -374,52 +522,63 @@ class Bridge:
                 companion = next(folder.glob(f"{glob.escape(path.name)}{COMPANION}*"), None)
                 self.ledger.add_file(tenant.name, name, digest, size, path, companion=companion)
                 log.info("recovered %s from the work area", name)
-        for row in self.ledger.files(["claimed"]):
-            self.ingest(row["id"])
+        for file in self.ledger.files([FileState.CLAIMED]):
+            self._ingest(file.id)
         self.finish_pending()
         remove_stale_temporaries(self.settings.outbox)
 
-    def retry(self, file_ids: Iterable[int]) -> list[int]:
-        """Send again what failed in these files; answers the ids that were taken back."""
+    def _reopen(self, files: Iterable[FileRecord | int]) -> list[int]:
+        """Take failed files back from outbox/failed/ and queue again what did not go through;
+        answers the ids that were taken back."""
         taken = []
-        for file_id in file_ids:
-            row = self.ledger.file(file_id)
-            if row["state"] not in ("failed", "partial"):
+        fetched: set[str] = set()
+        for item in files:
+            file = self.ledger.file(item if isinstance(item, int) else item.id)
+            if not file.state.retryable:
                 continue
-            outcome = Path(row["outcome_path"]) if row["outcome_path"] else None
-            if outcome is not None and outcome.exists():
-                if row["companion"]:
-                    kept = _companion_target(outcome, Path(row["companion"]))
+            failed = [d for d in self.ledger.documents_of(file.id) if d.state == DocumentState.FAILED]
+            unsent = [d for d in failed if not self.ledger.steps(d.id)]
+            if file.work_path is None and (unsent or not failed):
+                log.warning("%s was made in code and cannot be read again; make it anew", file.name)
+                continue
+            outcome = file.outcome_path
+            if outcome is not None and outcome.exists() and file.work_path is not None:
+                if file.companion is not None:
+                    kept = _companion_target(outcome, file.companion)
                     if kept.exists():
-                        move_file(kept, Path(row["companion"]))
-                move_file(outcome, Path(row["work_path"]))
+                        move_file(kept, file.companion)
+                move_file(outcome, file.work_path)
+            if outcome is not None:
                 outcome.with_name(outcome.name + ".error.txt").unlink(missing_ok=True)
-            failed = [d for d in self.ledger.documents_of(file_id) if d["state"] == "failed"]
-            self.ledger.update_file(file_id, outcome_path=None, finished_at=None)
-            self._master_fetched.pop(row["tenant"], None)  # the person says it is fixed now
+            if unsent or not failed:  # to be judged again: the person says it is fixed in Fortnox now
+                self._fresh_registers(file.tenant, fetched)
             if not failed:  # refused as a whole: read it again from the start
-                self.ledger.update_file(file_id, state="claimed", problems=None, error=None)
-                self.ingest(file_id)
-                taken.append(file_id)
+                self.ledger.reopen_file(file.id, reread=True)
+                self._ingest(file.id)
+                taken.append(file.id)
                 continue
-            unsent = [d for d in failed if not self.ledger.steps(d["id"])]
+            self.ledger.reopen_file(file.id, reread=False)
             if unsent:  # refused before sending (settings, registers): plan those again
-                _, plans = self._read_and_plan(row)
+                planned = self._plan(file.tenant, self._read(file), may_wait=False)
+                plans = planned[1] if planned else []
                 by_key = {(p.key.kind, p.key.source_key): p for p in plans}
                 for document in unsent:
-                    plan = by_key.get((document["kind"], document["source_key"]))
+                    plan = by_key.get((document.kind, document.source_key))
                     if plan is not None:
-                        self._keep_files(row["tenant"], [plan])
-                        self.ledger.replan(document["id"], plan)
-            unsent_ids = {d["id"] for d in unsent}
-            self.ledger.requeue([d["id"] for d in failed if d["id"] not in unsent_ids])
-            self.ledger.update_file(file_id, state="queued")
-            self.finalize_if_complete(file_id)
-            taken.append(file_id)
+                        self._keep_files(file.tenant, [plan])
+                        self.ledger.replan(document.id, plan)
+            unsent_ids = {d.id for d in unsent}
+            self.ledger.requeue([d.id for d in failed if d.id not in unsent_ids])
+            self.finalize_if_complete(file.id)
+            taken.append(file.id)
         return taken
 
-    def close(self) -> None:
-        self.ledger.close()
+    def _fresh_registers(self, tenant: str, fetched: set[str]) -> None:
+        """A retry judges again against registers fetched now, once per company."""
+        if tenant not in fetched:
+            self.registers.forget_freshness(tenant)
+            self.registers.refresh(tenant)
+            fetched.add(tenant)
 
 
 def _companion_target(target: Path, companion: Path) -> Path:
@@ -435,10 +594,3 @@ def _sha256(path: Path) -> tuple[str, int]:
             digest.update(chunk)
             size += len(chunk)
     return digest.hexdigest(), size
-
-
-def _file_state(documents: list[Any]) -> str:
-    states = {d["state"] for d in documents}
-    if "failed" in states:
-        return "partial" if "done" in states else "failed"
-    return "done"

@@ -2,57 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bridge.config import Settings
-from bridge.pipeline.ledger import Ledger
+from bridge.pipeline.records import DocumentState, FileRecord, FileState
+
+if TYPE_CHECKING:
+    from bridge.pipeline.service import Bridge
 
 __all__ = ["collect_status", "render_status"]
 
 
-def collect_status(settings: Settings) -> dict[str, Any]:
-    ledger = Ledger(settings.state_dir / "ledger.sqlite3")
-    try:
-        tenants = []
-        for tenant in settings.tenants:
-            counts = ledger.counts(tenant.name)
-            health = ledger.tenant_status(tenant.name)
-            queued = counts["documents"].get("queued", 0) + counts["documents"].get("sending", 0)
-            failed = [
-                {"file": row["name"], "state": row["state"], "error": row["error"] or _first_error(ledger, row["id"]),
-                 "path": row["outcome_path"]}
-                for row in ledger.files(["failed", "partial"], tenant=tenant.name)
-            ]  # fmt: skip
-            tenants.append(
-                {
-                    "tenant": tenant.name,
-                    "fortnox": tenant["fortnox.url"] or "embedded mock",
-                    "files": counts["files"],
-                    "documents": counts["documents"],
-                    "queued_documents": queued,
-                    "waiting_for_fortnox_since": health["unreachable_since"] if health else None,
-                    "last_error": health["last_error"] if health else None,
-                    "last_success": health["last_success"] if health else None,
-                    "failed_files": failed,
-                }
-            )
-        notices = [
-            {"message": n["message"], "since": n["since"], "tenant": n["tenant"]} for n in ledger.notices()
-        ]
-        return {
-            "inbox": str(settings.inbox),
-            "outbox": str(settings.outbox),
-            "notices": notices,
-            "tenants": tenants,
-        }
-    finally:
-        ledger.close()
+def collect_status(bridge: Bridge) -> dict[str, Any]:
+    settings = bridge.settings
+    tenants = []
+    for tenant in settings.tenants:
+        counts = bridge.counts(tenant.name)
+        health = bridge.health(tenant.name)
+        queued = counts["documents"].get(DocumentState.QUEUED, 0) + counts["documents"].get(
+            DocumentState.SENDING, 0
+        )
+        failed = [
+            {"file": f.name, "state": f.state, "error": f.error or _first_error(bridge, f),
+             "path": str(f.outcome_path) if f.outcome_path else None}
+            for f in bridge.files(states=[FileState.FAILED, FileState.PARTIAL], tenant=tenant.name)
+        ]  # fmt: skip
+        tenants.append(
+            {
+                "tenant": tenant.name,
+                "fortnox": tenant["fortnox.url"] or "embedded mock",
+                "files": counts["files"],
+                "documents": counts["documents"],
+                "queued_documents": queued,
+                "waiting_for_fortnox_since": health.unreachable_since,
+                "last_error": health.last_error,
+                "last_success": health.last_success,
+                "failed_files": failed,
+            }
+        )
+    notices = [{"message": n.message, "since": n.since, "tenant": n.tenant} for n in bridge.notices()]
+    return {
+        "inbox": str(settings.inbox),
+        "outbox": str(settings.outbox),
+        "notices": notices,
+        "tenants": tenants,
+    }
 
 
-def _first_error(ledger: Ledger, file_id: int) -> str:
-    for document in ledger.documents_of(file_id):
-        if document["state"] == "failed":
-            return f"{document['kind']} {document['source_key']}: {document['last_error']}"
+def _first_error(bridge: Bridge, file: FileRecord) -> str:
+    for document in bridge.documents(file.id):
+        if document.state == DocumentState.FAILED:
+            return f"{document.name}: {document.last_error}"
     return ""
 
 

@@ -11,10 +11,9 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from bridge.exporters.payments import export_payments
-from bridge.fortnox import FortnoxError
 from bridge.pipeline.inbox import InboxScanner
 from bridge.pipeline.service import Bridge
 
@@ -46,12 +45,10 @@ class Watcher:
         for folder in folders.values():
             folder.mkdir(parents=True, exist_ok=True)
         self.scanner = InboxScanner(folders, self.settle)
-        self.observer: Observer | PollingObserver | None = None
+        self.observer: BaseObserver | None = None
         self.wake = threading.Event()
         self.stop = threading.Event()
         self._kicks = {t.name: threading.Event() for t in settings.tenants}
-        self.export_every = settings["exports.payments_every_minutes"] * 60.0
-        self._next_export = time.monotonic()
 
     # --- the loop ------------------------------------------------------------------------
 
@@ -76,7 +73,6 @@ class Watcher:
                 if time.monotonic() - last_pending_check >= PENDING_CHECK_SECONDS:
                     self.bridge.finish_pending()  # answers that could not be written earlier
                     last_pending_check = time.monotonic()
-                self._export_if_due()
                 timeout = SETTLING_TICK if self.scanner.pending() else min(self.rescan, PENDING_CHECK_SECONDS)
                 self.wake.wait(timeout)
                 self.wake.clear()
@@ -104,47 +100,27 @@ class Watcher:
     def _take_ready(self) -> None:
         for candidate in self.scanner.scan():
             try:
-                file_id = self.bridge.claim(candidate.path, candidate.tenant, companion=candidate.companion)
+                taken = self.bridge.take(candidate.path, candidate.tenant, companion=candidate.companion)
             except PermissionError as exc:
                 log.error("cannot take %s: %s; will try again", candidate.path.name, exc)
                 continue
             self.scanner.forget(candidate.path)
             if candidate.companion is not None:
                 self.scanner.forget(candidate.companion)
-            self.bridge.ledger.clear_notice(f"empty:{candidate.path}")
-            if file_id is None:
-                continue  # removed before we could take it
-            self.bridge.ingest(file_id)
-            self._kicks[candidate.tenant].set()
+            if taken is not None:  # else removed before we could take it
+                self._kicks[candidate.tenant].set()
         for candidate in self.scanner.stale_empty(EMPTY_FILE_REPORT_SECONDS):
             log.warning(
                 "%s has stayed empty for a minute; it will be taken once it has content", candidate.path
             )
 
-    def _export_if_due(self) -> None:
-        """The payment status export on its schedule (`exports.payments_every_minutes`)."""
-        if not self.export_every or time.monotonic() < self._next_export:
-            return
-        self._next_export = time.monotonic() + self.export_every
-        settings = self.bridge.settings
-        for tenant in settings.tenants:
-            try:
-                result = export_payments(
-                    self.bridge.clients[tenant.name], tenant.name, settings.outbox, settings.state_dir
-                )
-            except (FortnoxError, OSError) as error:
-                log.warning(
-                    "payment status of %s not exported: %s; trying again next time", tenant.name, error
-                )
-                continue
-            log.info(
-                "payment status of %s: %d invoice(s) → %s", tenant.name, len(result.rows), result.csv_path
-            )
-
     def _work(self, tenant: str) -> None:
+        """The company's worker: its scheduled exports, and its queue, one document at a time."""
         kick = self._kicks[tenant]
         while not self.stop.is_set():
+            scheduled = None
             try:
+                scheduled = self.bridge.run_scheduled(tenant)
                 outcome, later = self.bridge.run_next(tenant)
             except Exception:  # keep the tenant's queue alive whatever one document does
                 log.exception("sending for %s failed unexpectedly", tenant)
@@ -152,7 +128,7 @@ class Watcher:
             if outcome is not None and outcome.state != "later":
                 continue
             wait = 30.0 if later is None else max(later - time.time(), 0.0)
-            kick.wait(wait)
+            kick.wait(wait if scheduled is None else min(wait, scheduled))
             kick.clear()
 
     def folders(self) -> list[Path]:

@@ -1,14 +1,14 @@
 """From documents to ordered Fortnox calls. Pure: no network, so `check` can show the plan.
 
-Each kind of document has a planner `(document, tenant settings, master data) -> DocumentPlan`.
-Master data may be `None` (never fetched, or offline); planners then check what they can and
-leave the rest to Fortnox. A plan with error problems is not sent: the document fails before
-any call, with the problems as its report.
+Each type of document has a planner `(document, tenant settings, master data) -> DocumentPlan`
+(`PLANNERS`). Master data may be `None` (never fetched, or offline); planners then check what
+they can and leave the rest to Fortnox. A plan with error problems is not sent: the document
+fails before any call, with the problems as its report.
 
-Some files are judged as a whole: an importer named in `FILE_PLANNERS` has its extraction
-planned at once `(extraction, tenant, master) -> (problems, plans)`; an error among those
-problems refuses the whole file before any call (SIE: one "registers" document, then the
-vouchers).
+Some files are judged as a whole: an extraction that carries declarations of a type in
+`FILE_PLANNERS` is planned at once `(extraction, tenant, master) -> (problems, plans)`; an
+error among those problems refuses the whole file before any call (SIE: one "registers"
+document, then the vouchers).
 """
 
 from __future__ import annotations
@@ -18,8 +18,17 @@ from dataclasses import replace
 from typing import Any
 
 from bridge.config import TenantSettings
-from bridge.masterdata import MasterData
-from bridge.model import Extraction, Problem
+from bridge.model import (
+    Cancellation,
+    Extraction,
+    Invoice,
+    MasterData,
+    PdfFile,
+    Problem,
+    SieDeclarations,
+    SupplierInvoice,
+    Voucher,
+)
 from bridge.planner.cancel import plan_cancel
 from bridge.planner.files import plan_file
 from bridge.planner.invoices import plan_invoice
@@ -48,33 +57,33 @@ FilePlanner = Callable[
     [Extraction, TenantSettings, MasterData | None], tuple[list[Problem], list[DocumentPlan]]
 ]
 
-PLANNERS: dict[str, Planner] = {
-    "invoice": plan_invoice,
-    "supplierinvoice": plan_supplier_invoice,
-    "file": plan_file,
-    "cancel": plan_cancel,
-    "voucher": plan_voucher,
+PLANNERS: dict[type, Planner] = {
+    Invoice: plan_invoice,
+    SupplierInvoice: plan_supplier_invoice,
+    PdfFile: plan_file,
+    Cancellation: plan_cancel,
+    Voucher: plan_voucher,
 }
 
-# Importers whose files are planned as a whole (they always judge against master data).
-FILE_PLANNERS: dict[str, FilePlanner] = {
-    "sie": plan_sie_file,
+# Declarations whose files are planned as a whole (they always judge against master data).
+FILE_PLANNERS: dict[type, FilePlanner] = {
+    SieDeclarations: plan_sie_file,
 }
 
-# Kinds whose planning judges against the company's registers; the bridge fetches master data
-# before planning them when it has none yet.
-NEEDS_MASTER_DATA: frozenset[str] = frozenset({"supplierinvoice", "file", "voucher"})
+# Document types whose planning judges against the company's registers; the bridge fetches
+# master data before planning them when it has none yet.
+NEEDS_MASTER_DATA: frozenset[type] = frozenset({SupplierInvoice, PdfFile, Voucher})
 
 
 def plan_documents(
     documents: Iterable[Any], tenant: TenantSettings, master: MasterData | None = None
 ) -> list[DocumentPlan]:
-    return [PLANNERS[document.kind](document, tenant, master) for document in documents]
+    return [PLANNERS[type(document)](document, tenant, master) for document in documents]
 
 
 def needs_master_data(extraction: Extraction) -> bool:
-    return extraction.importer in FILE_PLANNERS or any(
-        d.kind in NEEDS_MASTER_DATA for d in extraction.documents
+    return type(extraction.declarations) in FILE_PLANNERS or any(
+        type(d) in NEEDS_MASTER_DATA for d in extraction.documents
     )
 
 
@@ -83,7 +92,7 @@ def plan_extraction(
 ) -> tuple[Extraction, list[DocumentPlan]]:
     """Plan what a file holds; the problems a file planner finds join the extraction's (an
     error among them means: no plans, the file is refused as a whole)."""
-    file_planner = FILE_PLANNERS.get(extraction.importer)
+    file_planner = FILE_PLANNERS.get(type(extraction.declarations))
     if file_planner is None:
         return extraction, plan_documents(extraction.documents, tenant, master)
     problems, plans = file_planner(extraction, tenant, master)

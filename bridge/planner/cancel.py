@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from bridge.config import TenantSettings
 from bridge.formats.einvoice.identifiers import normalise_org_number
-from bridge.masterdata import MasterData
-from bridge.model import Cancellation, DocumentKey, content_hash, to_plain
+from bridge.model import Cancellation, DocumentKey, MasterData, content_hash, to_plain
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref
 
 __all__ = ["plan_cancel"]

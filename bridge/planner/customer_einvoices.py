@@ -6,8 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bridge.config import TenantSettings
-from bridge.masterdata import MasterData
-from bridge.model import Invoice, InvoiceRow, Party, Problem, Severity, SupplierInvoice
+from bridge.model import Invoice, InvoiceRow, MasterData, Party, Problem, Severity, SupplierInvoice
 from bridge.planner.invoices import plan_invoice
 from bridge.planner.parties import swedish_format
 from bridge.planner.steps import DocumentPlan

@@ -4,8 +4,7 @@ invoice or customer invoice its name names (which must exist: nothing is created
 from __future__ import annotations
 
 from bridge.config import TenantSettings
-from bridge.masterdata import MasterData
-from bridge.model import DocumentKey, PdfFile, Problem, content_hash, to_plain
+from bridge.model import DocumentKey, MasterData, PdfFile, Problem, content_hash, to_plain
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref
 from bridge.planner.uploads import (
     attach_to_customer_invoice,

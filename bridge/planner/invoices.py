@@ -6,8 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from bridge.config import TenantSettings
-from bridge.masterdata import MasterData
-from bridge.model import DocumentKey, Invoice, Party, content_hash, to_plain
+from bridge.model import DocumentKey, Invoice, InvoiceRow, MasterData, Party, content_hash, to_plain
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref, stamp_for
 
 __all__ = ["plan_invoice"]
@@ -61,7 +60,7 @@ def plan_invoice(invoice: Invoice, tenant: TenantSettings, master: MasterData | 
     )
 
 
-def _row(row) -> dict[str, Any]:
+def _row(row: InvoiceRow) -> dict[str, Any]:
     out: dict[str, Any] = {"DeliveredQuantity": format(row.quantity, "f"), "Price": row.price}
     if row.description:
         out["Description"] = row.description

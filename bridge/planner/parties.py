@@ -10,8 +10,7 @@ from dataclasses import replace
 from typing import Literal
 
 from bridge.formats.einvoice.identifiers import normalise_org_number, org_number_from_vat
-from bridge.masterdata import MasterData
-from bridge.model import Party, SupplierInvoice
+from bridge.model import MasterData, Party, SupplierInvoice
 from bridge.planner.steps import Lookup, Step
 
 __all__ = ["company_role", "ensure_supplier", "identities", "party_text", "swedish_format"]

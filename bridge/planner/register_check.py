@@ -3,7 +3,7 @@ year, and what a check answers (steps, problems, each voucher date's year)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -74,10 +74,11 @@ class YearRef:
 
 def series_for(voucher: Voucher, tenant: TenantSettings) -> str:
     """The Fortnox series a voucher goes to: the file's own (or the default), or a fixed one."""
-    chosen = tenant["sie.series"]
+    chosen: str = tenant["sie.series"]
     if chosen.lower() != "file":
         return chosen.upper()
-    return (voucher.series or tenant["sie.default_series"]).upper()
+    default: str = tenant["sie.default_series"]
+    return (voucher.series or default).upper()
 
 
 class Uses:
@@ -93,7 +94,7 @@ class Uses:
             self.count[key] = 0
         self.count[key] += 1
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter(self.first)
 
     def where(self, key: Any) -> str:

@@ -16,8 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bridge.config import TenantSettings
-from bridge.masterdata import MasterData
-from bridge.model import Voucher
+from bridge.model import MasterData, Voucher
 from bridge.planner.register_check import (
     COST_CENTRE,
     OBJECT_CODE_LIMITS,

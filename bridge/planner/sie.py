@@ -16,12 +16,18 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import date
-from typing import Any
 
 from bridge.config import TenantSettings
-from bridge.masterdata import MasterData
-from bridge.model import Account, DocumentKey, Extraction, Problem, Severity, Voucher
+from bridge.model import (
+    DocumentKey,
+    Extraction,
+    MasterData,
+    Problem,
+    Severity,
+    SieDeclarations,
+    Voucher,
+    to_plain,
+)
 from bridge.planner.register_check import COST_CENTRE, PROJECT, Declared, RegisterCheck
 from bridge.planner.registers import check_registers
 from bridge.planner.steps import DocumentPlan
@@ -38,9 +44,9 @@ def plan_sie_file(
 ) -> tuple[list[Problem], list[DocumentPlan]]:
     """Problems about the file, and its plans (none when any problem is an error)."""
     vouchers = [d for d in extraction.documents if isinstance(d, Voucher)]
-    declared = declared_registers(extraction.facts)
-    check = check_registers(vouchers, declared, tenant, master)
-    problems = [*check.problems, *_company(extraction.facts, tenant, master)]
+    declarations = extraction.declarations or SieDeclarations()
+    check = check_registers(vouchers, declared_registers(declarations), tenant, master)
+    problems = [*check.problems, *_company(declarations, tenant, master)]
     for voucher in vouchers:
         problems += voucher_problems(voucher)
     problems += _left_out(vouchers)
@@ -48,36 +54,29 @@ def plan_sie_file(
     if any(p.is_error for p in problems):
         return problems, []
     plans = [voucher_plan(v, tenant, check.years[v.transaction_date]) for v in vouchers]
-    return problems, [_registers_plan(tenant, extraction, vouchers, check), *plans]
+    return problems, [_registers_plan(tenant, declarations, vouchers, check), *plans]
 
 
-def declared_registers(facts: dict[str, Any]) -> Declared:
-    """What the importer found in #KONTO, #OBJEKT, #RAR and the balances (plain data)."""
-    master = facts.get("master_data") or {}
-    accounts = {
-        int(a["number"]): Account(int(a["number"]), a["name"], a["type"], a["unit"], tuple(a["sru"]))
-        for a in master.get("accounts", ())
-    }
-    years = sorted(master.get("financial_years", ()), key=lambda y: -y["index"])
-    balances = master.get("balances", ())
+def declared_registers(declarations: SieDeclarations) -> Declared:
+    """What the file declares in #KONTO, #OBJEKT, #RAR and its balances, as the checks look it up."""
+    years = sorted(declarations.years, key=lambda y: -y.index)
+    balances = declarations.balances
     return Declared(
-        accounts=accounts,
-        objects={(int(o["dimension"]), str(o["number"])): o["name"] for o in master.get("objects", ())},
-        years=tuple((_day(y["start"]), _day(y["end"])) for y in years),
-        balance_accounts=frozenset(int(b["account"]) for b in balances),
-        balance_objects=frozenset((int(d), str(n)) for b in balances for d, n in b["objects"]),
-        program=facts.get("program") or "",
+        accounts={account.number: account for account in declarations.accounts},
+        objects={(o.dimension, o.number): o.name for o in declarations.objects},
+        years=tuple((y.start, y.end) for y in years),
+        balance_accounts=frozenset(b.account for b in balances),
+        balance_objects=frozenset((int(d), n) for b in balances for d, n in b.objects),
+        program=declarations.program,
     )
 
 
-def _day(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
-def _company(facts: dict[str, Any], tenant: TenantSettings, master: MasterData | None) -> list[Problem]:
+def _company(
+    declarations: SieDeclarations, tenant: TenantSettings, master: MasterData | None
+) -> list[Problem]:
     """The file must be this company's, in Swedish kronor."""
     problems = []
-    currency = facts.get("currency") or "SEK"
+    currency = declarations.currency
     if currency != "SEK":
         problems.append(
             Problem(
@@ -87,7 +86,7 @@ def _company(facts: dict[str, Any], tenant: TenantSettings, master: MasterData |
             )
         )
     policy = tenant["sie.org_number"]
-    theirs = (facts.get("company") or {}).get("org_number")
+    theirs = declarations.company.org_number
     ours = master.organisation_number if master else None
     if policy == "ignore" or not theirs or not ours or _digits(theirs) == _digits(ours):
         return problems
@@ -144,11 +143,18 @@ def _left_out(vouchers: Sequence[Voucher]) -> list[Problem]:
 
 
 def _registers_plan(
-    tenant: TenantSettings, extraction: Extraction, vouchers: Sequence[Voucher], check: RegisterCheck
+    tenant: TenantSettings, declarations: SieDeclarations, vouchers: Sequence[Voucher], check: RegisterCheck
 ) -> DocumentPlan:
     # Named after the file's content, so that a retry finds the same document again.
+    registers = {
+        "accounts": declarations.accounts,
+        "dimensions": declarations.dimensions,
+        "objects": declarations.objects,
+        "financial_years": declarations.years,
+        "balances": declarations.balances,
+    }
     digest = hashlib.sha256(
-        dumps([extraction.facts.get("master_data"), [v.source_key for v in vouchers]]).encode()
+        dumps([to_plain(registers), [v.source_key for v in vouchers]]).encode()
     ).hexdigest()
     parts = ", ".join(_count(len(names), kind) for kind, names in check.created.items())
     if not check.judged:  # Fortnox's registers were not known when the file was read
@@ -156,7 +162,7 @@ def _registers_plan(
     else:
         summary = f"create {parts}" if parts else "nothing missing"
     if not vouchers:
-        summary += f" (a SIE type {extraction.facts.get('sie_type')} file: no vouchers)"
+        summary += f" (a SIE type {declarations.sie_type} file: no vouchers)"
     return DocumentPlan(
         key=DocumentKey(tenant.name, REGISTERS_KIND, digest[:12]),
         summary=f"accounts, series and objects the file needs: {summary}",

@@ -15,13 +15,13 @@ the bridge guessing those accounts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from bridge.config import TenantSettings
-from bridge.masterdata import MasterData
-from bridge.model import DocumentKey, Problem, Severity, SupplierInvoice, content_hash, to_plain
+from bridge.model import DocumentKey, MasterData, Problem, Severity, SupplierInvoice, content_hash, to_plain
 from bridge.planner.customer_einvoices import plan_own_einvoice
 from bridge.planner.parties import company_role, ensure_supplier, party_text
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref
@@ -112,9 +112,9 @@ def plan_supplier_invoice(
 
 def _role_problems(role: str, invoice: SupplierInvoice, master: MasterData | None) -> list[Problem]:
     if role == "neither":
-        company = (
-            f"{master.company_name or 'this company'} (organisation number {master.organisation_number})"
-        )
+        name = master.company_name if master else None
+        number = master.organisation_number if master else None
+        company = f"{name or 'this company'} (organisation number {number})"
         return [
             Problem(
                 f"this invoice is not for {company}: its buyer is {party_text(invoice.buyer, invoice.buyer_organisation_number)}"
@@ -170,7 +170,7 @@ def _account_problems(
     return problems
 
 
-def _chart_for(master: MasterData | None, day: date | None) -> dict[int, bool] | None:
+def _chart_for(master: MasterData | None, day: date | None) -> Mapping[int, bool] | None:
     """The chart of the financial year holding `day`, else of the newest year (as Fortnox
     names accounts on a document by number only)."""
     if master is None or not master.accounts:

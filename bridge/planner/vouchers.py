@@ -12,8 +12,16 @@ from decimal import Decimal
 from typing import Any
 
 from bridge.config import TenantSettings
-from bridge.masterdata import MasterData
-from bridge.model import DocumentKey, Problem, Severity, Voucher, VoucherRow, content_hash, to_plain
+from bridge.model import (
+    DocumentKey,
+    MasterData,
+    Problem,
+    Severity,
+    Voucher,
+    VoucherRow,
+    content_hash,
+    to_plain,
+)
 from bridge.planner.register_check import Declared, YearRef, series_for
 from bridge.planner.registers import check_registers
 from bridge.planner.steps import DocumentPlan, Lookup, Step, stamp_for

@@ -25,7 +25,6 @@ from bridge.sie.records import (
     Checksum,
     Dimension,
     DimensionObject,
-    FinancialYear,
     Generated,
     ObjectBalance,
     ObjectList,
@@ -37,6 +36,7 @@ from bridge.sie.records import (
     UnknownRecord,
     Value,
     Voucher,
+    Year,
 )
 from bridge.sie.writer import FORTNOX, STANDARD, SieWriter, Style, to_bytes, write
 
@@ -53,7 +53,6 @@ __all__ = [
     "ChecksumStatus",
     "Dimension",
     "DimensionObject",
-    "FinancialYear",
     "Generated",
     "ObjectBalance",
     "ObjectList",
@@ -72,6 +71,7 @@ __all__ = [
     "UnknownRecord",
     "Value",
     "Voucher",
+    "Year",
     "differences",
     "read",
     "to_bytes",

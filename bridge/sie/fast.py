@@ -103,7 +103,7 @@ class FastPaths:
         except ValueError:
             return None
         prefixes, tails, new, row = self._prefixes, self._tails, _new, Transaction
-        rows = []
+        rows: list[Transaction] = []
         append = rows.append
         try:
             for line in lines[start + 1 : end]:

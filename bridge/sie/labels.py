@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from bridge.model import Severity
 from bridge.sie.encodings import FieldDecoder
@@ -22,7 +22,6 @@ from bridge.sie.records import (
     Checksum,
     Dimension,
     DimensionObject,
-    FinancialYear,
     Generated,
     ObjectBalance,
     ObjectList,
@@ -31,6 +30,7 @@ from bridge.sie.records import (
     Program,
     Transaction,
     Value,
+    Year,
 )
 from bridge.sie.values import (
     parse_account,
@@ -110,7 +110,7 @@ LABELS: dict[str, LabelSpec] = {
             ("phone", "text", None),
         ),
     ),
-    "#RAR": LabelSpec(FinancialYear, (("year", "year", E), ("start", "date", W), ("end", "date", W))),
+    "#RAR": LabelSpec(Year, (("year", "year", E), ("start", "date", W), ("end", "date", W))),
     "#KONTO": LabelSpec(AccountFact, (*_FACT, ("name", "text", None)), True, True),
     "#KTYP": LabelSpec(AccountFact, (*_FACT, ("type", "text", E)), with_label=True),
     "#ENHET": LabelSpec(AccountFact, (*_FACT, ("unit", "text", W)), True, True),
@@ -199,10 +199,11 @@ def build_record(
                 )
             values.append(_EMPTY.get(kind))
         elif kind == "text":
-            values.append(raw if raw.isascii() else decoder.text(raw, line))
+            text = cast(str, raw)  # a tuple is only ever an object list (checked above)
+            values.append(text if text.isascii() else decoder.text(text, line))
         elif kind == "objects":
             try:
-                values.append(decode_object_ids(parse_objects(raw), decoder, line))
+                values.append(decode_object_ids(parse_objects(cast(tuple[str, ...], raw)), decoder, line))
             except ValueError as exc:
                 log.add("sie.bad-objects", f"{label} {name}: {exc}", line=line, label=label, field=name)
                 values.append(())

@@ -134,7 +134,7 @@ class SieReader:
                                 head, head_line, rows = new_head, number, None
                                 continue
                             # The whole voucher at once: its '{', plain #TRANS rows and '}'.
-                            voucher = _new(Voucher, (*new_head, block_rows, number))  # type: ignore[misc]
+                            voucher = _new(Voucher, (*new_head, block_rows, number))
                             if sum(map(_AMOUNT, block_rows), _ZERO):
                                 self._check_balance(voucher)
                             vouchers += 1

@@ -12,6 +12,7 @@ are strings exactly as written ("0001" stays "0001"); dimension numbers are ints
 
 from __future__ import annotations
 
+import datetime
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -23,7 +24,6 @@ __all__ = [
     "Checksum",
     "Dimension",
     "DimensionObject",
-    "FinancialYear",
     "Generated",
     "ObjectBalance",
     "ObjectList",
@@ -35,6 +35,7 @@ __all__ = [
     "UnknownRecord",
     "Value",
     "Voucher",
+    "Year",
     "book_rows",
 ]
 
@@ -46,7 +47,7 @@ def _line_is_not_content(cls: type) -> type:
     def __eq__(self: tuple, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self[:-1] == other[:-1]  # type: ignore[index]
+        return self[:-1] == other[:-1]
 
     def __ne__(self: tuple, other: object) -> bool:
         equal = __eq__(self, other)
@@ -112,8 +113,9 @@ class Address(NamedTuple):
 
 
 @_line_is_not_content
-class FinancialYear(NamedTuple):
-    """#RAR: a financial year; `year` is 0 for the current year, -1 for the one before …"""
+class Year(NamedTuple):
+    """#RAR: one of the file's financial years; `year` is 0 for the current year, -1 for the one
+    before … (Fortnox's own years, by id, are `bridge.model.FinancialYear`)."""
 
     year: int
     start: date | None
@@ -215,9 +217,9 @@ class Voucher(NamedTuple):
 
     series: str
     number: str
-    date: date | None
+    date: datetime.date | None  # the field's name hides the type below it: spelled in full
     text: str = ""
-    registration_date: date | None = None
+    registration_date: datetime.date | None = None
     signature: str = ""
     rows: tuple[Transaction, ...] = ()
     line: int = 0
@@ -288,7 +290,7 @@ Record = (
     | Generated
     | OrgNumber
     | Address
-    | FinancialYear
+    | Year
     | AccountFact
     | Dimension
     | DimensionObject

@@ -200,7 +200,7 @@ class SieWriter:
         if self.style.fortnox_balances:
             self._fortnox_balances(document)
         else:
-            for balance in (*document.balances, *document.object_balances, *document.period_balances):
+            for balance in document.every_balance:
                 self._balance(balance)
 
     def write_voucher(self, voucher: Voucher) -> None:
@@ -309,24 +309,28 @@ class SieWriter:
         # account's monthly #PSALDO, then #RES; then, year by year again, what is per object.
         # Every year section ends with an empty line, even an empty section.
         years = [year.year for year in document.financial_years]
-        years += [b.year for b in (*document.balances, *document.object_balances, *document.period_balances)]
+        years += [b.year for b in document.every_balance]
         years = list(dict.fromkeys(years))
         totals = [balance for balance in document.period_balances if not balance.objects]
         for year in years:
             for balance in document.balances:
                 if balance.year == year and balance.label != "#RES":
                     self._balance(balance)
-            for balance in totals:
-                self._balance(balance)
+            for total in totals:
+                self._balance(total)
             totals = []
             for balance in document.balances:
                 if balance.year == year and balance.label == "#RES":
                     self._balance(balance)
             self._end_section()
+        per_object: tuple[ObjectBalance | PeriodBalance, ...] = (
+            *document.object_balances,
+            *document.period_balances,
+        )
         for year in years:
-            for balance in (*document.object_balances, *document.period_balances):
-                if balance.year == year and balance.objects:
-                    self._balance(balance)
+            for of_object in per_object:
+                if of_object.year == year and of_object.objects:
+                    self._balance(of_object)
             self._end_section()
 
     def _balance(self, balance: Balance | ObjectBalance | PeriodBalance) -> None:

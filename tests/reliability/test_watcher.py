@@ -43,11 +43,11 @@ class Running:
         self.bridge.close()
 
     def states(self) -> dict[str, str]:
-        return {row["name"]: row["state"] for row in self.bridge.ledger.files()}
+        return {file.name: file.state for file in self.bridge.files()}
 
     def finished(self, count: int) -> bool:
-        rows = self.bridge.ledger.files()
-        return len(rows) >= count and all(row["finished_at"] for row in rows)
+        files = self.bridge.files()
+        return len(files) >= count and all(file.finished_at for file in files)
 
 
 @pytest.fixture
@@ -145,7 +145,7 @@ def test_an_unreadable_file_stays_visible_until_it_can_be_read(running):
     path = running.inbox / "locked.csv"
     path.write_text(invoice_csv("U-1"))
     path.chmod(0)
-    wait_until(lambda: running.bridge.ledger.notices(), what="a notice about the file")
+    wait_until(lambda: running.bridge.notices(), what="a notice about the file")
     assert path.exists() and running.states() == {}
     path.chmod(0o644)
     wait_until(lambda: running.finished(1))
@@ -158,10 +158,10 @@ def test_an_unreadable_file_is_reported_not_taken(tmp_path, mock_app, demo_token
     path.parent.mkdir()
     path.write_text(invoice_csv("U-1"))
     monkeypatch.setattr(os, "access", lambda p, mode: Path(p) != path)
-    assert bridge.claim(path, "default") is None
+    assert bridge.take(path, "default") is None
     assert path.exists()
-    (notice,) = bridge.ledger.notices()
-    assert "permission denied" in notice["message"]
+    (notice,) = bridge.notices()
+    assert "permission denied" in notice.message
     bridge.close()
 
 
@@ -170,14 +170,14 @@ def test_an_outbox_that_cannot_be_written_loses_nothing(running, api):
     running.outbox.mkdir(exist_ok=True)
     archive.write_text("not a folder")  # any write into outbox/archive now fails
     (running.inbox / "w.csv").write_text(invoice_csv("W-1"))
-    wait_until(lambda: running.bridge.ledger.notices(), what="the outbox problem to be noticed")
+    wait_until(lambda: running.bridge.notices(), what="the outbox problem to be noticed")
     assert stamps(api) == ["fnb:W-1"]  # sent all the same
     assert running.states() == {"w.csv": "queued"}  # but not finished: its answer is not written
     work = list((running.bridge.work / "default").iterdir())
     assert [p.name.split("-", 1)[1] for p in work] == ["w.csv"]  # kept safe in the work area
     archive.unlink()
     wait_until(lambda: running.finished(1), timeout=20, what="the answer to be written after the fix")
-    assert (archive / "w.csv").exists() and running.bridge.ledger.notices() == []
+    assert (archive / "w.csv").exists() and running.bridge.notices() == []
 
 
 @pytest.fixture
@@ -205,15 +205,15 @@ def test_a_full_outbox_loses_nothing_and_recovers(tmp_path, tiny_outbox, mock_ap
     run = Running(tmp_path, mock_app, demo_token)
     try:
         (run.inbox / "full.csv").write_text(invoice_csv("FULL-1"))
-        wait_until(lambda: run.bridge.ledger.notices(), what="the full outbox to be noticed")
-        (notice,) = run.bridge.ledger.notices()
-        assert "No space left on device" in notice["message"]
+        wait_until(lambda: run.bridge.notices(), what="the full outbox to be noticed")
+        (notice,) = run.bridge.notices()
+        assert "No space left on device" in notice.message
         assert stamps(api) == ["fnb:FULL-1"]  # sent; only its answer waits
         assert not [p for p in tiny_outbox.rglob(".*")]  # no half-written files in the outbox
         filler.unlink()
         wait_until(lambda: run.finished(1), timeout=20, what="the answer once there is room")
         assert (tiny_outbox / "archive" / "full.csv").read_text() == invoice_csv("FULL-1")
-        assert run.bridge.ledger.notices() == []
+        assert run.bridge.notices() == []
     finally:
         run.stop()
 

@@ -1,8 +1,12 @@
-"""Settings: bridge.toml, FORTNOX_* environment variables, several companies."""
+"""Settings: bridge.toml, FORTNOX_* environment variables, several companies, and their page."""
+
+from pathlib import Path
 
 import pytest
 
-from bridge.config import ConfigError, load_settings
+from bridge.config import OPTIONS, ConfigError, load_settings, options_markdown
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def write(tmp_path, text):
@@ -59,3 +63,9 @@ def test_several_companies_each_with_their_own_folder_and_settings(tmp_path):
     )
     assert (bygg["fortnox.tenant_id"], bygg["invoices.create_customers"]) == ("2", "never")
     assert settings.inbox_of("bygg") == tmp_path / "inbox" / "bygg"
+
+
+def test_the_configuration_page_is_generated_from_the_options_and_current():
+    page = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert page == options_markdown(), "docs/configuration.md is stale: run `make docs`"
+    assert all(f"`{o.env}`" in page for o in OPTIONS)

@@ -1,10 +1,14 @@
-"""The ledger's own promises: a versioned schema, and one live document per key."""
+"""The ledger's own promises: a versioned schema, one live document per key, and records
+(never rows) for everything it answers."""
 
 import sqlite3
 
 import pytest
 
+from bridge.model import Problem, Severity
+from bridge.pipeline import FileRecord, FileState
 from bridge.pipeline.ledger import SCHEMA_VERSION, Ledger
+from bridge.sie import SieProblem
 
 
 def test_a_new_ledger_records_its_schema_version_and_reopens(tmp_path):
@@ -34,3 +38,23 @@ def test_the_database_itself_refuses_a_second_live_copy_of_a_document(tmp_path):
     ledger.db.execute(insert, (file_id, "failed"))  # a failed attempt is not live
     with pytest.raises(sqlite3.IntegrityError):
         ledger.db.execute(insert, (file_id, "queued"))
+
+
+def test_a_file_comes_back_as_a_frozen_record_with_its_problems_as_said(tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite3")
+    file_id = ledger.add_file("t", "bok.se", "x", 1, tmp_path / "bok.se", origin="bok.se")
+    problems = [
+        SieProblem("the amount is not a number", line=7, label="#TRANS", code="sie.amount"),
+        Problem("nothing to send", severity=Severity.WARNING),
+    ]
+    ledger.fail_file(file_id, "sie", {"sie_type": "4I"}, problems, "the amount is not a number")
+
+    file = ledger.file(file_id)
+    assert isinstance(file, FileRecord) and file.state is FileState.FAILED and file.state.retryable
+    assert file.work_path == tmp_path / "bok.se" and file.facts == {"sie_type": "4I"}
+    assert [(p["message"], p.get("label")) for p in file.problems] == [
+        ("the amount is not a number", "#TRANS"),
+        ("nothing to send", None),
+    ]
+    with pytest.raises(AttributeError):
+        file.state = FileState.DONE  # type: ignore[misc]

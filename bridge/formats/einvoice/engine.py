@@ -8,6 +8,7 @@ everything softer travels with the invoice as warnings.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from bridge.formats.einvoice.attachments import decode_attachment
 from bridge.formats.einvoice.errors import EInvoiceError
@@ -65,7 +66,7 @@ def read_einvoice(data: bytes) -> EInvoiceResult:
     problems = [*reading.log.problems, *arithmetic, *reading.problems, *swedish_rule_problems(reading)]
     attachments, refused = _attachments(reading)
     problems.extend(refused)
-    common = {
+    common: dict[str, Any] = {
         "recognised": recognised,
         "schema": PASSED,
         "arithmetic": FAILED if any(p.is_error for p in arithmetic) else PASSED,

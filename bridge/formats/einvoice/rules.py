@@ -131,7 +131,7 @@ def _ubl_decimals(reading: Reading) -> list[Problem]:
                 _at(
                     position,
                     "UBL-DT-01",
-                    f"the amount {element.text.strip()} has more than two decimals",
+                    f"the amount {(element.text or '').strip()} has more than two decimals",
                     _HINT,
                 )
             )

@@ -40,7 +40,8 @@ def prolog_text(head: bytes) -> str:
 def has_doctype(head: bytes) -> bool:
     """Does the prolog (what comes before the root element) declare a DOCTYPE?"""
     text = prolog_text(head)
-    rest = text[_PROLOG.match(text).end() :]
+    prolog = _PROLOG.match(text)
+    rest = text[prolog.end() :] if prolog else text
     return bool(_DOCTYPE.match(rest))
 
 

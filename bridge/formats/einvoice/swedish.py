@@ -105,7 +105,7 @@ def peppol_swedish_rules(document: etree._Element) -> list[Problem]:
             ):
                 percent = category.find("cbc:Percent")
                 text = percent.element.text if percent is not None else ""
-                if not (_is_number(text or "") and Decimal(text.strip()) in _SWEDISH_RATES):
+                if not (_is_number(text or "") and Decimal((text or "").strip()) in _SWEDISH_RATES):
                     found.append(("SE-R-006", percent or category))
 
     if seller_se:

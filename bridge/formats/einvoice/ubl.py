@@ -238,7 +238,8 @@ def _payment_means(node: Node) -> PaymentMeans:
 def _vat(
     doc: Node, currency: str, tax_currency: str | None
 ) -> tuple[Decimal, Decimal | None, tuple[VatBreakdown, ...]]:
-    vat, vat_in_tax_currency, breakdown = ZERO, None, []
+    vat, vat_in_tax_currency = ZERO, None
+    breakdown: list[VatBreakdown] = []
     for total in doc.findall("cac:TaxTotal"):
         amount_node = total.find("cbc:TaxAmount")
         amount_currency = amount_node.attr("currencyID") if amount_node else None

@@ -1,13 +1,46 @@
-"""Helpers for the SIE tests: SIE text written inline in a test, and what was reported."""
+"""Helpers for the SIE tests: SIE text written inline in a test, what was reported, and the
+three ways of reading a file that must agree."""
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
-from bridge import sie
+import pytest
 
-FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "sie"
+from bridge import sie
+from bridge.sie import fast as fast_module
+from bridge.sie import reader as reader_module
+
+REPO = Path(__file__).resolve().parents[3]
+FIXTURES = REPO / "fixtures" / "sie"
+SIE_SUFFIXES = (".se", ".si", ".sie")
+
+
+def in_repo_sie_files() -> list[Path]:
+    """Every SIE file kept in the repository's fixtures."""
+    return sorted(p for p in (REPO / "fixtures").rglob("*") if p.suffix.lower() in SIE_SUFFIXES)
+
+
+def assert_fast_paths_agree(paths: Sequence[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whole voucher blocks at once, line-by-line fast paths, and the exact tokenizer alone
+    read each file into the same document, with the same problems on the same lines."""
+    fast = {path: sie.read(path) for path in paths}
+    monkeypatch.setattr(fast_module.FastPaths, "block", lambda self, lines, start, number: None)
+    line_by_line = {path: sie.read(path) for path in paths}
+    monkeypatch.setattr(reader_module, "_FAST", {})
+    for path in paths:
+        exact = sie.read(path)
+        for name, document in (("whole blocks", fast[path]), ("line by line", line_by_line[path])):
+            assert sie.differences(document, exact) == [], (path.name, name)
+            assert document.problems == exact.problems, (path.name, name)
+            assert voucher_lines(document) == voucher_lines(exact), (path.name, name)
+
+
+def voucher_lines(document: sie.SieDocument) -> list[tuple[int, list[int]]]:
+    return [(voucher.line, [row.line for row in voucher.rows]) for voucher in document.vouchers]
+
 
 HEAD = """\
 #FLAGGA 0

@@ -10,11 +10,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sie_helpers import assert_fast_paths_agree, voucher_lines
 
 from bridge import sie
-from bridge.sie import fast as fast_module
 from bridge.sie import lexer as lexer_module
-from bridge.sie import reader as reader_module
 
 NOT_SIE = "jsisie_HAS4E_1412_NOT_SIE_html404.Se"
 DAMAGED = "jsisie_SIE4_Exempelfil_med_underdim_DAMAGED.SE"
@@ -208,16 +207,7 @@ def test_underdimensions_are_read(sie_corpus):
 
 
 def test_the_fast_paths_read_every_file_exactly_like_the_exact_tokenizer(sie_corpus, monkeypatch):
-    fast = {path.name: sie.read(path) for path in _files(sie_corpus)}
-    monkeypatch.setattr(fast_module.FastPaths, "block", lambda self, lines, start, number: None)
-    line_by_line = {path.name: sie.read(path) for path in _files(sie_corpus)}
-    monkeypatch.setattr(reader_module, "_FAST", {})
-    for path in _files(sie_corpus):
-        exact = sie.read(path)
-        for name, document in (("whole blocks", fast[path.name]), ("line by line", line_by_line[path.name])):
-            assert sie.differences(document, exact) == [], (path.name, name)
-            assert document.problems == exact.problems, (path.name, name)
-            assert _lines(document) == _lines(exact), (path.name, name)
+    assert_fast_paths_agree(_files(sie_corpus), monkeypatch)
 
 
 @pytest.mark.parametrize("piece", [61, 1000])
@@ -228,8 +218,4 @@ def test_every_file_reads_the_same_in_small_pieces(sie_corpus, monkeypatch, piec
         pieces = sie.read(path)
         assert sie.differences(pieces, whole[path.name]) == [], path.name
         assert pieces.problems == whole[path.name].problems, path.name
-        assert _lines(pieces) == _lines(whole[path.name]), path.name
-
-
-def _lines(document):
-    return [(voucher.line, [row.line for row in voucher.rows]) for voucher in document.vouchers]
+        assert voucher_lines(pieces) == voucher_lines(whole[path.name]), path.name

@@ -26,8 +26,8 @@ def test_every_label_of_the_digest_reads_into_its_record(fixture_path):
     assert document.address == sie.Address("Anna Berg", "Storgatan 1", "123 45 Storstad", "012-34 56 78")
     assert document.company_name == "Övningsbolaget AB"
     assert document.financial_years == (
-        sie.FinancialYear(0, date(2025, 1, 1), date(2025, 12, 31)),
-        sie.FinancialYear(-1, date(2024, 1, 1), date(2024, 12, 31)),
+        sie.Year(0, date(2025, 1, 1), date(2025, 12, 31)),
+        sie.Year(-1, date(2024, 1, 1), date(2024, 12, 31)),
     )
     assert (document.tax_year, document.balances_until) == (2026, date(2025, 12, 31))
     assert (document.chart_type, document.currency, document.format) == ("BAS2025", "SEK", "PC8")
@@ -134,7 +134,7 @@ def test_invalid_dates_and_periods_are_reported_where_they_stand(fixture_path):
         (12, "#PSALDO", "period", "sie.bad-period"),
     ]
     assert document.generated.date is None
-    assert document.financial_years[1] == sie.FinancialYear(-1, date(2024, 1, 1), None)
+    assert document.financial_years[1] == sie.Year(-1, date(2024, 1, 1), None)
     assert [balance.period for balance in document.period_balances] == [None, None, "202501"]
 
 

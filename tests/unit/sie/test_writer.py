@@ -45,8 +45,8 @@ def _company() -> sie.SieDocument:
         company_name="Övningsbolaget AB",
         address=sie.Address("Anna Berg", "Ängarna 1", "830 13 Åre", "0701234567"),
         financial_years=(
-            sie.FinancialYear(0, date(2025, 1, 1), date(2025, 12, 31)),
-            sie.FinancialYear(-1, date(2024, 1, 1), date(2024, 12, 31)),
+            sie.Year(0, date(2025, 1, 1), date(2025, 12, 31)),
+            sie.Year(-1, date(2024, 1, 1), date(2024, 12, 31)),
         ),
         org_number=sie.OrgNumber("556334-3689"),
         balances_until=date(2025, 12, 31),

@@ -9,8 +9,7 @@ from pathlib import Path
 from bridge.config import TenantSettings, load_settings
 from bridge.importers.base import Source
 from bridge.importers.sie import SieImporter
-from bridge.masterdata import FinancialYear, MasterData
-from bridge.model import Extraction, Problem
+from bridge.model import Extraction, FinancialYear, MasterData, Problem
 from bridge.planner import DocumentPlan, plan_extraction
 
 HEAD = """\

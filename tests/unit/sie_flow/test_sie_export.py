@@ -14,7 +14,7 @@ from bridge import sie
 from bridge.cli import main
 from bridge.exporters.sie import ExportRequestError, choose_years, export_name, export_sie
 from bridge.fortnox import FortnoxClient, StaticToken
-from bridge.masterdata import FinancialYear
+from bridge.model import FinancialYear
 from bridge.util import loads
 
 YEARS = [

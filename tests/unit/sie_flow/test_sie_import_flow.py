@@ -14,7 +14,7 @@ from sie_flow_helpers import HEAD, company, sie_file
 from bridge.cli import main
 from bridge.config import load_settings
 from bridge.fortnox import FortnoxClient, StaticToken
-from bridge.masterdata import save_master_data
+from bridge.pipeline.masterdata import save_master_data
 from bridge.pipeline.service import Bridge
 from bridge.util import loads
 from mockfortnox import create_app
@@ -91,10 +91,8 @@ def make_bridge(tmp_path, fortnox):
 
 
 def send(bridge: Bridge, path: Path) -> int:
-    file_id = bridge.claim(path, "default", copy=True)
-    bridge.ingest(file_id)
-    bridge.drain("default", until_blocked=False)
-    return file_id
+    (file,) = bridge.process([path], "default", until_blocked=False)
+    return file.id
 
 
 def vouchers_in(bridge: Bridge) -> dict[str, tuple[str, int]]:
@@ -106,7 +104,7 @@ def vouchers_in(bridge: Bridge) -> dict[str, tuple[str, int]]:
 def test_a_sie_file_becomes_vouchers_with_the_registers_they_need(tmp_path, make_bridge):
     bridge = make_bridge()
     file_id = send(bridge, sie_file(tmp_path, THREE, head=HEAD + "#IB 0 1930 1000.00\n"))
-    assert bridge.ledger.file(file_id)["state"] == "done"
+    assert bridge.file(file_id).state == "done"
     assert vouchers_in(bridge) == {
         "fnb:A 1 20250110": ("A", 1),
         "fnb:A 2 20250310": ("A", 2),
@@ -130,33 +128,32 @@ def test_a_lost_answer_is_found_by_its_stamp_and_not_sent_again(tmp_path, make_b
     fortnox.test_client().post("/mock/faults", json={"rules": [rule]})
     bridge = make_bridge()
     file_id = send(bridge, sie_file(tmp_path, THREE))
-    assert bridge.ledger.file(file_id)["state"] == "done"
+    assert bridge.file(file_id).state == "done"
     assert len(vouchers_in(bridge)) == 3
     log = fortnox.test_client().get("/mock/requests?method=POST").json["requests"]
     assert [e["path"] for e in log].count(
         "/3/vouchers"
     ) == 3  # A 1 once: its answer lost, then found by its stamp
-    first = bridge.ledger.documents_of(file_id)[1]
-    assert loads(first["result"])[-1]["outcome"] == "reconciled"
+    first = bridge.documents(file_id)[1]
+    assert first.result[-1]["outcome"] == "reconciled"
 
 
 def test_a_crash_between_call_and_commit_is_reconciled_after_restart(tmp_path, make_bridge):
     bridge = make_bridge()
-    file_id = bridge.claim(sie_file(tmp_path, THREE), "default", copy=True)
-    bridge.ingest(file_id)
+    file_id = bridge.take(sie_file(tmp_path, THREE), "default", copy=True).id
     bridge.run_next("default")  # the registers document
-    registers, first, *_ = bridge.ledger.documents_of(file_id)
-    assert registers["state"] == "done"
-    (step,) = bridge.ledger.steps(first["id"])
+    registers, first, *_ = bridge.documents(file_id)
+    assert registers.state == "done"
+    (step,) = bridge.ledger.steps(first.id)
     # The process sent A 1 and died before it could write down the answer:
-    bridge.ledger.step_sending(step["id"], first["id"])
-    bridge.clients["default"].post("/3/vouchers", loads(step["spec"])["body"])
+    bridge.ledger.step_sending(step.id, first.id)
+    bridge.clients["default"].post("/3/vouchers", step.spec.body)
     bridge.close()
 
     restarted = make_bridge()
     restarted.recover()
     restarted.drain("default", until_blocked=False)
-    assert restarted.ledger.file(file_id)["state"] == "done"
+    assert restarted.file(file_id).state == "done"
     assert sorted(vouchers_in(restarted)) == ["fnb:A 1 20250110", "fnb:A 2 20250310", "fnb:K 1 20250120"]
 
 
@@ -164,12 +161,12 @@ def test_vouchers_fortnox_refuses_leave_the_file_partial_and_retry_sends_only_th
     tmp_path, make_bridge, fortnox
 ):
     bridge = make_bridge()
-    file_id = bridge.claim(sie_file(tmp_path, THREE), "default", copy=True)
-    bridge.ingest(file_id)  # judged while January is open …
+    file_id = bridge.take(sie_file(tmp_path, THREE), "default", copy=True).id
+    bridge.run_next("default")  # judged while January is open (the registers go first) …
     control = fortnox.test_client()
     control.patch("/mock/tenants/ovning", json={"locked_period": "2025-01-31"})  # … then locked
     bridge.drain("default", until_blocked=False)
-    assert bridge.ledger.file(file_id)["state"] == "partial"
+    assert bridge.file(file_id).state == "partial"
     assert vouchers_in(bridge) == {"fnb:A 2 20250310": ("A", 1)}
     report = (tmp_path / "outbox" / "failed" / "bok.se.error.txt").read_text()
     assert "voucher A 1 20250110: Fortnox refused POST /3/vouchers" in report
@@ -179,9 +176,8 @@ def test_vouchers_fortnox_refuses_leave_the_file_partial_and_retry_sends_only_th
     )
 
     control.patch("/mock/tenants/ovning", json={"locked_period": None})
-    bridge.retry([file_id])
-    bridge.drain("default", until_blocked=False)
-    assert bridge.ledger.file(file_id)["state"] == "done"
+    bridge.retry([file_id], until_blocked=False)
+    assert bridge.file(file_id).state == "done"
     assert vouchers_in(bridge) == {
         "fnb:A 2 20250310": ("A", 1),
         "fnb:A 1 20250110": ("A", 2),
@@ -194,7 +190,7 @@ def test_a_file_with_a_configuration_problem_is_refused_whole_and_retried_after_
 ):
     bridge = make_bridge(create_series="false")
     file_id = send(bridge, sie_file(tmp_path, THREE))
-    assert bridge.ledger.file(file_id)["state"] == "failed"
+    assert bridge.file(file_id).state == "failed"
     assert vouchers_in(bridge) == {}
     report = (tmp_path / "outbox" / "failed" / "bok.se.error.txt").read_text()
     assert "line 30: voucher series K does not exist in Fortnox" in report
@@ -202,9 +198,8 @@ def test_a_file_with_a_configuration_problem_is_refused_whole_and_retried_after_
     bridge.clients["default"].post(
         "/3/voucherseries", {"VoucherSeries": {"Code": "K", "Description": "Kassa", "Manual": True}}
     )
-    bridge.retry([file_id])
-    bridge.drain("default", until_blocked=False)
-    assert bridge.ledger.file(file_id)["state"] == "done"
+    bridge.retry([file_id], until_blocked=False)
+    assert bridge.file(file_id).state == "done"
     assert len(vouchers_in(bridge)) == 3
 
 
@@ -215,7 +210,7 @@ def test_types_1_to_3_create_accounts_and_objects_and_say_what_was_not_imported(
     body = '#OMFATTN 20251231\n#IB 0 6570 0\n#OIB 0 1930 {1 "SYD"} 500.00\n#PSALDO 0 202501 6110 {1 "SYD"} 10.00\n'
     bridge = make_bridge()
     file_id = send(bridge, sie_file(tmp_path, body, head=head))
-    assert bridge.ledger.file(file_id)["state"] == "done"
+    assert bridge.file(file_id).state == "done"
     api = bridge.clients["default"]
     assert api.get("/3/accounts/6570", financialyear=1)["Account"]["Description"] == "Bankkostnader"
     assert api.get("/3/costcenters/SYD")["CostCenter"]["Description"] == "Syd"
@@ -229,10 +224,10 @@ def test_the_same_file_or_the_same_voucher_again_is_not_sent_twice(tmp_path, mak
     bridge = make_bridge()
     send(bridge, sie_file(tmp_path, THREE))
     again = send(bridge, sie_file(tmp_path, THREE, name="kopia.se"))
-    assert bridge.ledger.file(again)["state"] == "duplicate"
+    assert bridge.file(again).state == "duplicate"
     more = THREE + '#VER A 3 20250311 "Kuvert"\n{\n#TRANS 6110 {} 5.00\n#TRANS 1930 {} -5.00\n}\n'
     third = send(bridge, sie_file(tmp_path, more, name="mer.se"))
-    states = [d["state"] for d in bridge.ledger.documents_of(third)]
+    states = [d.state for d in bridge.documents(third)]
     assert states == ["done", "duplicate", "duplicate", "duplicate", "done"]
     assert len(vouchers_in(bridge)) == 4
 

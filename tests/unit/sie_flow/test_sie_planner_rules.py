@@ -10,8 +10,7 @@ from decimal import Decimal
 
 from sie_flow_helpers import HEAD, VOUCHER, company, errors, labels, plan, settings
 
-from bridge.masterdata import FinancialYear
-from bridge.model import Voucher, VoucherRow
+from bridge.model import FinancialYear, Voucher, VoucherRow
 from bridge.planner import PLANNERS
 
 VER_LINE, FIRST_ROW = 20, 22  # where VOUCHER's #VER and its first #TRANS stand after HEAD
@@ -189,8 +188,8 @@ def test_a_voucher_that_does_not_balance_is_refused_on_its_line(tmp_path):
     )
     one_row = replace(voucher, rows=voucher.rows[:1])
     tenant = settings(tmp_path)
-    assert errors(PLANNERS["voucher"](voucher, tenant, company()).problems) == [("sie.unbalanced", 7)]
-    assert ("sie.too-few-rows", 7) in errors(PLANNERS["voucher"](one_row, tenant, company()).problems)
+    assert errors(PLANNERS[Voucher](voucher, tenant, company()).problems) == [("sie.unbalanced", 7)]
+    assert ("sie.too-few-rows", 7) in errors(PLANNERS[Voucher](one_row, tenant, company()).problems)
 
 
 def test_another_companys_file_is_refused_or_warned_about(tmp_path):

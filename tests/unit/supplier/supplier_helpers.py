@@ -16,10 +16,8 @@ def send(bridge: Bridge, source: Path, name: str | None = None) -> int:
     work.mkdir(exist_ok=True)
     path = work / (name or source.name)
     path.write_bytes(source.read_bytes())
-    file_id = bridge.claim(path, "default", copy=True)
-    bridge.ingest(file_id)
-    bridge.drain("default", until_blocked=False)
-    return file_id
+    (file,) = bridge.process([path], "default", until_blocked=False)
+    return file.id
 
 
 def supplier_invoices(api: FortnoxClient) -> list[dict]:
@@ -64,7 +62,7 @@ def drop_in_inbox(bridge: Bridge, relative: str, data: bytes, companion: bytes |
     if companion is not None:
         pdf = path.with_suffix(".pdf")
         pdf.write_bytes(companion)
-    file_id = bridge.claim(path, "default", companion=pdf)
-    bridge.ingest(file_id)
+    file = bridge.take(path, "default", companion=pdf)
+    assert file is not None
     bridge.drain("default", until_blocked=False)
-    return file_id
+    return file.id

@@ -66,10 +66,10 @@ def test_a_cancel_file_in_the_inbox_cancels_each_line(make_bridge, api):
     text = "# avbryt felregistrerad faktura\nsupplierinvoice 1\n\nsupplierinvoice F-2026-0042 --supplier 1\n"
     file_id = drop_in_inbox(bridge, "cancel-2026-11-22.txt", text.encode())
 
-    assert bridge.ledger.file(file_id)["state"] == "done"
+    assert bridge.file(file_id).state == "done"
     [invoice] = supplier_invoices(api)
     assert invoice["Cancelled"] is True
-    steps = [loads(d["result"])[-1]["outcome"] for d in bridge.ledger.documents_of(file_id)]
+    steps = [d.result[-1]["outcome"] for d in bridge.documents(file_id)]
     assert steps == ["updated", "already"]
 
 
@@ -78,7 +78,7 @@ def test_a_cancel_file_with_a_wrong_line_is_refused_whole(make_bridge, api):
     send(bridge, INVOICE)
     file_id = drop_in_inbox(bridge, "Cancel.txt", b"supplierinvoice 1\nsupplierinvoice F-1\ninvoice 3\n")
 
-    assert bridge.ledger.file(file_id)["state"] == "failed"
+    assert bridge.file(file_id).state == "failed"
     report = (bridge.settings.outbox / "failed" / "Cancel.txt.error.txt").read_text()
     assert "line 2" in report and "add --supplier" in report
     assert "line 3" in report and "not a cancellation: 'invoice 3'" in report
@@ -88,6 +88,6 @@ def test_a_cancel_file_with_a_wrong_line_is_refused_whole(make_bridge, api):
 def test_cancelling_an_invoice_that_does_not_exist_fails_with_its_number(make_bridge, api):
     bridge = make_bridge()
     file_id = drop_in_inbox(bridge, "cancel.txt", b"supplierinvoice 77\n")
-    [document] = bridge.ledger.documents_of(file_id)
-    assert document["state"] == "failed"
-    assert "supplier invoice 77 does not exist in Fortnox" in document["last_error"]
+    [document] = bridge.documents(file_id)
+    assert document.state == "failed"
+    assert "supplier invoice 77 does not exist in Fortnox" in document.last_error

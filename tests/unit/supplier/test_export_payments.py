@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from supplier_helpers import send, supplier_invoices
 
@@ -93,10 +94,7 @@ def test_export_payments_command(tmp_path, monkeypatch):
 
 
 def test_watch_writes_the_export_on_its_schedule(make_bridge):
-    from bridge.pipeline.watcher import Watcher
-
     bridge = make_bridge(exports_payments_every_minutes="60")
-    watcher = Watcher(bridge)
-    watcher._export_if_due()
-    watcher._export_if_due()  # the next one is an hour away
+    assert bridge.run_scheduled("default") == pytest.approx(3600, abs=5)  # what `watch` runs
+    assert bridge.run_scheduled("default") == pytest.approx(3600, abs=5)  # the next one is an hour away
     assert len(list((bridge.settings.outbox / "exports").glob("payments-default-*.csv"))) == 1

@@ -25,7 +25,7 @@ def test_the_pdf_beside_the_xml_becomes_the_invoice_image(make_bridge, api):
     bridge = make_bridge()
     file_id = drop_in_inbox(bridge, "kreditnota.xml", CREDIT_NOTE.read_bytes(), companion=PDF)
 
-    assert bridge.ledger.file(file_id)["state"] == "done"
+    assert bridge.file(file_id).state == "done"
     [credit] = supplier_invoices(api)
     [connection] = connections(api, credit["GivenNumber"])
     assert connection["Name"].startswith("invoice-K-2026-0007-image-")
@@ -37,7 +37,7 @@ def test_the_pdf_beside_the_xml_becomes_the_invoice_image(make_bridge, api):
 def test_a_pdf_beside_the_xml_that_is_not_a_pdf_is_left_out_with_a_warning(make_bridge, api):
     bridge = make_bridge()
     file_id = drop_in_inbox(bridge, "kreditnota.xml", CREDIT_NOTE.read_bytes(), companion=b"<html>nej</html>")
-    assert bridge.ledger.file(file_id)["state"] == "done"
+    assert bridge.file(file_id).state == "done"
     [credit] = supplier_invoices(api)
     assert connections(api, credit["GivenNumber"]) == []
     receipt = (bridge.settings.outbox / "receipts" / "kreditnota.xml.receipt.txt").read_text()
@@ -48,7 +48,7 @@ def test_a_pdf_alone_goes_to_the_supplier_invoice_inbox(make_bridge, api):
     bridge = make_bridge()
     file_id = drop_in_inbox(bridge, "Skannad faktura åäö.pdf", PDF)
 
-    assert bridge.ledger.file(file_id)["state"] == "done"
+    assert bridge.file(file_id).state == "done"
     [name] = inbox_names(api, "inbox_s")
     assert name.startswith("Skannad-faktura-aao-") and name.endswith(".pdf")
     kept = [p for p in (bridge.settings.state_dir / "attachments").rglob("*") if p.is_file()]
@@ -82,9 +82,7 @@ def test_a_pdf_named_after_a_voucher_is_attached_to_it(make_bridge, api):
     bridge = make_bridge()
     file_id = drop_in_inbox(bridge, f"A-{voucher['VoucherNumber']}-2026.pdf", PDF)
 
-    assert bridge.ledger.file(file_id)["state"] == "done", bridge.ledger.documents_of(file_id)[0][
-        "last_error"
-    ]
+    assert bridge.file(file_id).state == "done", bridge.documents(file_id)[0].last_error
     [connection] = api.get("/3/voucherfileconnections")["VoucherFileConnections"]
     assert (connection["VoucherSeries"], connection["VoucherNumber"]) == ("A", str(voucher["VoucherNumber"]))
 
@@ -103,9 +101,7 @@ def test_a_pdf_named_after_a_customer_invoice_is_attached_to_it(make_bridge, api
     bridge = make_bridge()
     file_id = drop_in_inbox(bridge, f"kf-{invoice['DocumentNumber']}.PDF", PDF)
 
-    assert bridge.ledger.file(file_id)["state"] == "done", bridge.ledger.documents_of(file_id)[0][
-        "last_error"
-    ]
+    assert bridge.file(file_id).state == "done", bridge.documents(file_id)[0].last_error
     [attachment] = api.get(
         "/api/fileattachments/attachments-v1", entityid=invoice["DocumentNumber"], entitytype="F"
     )
@@ -115,9 +111,9 @@ def test_a_pdf_named_after_a_customer_invoice_is_attached_to_it(make_bridge, api
 def test_a_pdf_naming_a_document_that_does_not_exist_fails_with_what_to_do(make_bridge, api):
     bridge = make_bridge()
     file_id = drop_in_inbox(bridge, "LF-999.pdf", PDF)
-    [document] = bridge.ledger.documents_of(file_id)
-    assert document["state"] == "failed"
-    assert "supplier invoice 999 does not exist in Fortnox: check the file name" in document["last_error"]
+    [document] = bridge.documents(file_id)
+    assert document.state == "failed"
+    assert "supplier invoice 999 does not exist in Fortnox: check the file name" in document.last_error
     assert inbox_names(api, "inbox_s") == []
     assert len(list((bridge.settings.state_dir / "attachments" / "default").iterdir())) == 1  # for a retry
 
@@ -125,7 +121,7 @@ def test_a_pdf_naming_a_document_that_does_not_exist_fails_with_what_to_do(make_
 def test_a_file_that_only_calls_itself_a_pdf_is_refused(make_bridge, api):
     bridge = make_bridge()
     file_id = drop_in_inbox(bridge, "faktura.pdf", b"<!DOCTYPE html><html>Logga in</html>")
-    assert bridge.ledger.file(file_id)["state"] == "failed"
+    assert bridge.file(file_id).state == "failed"
     report = (bridge.settings.outbox / "failed" / "faktura.pdf.error.txt").read_text()
     assert "faktura.pdf is not a PDF: it does not start like a PDF" in report
     assert inbox_names(api, "inbox_s") == []
@@ -134,7 +130,7 @@ def test_a_file_that_only_calls_itself_a_pdf_is_refused(make_bridge, api):
 def test_a_lost_answer_to_the_upload_of_a_pdf_alone_is_reconciled(mock_app, make_bridge, api):
     transport = DropAnswer(httpx.WSGITransport(app=mock_app), "POST", "/3/inbox")
     bridge = make_bridge(transport)
-    assert bridge.ledger.file(drop_in_inbox(bridge, "kvitto.pdf", PDF))["state"] == "done"
+    assert bridge.file(drop_in_inbox(bridge, "kvitto.pdf", PDF)).state == "done"
     assert len(inbox_names(api, "inbox_s")) == 1 and transport.calls == 1
 
 

@@ -32,9 +32,7 @@ def test_every_valid_example_becomes_one_supplier_invoice(shared_ref, relative, 
 
     file_id = send(bridge, source)
 
-    assert bridge.ledger.file(file_id)["state"] == "done", bridge.ledger.documents_of(file_id)[0][
-        "last_error"
-    ]
+    assert bridge.file(file_id).state == "done", bridge.documents(file_id)[0].last_error
     [record] = supplier_invoices(api)
     assert record["InvoiceNumber"] == invoice.invoice_number
     assert Decimal(record["Total"]) == invoice.total

@@ -18,7 +18,7 @@ SVEFAKTURA = FIXTURES / "svefaktura-sbdh-iso-8859-1-with-pdf-envelope.xml"
 
 
 def receipt(bridge, file_id: int) -> dict:
-    target = Path(bridge.ledger.file(file_id)["outcome_path"])
+    target = bridge.file(file_id).outcome_path
     return loads((bridge.settings.outbox / "receipts" / f"{target.name}.receipt.json").read_text())
 
 
@@ -36,7 +36,7 @@ def test_an_invoice_to_this_company_is_registered_preliminary_with_its_image(mak
     bridge = make_bridge()
     file_id = send(bridge, INVOICE)
 
-    assert bridge.ledger.file(file_id)["state"] == "done"
+    assert bridge.file(file_id).state == "done"
     [invoice] = supplier_invoices(api)
     assert invoice["SupplierNumber"] == "1"  # matched 556677-8899 by organisation number, not created
     assert invoice["InvoiceNumber"] == "F-2026-0042"
@@ -75,7 +75,7 @@ def test_an_invoice_for_several_months_is_accrued(tmp_path, make_bridge, api):
     bridge = make_bridge(supplierinvoices_accruals="true")
     file_id = send(bridge, quarter)
 
-    assert bridge.ledger.file(file_id)["state"] == "done"
+    assert bridge.file(file_id).state == "done"
     [invoice] = supplier_invoices(api)
     accrual = api.get(f"/3/supplierinvoiceaccruals/{invoice['GivenNumber']}")["SupplierInvoiceAccrual"]
     assert (accrual["Times"], accrual["Period"], accrual["AccrualAccount"]) == (3, "MONTHLY", 1790)
@@ -93,7 +93,7 @@ def test_a_missing_accrual_account_is_refused_before_anything_is_sent(tmp_path, 
     bridge = make_bridge(supplierinvoices_accruals="true")
     file_id = send(bridge, quarter)
 
-    assert bridge.ledger.file(file_id)["state"] == "failed"
+    assert bridge.file(file_id).state == "failed"
     report = (bridge.settings.outbox / "failed" / "kvartal.xml.error.txt").read_text()
     assert "account 1790 (supplierinvoices.accrual_account) does not exist" in report
     assert supplier_invoices(api) == []
@@ -110,7 +110,7 @@ def test_our_own_invoice_goes_the_customer_invoice_way(make_bridge, company, api
     bridge = make_bridge()
     file_id = send(bridge, INVOICE)
 
-    assert bridge.ledger.file(file_id)["state"] == "done"
+    assert bridge.file(file_id).state == "done"
     assert supplier_invoices(api) == []
     [invoice] = list(api.iter_pages("/3/invoices", "Invoices"))
     assert invoice["ExternalInvoiceReference1"] == "fnb:F-2026-0042"
@@ -125,7 +125,7 @@ def test_an_invoice_between_two_other_companies_is_refused(make_bridge, company,
     bridge = make_bridge()
     file_id = send(bridge, INVOICE)
 
-    assert bridge.ledger.file(file_id)["state"] == "failed"
+    assert bridge.file(file_id).state == "failed"
     report = (
         (bridge.settings.outbox / "failed" / INVOICE.name).with_name(INVOICE.name + ".error.txt").read_text()
     )
@@ -150,13 +150,12 @@ def test_a_missing_supplier_is_not_created_when_the_policy_says_never(make_bridg
     bridge = make_bridge(supplierinvoices_create_suppliers="never")
     file_id = send(bridge, INVOICE)
 
-    [document] = bridge.ledger.documents_of(file_id)
-    assert document["state"] == "failed"
-    assert (
-        "supplier Papperskompaniet i Göteborg AB (organisation number 5566778899) does not exist"
-        in (document["last_error"])
+    [document] = bridge.documents(file_id)
+    assert document.state == "failed"
+    assert "supplier Papperskompaniet i Göteborg AB (organisation number 5566778899) does not exist" in (
+        document.last_error
     )
-    assert "supplierinvoices.create_suppliers = never" in document["last_error"]
+    assert "supplierinvoices.create_suppliers = never" in document.last_error
     assert supplier_invoices(api) == []
 
 
@@ -174,7 +173,7 @@ def test_a_credit_note_credits_its_booked_original(make_bridge, api):
     send(bridge, INVOICE)
     file_id = send(bridge, CREDIT_NOTE)
 
-    assert bridge.ledger.file(file_id)["state"] == "done"
+    assert bridge.file(file_id).state == "done"
     original, credit = supplier_invoices(api)
     assert original["CreditReference"] == int(credit["GivenNumber"])
     assert credit["Credit"] is True and credit["InvoiceNumber"] == "K-2026-0007"
@@ -187,7 +186,7 @@ def test_a_credit_note_without_its_original_becomes_a_negative_invoice(make_brid
     bridge = make_bridge()
     file_id = send(bridge, CREDIT_NOTE)
 
-    assert bridge.ledger.file(file_id)["state"] == "done"
+    assert bridge.file(file_id).state == "done"
     [credit] = supplier_invoices(api)
     assert Decimal(credit["Total"]) == Decimal("-181") and credit["Credit"] is False
     texts = [s["text"] for s in receipt(bridge, file_id)["documents"][0]["steps"]]
@@ -211,10 +210,10 @@ def test_a_lost_answer_to_the_invoice_is_reconciled_not_resent(mock_app, make_br
     bridge = make_bridge(transport)
     file_id = send(bridge, INVOICE)
 
-    assert bridge.ledger.file(file_id)["state"] == "done"
+    assert bridge.file(file_id).state == "done"
     assert transport.calls == 1
     assert len(supplier_invoices(api)) == 1
-    steps = loads(bridge.ledger.documents_of(file_id)[0]["result"])
+    steps = bridge.documents(file_id)[0].result
     assert [s["outcome"] for s in steps][:2] == [
         "existing",
         "reconciled",
@@ -226,20 +225,20 @@ def test_a_lost_answer_to_the_upload_is_reconciled_not_uploaded_twice(mock_app, 
     bridge = make_bridge(transport)
     file_id = send(bridge, SVEFAKTURA)
 
-    assert bridge.ledger.file(file_id)["state"] == "done"
+    assert bridge.file(file_id).state == "done"
     assert transport.calls == 1
     [invoice] = supplier_invoices(api)
     assert len(connections(api, invoice["GivenNumber"])) == 1
     assert api.get("/3/inbox/inbox_s")["Folder"]["Files"] == []
     assert len(api.get("/3/archive?path=Leverantörsfakturor")["Folder"]["Files"]) == 1
-    outcomes = [s["outcome"] for s in loads(bridge.ledger.documents_of(file_id)[0]["result"])]
+    outcomes = [s["outcome"] for s in bridge.documents(file_id)[0].result]
     assert "reconciled" in outcomes
 
 
 def test_a_lost_answer_to_the_connection_is_reconciled(mock_app, make_bridge, api):
     transport = DropAnswer(httpx.WSGITransport(app=mock_app), "POST", "/3/supplierinvoicefileconnections")
     bridge = make_bridge(transport)
-    assert bridge.ledger.file(send(bridge, INVOICE))["state"] == "done"
+    assert bridge.file(send(bridge, INVOICE)).state == "done"
     [invoice] = supplier_invoices(api)
     assert len(connections(api, invoice["GivenNumber"])) == 1
 
@@ -250,7 +249,7 @@ def test_the_same_invoice_in_another_file_is_not_sent_again(tmp_path, make_bridg
     again = variant(tmp_path, INVOICE, "igen.xml", ("Kontorsmaterial november", "Kontorsmaterial, kopia"))
     file_id = send(bridge, again)
 
-    assert [d["state"] for d in bridge.ledger.documents_of(file_id)] == ["duplicate"]
+    assert [d.state for d in bridge.documents(file_id)] == ["duplicate"]
     assert len(supplier_invoices(api)) == 1
 
 

@@ -1,0 +1,74 @@
+"""What every command shares: the settings, the bridge opened on them, errors as exit codes.
+
+Exit codes: 0 everything went through (or is queued), 1 some file failed, 2 usage or
+configuration error (click's own code for usage errors).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from bridge.config import ConfigError, Settings, load_settings
+from bridge.pipeline import Bridge, FileRecord, RequestError
+from bridge.pipeline.summary import results_table
+
+__all__ = ["EXIT_FAILED", "Context", "finish", "open_bridge", "pass_context", "print_results", "requests"]
+
+EXIT_FAILED = 1
+
+
+class Context:
+    def __init__(self, workdir: Path | None, config: Path | None) -> None:
+        self.workdir = workdir
+        self.config = config
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings(self.workdir, self.config)
+            except ConfigError as exc:
+                raise click.UsageError(f"configuration: {exc}") from None
+        return self._settings
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@contextmanager
+def requests() -> Iterator[None]:
+    """What was asked cannot be done as asked: a usage error (exit 2), said in one sentence."""
+    try:
+        yield
+    except (ConfigError, RequestError) as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+@contextmanager
+def open_bridge(ctx: Context) -> Iterator[Bridge]:
+    """The bridge with a Fortnox client per company (starting the embedded mock when no URL is set)."""
+    from bridge.runtime import open_bridge as start
+
+    try:
+        with start(ctx.settings, announce=lambda text: click.echo(text, err=True)) as bridge, requests():
+            yield bridge
+    except ConfigError as exc:
+        raise click.UsageError(f"configuration: {exc}") from None
+
+
+def print_results(bridge: Bridge, files: list[FileRecord]) -> bool:
+    """The results table; answers whether any of the files failed."""
+    text, failed = results_table(bridge, files)
+    click.echo(text)
+    return failed
+
+
+def finish(failed: bool) -> NoReturn:
+    sys.exit(EXIT_FAILED if failed else 0)
