@@ -113,6 +113,12 @@ OPTIONS: tuple[Option, ...] = (
         0,
         "`watch` writes the payment status export this often (0: only on command)",
     ),
+    Option(
+        "exports",
+        "masterdata_every_minutes",
+        0,
+        "`watch` writes the master data export and its changes file this often (0: only on command)",
+    ),
     Option("sie", "series", "file", "Voucher series in Fortnox: `file` (the file's own) or a series code"),
     Option("sie", "default_series", "A", "Series for vouchers that have none in the file"),
     Option("sie", "create_series", True, "Create a missing voucher series (open for manual vouchers)"),

@@ -113,6 +113,7 @@ ERRORS: dict[str, FortnoxCode] = {
     "file_not_found": _not_found(2999112, "Kan inte hitta filen."),
     "folder_not_found": _not_found(2999113, "Kan inte hitta mappen."),
     "fileconnection_not_found": _not_found(2999114, "Kan inte hitta kopplingen."),
+    "predefinedaccount_not_found": _not_found(2999120, "Kan inte hitta det fördefinierade kontot."),
     # families served by the declarative machinery (`resources/family.py`)
     **{
         f"{name}_not_found": _not_found(code, message)
@@ -126,7 +127,6 @@ ERRORS: dict[str, FortnoxCode] = {
                 ("taxreduction", "Kan inte hitta skattereduktionen."),
                 ("termsofdelivery", "Kan inte hitta leveransvillkoret."),
                 ("wayofdelivery", "Kan inte hitta leveranssättet."),
-                ("predefinedaccount", "Kan inte hitta det fördefinierade kontot."),
                 ("pricelist", "Kan inte hitta prislistan."),
                 ("price", "Kan inte hitta priset."),
                 ("urlconnection", "Kan inte hitta länken."),
@@ -142,7 +142,7 @@ ERRORS: dict[str, FortnoxCode] = {
                 ("noxfinansinvoice", "Kan inte hitta finansfakturan."),
                 ("scheduletime", "Kan inte hitta schematiden."),
             ),
-            start=2999120,
+            start=2999121,
         )
     },
     # --- validation with published codes ------------------------------------------------
@@ -153,6 +153,10 @@ ERRORS: dict[str, FortnoxCode] = {
         "docs",
     ),
     "account_missing_in_body": FortnoxCode(2001304, "Kunde inte hitta konto", 400, "docs"),
+    # The spec publishes the code and what it means, not the message text.
+    "predefinedaccount_account_invalid": FortnoxCode(
+        2001265, "Kontot {account} är ogiltigt: det saknas, finns inte eller är inaktivt.", 400, "spec"
+    ),
     "custom_vat_needs_account": FortnoxCode(
         2004167, "Ett konto måste anges när en egen momssats används.", 400, "spec"
     ),
@@ -333,7 +337,6 @@ INVENTED_BEHAVIOUR: dict[str, str] = {
     "increaseinvoicecount) finishes it",
     "base_price": "every article has a price from quantity 0 in every price list (its sales price) that "
     "cannot be deleted; PUT on it stores it",
-    "predefined_accounts": "the predefined account names and their BAS defaults",
     "asset_depreciation": "straight-line depreciation month by month to DepreciationFinal, booked as one "
     "voucher per asset in series I (or the first manual series): 7831/1229 unless the type says otherwise",
     "asset_events": "an asset with booked events cannot be changed or deleted; sold or scrapped assets take "

@@ -10,8 +10,6 @@ and renamed: a program that waits for them never reads half a file.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.fortnox import FortnoxClient
-from bridge.util import atomic_write, dumps, loads
+from bridge.util import atomic_write, csvsafe, dumps, loads
 
 __all__ = ["COLUMNS", "PaymentExport", "export_payments", "payment_rows", "render_csv"]
 
@@ -109,15 +107,8 @@ def _common(r: dict, booked: bool, cancelled: bool, balance: Decimal, today: dat
 
 
 def render_csv(rows: list[dict[str, Any]]) -> str:
-    """`;`-separated with a header, UTF-8 with BOM (so Excel shows å, ä, ö), decimal point."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow(
-            [("true" if row[c] else "false") if isinstance(row[c], bool) else row[c] for c in COLUMNS]
-        )
-    return "\ufeff" + out.getvalue()
+    """`;`-separated with a header, UTF-8 with BOM, decimal point, formulas defused."""
+    return csvsafe.render_csv(COLUMNS, ([row[c] for c in COLUMNS] for row in rows))
 
 
 def _state_path(state_dir: Path, tenant: str) -> Path:

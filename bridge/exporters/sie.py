@@ -21,7 +21,15 @@ from bridge.fortnox.masterdata import fetch_financial_years
 from bridge.model import FinancialYear
 from bridge.util import AtomicFile
 
-__all__ = ["ExportRequestError", "YearExport", "choose_years", "export_name", "export_sie", "verify_export"]
+__all__ = [
+    "ExportRequestError",
+    "YearExport",
+    "choose_years",
+    "export_name",
+    "export_sie",
+    "verify_export",
+    "year_label",
+]
 
 SIE_SUFFIXES = (".se", ".si", ".sie")
 PROGRESS_EVERY = 5000  # vouchers between progress messages while a file is checked
@@ -126,14 +134,18 @@ def choose_years(
 
 def export_name(owner: str, year: FinancialYear, sie_type: int) -> str:
     """`5564401452_2025_SIE4.se`; a year that is not a calendar year is named by its dates."""
+    return f"{owner}_{year_label(year)}_SIE{sie_type}.se"
+
+
+def year_label(year: FinancialYear) -> str:
+    """`2025` for a calendar year, `20240701-20250630` for any other."""
     calendar = (year.from_date.month, year.from_date.day, year.to_date.month, year.to_date.day) == (
         1,
         1,
         12,
         31,
     )
-    span = str(year.from_date.year) if calendar else f"{year.from_date:%Y%m%d}-{year.to_date:%Y%m%d}"
-    return f"{owner}_{span}_SIE{sie_type}.se"
+    return str(year.from_date.year) if calendar else f"{year.from_date:%Y%m%d}-{year.to_date:%Y%m%d}"
 
 
 def _export_year(

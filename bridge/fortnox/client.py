@@ -7,7 +7,8 @@ again is the executor's decision: it looks first after any attempt that may have
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import Any
 
 import httpx
@@ -28,6 +29,26 @@ _AFTER_SEND = (
     httpx.ReadError,
     httpx.WriteError,
 )
+
+
+DOWNLOAD_CHUNK = 256 * 1024
+
+
+@contextmanager
+def _no_answer_as_error(method: str, path: str) -> Iterator[None]:
+    """httpx's transport errors as `FortnoxUnreachable`."""
+    try:
+        yield
+    except _AFTER_SEND as exc:
+        raise FortnoxUnreachable(
+            f"no complete answer: {type(exc).__name__}: {exc}",
+            method=method,
+            path=path,
+        ) from None
+    except httpx.TransportError as exc:
+        raise FortnoxUnreachable(
+            f"cannot connect: {type(exc).__name__}: {exc}", method=method, path=path
+        ) from None
 
 
 class FortnoxClient:
@@ -84,28 +105,43 @@ class FortnoxClient:
             return self._answer(method, path, response)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def download(self, path: str, write: Callable[[bytes], object], **params: Any) -> str:
+        """A file's bytes (archive, inbox, a PDF), streamed into `write` as they arrive and
+        never read as JSON whatever they look like; returns their media type. When this raises,
+        `write` may have had part of the file: the caller throws that part away."""
+        for attempt in (1, 2):
+            token = self.tokens.access_token()
+            headers = {"Authorization": f"Bearer {token}", "Accept": "*/*"}
+            with _no_answer_as_error("GET", path), ExitStack() as stack:
+                with self._paced():  # counted by Fortnox once the answer begins, however long the file
+                    response = stack.enter_context(
+                        self._http.stream("GET", path, params=params or None, headers=headers)
+                    )
+                if response.status_code == 401 and attempt == 1:
+                    self.tokens.invalidate(token)
+                    continue
+                if response.status_code >= 400:
+                    response.read()
+                    self._answer("GET", path, response)  # raises the typed error
+                for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
+                    write(chunk)
+                return response.headers.get("Content-Type", "application/octet-stream")
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def _send(self, method, path, token, params, json, files) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"}
         content = None
         if json is not None:
             content = dumps(json).encode()
             headers["Content-Type"] = "application/json"
-        if self.pacer is not None:
-            self.pacer.acquire()
-        try:
+        with _no_answer_as_error(method, path), self._paced():
             return self._http.request(
                 method, path, params=params, content=content, files=files, headers=headers
             )
-        except _AFTER_SEND as exc:
-            raise FortnoxUnreachable(
-                f"no complete answer: {type(exc).__name__}: {exc}",
-                method=method,
-                path=path,
-            ) from None
-        except httpx.TransportError as exc:
-            raise FortnoxUnreachable(
-                f"cannot connect: {type(exc).__name__}: {exc}", method=method, path=path
-            ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _paced(self) -> AbstractContextManager[None]:
+        return self.pacer.slot() if self.pacer is not None else nullcontext()
 
     def _answer(self, method: str, path: str, response: httpx.Response) -> Any:
         status = response.status_code

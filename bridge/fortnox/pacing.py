@@ -2,16 +2,32 @@
 
 One `Pacer` per tenant token, shared by every thread that talks for that tenant. A 429 means
 we were too fast anyway: the pacer then holds everyone back for a moment.
+
+Fortnox counts a request when it arrives, which is some time after we send it: a request that
+waited in a queue on the way would count later than our clock says, and a window that was
+full by our count by then overflows by Fortnox's. So a request holds its place in the window
+from the moment it is sent until five seconds after its answer came back — between the two
+lies the moment Fortnox counted it, whatever the network did.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 __all__ = ["Pacer"]
+
+WAIT_FOR_ANSWERS = 0.05  # seconds between looks when the window is full of requests in flight
+
+
+class _Slot:
+    __slots__ = ("answered", "at")
+
+    def __init__(self, at: float) -> None:
+        self.at = at  # when it was sent, then when its answer came
+        self.answered = False
 
 
 class Pacer:
@@ -27,23 +43,38 @@ class Pacer:
         self.seconds = seconds
         self._clock = clock
         self._sleep = sleep
-        self._sent: deque[float] = deque()
+        self._slots: list[_Slot] = []
         self._hold_until = 0.0
         self._lock = threading.Lock()
 
-    def acquire(self) -> None:
-        """Block until one more request fits in the window, then count it."""
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Around one request: wait until it fits in the window, hold its place until answered."""
+        taken = self._acquire()
+        try:
+            yield
+        finally:
+            with self._lock:
+                taken.at, taken.answered = self._clock(), True
+
+    def _acquire(self) -> _Slot:
         while True:
             with self._lock:
                 now = self._clock()
-                while self._sent and self._sent[0] <= now - self.seconds:
-                    self._sent.popleft()
+                self._slots = [s for s in self._slots if not s.answered or s.at > now - self.seconds]
                 wait = max(self._hold_until - now, 0.0)
-                if not wait and len(self._sent) >= self.limit:
-                    wait = self._sent[0] + self.seconds - now
+                if not wait and len(self._slots) >= self.limit:
+                    freeing = sorted(s.at for s in self._slots if s.answered)
+                    needed = len(self._slots) - self.limit + 1
+                    wait = (
+                        freeing[needed - 1] + self.seconds - now
+                        if len(freeing) >= needed
+                        else WAIT_FOR_ANSWERS
+                    )
                 if wait <= 0:
-                    self._sent.append(now)
-                    return
+                    taken = _Slot(now)
+                    self._slots.append(taken)
+                    return taken
             self._sleep(wait)
 
     def slow_down(self, seconds: float | None = None) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bridge.config import Settings
+from bridge.exporters.masterdata import export_masterdata
 from bridge.exporters.payments import export_payments
 from bridge.fortnox import FortnoxClient, FortnoxError
 
@@ -35,7 +36,16 @@ def _payments(client: FortnoxClient, tenant: str, settings: Settings) -> str:
     return f"{len(result.rows)} invoice(s) → {result.csv_path}"
 
 
-JOBS: tuple[Job, ...] = (Job("payment status", "exports.payments_every_minutes", _payments),)
+def _masterdata(client: FortnoxClient, tenant: str, settings: Settings) -> str:
+    result = export_masterdata(client, tenant, settings.outbox, settings.state_dir)
+    skipped = f"; not allowed to read {', '.join(result.skipped)}" if result.skipped else ""
+    return f"{sum(result.counts.values())} records, {result.changes_path or 'no changes'}{skipped}"
+
+
+JOBS: tuple[Job, ...] = (
+    Job("payment status", "exports.payments_every_minutes", _payments),
+    Job("master data", "exports.masterdata_every_minutes", _masterdata),
+)
 
 
 class Schedule:

@@ -79,24 +79,26 @@ def attach_to_supplier_invoice(upload: str, invoice: str) -> Step:
 
 
 def attach_to_voucher(upload: str, voucher: str) -> Step:
+    """Fortnox takes the voucher's financial year from the query, never from the body (where
+    `VoucherYear` is read-only): without it the file goes to the namesake voucher of the
+    preselected year."""
     return Step(
         kind="create",
         label="connect the file to the voucher",
         method="POST",
-        path="/3/voucherfileconnections",
+        path=f"/3/voucherfileconnections?financialyear={{{voucher}.Year}}",
         envelope="VoucherFileConnection",
         body={
             "VoucherFileConnection": {
                 "FileId": ref(upload, "Id"),
                 "VoucherSeries": ref(voucher, "VoucherSeries"),
                 "VoucherNumber": ref(voucher, "VoucherNumber"),
-                "VoucherYear": ref(voucher, "Year"),
             }
         },
         lookup=Lookup(
             path="/3/voucherfileconnections",
             collection="VoucherFileConnections",
-            params={"voucherseries": ref(voucher, "VoucherSeries")},
+            params={"voucherseries": ref(voucher, "VoucherSeries"), "voucheryear": ref(voucher, "Year")},
             match={"FileId": ref(upload, "Id")},
         ),
     )

@@ -1,4 +1,5 @@
-"""Leaf plumbing every layer may use (the mock too): atomic file writes and exact JSON.
+"""Leaf plumbing every layer may use (the mock too): atomic file writes, exact JSON, and CSV
+that spreadsheets open safely (`csvsafe`).
 
 Nothing here imports anything else of `bridge`.
 """

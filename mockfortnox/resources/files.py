@@ -10,12 +10,15 @@ state, base64-encoded, so a state file carries them across restarts.
 from __future__ import annotations
 
 import base64
+import mimetypes
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Response, g, request
 
 from mockfortnox.errors import ApiError
+from mockfortnox.resources.bookkeeping import resolve_year
 from mockfortnox.resources.common import Resource, api_root, crud_routes, json_response, lower_args, read_body
 from mockfortnox.resources.supplierinvoices import supplierinvoices
 from mockfortnox.resources.vouchers import vouchers
@@ -53,12 +56,27 @@ def file_bytes(record: dict) -> bytes:
     return base64.b64decode(record["_content"])
 
 
+_MAGIC = ((b"%PDF-", "application/pdf"), (b"\x89PNG", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
+
+
+def media_type(name: str, content: bytes) -> str:
+    """What a download is sent as: by its bytes when they say, else by its name's extension."""
+    for magic, kind in _MAGIC:
+        if content.startswith(magic):
+            return kind
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
 def _download(record: dict) -> Response:
-    mimetype = "application/pdf" if file_bytes(record)[:5] == b"%PDF-" else "application/octet-stream"
+    """The file's bytes as they were uploaded, with its type and its name (RFC 6266, so that
+    `Kvitto å.pdf` survives the latin-1 header)."""
+    content = file_bytes(record)
+    name = record["Name"]
+    plain = name.encode("ascii", "replace").decode("ascii").replace('"', "_")
     return Response(
-        file_bytes(record),
-        mimetype=mimetype,
-        headers={"Content-Disposition": f"inline; filename={record['Name']}"},
+        content,
+        mimetype=media_type(name, content),
+        headers={"Content-Disposition": f"inline; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}"},
     )
 
 
@@ -299,14 +317,17 @@ class VoucherFileConnections(FileConnections):
         "VoucherSeries": "",
         "VoucherYear": 0,
     }
-    read_only = frozenset({"Name"})
+    # Fortnox does not read the year from the body: the query's `financialyear` or
+    # `financialyeardate` chooses it, else the preselected year (C# SDK issue 175, where a file
+    # sent with `VoucherYear` landed on a voucher of another year; Fortnox support's answer).
+    read_only = frozenset({"Name", "VoucherDescription", "VoucherYear"})
     search = {"voucherseries": "VoucherSeries", "voucherdescription": "VoucherDescription"}
 
     def connect(self, tenant: Tenant, record: dict) -> None:
-        args = lower_args()
-        if record["VoucherYear"]:
-            args["financialyear"] = str(record["VoucherYear"])
-        voucher = vouchers.find(tenant, str(record["VoucherSeries"]), str(record["VoucherNumber"] or 0), args)
+        series, number = str(record["VoucherSeries"]), str(record["VoucherNumber"] or "")
+        if not number.isdigit():
+            raise ApiError("invalid_value", field="VoucherNumber", value=number)
+        voucher = vouchers.find(tenant, series, number, lower_args())
         record.update(
             VoucherDescription=voucher["Description"],
             VoucherNumber=str(voucher["VoucherNumber"]),
@@ -315,11 +336,16 @@ class VoucherFileConnections(FileConnections):
         )
 
     def query(self, tenant: Tenant, args: dict[str, str]) -> list[dict]:
+        """Every year's connections unless `voucheryear` (an id; C# SDK issue 332) or
+        `financialyear`/`financialyeardate` narrows them to one year."""
         found = super().query(tenant, args)
         if "vouchernumber" in args:
             found = [r for r in found if r["VoucherNumber"] == args["vouchernumber"]]
-        if "voucheryear" in args:
-            found = [r for r in found if str(r["VoucherYear"]) == args["voucheryear"]]
+        year = args.get("voucheryear")
+        if args.get("financialyear") or args.get("financialyeardate"):
+            year = str(resolve_year(tenant, args)["Id"])
+        if year:
+            found = [r for r in found if str(r["VoucherYear"]) == year]
         return found
 
 

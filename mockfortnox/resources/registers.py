@@ -3,8 +3,10 @@ payment, units, modes of payment; and projects, whose numbers Fortnox assigns wh
 
 from __future__ import annotations
 
+from datetime import date
+
 from mockfortnox.errors import ApiError
-from mockfortnox.resources.common import Resource, crud_routes, money
+from mockfortnox.resources.common import Resource, crud_routes, money, today
 from mockfortnox.state import Tenant
 
 
@@ -60,10 +62,22 @@ class Currencies(CodeRegister):
     }
 
     def complete(self, tenant: Tenant, record: dict, *, creating: bool) -> None:
+        """Rates are kept with the day they are for: a change of rate without a `Date` is
+        today's rate (as Fortnox's daily automatic rates are)."""
         super().complete(tenant, record, creating=creating)
         record["Code"] = str(record["Code"]).upper()
+        before = tenant.table(self.name).get(record["Code"], {}) if not creating else {}
         for field_name in ("BuyRate", "SellRate", "Unit"):
             record[field_name] = money(record[field_name] or 0)
+        if record["Date"]:
+            try:
+                record["Date"] = date.fromisoformat(str(record["Date"])).isoformat()
+            except ValueError:
+                raise ApiError("invalid_value", field="Date", value=record["Date"]) from None
+        rates = (record["BuyRate"], record["SellRate"])
+        new_rates = any(rates) and rates != (before.get("BuyRate"), before.get("SellRate"))
+        if new_rates and record["Date"] == before.get("Date"):  # no date of their own
+            record["Date"] = today().isoformat()
 
 
 class TermsOfPayments(CodeRegister):

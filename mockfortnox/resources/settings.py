@@ -1,5 +1,5 @@
 """The company's small registers and settings: labels, terms and ways of delivery, price lists
-and prices, predefined accounts, account charts, print templates, trusted e-mail senders,
+and prices, account charts, print templates, trusted e-mail senders,
 customer references, tax reductions and the EU VAT limit."""
 
 from __future__ import annotations
@@ -195,47 +195,6 @@ def price_one(price_list: str, article: str, quantity: str | None = None):
 
 def _writable(record: dict) -> dict:
     return {k: record[k] for k in ("ArticleNumber", "PriceList", "Price", "Percent")}
-
-
-class PreDefinedAccounts(Family):
-    """The accounts Fortnox books to automatically (rounding, receivables, VAT …): the names
-    are fixed, only the account changes, and it must exist in the chart."""
-
-    name, singular, plural = "predefinedaccounts", "PreDefinedAccount", "PreDefinedAccounts"
-    key = "Name"
-    scope = "settings"
-    not_found = "predefinedaccount_not_found"
-    fields = "Account:i !Name"
-    required = ("Account",)
-
-    def rules(self, tenant: Tenant, record: dict, *, creating: bool) -> None:
-        number = str(record["Account"])
-        if not any(k.partition(":")[2] == number for k in tenant.table("accounts")):
-            raise ApiError("account_missing_in_body")
-
-    def query(self, tenant: Tenant, args: dict[str, str]) -> list[dict]:
-        self.ensure(tenant)
-        return super().query(tenant, args)
-
-    def get(self, tenant: Tenant, key: str) -> dict:
-        self.ensure(tenant)
-        return super().get(tenant, key.upper())
-
-    @staticmethod
-    def ensure(tenant: Tenant) -> None:
-        table = tenant.table("predefinedaccounts")
-        for name, account in DEFAULT_PREDEFINED_ACCOUNTS.items():
-            if name not in table:
-                tenant.put("predefinedaccounts", name, {"Name": name, "Account": account})
-
-
-# Fortnox's list of names was not published with their defaults; these follow BAS 2024.
-DEFAULT_PREDEFINED_ACCOUNTS = {
-    "ADMINCHARGE": 3930, "CASH": 1910, "CUSTOMERS": 1510, "FREIGHT": 3590, "INTEREST": 8313,
-    "OBILLABLEOUT": 1513, "PAYMENTBANK": 1930, "ROUNDING": 3740, "SUPPLIERS": 2440,
-    "VAT12OUT": 2621, "VAT25OUT": 2611, "VAT6OUT": 2631, "VATIN": 2641, "CURRENCYGAIN": 3960,
-    "CURRENCYLOSS": 7960,
-}  # fmt: skip
 
 
 class ReadOnlyList(Family):
@@ -452,7 +411,6 @@ termsofdeliveries = TermsOfDeliveries()
 wayofdeliveries = WayOfDeliveries()
 pricelists = PriceLists()
 prices = Prices()
-predefinedaccounts = PreDefinedAccounts()
 accountcharts = AccountCharts()
 printtemplates = PrintTemplates()
 customerreferences = CustomerReferences()
@@ -464,17 +422,12 @@ FAMILIES: tuple[Resource, ...] = (
 )  # fmt: skip
 
 
-def _predefined_routes() -> Blueprint:
-    return crud_routes(predefinedaccounts, create=False)
-
-
 BLUEPRINTS = (
     crud_routes(labels),
     crud_routes(termsofdeliveries),
     crud_routes(wayofdeliveries),
     crud_routes(pricelists),
     prices_bp,
-    _predefined_routes(),
     list_only_route(accountcharts, lambda tenant: list(accountcharts.rows)),
     list_only_route(printtemplates, _print_templates),
     customerreferences_bp,

@@ -105,16 +105,48 @@ def test_429_slows_the_pacer_and_is_transient():
     with pytest.raises(FortnoxError) as caught:
         client.get("/3/customers")
     assert caught.value.status == 429 and caught.value.transient
-    pacer.acquire()
-    assert now[0] == pytest.approx(105.0)  # held back one window before the next request
+    with pacer.slot():
+        assert now[0] == pytest.approx(105.0)  # held back one window before the next request
 
 
 def test_pacer_keeps_under_the_window():
     now = [0.0]
     pacer = Pacer(limit=3, seconds=5, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
     for _ in range(7):
-        pacer.acquire()
+        with pacer.slot():
+            pass
     assert now[0] == pytest.approx(10.0)  # requests 4-6 wait for the first window, 7 for the second
+
+
+def test_a_request_holds_its_place_until_five_seconds_after_its_answer():
+    """Fortnox counts a request when it arrives, somewhere between our sending and its answer."""
+    now = [0.0]
+    pacer = Pacer(limit=2, seconds=5, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    with pacer.slot():
+        now[0] += 3.0  # a slow answer: Fortnox may have counted it at any moment up to 3.0
+    with pacer.slot():
+        pass
+    with pacer.slot():
+        started = now[0]
+    assert started == pytest.approx(8.0)  # five seconds after the slow answer, not after its sending
+
+
+def test_requests_in_flight_are_never_forgotten():
+    now, waits = [0.0], []
+    pacer = Pacer(limit=1, seconds=5, clock=lambda: now[0])
+    first = pacer.slot()
+    first.__enter__()
+    now[0] = 60.0  # a minute without an answer
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 1:
+            first.__exit__(None, None, None)  # the answer comes while the next request waits
+        now[0] += seconds
+
+    pacer._sleep = sleep
+    with pacer.slot():
+        assert waits[0] < 1 and now[0] == pytest.approx(65.0)  # its window began when its answer came
 
 
 def test_iterates_every_page(api):
@@ -127,3 +159,36 @@ def test_iterates_every_page(api):
 
 def test_pages_of_an_empty_list(api):
     assert list(api.iter_pages("/3/customers", "Customers", name="nobody by that name")) == []
+
+
+def test_a_download_is_bytes_even_when_they_look_like_json():
+    content = b'{"Invoice": "a file someone archived"}' * 20_000
+
+    def handler(request):
+        assert request.headers["Accept"] == "*/*"
+        return httpx.Response(200, content=content, headers={"Content-Type": "application/json"})
+
+    received = bytearray()
+    media_type = client_answering(handler).download("/3/archive/abc", received.extend)
+    assert (bytes(received), media_type) == (content, "application/json")
+
+
+def test_a_download_that_fails_is_a_typed_error_and_writes_nothing():
+    def handler(request):
+        return httpx.Response(
+            404, json={"ErrorInformation": {"Message": "Kan inte hitta filen.", "Code": 2999112}}
+        )
+
+    received = bytearray()
+    with pytest.raises(FortnoxError) as caught:
+        client_answering(handler).download("/3/archive/gone", received.extend)
+    assert (caught.value.status, caught.value.code, received) == (404, 2999112, bytearray())
+
+
+def test_a_download_cut_short_is_unreachable_not_a_short_file():
+    def handler(request):
+        raise httpx.ReadError("connection reset")
+
+    with pytest.raises(FortnoxUnreachable) as caught:
+        client_answering(handler).download("/3/archive/abc", lambda chunk: None)
+    assert caught.value.transient

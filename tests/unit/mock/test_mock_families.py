@@ -126,11 +126,11 @@ def test_a_price_needs_an_existing_list_and_article(fortnox):
 
 def test_predefined_accounts_change_only_to_accounts_in_the_chart(fortnox):
     names = [a["Name"] for a in fortnox.get("/3/predefinedaccounts").body["PreDefinedAccounts"]]
-    assert "ROUNDING" in names
+    assert "ROUNDOFF" in names
     assert (
-        fortnox.put("/3/predefinedaccounts/ROUNDING", {"PreDefinedAccount": {"Account": 9999}}).status == 400
+        fortnox.put("/3/predefinedaccounts/ROUNDOFF", {"PreDefinedAccount": {"Account": 9999}}).status == 400
     )
-    moved = fortnox.put("/3/predefinedaccounts/ROUNDING", {"PreDefinedAccount": {"Account": 3960}})
+    moved = fortnox.put("/3/predefinedaccounts/ROUNDOFF", {"PreDefinedAccount": {"Account": 3960}})
     assert moved.body["PreDefinedAccount"]["Account"] == 3960
 
 

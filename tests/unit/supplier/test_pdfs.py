@@ -66,12 +66,12 @@ def test_the_default_folder_is_a_setting(make_bridge, api):
     assert len(inbox_names(api, "inbox_d")) == 1
 
 
-def _voucher(api) -> dict:
+def _voucher(api, day: str = "2026-03-02") -> dict:
     rows = [{"Account": 1930, "Debit": 100}, {"Account": 3001, "Credit": 100}]
     body = {
         "VoucherSeries": "A",
-        "TransactionDate": "2026-03-02",
-        "Description": "Kvitto",
+        "TransactionDate": day,
+        "Description": f"Kvitto {day}",
         "VoucherRows": rows,
     }
     return api.post("/3/vouchers", {"Voucher": body})["Voucher"]
@@ -85,6 +85,20 @@ def test_a_pdf_named_after_a_voucher_is_attached_to_it(make_bridge, api):
     assert bridge.file(file_id).state == "done", bridge.documents(file_id)[0].last_error
     [connection] = api.get("/3/voucherfileconnections")["VoucherFileConnections"]
     assert (connection["VoucherSeries"], connection["VoucherNumber"]) == ("A", str(voucher["VoucherNumber"]))
+
+
+def test_a_pdf_named_after_a_voucher_of_an_earlier_year_is_not_attached_to_its_namesake(make_bridge, api):
+    earlier = _voucher(api, "2025-03-02")
+    _voucher(api)  # A 1 of 2026 too: the preselected year has a voucher of the same number
+    bridge = make_bridge()
+    file_id = drop_in_inbox(bridge, f"A-{earlier['VoucherNumber']}-2025.pdf", PDF)
+
+    assert bridge.file(file_id).state == "done"
+    [connection] = api.get("/3/voucherfileconnections")["VoucherFileConnections"]
+    assert (connection["VoucherYear"], connection["VoucherDescription"]) == (
+        earlier["Year"],
+        "Kvitto 2025-03-02",
+    )
 
 
 def test_a_pdf_named_after_a_supplier_invoice_is_attached_to_it(make_bridge, api):
