@@ -13,6 +13,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,25 @@ OPTIONS: tuple[Option, ...] = (
     Option("watch", "rescan_seconds", 30.0, "Full rescan of the inbox even when no event arrives"),
     Option("watch", "poll", False, "Poll instead of file-system events (network shares)"),
     Option(
-        "invoices", "create_customers", "always", "Create missing customers", ("always", "private", "never")
+        "invoices",
+        "create_customers",
+        "always",
+        "Create missing customers: always; private (private persons from the file, companies must "
+        "already exist with the same organisation number); never",
+        ("always", "private", "never"),
+    ),
+    Option(
+        "invoices",
+        "create_articles",
+        True,
+        "Create an article an invoice row names when Fortnox lacks it (number, description, unit, VAT)",
+    ),
+    Option(
+        "invoices",
+        "create_projects",
+        True,
+        "Create a project an invoice row names when Fortnox lacks it, from a project register the "
+        "bridge has read",
     ),
     Option(
         "supplierinvoices",
@@ -118,6 +137,14 @@ OPTIONS: tuple[Option, ...] = (
         "masterdata_every_minutes",
         0,
         "`watch` writes the master data export and its changes file this often (0: only on command)",
+    ),
+    Option("vouchers", "series", "A", "Voucher series for journal CSVs (must allow manual vouchers)"),
+    Option("vouchers", "rounding_account", 3740, "Account of the rounding row (öres- och kronutjämning)"),
+    Option(
+        "vouchers",
+        "rounding_tolerance",
+        Decimal("1.00"),
+        "A journal voucher off by at most this much (kronor) gets a rounding row; more is refused",
     ),
     Option("sie", "series", "file", "Voucher series in Fortnox: `file` (the file's own) or a series code"),
     Option("sie", "default_series", "A", "Series for vouchers that have none in the file"),
@@ -335,14 +362,21 @@ def _coerce(option: Option, value: Any, where: str) -> Any:
                 value = value.lower() in ("1", "true", "yes", "on")
             elif not isinstance(value, bool):
                 raise ValueError
+        elif isinstance(default, Decimal):
+            if isinstance(value, bool):
+                raise ValueError
+            value = Decimal(str(value).strip().replace(",", "."))  # `0,50` as well as `0.50`
+            if not value.is_finite() or value < 0:
+                raise ValueError
         elif isinstance(default, int):
             value = int(value)
         elif isinstance(default, float):
             value = float(value)
         else:
             value = str(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{where}: {name} must be a {type(default).__name__}, not {value!r}") from None
+    except (TypeError, ValueError, InvalidOperation):
+        kind = "number" if isinstance(default, Decimal) else type(default).__name__
+        raise ConfigError(f"{where}: {name} must be a {kind}, not {value!r}") from None
     if option.choices and value not in option.choices:
         raise ConfigError(f"{where}: {name} must be one of {', '.join(option.choices)}, not {value!r}")
     return value

@@ -19,6 +19,16 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "fixtures" / "samples"
 
 
+def sample_files() -> list[Path]:
+    """The files the demo drops, in name order; not the golden plan (`<name>.plan.json`)
+    that lies beside each of them."""
+    return [
+        sample
+        for sample in sorted(SAMPLES.iterdir())
+        if sample.is_file() and not sample.name.startswith(".") and not sample.name.endswith(".plan.json")
+    ]
+
+
 @click.command()
 @click.option("--once", is_flag=True, help="One round, then exit.")
 def main(once: bool) -> None:
@@ -32,13 +42,12 @@ def main(once: bool) -> None:
         start = bridge.last_file_id()
         inbox = settings.inbox
         inbox.mkdir(parents=True, exist_ok=True)
-        for sample in sorted(SAMPLES.iterdir()):
-            if sample.is_file() and not sample.name.startswith("."):
-                # Like a well-behaved sender: write under a temporary name, then rename.
-                tmp = inbox / f"{sample.name}.part"
-                shutil.copyfile(sample, tmp)
-                os.replace(tmp, inbox / sample.name)
-                print(f"dropped {sample.name} into {inbox}")
+        for sample in sample_files():
+            # Like a well-behaved sender: write under a temporary name, then rename.
+            tmp = inbox / f"{sample.name}.part"
+            shutil.copyfile(sample, tmp)
+            os.replace(tmp, inbox / sample.name)
+            print(f"dropped {sample.name} into {inbox}")
         watcher = Watcher(bridge)
         watcher.run(once=True)
         text, _ = results_table(bridge, bridge.files(after=start))

@@ -19,8 +19,10 @@ from bridge.util import dumps
 __all__ = [
     "Account",
     "AllowanceCharge",
+    "Article",
     "Attachment",
     "Cancellation",
+    "Customer",
     "DeclaredCompany",
     "DeclaredYear",
     "Dimension",
@@ -31,6 +33,7 @@ __all__ = [
     "FinancialYear",
     "Invoice",
     "InvoiceRow",
+    "JournalDeclarations",
     "LedgerBalance",
     "MasterData",
     "MonetaryTotals",
@@ -38,6 +41,7 @@ __all__ = [
     "PaymentMeans",
     "PdfFile",
     "Problem",
+    "Project",
     "Severity",
     "SieDeclarations",
     "SupplierInvoice",
@@ -366,7 +370,77 @@ class Cancellation:
     kind = "cancel"
 
 
-Document = Invoice | Voucher | SupplierInvoice | PdfFile | Cancellation
+@dataclass(frozen=True)
+class Customer:
+    """A customer as a register file states it, to be created or updated by its number.
+
+    Empty cells are `None` and leave Fortnox's value alone; `is_private` is `None` when the
+    file does not say. `source_key` is the number and the file it came from, so that the same
+    customer in a later file is applied again (a register is a state, not an event).
+    """
+
+    source_key: str
+    number: str
+    name: str
+    organisation_number: str | None = None
+    vat_number: str | None = None
+    is_private: bool | None = None
+    address: str | None = None
+    address2: str | None = None
+    zip_code: str | None = None
+    city: str | None = None
+    country_code: str | None = None
+    email: str | None = None
+    email_invoice: str | None = None
+    phone: str | None = None
+    terms_of_payment: str | None = None
+    currency: str | None = None
+    your_reference: str | None = None
+    our_reference: str | None = None
+    line: int | None = None
+
+    kind = "customer"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project as a register file states it. Fortnox needs a start date to create one;
+    `status` is Fortnox's word (`NOTSTARTED`, `ONGOING`, `COMPLETED`) or `None`."""
+
+    source_key: str
+    number: str
+    name: str
+    start_date: date | None = None
+    end_date: date | None = None
+    leader: str | None = None
+    status: str | None = None
+    contact_person: str | None = None
+    comments: str | None = None
+    line: int | None = None
+
+    kind = "project"
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article as a register file states it; `type` is `STOCK` or `SERVICE` when given."""
+
+    source_key: str
+    number: str
+    description: str
+    unit: str | None = None
+    vat: Decimal | None = None
+    sales_price: Decimal | None = None
+    purchase_price: Decimal | None = None
+    sales_account: int | None = None
+    type: str | None = None
+    ean: str | None = None
+    line: int | None = None
+
+    kind = "article"
+
+
+Document = Invoice | Voucher | SupplierInvoice | PdfFile | Cancellation | Customer | Project | Article
 
 
 @dataclass(frozen=True)
@@ -379,7 +453,7 @@ class Extraction:
     documents: tuple[Any, ...] = ()
     problems: tuple[Problem, ...] = ()
     facts: dict[str, Any] = field(default_factory=dict)
-    declarations: SieDeclarations | None = None
+    declarations: SieDeclarations | JournalDeclarations | None = None
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -483,6 +557,13 @@ class DeclaredCompany:
     org_number: str | None = None
     company_id: str | None = None
     company_type: str | None = None
+
+
+@dataclass(frozen=True)
+class JournalDeclarations:
+    """A journal CSV declares no registers, but its vouchers are judged as a whole — all into
+    the one series `vouchers.series`, each balanced within the rounding tolerance — so that
+    the file goes through whole or not at all."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""One importer per input kind. Exactly one may claim a file; two claiming it is a bug."""
+"""One importer per input kind. A file that two importers claim is refused, naming the kinds
+it could be (CSV files are told apart by their columns, and a file may have the columns of two)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,12 @@ from pathlib import Path
 from bridge.importers.base import Importer, Source
 from bridge.importers.cancel import CancelImporter
 from bridge.importers.csv_invoices import CsvInvoiceImporter
+from bridge.importers.csv_journal import JournalImporter
+from bridge.importers.csv_registers import (
+    ArticleRegisterImporter,
+    CustomerRegisterImporter,
+    ProjectRegisterImporter,
+)
 from bridge.importers.einvoice import EInvoiceImporter
 from bridge.importers.pdf import PdfImporter
 from bridge.importers.sie import SieImporter
@@ -19,6 +26,10 @@ HEAD_BYTES = 8192
 
 IMPORTERS: tuple[Importer, ...] = (
     CsvInvoiceImporter(),
+    CustomerRegisterImporter(),
+    ProjectRegisterImporter(),
+    ArticleRegisterImporter(),
+    JournalImporter(),
     EInvoiceImporter(),
     SieImporter(),
     PdfImporter(),
@@ -52,7 +63,7 @@ class FileSource:
 
 
 class AmbiguousFileError(RuntimeError):
-    """More than one importer claims the same file: a bug in the importers, not in the file."""
+    """More than one importer claims the same file."""
 
 
 def identify(source: Source, importers: tuple[Importer, ...] = IMPORTERS) -> Importer | None:
@@ -64,8 +75,24 @@ def identify(source: Source, importers: tuple[Importer, ...] = IMPORTERS) -> Imp
 
 
 def extract_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) -> Extraction:
-    """Identify and extract one file; an unknown kind of file is a problem, not an exception."""
-    importer = identify(source, importers)
+    """Identify and extract one file; an unknown or ambiguous kind of file is a problem, not
+    an exception."""
+    try:
+        importer = identify(source, importers)
+    except AmbiguousFileError:
+        kinds = [getattr(imp, "description", imp.name) for imp in importers if imp.identify(source)]
+        return Extraction(
+            "ambiguous",
+            problems=(
+                Problem(
+                    f"{source.name} could be {' or '.join(kinds)}: the bridge does not guess",
+                    line=1,
+                    hint="keep only the columns of one kind of file (README, 'How a CSV file is "
+                    "recognised'), then drop it again",
+                    code="file.ambiguous",
+                ),
+            ),
+        )
     if importer is None:
         return Extraction(
             "unknown",

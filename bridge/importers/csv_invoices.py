@@ -1,35 +1,29 @@
 """CSV invoice exports: one row per invoice line, rows grouped into invoices by invoice number.
 
-Column names are matched without regard to case, spaces, dashes or accents, in English or
-Swedish (`Fakturanummer`, `Kundnummer`, `Antal`, `À-pris`, `Moms` …); README lists them all.
+Recognised by a `Fakturanummer` column. Column names are matched without regard to case,
+spaces, dashes or accents, in English or Swedish (`Kundnummer`, `Antal`, `À-pris`, `Moms` …);
+README lists them all. Two rules of the sources are kept here, where the whole file is seen:
+a customer is a private person when `Kundtyp` says so or, with no `Kundtyp`, when its number
+is a personnummer; and one article number given two different descriptions in one file is
+ignored on those rows, which go as text rows (SmartDok's rule for duplicate article numbers).
 """
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from bridge.formats.csvtable import CsvError, decode_text, read_table, sniff_delimiter
-from bridge.formats.numbers import parse_date, parse_decimal
+from bridge.formats.csvtable import CsvError, read_table
+from bridge.formats.einvoice.identifiers import is_personal_number
 from bridge.importers.base import Source
+from bridge.importers.csv_columns import Column, ColumnSet, header_fields, missing_cell
 from bridge.model import Extraction, Invoice, InvoiceRow, Party, Problem, Severity
 
 __all__ = ["COLUMNS", "CsvInvoiceImporter"]
 
 VAT_RATES = (Decimal(0), Decimal(6), Decimal(12), Decimal(25))
-
-
-@dataclass(frozen=True)
-class Column:
-    field: str
-    names: tuple[str, ...]  # the first is the Swedish name used in messages
-    level: str  # "invoice": the same on every row of an invoice; "row": per invoice line
-    kind: str = "text"  # text | decimal | percent | date | account
-    required: bool = False
-
+PRIVATE_WORDS = ("private", "privat", "privatperson", "person")
+COMPANY_WORDS = ("company", "företag", "foretag", "organisation", "juridisk person")
 
 COLUMNS: tuple[Column, ...] = (
     Column(
@@ -45,9 +39,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("customer_type", ("Kundtyp", "CustomerType"), "invoice"),
     Column(
         "organisation_number",
-        ("Organisationsnummer", "OrganisationNumber", "OrganizationNumber", "Orgnr", "Personnummer"),
+        ("Organisationsnummer", "OrganisationNumber", "OrganizationNumber", "Orgnr"),
         "invoice",
     ),
+    Column("personal_number", ("Personnummer", "PersonalNumber", "Personnr"), "invoice"),
     Column("vat_number", ("Momsregistreringsnummer", "VATNumber", "Momsnr", "VAT-nummer"), "invoice"),
     Column("email", ("E-post", "Email", "Epost", "Mail"), "invoice"),
     Column("phone", ("Telefon", "Phone"), "invoice"),
@@ -80,37 +75,28 @@ COLUMNS: tuple[Column, ...] = (
     Column("project", ("Projekt", "Project"), "row"),
 )
 
-_HINT_NUMBER = "write a number such as 2, 1,5 or 1 234,50"
-
-
-def _normalise(name: str) -> str:
-    folded = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(c for c in folded if c.isalnum())
-
-
-_BY_NAME: dict[str, Column] = {_normalise(n): col for col in COLUMNS for n in col.names}
+_COLUMNS = ColumnSet(COLUMNS)
 
 
 class CsvInvoiceImporter:
     name = "csv-invoices"
+    description = "customer invoices (a 'Fakturanummer' column)"
 
     def identify(self, source: Source) -> bool:
         if not source.name.lower().endswith((".csv", ".txt")):
             return False
-        try:
-            header = decode_text(source.head)[0].splitlines()[0]
-            delimiter = sniff_delimiter(header)
-        except (CsvError, IndexError):
-            return False
-        names = {_normalise(cell.strip().strip('"')) for cell in header.split(delimiter)}
-        return any(_BY_NAME[n].field == "invoice_number" for n in names if n in _BY_NAME)
+        return "invoice_number" in (header_fields(source.head, _COLUMNS) or ())
 
     def extract(self, source: Source) -> Extraction:
         try:
             table = read_table(source.path.read_bytes())
         except CsvError as exc:
             return Extraction(self.name, problems=(Problem(str(exc), line=1),))
-        facts = {"encoding": table.encoding, "delimiter": table.delimiter, "rows": len(table.rows)}
+        facts: dict[str, Any] = {
+            "encoding": table.encoding,
+            "delimiter": table.delimiter,
+            "rows": len(table.rows),
+        }
         mapping, problems = _map_columns(table.columns)
         if any(p.is_error for p in problems):
             return Extraction(self.name, problems=tuple(problems), facts=facts)
@@ -121,9 +107,10 @@ class CsvInvoiceImporter:
             problems.extend(row_problems)
             if not values.get("invoice_number"):
                 if not row_problems:
-                    problems.append(_missing(line, mapping["invoice_number"], "invoice number"))
+                    problems.append(missing_cell(line, mapping["invoice_number"], "invoice number"))
                 continue
             groups.setdefault(values["invoice_number"], []).append((line, values))
+        problems.extend(_ignore_ambiguous_article_numbers(groups, mapping))
 
         invoices = []
         for number, rows in groups.items():
@@ -131,6 +118,8 @@ class CsvInvoiceImporter:
             problems.extend(invoice_problems)
             if invoice is not None:
                 invoices.append(invoice)
+        # An invoice and its credit may share a file: the credit goes after what it credits.
+        invoices.sort(key=lambda invoice: invoice.credit_of is not None)
         facts["invoices"] = len(invoices)
         if any(p.is_error for p in problems):
             invoices = []  # a file goes through whole or not at all; the report says why
@@ -138,43 +127,7 @@ class CsvInvoiceImporter:
 
 
 def _map_columns(columns: tuple[str, ...]) -> tuple[dict[str, str], list[Problem]]:
-    mapping: dict[str, str] = {}
-    problems: list[Problem] = []
-    for name in columns:
-        column = _BY_NAME.get(_normalise(name))
-        if column is None:
-            problems.append(
-                Problem(
-                    f"column {name!r} is not one the bridge knows; it is ignored",
-                    line=1,
-                    field=name,
-                    severity=Severity.WARNING,
-                    code="csv.unknown-column",
-                )
-            )
-        elif column.field in mapping:
-            problems.append(
-                Problem(
-                    f"columns {mapping[column.field]!r} and {name!r} both mean {column.field}",
-                    line=1,
-                    field=name,
-                    hint="keep one of them",
-                    code="csv.duplicate-column",
-                )
-            )
-        else:
-            mapping[column.field] = name
-    for column in COLUMNS:
-        if column.required and column.field not in mapping:
-            problems.append(
-                Problem(
-                    f"the required column {column.names[0]!r} is missing",
-                    line=1,
-                    field=column.names[0],
-                    hint="add a column named " + " or ".join(repr(n) for n in column.names[:3]),
-                    code="csv.missing-column",
-                )
-            )
+    mapping, problems = _COLUMNS.map(columns)
     if not {"customer_number", "customer_name"} & mapping.keys():
         problems.append(
             Problem(
@@ -198,45 +151,13 @@ def _map_columns(columns: tuple[str, ...]) -> tuple[dict[str, str], list[Problem
     return mapping, problems
 
 
-def _parse_account(text: str) -> int:
-    if not (text.isdigit() and len(text) == 4):
-        raise ValueError(f"{text!r} is not an account number; accounts have four digits (1000–9999)")
-    return int(text)
-
-
-def _parse_percent(text: str) -> Decimal:
-    return parse_decimal(text, allow_percent=True)
-
-
-_CONVERTERS: dict[str, tuple[Callable[[str], Any], str]] = {
-    "decimal": (parse_decimal, _HINT_NUMBER),
-    "percent": (_parse_percent, "write a percentage such as 25 or 12,5"),
-    "date": (parse_date, "write the date as YYYY-MM-DD"),
-    "account": (_parse_account, "write a four-digit BAS account such as 3001"),
-}
-
-
 def _convert(
     line: int, cells: dict[str, str], mapping: dict[str, str]
 ) -> tuple[dict[str, Any], list[Problem]]:
-    values: dict[str, Any] = {}
-    problems: list[Problem] = []
-    for column in COLUMNS:
-        header = mapping.get(column.field)
-        text = cells.get(header, "") if header else ""
-        if not text:
-            continue
-        if column.kind == "text":
-            values[column.field] = text
-            continue
-        convert, hint = _CONVERTERS[column.kind]
-        try:
-            values[column.field] = convert(text)
-        except ValueError as exc:
-            problems.append(Problem(str(exc), line=line, field=header, hint=hint, code="csv.bad-value"))
+    values, problems = _COLUMNS.convert(line, cells, mapping)
     for field in ("quantity", "price"):
         if field not in values and not any(p.field == mapping[field] for p in problems):
-            problems.append(_missing(line, mapping[field], field))
+            problems.append(missing_cell(line, mapping[field], field))
     vat = values.get("vat")
     if vat is not None and vat not in VAT_RATES:
         problems.append(
@@ -251,10 +172,38 @@ def _convert(
     return values, problems
 
 
-def _missing(line: int, header: str, what: str) -> Problem:
-    return Problem(
-        f"the {what} is empty", line=line, field=header, hint=f"fill in the {what}", code="csv.empty-cell"
-    )
+def _ignore_ambiguous_article_numbers(
+    groups: dict[str, list[tuple[int, dict[str, Any]]]], mapping: dict[str, str]
+) -> list[Problem]:
+    """An article number with two different descriptions in one file names no single article:
+    it is dropped from those rows, which go as text rows, and a warning names both lines."""
+    first_seen: dict[str, tuple[str, int]] = {}  # article number → (description, line)
+    conflicts: dict[str, tuple[tuple[str, int], tuple[str, int]]] = {}
+    for rows in groups.values():
+        for line, values in rows:
+            number, text = values.get("article_number"), values.get("description")
+            if not number or not text:
+                continue
+            seen = first_seen.setdefault(number, (text, line))
+            if seen[0] != text and number not in conflicts:
+                conflicts[number] = (seen, (text, line))
+    for rows in groups.values():
+        for _, values in rows:
+            if values.get("article_number") in conflicts:
+                del values["article_number"]
+    return [
+        Problem(
+            f"article number {number} is given two descriptions, {a!r} (line {a_line}) and {b!r} "
+            f"(line {b_line}): the number is ignored on every row that names it, which are sent as "
+            "text rows",
+            line=b_line,
+            field=mapping["article_number"],
+            hint="give each article its own number in the program that wrote the file",
+            severity=Severity.WARNING,
+            code="csv.article-number-ambiguous",
+        )
+        for number, ((a, a_line), (b, b_line)) in conflicts.items()
+    ]
 
 
 def _build_invoice(
@@ -292,11 +241,21 @@ def _build_invoice(
                 code="csv.no-customer",
             )
         )
+    if head.get("credit_of") == number:
+        problems.append(
+            Problem(
+                f"invoice {number} says it credits itself",
+                line=first_line,
+                field=mapping.get("credit_of"),
+                hint="write the number of the invoice it credits in 'Krediterar'",
+                code="csv.credits-itself",
+            )
+        )
     invoice_rows = []
     for line, values in rows:
         if not values.get("description") and not values.get("article_number"):
             problems.append(
-                _missing(line, mapping.get("description") or mapping["article_number"], "row text")
+                missing_cell(line, mapping.get("description") or mapping["article_number"], "row text")
             )
         invoice_rows.append(
             InvoiceRow(
@@ -315,23 +274,9 @@ def _build_invoice(
         )
     if problems:
         return None, problems
-    customer_type = (head.get("customer_type") or "").casefold()
-    customer = Party(
-        name=head.get("customer_name") or "",
-        number=head.get("customer_number"),
-        organisation_number=head.get("organisation_number"),
-        vat_number=head.get("vat_number"),
-        email=head.get("email"),
-        phone=head.get("phone"),
-        address=head.get("address"),
-        zip_code=head.get("zip_code"),
-        city=head.get("city"),
-        country_code=head.get("country_code"),
-        is_private=customer_type in ("private", "privat", "privatperson"),
-    )
     invoice = Invoice(
         source_key=number,
-        customer=customer,
+        customer=_customer(head),
         rows=tuple(invoice_rows),
         invoice_date=head.get("invoice_date"),
         due_date=head.get("due_date"),
@@ -343,3 +288,30 @@ def _build_invoice(
         line=first_line,
     )
     return invoice, problems
+
+
+def _customer(head: dict[str, Any]) -> Party:
+    """A private person when `Kundtyp` says so, or when, with no `Kundtyp`, the number is a
+    personnummer (also from a 'Personnummer' column); a company otherwise."""
+    customer_type = (head.get("customer_type") or "").casefold()
+    personal = head.get("personal_number")
+    number = personal or head.get("organisation_number")
+    if customer_type in PRIVATE_WORDS:
+        private = True
+    elif customer_type in COMPANY_WORDS:
+        private = False
+    else:
+        private = bool(personal) or bool(number and is_personal_number(number))
+    return Party(
+        name=head.get("customer_name") or "",
+        number=head.get("customer_number"),
+        organisation_number=number,
+        vat_number=head.get("vat_number"),
+        email=head.get("email"),
+        phone=head.get("phone"),
+        address=head.get("address"),
+        zip_code=head.get("zip_code"),
+        city=head.get("city"),
+        country_code=head.get("country_code"),
+        is_private=private,
+    )

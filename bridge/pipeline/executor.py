@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from bridge.formats.einvoice.identifiers import normalise_org_number
 from bridge.fortnox import FortnoxClient, FortnoxError
 from bridge.pipeline.filestore import FileStore, MissingFile
 from bridge.pipeline.ledger import Ledger
@@ -83,7 +84,11 @@ class Executor:
         step = record.spec
         if step.when and not conditions_hold(step.when, results):
             return {"outcome": "skipped", "record": {}}
+        if step.unless and conditions_hold(step.unless, results):
+            return {"outcome": "skipped", "record": {}}
         uncertain = record.attempts > 0  # an earlier attempt may have reached Fortnox
+        if step.kind == "upsert":
+            return self._upsert(client, document, record, results, uncertain)
         if step.kind == "ensure" or (uncertain and step.lookup is not None):
             found = self._lookup(client, step.lookup, results) if step.lookup else None
             if found is not None:
@@ -113,6 +118,32 @@ class Executor:
             answer = answer[0] if answer else {}
         record = answer.get(step.envelope, answer) if isinstance(answer, dict) else {}
         return {"outcome": "created" if step.method == "POST" else "updated", "record": record}
+
+    def _upsert(
+        self,
+        client: FortnoxClient,
+        document: DocumentRecord,
+        record: StepRecord,
+        results: dict[str, Any],
+        uncertain: bool,
+    ) -> dict[str, Any]:
+        """Create the record, or write only the fields that differ; nothing when none do."""
+        step = record.spec
+        if step.lookup is None:
+            raise PlanError(f"internal: {step.label} has no lookup")
+        found = self._lookup(client, step.lookup, results)
+        wanted = _resolve(step.body, results)[step.envelope]
+        if found is None:
+            self.ledger.step_sending(record.id, document.id)
+            answer = client.request("POST", _resolve_path(step.path, results), json={step.envelope: wanted})
+            return {"outcome": "created", "record": answer.get(step.envelope, answer)}
+        changes = [[k, found.get(k), v] for k, v in wanted.items() if not _same_value(found.get(k), v)]
+        if not changes:
+            return {"outcome": "reconciled" if uncertain else "unchanged", "record": found}
+        self.ledger.step_sending(record.id, document.id)
+        path = _resolve_path(step.lookup.path, results)
+        answer = client.request("PUT", path, json={step.envelope: {k: v for k, _, v in changes}})
+        return {"outcome": "updated", "record": answer.get(step.envelope, answer), "changes": changes}
 
     def _lookup(
         self, client: FortnoxClient, lookup: Lookup, results: dict[str, Any]
@@ -156,7 +187,18 @@ def _matches(record: dict[str, Any], match: dict[str, Any], lookup: Lookup) -> b
 
 
 def _identifier(value: Any) -> str:
-    return _SEPARATORS.sub("", str(value or "")).upper()
+    """Identifiers compared as Fortnox means them: without spaces, dashes and dots, in upper
+    case, and an organisation number or personnummer in its 10-digit form (`16556677-8899` and
+    `19800101-1234` are `5566778899` and `8001011234`)."""
+    text = str(value or "")
+    return normalise_org_number(text) or _SEPARATORS.sub("", text).upper()
+
+
+def _same_value(current: Any, wanted: Any) -> bool:
+    """Does Fortnox's field already hold what the register says (loosely typed, either way)?"""
+    if isinstance(wanted, str) and isinstance(current, str):
+        return current.strip() == wanted.strip()
+    return loosely_equal(current, wanted)
 
 
 def loosely_equal(actual: Any, expected: Any) -> bool:

@@ -413,6 +413,20 @@ class Ledger:
         ).fetchone()[0]
         return None, later
 
+    def register_records(self, tenant: str, kind: str, numbers: Sequence[str]) -> dict[str, Any]:
+        """The latest record of each number that a register file gave (documents of `kind`
+        keyed `number@file`), whatever became of it, as plain data."""
+        found: dict[str, Any] = {}
+        for number in numbers:
+            row = self.db.execute(
+                "SELECT document FROM documents WHERE tenant = ? AND kind = ?"
+                " AND substr(source_key, 1, length(?) + 1) = ? || '@' ORDER BY id DESC LIMIT 1",
+                (tenant, kind, number, number),
+            ).fetchone()
+            if row is not None:
+                found[number] = loads(row["document"])
+        return found
+
     def steps(self, document_id: int) -> list[StepRecord]:
         rows = self.db.execute("SELECT * FROM steps WHERE document_id = ? ORDER BY position", (document_id,))
         return [_step(row) for row in rows]

@@ -61,8 +61,20 @@ def step_text(step: dict[str, Any]) -> str:
         "already": "already done in Fortnox",
         "skipped": "not needed",
         "absent": "not in Fortnox",
+        "unchanged": "unchanged in Fortnox, nothing written",
     }.get(step["outcome"], step["outcome"])
+    changes = step.get("changes")
+    if changes:  # a register record: which fields were written, before → after
+        verb = "updated in Fortnox: " + "; ".join(changes)
     return f"{step['label']}: {verb}" + (f" ({ids})" if ids else "")
+
+
+def change_text(field_name: str, before: Any, after: Any) -> str:
+    return f"{field_name} {_shown(before)} → {_shown(after)}"
+
+
+def _shown(value: Any) -> str:
+    return "(empty)" if value in (None, "") else repr(value) if isinstance(value, str) else str(value)
 
 
 def render_receipt_json(receipt: dict[str, Any]) -> str:
@@ -132,6 +144,8 @@ def _document_view(d: DocumentRecord) -> dict[str, Any]:
             "outcome": step["outcome"],
             "fortnox": identify(step["record"]),
         }
+        if step.get("changes"):
+            view["changes"] = [change_text(*change) for change in step["changes"]]
         view["text"] = step_text(view)
         steps.append(view)
     note = ""

@@ -23,6 +23,7 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -30,7 +31,7 @@ from typing import Any
 from bridge.config import Settings
 from bridge.fortnox import FortnoxClient
 from bridge.importers import IMPORTERS, FileSource, Importer, extract_file
-from bridge.model import Cancellation, Extraction, Problem, to_plain
+from bridge.model import Cancellation, Extraction, Problem, Project, to_plain
 from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.filestore import FileStore
@@ -47,7 +48,7 @@ from bridge.pipeline.records import (
 )
 from bridge.pipeline.schedule import Schedule
 from bridge.pipeline.status import collect_status
-from bridge.planner import DocumentPlan, needs_master_data, plan_extraction
+from bridge.planner import DocumentPlan, needs_master_data, plan_extraction, planned_projects
 from bridge.planner.uploads import safe_name
 from bridge.util import atomic_write, dumps, free_name, loads, move_file, remove_stale_temporaries
 
@@ -364,12 +365,20 @@ class Bridge:
             return extraction, []
         needs = needs_master_data(extraction)
         master = self.registers.cached(tenant.name) if needs else None
-        planned, plans = plan_extraction(extraction, tenant, master)
+        projects = self.known_projects(tenant.name, planned_projects(extraction))
+        planned, plans = plan_extraction(extraction, tenant, master, projects)
         if may_wait and needs and self.registers.can_fetch(tenant.name):
             doubted = bool(planned.errors) or any(p.problems for p in plans)
             if (master is None or doubted) and not self.registers.is_fresh(tenant.name):
                 return None
         return planned, plans
+
+    def known_projects(self, tenant: str, numbers: Iterable[str]) -> dict[str, Project]:
+        """What the project registers the bridge has read say of these projects."""
+        return {
+            number: project_from_plain(plain)
+            for number, plain in self.ledger.register_records(tenant, "project", sorted(numbers)).items()
+        }
 
     def _plan_waiting(self, tenant: str) -> None:
         """On the company's worker: fetch its registers, then plan the files that wait for them
@@ -579,6 +588,13 @@ class Bridge:
             self.registers.forget_freshness(tenant)
             self.registers.refresh(tenant)
             fetched.add(tenant)
+
+
+def project_from_plain(plain: dict[str, Any]) -> Project:
+    values = dict(plain)
+    for name in ("start_date", "end_date"):
+        values[name] = date.fromisoformat(values[name]) if values.get(name) else None
+    return Project(**values)
 
 
 def _companion_target(target: Path, companion: Path) -> Path:

@@ -51,9 +51,12 @@ def _document_text(document: DocumentRecord) -> str:
         return f"{name}: queued"
     steps = document.result
     numbered = [s for s in steps if any(s.get("record", {}).get(k) for k in _NUMBERS)]
-    if not numbered:  # registers only (a SIE file's accounts, series, objects)
-        made = [s["label"] for s in steps if s["outcome"] == "created"]
-        return f"{name}: " + (f"created {'; '.join(made)}" if made else "nothing was missing")
+    if not numbered:  # registers only (a SIE file's accounts, series, objects; a register CSV's record)
+        made = [f"created {s['label']}" for s in steps if s["outcome"] == "created"]
+        made += [f"updated {', '.join(c[0] for c in s['changes'])}" for s in steps if s.get("changes")]
+        if any(s["outcome"] == "unchanged" for s in steps):
+            made.append("unchanged")
+        return f"{name}: " + ("; ".join(made) or "nothing was missing")
     main = numbered[-1]
     number = next(main["record"][k] for k in _NUMBERS if main["record"].get(k))
     created = [s["label"] for s in steps if s["outcome"] == "created" and s is not main]

@@ -8,23 +8,27 @@ fails before any call, with the problems as its report.
 Some files are judged as a whole: an extraction that carries declarations of a type in
 `FILE_PLANNERS` is planned at once `(extraction, tenant, master) -> (problems, plans)`; an
 error among those problems refuses the whole file before any call (SIE: one "registers"
-document, then the vouchers).
+document, then the vouchers; a journal CSV: its vouchers, into one series).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from bridge.config import TenantSettings
 from bridge.model import (
+    Article,
     Cancellation,
+    Customer,
     Extraction,
     Invoice,
+    JournalDeclarations,
     MasterData,
     PdfFile,
     Problem,
+    Project,
     SieDeclarations,
     SupplierInvoice,
     Voucher,
@@ -32,9 +36,11 @@ from bridge.model import (
 from bridge.planner.cancel import plan_cancel
 from bridge.planner.files import plan_file
 from bridge.planner.invoices import plan_invoice
+from bridge.planner.journal import plan_journal_file
 from bridge.planner.sie import plan_sie_file
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref, stamp_for
 from bridge.planner.supplierinvoices import plan_supplier_invoice
+from bridge.planner.upserts import plan_article, plan_customer, plan_project
 from bridge.planner.vouchers import plan_voucher
 
 __all__ = [
@@ -47,11 +53,12 @@ __all__ = [
     "needs_master_data",
     "plan_documents",
     "plan_extraction",
+    "planned_projects",
     "ref",
     "stamp_for",
 ]
 
-Planner = Callable[[Any, TenantSettings, MasterData | None], DocumentPlan]
+Planner = Callable[..., DocumentPlan]  # (document, tenant, master[, projects])
 
 FilePlanner = Callable[
     [Extraction, TenantSettings, MasterData | None], tuple[list[Problem], list[DocumentPlan]]
@@ -63,11 +70,15 @@ PLANNERS: dict[type, Planner] = {
     PdfFile: plan_file,
     Cancellation: plan_cancel,
     Voucher: plan_voucher,
+    Customer: plan_customer,
+    Project: plan_project,
+    Article: plan_article,
 }
 
 # Declarations whose files are planned as a whole (they always judge against master data).
 FILE_PLANNERS: dict[type, FilePlanner] = {
     SieDeclarations: plan_sie_file,
+    JournalDeclarations: plan_journal_file,
 }
 
 # Document types whose planning judges against the company's registers; the bridge fetches
@@ -76,9 +87,32 @@ NEEDS_MASTER_DATA: frozenset[type] = frozenset({SupplierInvoice, PdfFile, Vouche
 
 
 def plan_documents(
-    documents: Iterable[Any], tenant: TenantSettings, master: MasterData | None = None
+    documents: Iterable[Any],
+    tenant: TenantSettings,
+    master: MasterData | None = None,
+    projects: Mapping[str, Project] | None = None,
 ) -> list[DocumentPlan]:
-    return [PLANNERS[type(document)](document, tenant, master) for document in documents]
+    """`projects`: what the project registers the bridge has read say of the projects that
+    invoices name (an invoice creates such a project when Fortnox lacks it)."""
+    plans = []
+    for document in documents:
+        planner = PLANNERS[type(document)]
+        if projects and isinstance(document, Invoice):
+            plans.append(planner(document, tenant, master, projects))
+        else:
+            plans.append(planner(document, tenant, master))
+    return plans
+
+
+def planned_projects(extraction: Extraction) -> set[str]:
+    """The projects the invoices of a file name (to look them up in what the bridge has read)."""
+    return {
+        number
+        for document in extraction.documents
+        if isinstance(document, Invoice)
+        for number in (document.project, *(row.project for row in document.rows))
+        if number
+    }
 
 
 def needs_master_data(extraction: Extraction) -> bool:
@@ -88,12 +122,15 @@ def needs_master_data(extraction: Extraction) -> bool:
 
 
 def plan_extraction(
-    extraction: Extraction, tenant: TenantSettings, master: MasterData | None = None
+    extraction: Extraction,
+    tenant: TenantSettings,
+    master: MasterData | None = None,
+    projects: Mapping[str, Project] | None = None,
 ) -> tuple[Extraction, list[DocumentPlan]]:
     """Plan what a file holds; the problems a file planner finds join the extraction's (an
     error among them means: no plans, the file is refused as a whole)."""
     file_planner = FILE_PLANNERS.get(type(extraction.declarations))
     if file_planner is None:
-        return extraction, plan_documents(extraction.documents, tenant, master)
+        return extraction, plan_documents(extraction.documents, tenant, master, projects)
     problems, plans = file_planner(extraction, tenant, master)
     return replace(extraction, problems=(*extraction.problems, *problems)), plans

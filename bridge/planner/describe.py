@@ -19,20 +19,25 @@ CALL_WORDS = {
     "create": "create once:",
     "action": "then:",
     "upload": "upload once:",
+    "upsert": "create, or update what differs:",
 }
 
 
 def describe_calls(steps: Iterable[Step], *, bodies: bool = True) -> list[dict[str, Any]]:
     """Each step as a call: its kind (`find` for a look-up that never creates), label, method,
-    path and, with `bodies`, what it sends."""
+    path (a look-up's own), the conditions it runs on and, with `bodies`, what it sends."""
     calls = []
     for step in steps:
         call: dict[str, Any] = {
             "kind": step.kind if step.kind != "ensure" or step.create_if_missing else "find",
             "label": step.label,
             "method": step.method,
-            "path": step.path,
+            "path": step.path or (step.lookup.path if step.lookup else ""),
         }
+        if step.when:
+            call["when"] = step.when
+        if step.unless:
+            call["unless"] = step.unless
         if bodies:
             call["body"] = step.body
         calls.append(call)

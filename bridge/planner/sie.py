@@ -44,7 +44,8 @@ def plan_sie_file(
 ) -> tuple[list[Problem], list[DocumentPlan]]:
     """Problems about the file, and its plans (none when any problem is an error)."""
     vouchers = [d for d in extraction.documents if isinstance(d, Voucher)]
-    declarations = extraction.declarations or SieDeclarations()
+    declared = extraction.declarations
+    declarations = declared if isinstance(declared, SieDeclarations) else SieDeclarations()
     check = check_registers(vouchers, declared_registers(declarations), tenant, master)
     problems = [*check.problems, *_company(declarations, tenant, master)]
     for voucher in vouchers:

@@ -16,7 +16,7 @@ from bridge.model import DocumentKey, Problem
 
 __all__ = ["DocumentPlan", "Lookup", "Step", "UploadFile", "ref", "stamp_for"]
 
-StepKind = Literal["ensure", "create", "action", "upload"]
+StepKind = Literal["ensure", "create", "action", "upload", "upsert"]
 
 
 def ref(step: str, field_name: str, default: Any = None) -> dict[str, Any]:
@@ -81,8 +81,12 @@ class Step:
     `action`: a PUT such as bookkeep; `done_when` says how to see it already happened, and
     `refuse_when` when it must not happen (with `missing_hint` as the reason).
     `upload`: a multipart POST of `file`; looked up by its name before any resend.
+    `upsert`: a register record stated in full: looked up by `lookup` (a single record); absent
+    → POST `body`; present → PUT to `lookup.path` only the fields that differ (the result
+    lists them), nothing when none differ.
     `when`: run only if these fields of earlier steps' records hold (a condition on a step
-    that did not run is false); otherwise the step is skipped.
+    that did not run is false); otherwise the step is skipped. `unless`: skipped when all of
+    these hold (the other branch of a `when`).
     Condition values compare loosely (`"12.50"` is 12.5); `{"$not": v}` means "is not v".
     Paths may name fields of earlier results: `/3/invoices/{invoice.DocumentNumber}/bookkeep`.
     """
@@ -102,6 +106,7 @@ class Step:
     refuse_when: dict[str, Any] = field(default_factory=dict)
     check_path: str = ""  # for actions: the record whose fields `done_when` reads
     when: dict[str, Any] = field(default_factory=dict)
+    unless: dict[str, Any] = field(default_factory=dict)
     file: UploadFile | None = None
 
     def to_json(self) -> dict[str, Any]:

@@ -43,11 +43,14 @@ def plan_voucher(voucher: Voucher, tenant: TenantSettings, master: MasterData | 
     )
 
 
-def voucher_plan(voucher: Voucher, tenant: TenantSettings, year: YearRef) -> DocumentPlan:
-    """The voucher alone: one `create` step, looked up by its stamp before any resend."""
+def voucher_plan(
+    voucher: Voucher, tenant: TenantSettings, year: YearRef, series: str | None = None
+) -> DocumentPlan:
+    """The voucher alone: one `create` step, looked up by its stamp before any resend; into
+    `series`, or the one the SIE settings choose."""
     key = DocumentKey(tenant.name, voucher.kind, voucher.source_key)
     stamp = stamp_for(key)
-    series = series_for(voucher, tenant)
+    series = series or series_for(voucher, tenant)
     day = voucher.transaction_date.isoformat()
     body = {
         "Description": _description(voucher)[:DESCRIPTION_LIMIT],

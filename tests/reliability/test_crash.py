@@ -1,5 +1,7 @@
 """Kill the bridge with SIGKILL at random moments while Fortnox misbehaves; at the end every
-file is in exactly one place and every source document exists exactly once in Fortnox.
+file is in exactly one place and every source document exists exactly once in Fortnox —
+invoices, their credits (Fortnox's own credit of a booked invoice, and credit invoices),
+supplier invoices, SIE vouchers and journal CSV vouchers with their rounding rows.
 
 Three companies (tenants) share the run, so their queues also proceed side by side.
 """
@@ -10,6 +12,7 @@ import random
 import re
 import signal
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -26,6 +29,7 @@ FAULTS = {
         {"method": "POST", "drop_response": True, "probability": 0.05},
         {"rate_limit": True, "retry_after": 1, "times": 8},  # a burst of 429s at the start
         {"rate_limit": True, "retry_after": 1, "probability": 0.03},
+        {"method": "PUT", "path": "/3/invoices/*/credit", "drop_response": True, "probability": 0.5},
         {"latency_ms": 300},
     ],
 }
@@ -58,18 +62,59 @@ def sie_voucher(number: int, amount: int) -> tuple[str, str]:
     return text, f"fnb:A {number} {day}"
 
 
+JOURNAL_HEAD = "Datum;Verifikation;Konto;Debet;Kredit;Text\n"
+CREDIT_HEAD = "Fakturanummer;Kundnummer;Beskrivning;Antal;À-pris;Krediterar\n"
+
+
+def journal(n: int, rng: random.Random) -> tuple[str, list[str]]:
+    """Two till vouchers; the first is 0,37 kr off and gets a rounding row on 3740."""
+    day = f"202601{1 + n % 28:02d}"
+    date = f"{day[:4]}-{day[4:6]}-{day[6:]}"
+    a, b = rng.randint(100, 900), rng.randint(100, 900)
+    text = (
+        f"{date};J{n}-1;6110;{a},37;;Papper\n{date};J{n}-1;1930;;{a},00;Bank\n"
+        f"{date};J{n}-2;6110;{b},00;;Pennor\n{date};J{n}-2;1930;;{b},00;Bank\n"
+    )
+    return JOURNAL_HEAD + text, [f"fnb:J{n}-1 {day}", f"fnb:J{n}-2 {day}"]
+
+
 def plan_files(
     rng: random.Random,
-) -> tuple[dict[str, tuple[str, str]], dict[str, set[str]], dict[str, set[str]], dict[str, set[str]]]:
+) -> tuple[
+    dict[str, tuple[str, str]],
+    dict[str, set[str]],
+    dict[str, set[str]],
+    dict[str, set[str]],
+    dict[str, tuple[str, str, str]],
+]:
     """100 files per the mix below → name: (tenant, content), and the invoices, supplier invoices
-    and vouchers that must exist per tenant."""
+    and vouchers that must exist per tenant, and each credit file's (original file, original
+    credited whole, original credited in part)."""
     files: dict[str, tuple[str, str]] = {}
     expected: dict[str, set[str]] = {t: set() for t in TENANTS}
     supplier_expected: dict[str, set[str]] = {t: set() for t in TENANTS}
     vouchers: dict[str, set[str]] = {t: set() for t in TENANTS}
+    credits: dict[str, tuple[str, str, str]] = {}
+    invoice_files: dict[str, list[tuple[str, list[tuple[str, str, int, int]]]]] = {t: [] for t in TENANTS}
     number = 0
     for n in range(100):
         tenant = TENANTS[n % 3]
+        if n % 25 == 19:  # a journal CSV of two vouchers, one with a rounding row
+            text, stamps = journal(n, rng)
+            files[f"f{n:03}.csv"] = (tenant, text)
+            vouchers[tenant].update(stamps)
+            continue
+        if n % 25 == 21 and n > 40:  # credits of an invoice file two batches or more back
+            original_file, originals = invoice_files[tenant].pop(0)
+            (whole, customer, quantity, price), (part, part_customer, _, _) = originals[:2]
+            text = CREDIT_HEAD + (
+                f"KR-{n}-1;{customer};Kredit;-{quantity};{price},50;{whole}\n"
+                f"KR-{n}-2;{part_customer};Delkredit;1;100,00;{part}\n"
+            )
+            files[f"f{n:03}.csv"] = (tenant, text)
+            expected[tenant].update({f"fnb:KR-{n}-1", f"fnb:KR-{n}-2"})
+            credits[f"f{n:03}.csv"] = (original_file, whole, part)
+            continue
         if n % 25 == 13:  # a SIE file of two vouchers; the last one repeats one of the first's
             texts = [sie_voucher(n * 10 + i, rng.randint(100, 900)) for i in range(2)]
             if n == 88:
@@ -93,13 +138,40 @@ def plan_files(
             supplier_expected[tenant].add(f"KV-{n}")
             continue
         rows = []
+        written = []
         for _ in range(3):
             number += 1
             customer = rng.choice(("1001", "1002", "1003"))
-            rows.append(f"K-{number};{customer};Konsult;{rng.randint(1, 9)};{rng.randint(100, 2000)},50\n")
+            quantity, price = rng.randint(1, 9), rng.randint(100, 2000)
+            rows.append(f"K-{number};{customer};Konsult;{quantity};{price},50\n")
+            written.append((f"K-{number}", customer, quantity, price))
             expected[tenant].add(f"fnb:K-{number}")
         files[f"f{n:03}.csv"] = (tenant, HEADER + "".join(rows))
-    return files, expected, supplier_expected, vouchers
+        invoice_files[tenant].append((f"f{n:03}.csv", written))
+    return files, expected, supplier_expected, vouchers, credits
+
+
+def persist(call, *args, **kwargs):
+    """Fortnox misbehaves for everyone in this test, the office included: try again."""
+    for _ in range(50):
+        try:
+            return call(*args, **kwargs)
+        except Exception:
+            time.sleep(0.2)
+    return call(*args, **kwargs)
+
+
+def book_before_crediting(api, stamp: str) -> None:
+    """The office books the invoice that the next file credits in whole, as SGX's users do."""
+    number = next(
+        i["DocumentNumber"]
+        for i in persist(
+            lambda: list(api.iter_pages("/3/invoices", "Invoices", externalinvoicereference1=stamp))
+        )
+        if i["ExternalInvoiceReference1"] == stamp
+    )
+    if not persist(api.get, f"/3/invoices/{number}")["Invoice"]["Booked"]:
+        persist(api.put, f"/3/invoices/{number}/bookkeep")
 
 
 def test_nothing_lost_nothing_twice_across_kills(tmp_path):
@@ -116,12 +188,21 @@ def test_nothing_lost_nothing_twice_across_kills(tmp_path):
         answer = httpx.post(f"{mock.url}/mock/faults", json=FAULTS)
         assert answer.status_code in (200, 201), answer.text
 
-        files, expected, supplier_expected, vouchers = plan_files(rng)
+        files, expected, supplier_expected, vouchers, credits = plan_files(rng)
         pending = list(files.items())
         kills = 0
         bridge = BridgeProcess(tmp_path)
         while kills < 12 or pending:
             for name, (tenant, content) in pending[:12]:
+                if name in credits:  # a credit comes after its invoice is in Fortnox and booked
+                    original_file, whole, _ = credits[name]
+                    wait_until(
+                        lambda f=original_file: (tmp_path / "outbox" / "archive" / f).exists(),
+                        timeout=300,
+                        interval=0.5,
+                        what=f"{original_file}, which {name} credits, to be archived",
+                    )
+                    book_before_crediting(mock.api(str(ids[tenant])), f"fnb:{whole}")
                 folder = tmp_path / "inbox" / tenant
                 folder.mkdir(parents=True, exist_ok=True)
                 (folder / f"{name}.tmp").write_text(content, encoding="utf-8")
@@ -188,6 +269,34 @@ def test_nothing_lost_nothing_twice_across_kills(tmp_path):
                 if v["Comments"].startswith("fnb:")
             ]
             assert sorted(comments) == sorted(vouchers[tenant]), f"{tenant}: missing or doubled vouchers"
+            rounded = [
+                v
+                for v in api.iter_pages("/3/vouchers", "Vouchers", financialyear=2)
+                if v["Comments"].startswith("fnb:J") and v["Comments"].split()[0].endswith("-1")
+            ]
+            for voucher in rounded:  # each journal's first voucher with its rounding row, once
+                path = f"/3/vouchers/A/{voucher['VoucherNumber']}"
+                rows = persist(api.get, path, financialyear=2)["Voucher"]["VoucherRows"]
+                assert [(r["Account"], r["Credit"]) for r in rows if r["Account"] == 3740] == [
+                    (3740, Decimal("0.37"))
+                ]
+
+        # Every credit once, pointing at what it credits; the whole one is Fortnox's own credit.
+        for name, (_, whole, part) in credits.items():
+            api = mock.api(str(ids[files[name][0]]))
+            numbers = {
+                i["ExternalInvoiceReference1"]: i["DocumentNumber"]
+                for i in api.iter_pages("/3/invoices", "Invoices")
+            }
+            credit = name[1:4].lstrip("0")
+            whole_credit, part_credit, original, partly = (
+                persist(api.get, f"/3/invoices/{numbers[stamp]}")["Invoice"]
+                for stamp in (f"fnb:KR-{credit}-1", f"fnb:KR-{credit}-2", f"fnb:{whole}", f"fnb:{part}")
+            )
+            assert whole_credit["CreditInvoiceReference"] == original["DocumentNumber"]
+            assert original["CreditInvoiceReference"] == whole_credit["DocumentNumber"], name
+            assert whole_credit["Total"] == -original["Total"]
+            assert part_credit["CreditInvoiceReference"] == partly["DocumentNumber"]
 
         # And the ledger agrees: every document done, each SIE file's registers included.
         sie_files = {t: {c for n, (tt, c) in files.items() if tt == t and n.endswith(".se")} for t in TENANTS}

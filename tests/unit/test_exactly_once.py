@@ -95,7 +95,7 @@ def test_a_crash_between_call_and_commit_is_reconciled(tmp_path, make_bridge, ap
 
 
 def test_fortnox_refusal_fails_the_document_with_the_code(tmp_path, make_bridge, api):
-    bridge = make_bridge()
+    bridge = make_bridge(environ={"FORTNOX_INVOICES_CREATE_ARTICLES": "false"})  # Fortnox judges alone
     csv = "Fakturanummer;Kundnummer;Artikelnummer;Antal;À-pris\nF-9;1001;NO-SUCH-ARTICLE;1;10\n"
     file_id = send(bridge, drop(tmp_path, "fel.csv", csv))
     assert bridge.file(file_id).state == "failed"
@@ -141,7 +141,7 @@ def test_same_bytes_under_another_name_is_a_duplicate_file(tmp_path, make_bridge
 
 
 def test_retry_sends_only_what_failed(tmp_path, make_bridge, api):
-    bridge = make_bridge()
+    bridge = make_bridge(environ={"FORTNOX_INVOICES_CREATE_ARTICLES": "false"})  # NEWART fails
     csv = (
         "Fakturanummer;Kundnummer;Artikelnummer;Beskrivning;Antal;À-pris\n"
         "F-1;1001;;Konsult;2;1000\nF-2;1002;;Resa;1;500\nF-4;1001;NEWART;Ny;1;10\n"

@@ -12,6 +12,7 @@ __all__ = [
     "digits_only",
     "iban_ok",
     "is_ocr",
+    "is_personal_number",
     "looks_like_iban",
     "luhn_ok",
     "normalise_org_number",
@@ -54,6 +55,21 @@ def normalise_org_number(text: str) -> str | None:
     if len(cleaned) == 12 and cleaned[:2] in ("16", "18", "19", "20"):
         cleaned = cleaned[2:]
     return cleaned if len(cleaned) == 10 else None
+
+
+def is_personal_number(text: str) -> bool:
+    """Is this a personnummer (or samordningsnummer) rather than an organisation number?
+
+    Both have ten digits (twelve with the century); a personnummer's third and fourth digits
+    are its month, 01–12, while an organisation number's third digit is 2 or more.
+    """
+    normal = normalise_org_number(text.replace("+", "-"))
+    if normal is None:
+        return False
+    cleaned = _SEPARATORS.sub("", text.replace("+", "-"))
+    if len(cleaned) == 12 and cleaned.startswith("16"):
+        return False
+    return 1 <= int(normal[2:4]) <= 12
 
 
 def normalise_vat_number(text: str) -> str:

@@ -1,0 +1,153 @@
+"""What the CSV importers share: columns known by several names, and cells read exactly.
+
+A column is matched without regard to case, spaces, dashes or accents (`À-pris` is `a pris`
+is `APRIS`), in Swedish or English. Each kind of CSV file is recognised by the columns it
+has, never by its name (`identify` looks at the header line only). Cells stay strings until
+a column gives them a meaning; a cell that does not fit is a problem with its line and column.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from bridge.formats.csvtable import CsvError, decode_text, sniff_delimiter
+from bridge.formats.numbers import parse_date, parse_decimal
+from bridge.model import Problem, Severity
+
+__all__ = [
+    "Column",
+    "ColumnSet",
+    "header_fields",
+    "missing_cell",
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    names: tuple[str, ...]  # the first is the Swedish name used in messages
+    level: str = "row"  # for files grouped into documents: "invoice" values repeat on every row
+    kind: str = "text"  # text | decimal | percent | date | account
+    required: bool = False
+
+
+def normalise(name: str) -> str:
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in folded if c.isalnum())
+
+
+def _parse_account(text: str) -> int:
+    if not (text.isdigit() and len(text) == 4):
+        raise ValueError(f"{text!r} is not an account number; accounts have four digits (1000–9999)")
+    return int(text)
+
+
+def _parse_percent(text: str) -> Decimal:
+    return parse_decimal(text, allow_percent=True)
+
+
+HINT_NUMBER = "write a number such as 2, 1,5 or 1 234,50"
+
+_CONVERTERS: dict[str, tuple[Callable[[str], Any], str]] = {
+    "decimal": (parse_decimal, HINT_NUMBER),
+    "percent": (_parse_percent, "write a percentage such as 25 or 12,5"),
+    "date": (parse_date, "write the date as YYYY-MM-DD"),
+    "account": (_parse_account, "write a four-digit BAS account such as 3001"),
+}
+
+
+class ColumnSet:
+    """The columns one kind of CSV file may have."""
+
+    def __init__(self, columns: Iterable[Column]) -> None:
+        self.columns = tuple(columns)
+        self.by_name: dict[str, Column] = {normalise(n): col for col in self.columns for n in col.names}
+
+    def fields_of(self, header: Iterable[str]) -> set[str]:
+        """The fields a header line names."""
+        return {self.by_name[n].field for n in map(normalise, header) if n in self.by_name}
+
+    def map(self, header: Iterable[str]) -> tuple[dict[str, str], list[Problem]]:
+        """field → the header as written; unknown columns are warnings, doubled ones errors,
+        missing required ones errors."""
+        mapping: dict[str, str] = {}
+        problems: list[Problem] = []
+        for name in header:
+            column = self.by_name.get(normalise(name))
+            if column is None:
+                problems.append(
+                    Problem(
+                        f"column {name!r} is not one the bridge knows; it is ignored",
+                        line=1,
+                        field=name,
+                        severity=Severity.WARNING,
+                        code="csv.unknown-column",
+                    )
+                )
+            elif column.field in mapping:
+                problems.append(
+                    Problem(
+                        f"columns {mapping[column.field]!r} and {name!r} both mean {column.field}",
+                        line=1,
+                        field=name,
+                        hint="keep one of them",
+                        code="csv.duplicate-column",
+                    )
+                )
+            else:
+                mapping[column.field] = name
+        for column in self.columns:
+            if column.required and column.field not in mapping:
+                problems.append(self.missing_column(column.field))
+        return mapping, problems
+
+    def missing_column(self, field: str, why: str = "") -> Problem:
+        column = next(c for c in self.columns if c.field == field)
+        return Problem(
+            f"the required column {column.names[0]!r} is missing" + (f": {why}" if why else ""),
+            line=1,
+            field=column.names[0],
+            hint="add a column named " + " or ".join(repr(n) for n in column.names[:3]),
+            code="csv.missing-column",
+        )
+
+    def convert(
+        self, line: int, cells: Mapping[str, str], mapping: Mapping[str, str]
+    ) -> tuple[dict[str, Any], list[Problem]]:
+        """The row's non-empty cells by field, each read per its column's kind."""
+        values: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for column in self.columns:
+            header = mapping.get(column.field)
+            text = cells.get(header, "") if header else ""
+            if not text:
+                continue
+            if column.kind == "text":
+                values[column.field] = text
+                continue
+            convert, hint = _CONVERTERS[column.kind]
+            try:
+                values[column.field] = convert(text)
+            except ValueError as exc:
+                problems.append(Problem(str(exc), line=line, field=header, hint=hint, code="csv.bad-value"))
+        return values, problems
+
+
+def missing_cell(line: int, header: str, what: str) -> Problem:
+    return Problem(
+        f"the {what} is empty", line=line, field=header, hint=f"fill in the {what}", code="csv.empty-cell"
+    )
+
+
+def header_fields(head: bytes, columns: ColumnSet) -> set[str] | None:
+    """The fields named by the first line of `head`, or None when it is not a table's header."""
+    try:
+        header = decode_text(head)[0].splitlines()[0]
+        delimiter = sniff_delimiter(header)
+    except (CsvError, IndexError, UnicodeDecodeError):
+        return None
+    return columns.fields_of(cell.strip().strip('"') for cell in header.split(delimiter))

@@ -1,0 +1,155 @@
+"""A credit at the source credits the invoice in Fortnox (SGX).
+
+The credit names the source invoice it credits (`Krediterar`); that invoice must be one the
+bridge sent, found by its stamp. Then, decided on Fortnox's record when the credit is sent:
+
+- the original is booked and the credit is whole (its rows' net amount is the original's
+  `Net`) → Fortnox's own `PUT /3/invoices/{n}/credit`, which creates the credit invoice and
+  links the two; the credit invoice then gets our stamp, so a lost answer finds it again;
+- otherwise (partial, or the original is not booked) → a credit invoice of our own, with
+  negative rows and `CreditInvoiceReference` naming the original, created once by its stamp.
+
+An original that Fortnox does not have refuses the credit before anything is written. An
+original that Fortnox has already credited is reported ("already done"), not credited again.
+The credit goes to the original's customer, whatever the file says of the customer.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from bridge.config import TenantSettings
+from bridge.model import DocumentKey, Invoice, Problem, content_hash, to_plain
+from bridge.planner.invoice_rows import credit_rows, invoice_row, row_net
+from bridge.planner.steps import DocumentPlan, Lookup, Step, ref, stamp_for
+
+__all__ = ["plan_credit"]
+
+
+def plan_credit(invoice: Invoice, tenant: TenantSettings) -> DocumentPlan:
+    assert invoice.credit_of
+    key = DocumentKey(tenant.name, invoice.kind, invoice.source_key)
+    stamp = stamp_for(key)
+    original = invoice.credit_of
+    original_stamp = stamp_for(DocumentKey(tenant.name, invoice.kind, original))
+    rows = credit_rows(invoice)
+    net = sum((row_net(row) for row in rows), Decimal(0))
+    problems = []
+    if net == 0:
+        problems.append(
+            Problem(
+                f"credit {invoice.source_key} of invoice {original} has no amount",
+                line=invoice.line,
+                hint="give the credit's rows their amounts",
+                code="credit.empty",
+            )
+        )
+    whole = {"original.Booked": True, "original.Net": -net}
+    dated = {"InvoiceDate": invoice.invoice_date.isoformat()} if invoice.invoice_date else {}
+    body: dict[str, Any] = {
+        "CustomerNumber": ref("original", "CustomerNumber"),
+        "CreditInvoiceReference": ref("original", "DocumentNumber"),
+        "ExternalInvoiceReference1": stamp,
+        "InvoiceRows": [invoice_row(row) for row in rows],
+        **dated,
+    }
+    optional = {
+        "DueDate": invoice.due_date.isoformat() if invoice.due_date else None,
+        "Currency": invoice.currency,
+        "YourReference": invoice.your_reference,
+        "OurReference": invoice.our_reference,
+        "Comments": invoice.comments,
+    }
+    body.update({k: v for k, v in optional.items() if v})
+    steps = (
+        Step(
+            kind="ensure",
+            label=f"invoice {original}, which credit {invoice.source_key} credits",
+            method="GET",
+            path="",
+            envelope="Invoice",
+            lookup=Lookup(
+                path="/3/invoices",
+                collection="Invoices",
+                params={"externalinvoicereference1": original_stamp},
+                match={"ExternalInvoiceReference1": original_stamp},
+            ),
+            save_as="sent",
+            create_if_missing=False,
+            missing_hint=(
+                f"credit {invoice.source_key} credits invoice {original}, which is not in Fortnox "
+                f"(no invoice carries the bridge's mark {original_stamp}): send invoice {original} "
+                "first, or correct 'Krediterar', then retry the file"
+            ),
+        ),
+        Step(
+            kind="ensure",
+            label=f"invoice {original} as Fortnox has it (booked? credited? its net amount)",
+            method="GET",
+            path="",
+            envelope="Invoice",
+            lookup=Lookup(path="/3/invoices/{sent.DocumentNumber}", single=True),
+            save_as="original",
+            create_if_missing=False,
+        ),
+        Step(
+            kind="action",
+            label=f"Fortnox's credit of invoice {original} (booked, and credited in whole)",
+            method="PUT",
+            path="/3/invoices/{original.DocumentNumber}/credit",
+            envelope="Invoice",
+            check_path="/3/invoices/{original.DocumentNumber}",
+            done_when={"CreditInvoiceReference": {"$not": "0"}},
+            when=whole,
+        ),
+        Step(
+            kind="ensure",
+            label=f"invoice {original} with its credit invoice's number",
+            method="GET",
+            path="",
+            envelope="Invoice",
+            lookup=Lookup(path="/3/invoices/{original.DocumentNumber}", single=True),
+            save_as="credited",
+            create_if_missing=False,
+            when=whole,
+        ),
+        Step(
+            kind="action",
+            label=f"mark Fortnox's credit invoice as credit {invoice.source_key}",
+            method="PUT",
+            path="/3/invoices/{credited.CreditInvoiceReference}",
+            envelope="Invoice",
+            body={"Invoice": {"ExternalInvoiceReference1": stamp, **dated}},
+            check_path="/3/invoices/{credited.CreditInvoiceReference}",
+            done_when={"ExternalInvoiceReference1": stamp},
+            save_as="invoice",
+            when=whole,
+        ),
+        Step(
+            kind="create",
+            label=f"credit invoice {invoice.source_key} referring to invoice {original} "
+            "(credited in part, or not booked)",
+            method="POST",
+            path="/3/invoices",
+            envelope="Invoice",
+            body={"Invoice": body},
+            lookup=Lookup(
+                path="/3/invoices",
+                collection="Invoices",
+                params={"externalinvoicereference1": stamp},
+                match={"ExternalInvoiceReference1": stamp},
+            ),
+            save_as="invoice",
+            unless=whole,
+        ),
+    )
+    return DocumentPlan(
+        key=key,
+        summary=f"credit {invoice.source_key} of invoice {original}, {len(rows)} rows, {net} excl. VAT "
+        "(whole and booked: Fortnox's credit; otherwise a credit invoice)",
+        content_hash=content_hash(invoice),
+        steps=steps,
+        document=to_plain(invoice),
+        problems=tuple(problems),
+    )
