@@ -7,14 +7,17 @@ judged against the company's registers (`MasterData`, at the end). Nothing here 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from operator import attrgetter
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from bridge.util import dumps
+from bridge.util import dumpb
 
 __all__ = [
     "Account",
@@ -50,6 +53,8 @@ __all__ = [
     "Voucher",
     "VoucherRow",
     "content_hash",
+    "json_and_hash",
+    "to_json",
     "to_plain",
 ]
 
@@ -462,12 +467,83 @@ class Extraction:
 
 def to_plain(value: Any) -> Any:
     """A JSON-ready view of a record (Decimal stays Decimal; bytes become their digest)."""
+    return _plain(value, True)
+
+
+def to_json(value: Any) -> bytes:
+    """The compact JSON of `to_plain(value)`, written straight from a record of plain fields."""
+    return dumpb(value if _encoded_as_plain(type(value)) else _plain(value, True))
+
+
+def content_hash(document: Any) -> str:
+    """A stable digest of a document's content, to tell a changed resend from the same one.
+
+    It is the SHA-256 of the compact JSON of `to_plain(document)` without its line numbers (the
+    same document moved to another line of another file is still the same document), and it
+    stays that: ledgers keep these digests, and a SIE voucher without a number is known by one.
+    A record of plain fields (a voucher, an invoice, not one with bytes) is that JSON as the
+    encoder writes the record itself, with its `"line":…` members cut out of the text: in
+    compact JSON a quote after `{` or `,` always opens a key, never sits inside a string.
+    """
+    if _encoded_as_plain(type(document)):
+        return _digest_without_lines(dumpb(document))
+    return hashlib.sha256(dumpb(_plain(document, False))).hexdigest()
+
+
+def json_and_hash(document: Any) -> tuple[bytes, str]:
+    """`to_json(document)` and `content_hash(document)`, from one writing of it when it can."""
+    if _encoded_as_plain(type(document)):
+        text = dumpb(document)
+        return text, _digest_without_lines(text)
+    return to_json(document), content_hash(document)
+
+
+def _digest_without_lines(text: bytes) -> str:
+    if b'"line":' in text:
+        text = _LINE_MEMBER.sub(b"", text)
+        if b'{"line":' in text:  # a record whose first field is its line
+            text = _FIRST_LINE_MEMBER.sub(b"{", text)
+    return hashlib.sha256(text).hexdigest()
+
+
+_LINE_MEMBER = re.compile(rb',"line":(?:-?[0-9]+|null)')
+_FIRST_LINE_MEMBER = re.compile(rb'\{"line":(?:-?[0-9]+|null),?')
+_ENCODED_AS_PLAIN: dict[type, bool] = {}
+
+
+def _encoded_as_plain(cls: type) -> bool:
+    """Does the encoder write records of `cls` as `to_plain` would (fields of plain values,
+    tuples and such records only)?"""
+    known = _ENCODED_AS_PLAIN.get(cls)
+    if known is None:
+        known = _ENCODED_AS_PLAIN[cls] = False  # until proven, and for recursive types
+        if is_dataclass(cls):
+            try:
+                hints = get_type_hints(cls)
+            except (NameError, TypeError):
+                return False
+            known = _ENCODED_AS_PLAIN[cls] = all(_written_plain(hints[f.name]) for f in fields(cls))
+    return known
+
+
+def _written_plain(hint: Any) -> bool:
+    if hint in _SCALARS:
+        return True
+    if get_origin(hint) in (UnionType, Union, tuple):
+        return all(_written_plain(arg) for arg in get_args(hint) if arg is not Ellipsis)
+    return isinstance(hint, type) and _encoded_as_plain(hint)
+
+
+def _plain(value: Any, lines: bool) -> Any:
+    view = _VIEWS.get((type(value), lines))
+    if view is not None:
+        return view(value)
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in fields(value)}
+        return _view_for(type(value), lines)(value)
     if isinstance(value, (list, tuple)):
-        return [to_plain(v) for v in value]
+        return [_plain(v, lines) for v in value]
     if isinstance(value, dict):
-        return {k: to_plain(v) for k, v in value.items()}
+        return {k: _plain(v, lines) for k, v in value.items() if lines or k != "line"}
     if isinstance(value, bytes):
         return {"sha256": hashlib.sha256(value).hexdigest(), "size": len(value)}
     if isinstance(value, StrEnum):
@@ -475,22 +551,51 @@ def to_plain(value: Any) -> Any:
     return value
 
 
-def content_hash(document: Any) -> str:
-    """A stable digest of a document's content, to tell a changed resend from the same one."""
-    plain = to_plain(document)
-    _drop_line_numbers(plain)
-    return hashlib.sha256(dumps(plain).encode()).hexdigest()
+# (record type, with line numbers) -> a function from a record to its plain view
+_VIEWS: dict[tuple[type, bool], Callable[[Any], dict[str, Any]]] = {}
+
+# Values the encoder writes as `to_plain` would, when no list is needed in place of a tuple.
+_SCALARS = frozenset({str, int, bool, Decimal, date, type(None), Severity})
 
 
-def _drop_line_numbers(plain: Any) -> None:
-    # The same document moved to another line of another file is still the same document.
-    if isinstance(plain, dict):
-        plain.pop("line", None)
-        for v in plain.values():
-            _drop_line_numbers(v)
-    elif isinstance(plain, list):
-        for v in plain:
-            _drop_line_numbers(v)
+def _view_for(cls: type, lines: bool) -> Callable[[Any], dict[str, Any]]:
+    """The plain view of one record type: its fields read at once, and only those that may
+    hold records, bytes or (for `to_plain`) tuples converted further."""
+    try:
+        hints = get_type_hints(cls)
+    except (NameError, TypeError):  # an annotation we cannot resolve: convert every field
+        hints = {}
+    names = tuple(f.name for f in fields(cls) if lines or f.name != "line")
+    deep = tuple(i for i, name in enumerate(names) if not _is_scalar(hints.get(name, Any), lines))
+    read: Callable[[Any], tuple[Any, ...]]
+    if len(names) > 1:
+        read = attrgetter(*names)
+    else:  # attrgetter of one name answers the value itself, of none fails
+        read = lambda record: tuple(getattr(record, name) for name in names)  # noqa: E731
+
+    def view(record: Any) -> dict[str, Any]:
+        if not deep:
+            return dict(zip(names, read(record), strict=True))
+        values = list(read(record))
+        for i in deep:
+            values[i] = _plain(values[i], lines)
+        return dict(zip(names, values, strict=True))
+
+    _VIEWS[cls, lines] = view
+    return view
+
+
+def _is_scalar(hint: Any, lines: bool) -> bool:
+    """Is every value of this annotation written as is (no record, bytes, or — when `to_plain`
+    must answer lists — tuple inside)?"""
+    if hint in _SCALARS:
+        return True
+    origin = get_origin(hint)
+    if origin in (UnionType, Union):
+        return all(_is_scalar(arg, lines) for arg in get_args(hint))
+    if origin is tuple and not lines:
+        return all(_is_scalar(arg, lines) for arg in get_args(hint) if arg is not Ellipsis)
+    return False
 
 
 # --- Registers a bookkeeping file declares (SIE #KONTO, #DIM, #OBJEKT, #RAR, balances) --------

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import signal
+import sys
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
 from bridge.cli.common import Context, finish, open_bridge, pass_context, print_results, requests
 from bridge.model import Problem
 from bridge.planner.describe import call_line
-from bridge.util import dumps
+from bridge.util import dumpb, dumps
+
+if TYPE_CHECKING:
+    from bridge.pipeline.check import CheckReport
 
 __all__ = ["cancel", "check", "process", "retry", "status", "watch"]
 
@@ -67,21 +71,40 @@ def check(ctx: Context, files: tuple[Path, ...], tenant: str | None, as_json: bo
     from bridge.pipeline.check import check_file
 
     settings = ctx.settings
+    sys.stdout.flush()
+    out = sys.stdout.buffer
+    failed = False
+    if as_json:  # written as it is read: a file's documents are never all in memory at once
+        out.write(b'{"files": [\n')
     with requests():
-        reports = [check_file(settings, path, tenant) for path in files]
+        for n, path in enumerate(files):
+            with check_file(settings, path, tenant) as report:
+                failed = failed or not report.ok
+                if as_json:
+                    _write_check_json(out, report, first=n == 0)
+                else:
+                    _print_check(report)
     if as_json:
-        click.echo(dumps({"files": reports}, indent=2))
-    else:
-        for report in reports:
-            _print_check(report)
-    finish(not all(r["ok"] for r in reports))
+        out.write(b"\n]}\n")
+        out.flush()
+    finish(failed)
 
 
-def _print_check(report: dict[str, Any]) -> None:
-    verdict = "OK" if report["ok"] else "REFUSED"
-    click.echo(f"{report['file']}: {verdict} (read as {report['importer']})")
+def _write_check_json(out: BinaryIO, report: CheckReport, *, first: bool) -> None:
+    """One file's report: its head laid out, then one line per document."""
+    head = dumpb(report.head, indent=2)
+    out.write((b"" if first else b",\n") + head[:-2] + b',\n  "documents": [')
+    for n, document in enumerate(report.documents()):
+        out.write((b"\n    " if n == 0 else b",\n    ") + document)
+    out.write(b"\n  ]\n}")
+
+
+def _print_check(report: CheckReport) -> None:
+    head = report.head
+    verdict = "OK" if head["ok"] else "REFUSED"
+    click.echo(f"{head['file']}: {verdict} (read as {head['importer']})")
     # Lists and tables (a SIE file's chart, objects, balances) are for --json; people get the gist.
-    facts = report["facts"]
+    facts = head["facts"]
     simple = ", ".join(
         f"{k} {v}" for k, v in facts.items() if v not in (None, "") and not isinstance(v, dict | list)
     )
@@ -90,7 +113,7 @@ def _print_check(report: dict[str, Any]) -> None:
     counts = facts.get("counts")
     if isinstance(counts, dict):
         click.echo("  " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
-    for p in report["problems"]:
+    for p in head["problems"]:
         where = ", ".join(
             x
             for x in (
@@ -102,15 +125,12 @@ def _print_check(report: dict[str, Any]) -> None:
         click.echo(f"  {p['severity']}: {where + ': ' if where else ''}{p['message']}")
         if p["hint"]:
             click.echo(f"      what to do: {p['hint']}")
-    documents = report["documents"]
-    for doc in documents[:CHECK_DOCUMENTS_SHOWN]:
+    for doc in report.first(CHECK_DOCUMENTS_SHOWN):
         click.echo(f"  {doc['summary']}")
         for call in doc["calls"]:
             click.echo(f"    {call_line(call)}")
-    if len(documents) > CHECK_DOCUMENTS_SHOWN:
-        rest = len(documents) - CHECK_DOCUMENTS_SHOWN
-        calls = sum(len(doc["calls"]) for doc in documents[CHECK_DOCUMENTS_SHOWN:])
-        click.echo(f"  … and {rest} more documents ({calls} calls); --json lists them all")
+    if report.count > CHECK_DOCUMENTS_SHOWN:
+        click.echo(f"  … and {report.count - CHECK_DOCUMENTS_SHOWN} more documents; --json lists them all")
 
 
 @click.command()

@@ -10,8 +10,6 @@ import csv
 import io
 from dataclasses import dataclass
 
-import pandas as pd
-
 __all__ = ["CsvError", "Table", "decode_text", "read_table", "sniff_delimiter"]
 
 _DELIMITERS = (";", ",", "\t")
@@ -59,6 +57,8 @@ def read_table(data: bytes) -> Table:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     header = text.split("\n", 1)[0]
     delimiter = sniff_delimiter(header)
+    import pandas as pd  # here, not at the top: a third of a second that only CSV files need
+
     try:
         frame = pd.read_csv(
             io.StringIO(text),

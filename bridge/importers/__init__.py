@@ -17,10 +17,10 @@ from bridge.importers.csv_registers import (
 )
 from bridge.importers.einvoice import EInvoiceImporter
 from bridge.importers.pdf import PdfImporter
-from bridge.importers.sie import SieImporter
+from bridge.importers.sie import SieImporter, SieVouchers
 from bridge.model import Extraction, Problem
 
-__all__ = ["IMPORTERS", "FileSource", "Importer", "extract_file", "identify"]
+__all__ = ["IMPORTERS", "FileSource", "Importer", "extract_file", "identify", "open_file"]
 
 HEAD_BYTES = 8192
 
@@ -72,6 +72,18 @@ def identify(source: Source, importers: tuple[Importer, ...] = IMPORTERS) -> Imp
         names = ", ".join(imp.name for imp in claimed)
         raise AmbiguousFileError(f"{source.name} is claimed by several importers: {names}")
     return claimed[0] if claimed else None
+
+
+def open_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) -> Extraction | SieVouchers:
+    """`extract_file`, except that a file whose importer reads it as a stream (SIE: files of any
+    size) is answered as that stream, read only when it is iterated."""
+    try:
+        importer = identify(source, importers)
+    except AmbiguousFileError:
+        importer = None  # said by `extract_file`
+    if isinstance(importer, SieImporter):
+        return importer.stream(source)
+    return extract_file(source, importers)
 
 
 def extract_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) -> Extraction:

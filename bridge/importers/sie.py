@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -61,17 +62,46 @@ class SieImporter:
         return looks_like_sie(source.head) or source.name.lower().endswith(SUFFIXES)
 
     def extract(self, source: Source) -> Extraction:
+        stream = self.stream(source)
+        vouchers = tuple(stream)
+        extraction = stream.extraction
+        if extraction.errors:
+            return extraction  # a file goes through whole or not at all; the report says why
+        return replace(extraction, documents=vouchers)
+
+    def stream(self, source: Source) -> SieVouchers:
+        """The file's vouchers as they are read, for files of any size (see `SieVouchers`)."""
+        return SieVouchers(self.name, source)
+
+
+class SieVouchers:
+    """The vouchers of one SIE file, read as they are iterated (the file is read again on each
+    iteration, so nothing of it is held). Once an iteration is through, `extraction` holds
+    the file's problems, facts and declarations — everything but the vouchers."""
+
+    def __init__(self, importer: str, source: Source) -> None:
+        self.importer = importer
+        self.source = source
+        self.extraction = Extraction(importer)
+
+    def __iter__(self) -> Iterator[Voucher]:
+        source = self.source
         if not looks_like_sie(source.head):
-            return Extraction(self.name, problems=(_not_sie(source),))
-        document = sie.read(source.path)
-        problems: list[Problem] = list(document.problems)
+            self.extraction = Extraction(self.importer, problems=(_not_sie(source),))
+            return
+        stream = sie.DocumentStream(source.path)
+        problems: list[Problem] = []
+        seen: Counter[str] = Counter()
+        for record in stream:
+            voucher = _voucher(record, problems, seen)
+            if voucher is not None:
+                yield voucher
+        document = stream.document
+        problems[:0] = document.problems
         sie_type = _judged_type(document)
-        vouchers: list[Voucher] = []
-        if document.vouchers:
-            vouchers = _vouchers(document, problems)
-        elif sie_type in ("1", "2", "3"):
+        if not stream.vouchers and sie_type in ("1", "2", "3"):
             problems.append(_not_booked(document, sie_type))
-        if document.vouchers and (document.balances or document.period_balances or document.object_balances):
+        if stream.vouchers and (document.balances or document.period_balances or document.object_balances):
             problems.append(
                 Problem(
                     "the file's balances (#IB, #UB, #RES, #PSALDO …) are not imported: Fortnox computes "
@@ -80,13 +110,11 @@ class SieImporter:
                     code="sie.balances-not-imported",
                 )
             )
-        if any(p.is_error for p in problems):
-            vouchers = []  # a file goes through whole or not at all; the report says why
-        return Extraction(
-            self.name,
-            tuple(vouchers),
+        self.extraction = Extraction(
+            self.importer,
+            (),
             tuple(problems),
-            _facts(document, sie_type),
+            _facts(document, sie_type, stream),
             _declarations(document, sie_type),
         )
 
@@ -129,46 +157,40 @@ def _not_booked(document: sie.SieDocument, sie_type: str) -> Problem:
     )
 
 
-def _vouchers(document: sie.SieDocument, problems: list[Problem]) -> list[Voucher]:
-    vouchers: list[Voucher] = []
-    seen: Counter[str] = Counter()
-    for record in document.vouchers:
-        if record.date is None:  # the reader reported the bad date
-            continue
-        booked = record.booked_rows or _removed_and_reversed(record, problems)
-        rows = tuple(
-            _row(row, problems)
-            for row in booked
-            if row.account and row.account.isdigit() and row.amount is not None  # else reported
-        )
-        voucher = Voucher(
-            source_key="",
-            transaction_date=record.date,
-            description=record.text,
-            rows=rows,
-            series=record.series or None,
-            source_number=record.number or None,
-            registration_date=record.registration_date,
-            line=record.line,
-        )
+def _voucher(record: sie.Voucher, problems: list[Problem], seen: Counter[str]) -> Voucher | None:
+    """The voucher as Fortnox will book it, with its key (`seen` counts the keys so far)."""
+    if record.date is None:  # the reader reported the bad date
+        return None
+    booked = record.booked_rows or _removed_and_reversed(record, problems)
+    rows = tuple(
+        _row(row, problems)
+        for row in booked
+        if row.account and row.account.isdigit() and row.amount is not None  # else reported
+    )
+    voucher = Voucher(
+        source_key=f"{record.series or '-'} {record.number} {record.date:%Y%m%d}" if record.number else "",
+        transaction_date=record.date,
+        description=record.text,
+        rows=rows,
+        series=record.series or None,
+        source_number=record.number or None,
+        registration_date=record.registration_date,
+        line=record.line,
+    )
+    key = voucher.source_key or f"{record.series or '-'} {record.date:%Y%m%d} {content_hash(voucher)[:20]}"
+    seen[key] += 1
+    if seen[key] > 1:
         if record.number:
-            key = f"{record.series or '-'} {record.number} {record.date:%Y%m%d}"
-        else:
-            key = f"{record.series or '-'} {record.date:%Y%m%d} {content_hash(voucher)[:20]}"
-        seen[key] += 1
-        if seen[key] > 1:
-            if record.number:
-                problems.append(
-                    Problem(
-                        f"voucher {key} appears more than once in the file",
-                        line=record.line,
-                        hint="each voucher number may be used once per series",
-                        code="sie.duplicate-voucher",
-                    )
+            problems.append(
+                Problem(
+                    f"voucher {key} appears more than once in the file",
+                    line=record.line,
+                    hint="each voucher number may be used once per series",
+                    code="sie.duplicate-voucher",
                 )
-            key = f"{key}/{seen[key]}"  # the same unnumbered voucher twice: both are meant
-        vouchers.append(replace(voucher, source_key=key))
-    return vouchers
+            )
+        key = f"{key}/{seen[key]}"  # the same unnumbered voucher twice: both are meant
+    return voucher if key == voucher.source_key else replace(voucher, source_key=key)
 
 
 def _removed_and_reversed(record: sie.Voucher, problems: list[Problem]) -> tuple[sie.Transaction, ...]:
@@ -212,17 +234,21 @@ def _row(row: sie.Transaction, problems: list[Problem]) -> VoucherRow:
                 code="sie.amount-decimals",
             )
         )
-    objects = tuple((str(dimension), number) for dimension, number in row.objects)
+    cost_center = project = None
+    objects: tuple[tuple[str, str], ...] = ()
+    if row.objects:
+        objects = tuple((str(dimension), number) for dimension, number in row.objects)
+        cost_center, project = _object(row.objects, _COST_CENTRE), _object(row.objects, _PROJECT)
     return VoucherRow(
-        account=int(row.account),
-        amount=row.amount,
-        text=row.text or None,
-        cost_center=_object(row.objects, _COST_CENTRE),
-        project=_object(row.objects, _PROJECT),
-        quantity=row.quantity,
-        line=row.line,
-        objects=objects,
-        transaction_date=row.date,
+        int(row.account),
+        row.amount,
+        row.text or None,
+        cost_center,
+        project,
+        row.quantity,
+        row.line,
+        objects,
+        row.date,
     )
 
 
@@ -230,7 +256,7 @@ def _object(objects: sie.ObjectList, dimension: int) -> str | None:
     return next((number for dim, number in objects if dim == dimension), None)
 
 
-def _facts(document: sie.SieDocument, sie_type: str | None) -> dict[str, Any]:
+def _facts(document: sie.SieDocument, sie_type: str | None, stream: sie.DocumentStream) -> dict[str, Any]:
     """What the file is and its counts — plain values, ready for JSON."""
     address = document.address
     company = {
@@ -260,8 +286,8 @@ def _facts(document: sie.SieDocument, sie_type: str | None) -> dict[str, Any]:
             "accounts": len(document.accounts),
             "dimensions": len(document.dimensions),
             "objects": len(document.objects),
-            "vouchers": len(document.vouchers),
-            "rows": document.rows,
+            "vouchers": stream.vouchers,
+            "rows": stream.rows,
             "balances": len(document.balances)
             + len(document.object_balances)
             + len(document.period_balances),

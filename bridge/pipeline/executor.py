@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -18,8 +19,10 @@ from bridge.formats.einvoice.identifiers import normalise_org_number
 from bridge.fortnox import FortnoxClient, FortnoxError
 from bridge.pipeline.filestore import FileStore, MissingFile
 from bridge.pipeline.ledger import Ledger
+from bridge.pipeline.lookups import RegisterIndex
 from bridge.pipeline.records import DocumentRecord, StepRecord, StepState
-from bridge.planner import Lookup
+from bridge.planner import Lookup, Step
+from bridge.util import dumps
 
 __all__ = ["Executor", "Outcome", "backoff_seconds", "conditions_hold", "loosely_equal"]
 
@@ -27,6 +30,7 @@ MAX_BACKOFF = 60.0
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]+\.[A-Za-z0-9_@]+)\}")
 _SEPARATORS = re.compile(r"[\s\-.]")
 _MISSING = object()
+_UNKNOWN = object()
 
 
 @dataclass(frozen=True)
@@ -47,15 +51,36 @@ def backoff_seconds(failures: int, rng: random.Random | None = None) -> float:
 
 
 class Executor:
-    def __init__(self, ledger: Ledger, files: FileStore | None = None) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        files: FileStore | None = None,
+        progress: Callable[[DocumentRecord, int, int], object] | None = None,
+    ) -> None:
         self.ledger = ledger
         self.files = files
+        self.progress = progress  # told after each step: (document, steps done, steps)
+        # Each company's worker runs its documents on a thread of its own, with a client of its
+        # own: what a run needs is kept per thread, the registers a file has read per client.
+        self._kept: dict[int, tuple[int, RegisterIndex]] = {}
+        self._run = threading.local()
+
+    def _index_for(self, client: FortnoxClient, file_id: int) -> RegisterIndex:
+        """The registers the file has read so far (a file's documents run one after another)."""
+        kept = self._kept.get(id(client))
+        if kept is None or kept[0] != file_id:
+            index = RegisterIndex(client, lambda prefix: self.ledger.lookups_ahead(file_id, prefix))
+            kept = self._kept[id(client)] = (file_id, index)
+        return kept[1]
 
     def run(self, client: FortnoxClient, document: DocumentRecord) -> Outcome:
         results: dict[str, Any] = {}
         summary: list[dict[str, Any]] = []
         try:
-            for record in self.ledger.steps(document.id):
+            records = self.ledger.steps(document.id)
+            self._run.needed = _fields_used([dumps(record.spec) for record in records])
+            self._run.registers = self._index_for(client, document.file_id)
+            for done, record in enumerate(records, 1):
                 step = record.spec
                 if record.state == StepState.DONE and record.result is not None:
                     result = dict(record.result)
@@ -65,6 +90,8 @@ class Executor:
                 if step.save_as and result["outcome"] not in ("skipped", "absent"):
                     results[step.save_as] = result["record"]
                 summary.append({"label": step.label, "envelope": step.envelope, **result})
+                if self.progress is not None:
+                    self.progress(document, done, len(records))
         except FortnoxError as error:
             if error.transient:
                 return Outcome("later", str(error), unreachable=error.status is None or error.status >= 500)
@@ -89,8 +116,16 @@ class Executor:
         uncertain = record.attempts > 0  # an earlier attempt may have reached Fortnox
         if step.kind == "upsert":
             return self._upsert(client, document, record, results, uncertain)
+        listed = False  # the register's list said the record is not there
         if step.kind == "ensure" or (uncertain and step.lookup is not None):
-            found = self._lookup(client, step.lookup, results) if step.lookup else None
+            found: Any = None
+            if step.lookup is not None:
+                found = _UNKNOWN
+                if step.kind == "ensure" and not uncertain:
+                    found = self._listed(step, results)
+                    listed = found is None
+                if found is _UNKNOWN:
+                    found = self._lookup(client, step.lookup, results)
             if found is not None:
                 known = step.kind == "ensure" and not uncertain
                 return {"outcome": "existing" if known else "reconciled", "record": found}
@@ -100,7 +135,11 @@ class Executor:
                 raise PlanError(step.missing_hint or f"{step.label} does not exist in Fortnox")
         path = _resolve_path(step.path, results)
         if step.kind == "action" and (step.done_when or step.refuse_when):
-            current = client.get(_resolve_path(step.check_path, results)).get(step.envelope, {})
+            check_path = _resolve_path(step.check_path, results)
+            current = self._index().find(check_path, {})
+            wanted = {*step.done_when, *step.refuse_when}
+            if not isinstance(current, dict) or not wanted <= current.keys():
+                current = client.get(check_path).get(step.envelope, {})
             if step.done_when and _fields_hold(step.done_when, current):
                 return {"outcome": "already", "record": current}
             if step.refuse_when and _fields_hold(step.refuse_when, current):
@@ -113,11 +152,52 @@ class Executor:
             files = {"file": (step.file.name, data, step.file.media_type)}
         self.ledger.step_sending(record.id, document.id)
         body = _resolve(step.body, results)
-        answer = client.request(step.method, path, json=body, files=files)
+        try:
+            answer = client.request(step.method, path, json=body, files=files)
+        except FortnoxError as error:
+            # The list was read a while ago: someone may have created the record since.
+            found = None
+            if listed and not error.transient and step.lookup is not None:
+                found = self._lookup(client, step.lookup, results)
+            if found is None:
+                raise
+            self._remember(step, results, found)
+            return {"outcome": "existing", "record": found}
         if isinstance(answer, list):  # the newer services answer bare arrays
             answer = answer[0] if answer else {}
-        record = answer.get(step.envelope, answer) if isinstance(answer, dict) else {}
-        return {"outcome": "created" if step.method == "POST" else "updated", "record": record}
+        written = answer.get(step.envelope, answer) if isinstance(answer, dict) else {}
+        if step.kind == "ensure":
+            self._remember(step, results, written)
+        elif step.kind == "action" and step.check_path:
+            self._index().remember(_resolve_path(step.check_path, results), {}, written)
+        return {"outcome": "created" if step.method == "POST" else "updated", "record": written}
+
+    def _index(self) -> RegisterIndex:
+        registers: RegisterIndex | None = getattr(self._run, "registers", None)
+        if registers is None:
+            raise PlanError("internal: a step ran outside a document")
+        return registers
+
+    def _remember(self, step: Step, results: dict[str, Any], record: dict[str, Any]) -> None:
+        if step.lookup is not None and step.lookup.single:
+            path = _resolve_path(step.lookup.path, results)
+            self._index().remember(path, _resolve(step.lookup.params, results), record)
+
+    def _listed(self, step: Step, results: dict[str, Any]) -> Any:
+        """What the file's register index says of the record an ensure step looks up by its
+        number: the list row, None (not there), or `_UNKNOWN`. A row is only enough when it
+        holds every field that later steps read from the record."""
+        lookup = step.lookup
+        if lookup is None or not lookup.single or lookup.then is not None:
+            return _UNKNOWN
+        path, params = _resolve_path(lookup.path, results), _resolve(lookup.params, results)
+        found = self._index().find(path, params)
+        if RegisterIndex.unknown(found):
+            return _UNKNOWN
+        needed: dict[str, set[str]] = self._run.needed
+        if found is not None and step.save_as and not needed.get(step.save_as, set()) <= found.keys():
+            return _UNKNOWN
+        return found
 
     def _upsert(
         self,
@@ -168,6 +248,20 @@ class Executor:
         if found is None and lookup.then is not None:
             return self._lookup(client, lookup.then, results)
         return found
+
+
+_FIELD_USE = re.compile(r"\b([A-Za-z_]+)\.([A-Za-z0-9_@]+)")
+
+
+def _fields_used(specs: list[str]) -> dict[str, set[str]]:
+    """Which fields of earlier steps' records the steps read (`$ref`s, `{step.Field}` in
+    paths, `when` conditions), by the name they are saved as; a few words of a label that look
+    the same only cost a look-up."""
+    used: dict[str, set[str]] = {}
+    for spec in specs:
+        for name, field_name in _FIELD_USE.findall(spec):
+            used.setdefault(name, set()).add(field_name)
+    return used
 
 
 def _rows(client: FortnoxClient, path: str, collection: str, params: dict[str, Any]) -> Iterator[Any]:

@@ -13,14 +13,17 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from bridge.model import Problem, to_plain
+import msgspec
+
+from bridge.model import Problem, to_json, to_plain
 from bridge.pipeline.records import (
     DocumentRecord,
     DocumentState,
@@ -34,7 +37,7 @@ from bridge.pipeline.records import (
     TenantHealth,
 )
 from bridge.planner import DocumentPlan, Step
-from bridge.util import dumps, loads
+from bridge.util import dumpb, dumps, loads
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Ledger", "now_iso"]
 
@@ -132,6 +135,29 @@ _DOCUMENTS = (
     " LEFT JOIN files ef ON ef.id = e.file_id"
 )
 _LIVE = "('queued','sending','done')"
+
+SPOOL_BATCH = 500  # plans a batch: one query asks which of their keys are live
+
+
+def spool_line(plan: DocumentPlan) -> bytes:
+    """A plan as one line for `queue_spooled`: what its document row and step rows hold, the
+    JSON already written. Only plans without problems or files (a SIE file's vouchers)."""
+    if plan.problems or plan.files:
+        raise ValueError(f"{plan.key}: a plan with problems or files is queued with `queue`")
+    return dumpb(
+        [
+            plan.key.kind,
+            plan.key.source_key,
+            plan.content_hash,
+            plan.summary,
+            msgspec.Raw(to_json(plan.document)),
+            [msgspec.Raw(dumpb(step)) for step in plan.steps],
+        ]
+    )
+
+
+_Spooled = tuple[str, str, str, str, msgspec.Raw, list[msgspec.Raw]]
+_SPOOLED = msgspec.json.Decoder(_Spooled).decode
 _OPEN = "('queued','sending')"
 
 
@@ -324,6 +350,74 @@ class Ledger:
                 (importer, dumps(facts), dumps(to_plain(list(problems))), file_id),
             )
 
+    def queue_spooled(
+        self,
+        file_id: int,
+        importer: str,
+        facts: Any,
+        problems: Sequence[Problem],
+        first: Sequence[DocumentPlan],
+        spooled: Iterable[bytes],
+    ) -> int:
+        """`queue` for a file of any size: `first`, then the plans `spooled` as lines of
+        `spool_line`, taken in batches, in one transaction. Answers how many were queued."""
+        with self.transaction() as db:
+            for plan in first:
+                self._insert_document(db, file_id, plan)
+            tenant = db.execute("SELECT tenant FROM files WHERE id = ?", (file_id,)).fetchone()[0]
+            next_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM documents").fetchone()[0]
+            taken = 0
+            lines = iter(spooled)
+            while batch := list(islice(lines, SPOOL_BATCH)):
+                next_id = self._insert_spooled(
+                    db, file_id, tenant, next_id, [_SPOOLED(line) for line in batch]
+                )
+                taken += len(batch)
+            db.execute(
+                "UPDATE files SET state = 'queued', importer = ?, facts = ?, problems = ? WHERE id = ?",
+                (importer, dumps(facts), dumps(to_plain(list(problems))), file_id),
+            )
+        return len(first) + taken
+
+    @staticmethod
+    def _insert_spooled(
+        db: sqlite3.Connection, file_id: int, tenant: str, next_id: int, plans: list[_Spooled]
+    ) -> int:
+        """One batch: which keys are live elsewhere asked at once, documents and steps written
+        with `executemany` under ids given here (the transaction holds the only writer)."""
+        live: dict[tuple[str, str], int] = {}
+        for kind in {plan[0] for plan in plans}:
+            keys = [plan[1] for plan in plans if plan[0] == kind]
+            live.update(
+                ((kind, key), document_id)
+                for key, document_id in db.execute(
+                    f"SELECT source_key, id FROM documents WHERE tenant = ? AND kind = ? AND state IN {_LIVE}"
+                    f" AND source_key IN ({','.join('?' * len(keys))})",
+                    (tenant, kind, *keys),
+                )
+            )
+        now = now_iso()
+        documents, steps = [], []
+        for kind, key, digest, summary, document, specs in plans:
+            earlier = live.get((kind, key))
+            state = DocumentState.QUEUED if earlier is None else DocumentState.DUPLICATE
+            documents.append(
+                (next_id, file_id, tenant, kind, key, digest, summary, bytes(document).decode(), state,
+                 earlier, now, None if earlier is None else now)
+            )  # fmt: skip
+            if earlier is None:
+                steps += [(next_id, i, bytes(spec).decode()) for i, spec in enumerate(specs)]
+            next_id += 1
+        db.executemany(
+            "INSERT INTO documents (id, file_id, tenant, kind, source_key, content_hash, summary, document,"
+            " state, duplicate_of, created_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            documents,
+        )
+        db.executemany(
+            "INSERT INTO steps (document_id, position, spec, state) VALUES (?, ?, ?, 'pending')", steps
+        )
+        return next_id
+
     def _insert_document(self, db: sqlite3.Connection, file_id: int, plan: DocumentPlan) -> None:
         now = now_iso()
         errors = [p for p in plan.problems if p.is_error]
@@ -350,7 +444,7 @@ class Ledger:
                 plan.key.source_key,
                 plan.content_hash,
                 plan.summary,
-                dumps(plan.document),
+                to_json(plan.document).decode(),
                 state,
                 None if live is None else live["id"],
                 "; ".join(_problem_text(p) for p in errors) or None,
@@ -362,7 +456,7 @@ class Ledger:
         if state == DocumentState.QUEUED:
             db.executemany(
                 "INSERT INTO steps (document_id, position, spec, state) VALUES (?, ?, ?, 'pending')",
-                [(cursor.lastrowid, i, dumps(step.to_json())) for i, step in enumerate(plan.steps)],
+                [(cursor.lastrowid, i, dumpb(step).decode()) for i, step in enumerate(plan.steps)],
             )
 
     def replan(self, document_id: int, plan: DocumentPlan) -> None:
@@ -387,6 +481,13 @@ class Ledger:
         ):
             plans.setdefault(row["document_id"], []).append(Step.from_json(loads(row["spec"])))
         return [replace(d, plan=tuple(plans.get(d.id, ()))) for d in documents]
+
+    def document_counts(self, file_id: int) -> dict[str, int]:
+        """The file's documents by state, counted (a SIE file holds thousands)."""
+        rows = self.db.execute(
+            "SELECT state, COUNT(*) FROM documents WHERE file_id = ? GROUP BY state", (file_id,)
+        )
+        return {state: count for state, count in rows}
 
     def documents_finished(self, file_id: int) -> bool:
         """Whether the file has documents and every one of them is through (counted, not
@@ -496,6 +597,17 @@ class Ledger:
                 (tenant, f"%{sha256}%"),
             ).fetchone()
             is not None
+        )
+
+    def lookups_ahead(self, file_id: int, path_prefix: str) -> int:
+        """How many steps of the file's unfinished documents still name a path that starts
+        with `path_prefix` (`/3/accounts/`): the look-ups a register list would answer."""
+        return int(
+            self.db.execute(
+                "SELECT COUNT(*) FROM steps s JOIN documents d ON d.id = s.document_id WHERE d.file_id = ?"
+                " AND d.state IN ('queued','sending') AND s.state != 'done' AND instr(s.spec, ?) > 0",
+                (file_id, f'"{path_prefix}'),
+            ).fetchone()[0]
         )
 
     def unfinished_files(self) -> list[FileRecord]:

@@ -30,13 +30,14 @@ from typing import Any
 
 from bridge.config import Settings
 from bridge.fortnox import FortnoxClient
-from bridge.importers import IMPORTERS, FileSource, Importer, extract_file
+from bridge.importers import IMPORTERS, FileSource, Importer, extract_file, open_file
 from bridge.model import Cancellation, Extraction, Problem, Project, to_plain
 from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.filestore import FileStore
-from bridge.pipeline.ledger import Ledger, now_iso
+from bridge.pipeline.ledger import Ledger, now_iso, spool_line
 from bridge.pipeline.masterdata import MasterDataCache
+from bridge.pipeline.progress import Progress
 from bridge.pipeline.records import (
     DocumentRecord,
     DocumentState,
@@ -47,8 +48,16 @@ from bridge.pipeline.records import (
     file_outcome,
 )
 from bridge.pipeline.schedule import Schedule
+from bridge.pipeline.spool import PlanSpool
 from bridge.pipeline.status import collect_status
-from bridge.planner import DocumentPlan, needs_master_data, plan_extraction, planned_projects
+from bridge.planner import (
+    DocumentPlan,
+    VoucherStream,
+    needs_master_data,
+    plan_extraction,
+    plan_stream,
+    planned_projects,
+)
 from bridge.planner.uploads import safe_name
 from bridge.util import atomic_write, dumps, free_name, loads, move_file, remove_stale_temporaries
 
@@ -86,12 +95,13 @@ class Bridge:
         self.work.mkdir(parents=True, exist_ok=True)
         self.ledger = Ledger(settings.state_dir / "ledger.sqlite3")
         self.attachments = FileStore(settings.state_dir / "attachments")
-        self.executor = Executor(self.ledger, self.attachments)
+        self.progress = Progress(self.ledger)
+        self.executor = Executor(self.ledger, self.attachments, self.progress.step)
         self._failures: dict[str, int] = {}  # transient failures in a row, per tenant
         self._paused_until: dict[str, float] = {}
         self.registers = MasterDataCache(settings.state_dir, self.clients)
         self.schedule = Schedule(settings)
-        self._unplanned: dict[str, dict[int, Extraction]] = {}  # read, waiting for registers
+        self._unplanned: dict[str, dict[int, Extraction | VoucherStream]] = {}  # read, waiting for registers
         self._unplanned_lock = threading.Lock()
         self._finalize_lock = threading.Lock()
 
@@ -282,7 +292,9 @@ class Bridge:
 
     # --- reading and queueing ------------------------------------------------------------
 
-    def _ingest(self, file_id: int, extraction: Extraction | None = None, *, may_wait: bool = True) -> None:
+    def _ingest(
+        self, file_id: int, extraction: Extraction | VoucherStream | None = None, *, may_wait: bool = True
+    ) -> None:
         """Read, validate and plan a claimed file (or the `extraction` made in code); queue its
         documents. No network: with `may_wait`, a file whose registers must be fetched first
         waits for the company's worker (`_plan_waiting`)."""
@@ -297,7 +309,13 @@ class Bridge:
             return
         try:
             if extraction is None:
-                extraction = self._read(file)
+                extraction = self._open(file)
+            if not isinstance(extraction, Extraction):
+                if not self._queue_stream(file, extraction, may_wait=may_wait):
+                    with self._unplanned_lock:
+                        self._unplanned.setdefault(file.tenant, {})[file_id] = extraction
+                    log.info("%s: judged once %s's registers are fetched", file.name, file.tenant)
+                return
             planned = self._plan(file.tenant, extraction, may_wait=may_wait)
             if planned is None:
                 with self._unplanned_lock:
@@ -314,13 +332,7 @@ class Bridge:
             self.finalize(file_id)
             return
         if extraction.errors or not plans:
-            problems = list(extraction.problems)
-            if not extraction.errors:
-                problems.append(Problem("the file holds nothing to send to Fortnox", code="file.empty"))
-            first = next((p for p in problems if p.is_error), problems[0])
-            self.ledger.fail_file(file_id, extraction.importer, extraction.facts, problems, first.message)
-            log.info("%s refused: %s", file.name, first.message)
-            self.finalize(file_id)
+            self._refuse_read(file, extraction)
             return
         self._keep_files(file.tenant, plans)
         warnings = [p for plan in plans for p in plan.problems if not p.is_error]
@@ -329,6 +341,38 @@ class Bridge:
         )
         log.info("%s: %d document(s) queued", file.name, len(plans))
         self.finalize_if_complete(file_id)
+
+    def _queue_stream(self, file: FileRecord, stream: VoucherStream, *, may_wait: bool) -> bool:
+        """Read, judge and queue a file read as a stream (a SIE file of any size): its plans go
+        to disk as they are made and into the ledger in batches once the file is judged, so
+        memory stays flat. False when it must wait for the company's registers to be fetched."""
+        tenant = self.settings.tenant(file.tenant)
+        master = self.registers.cached(tenant.name)
+        wait = may_wait and self.registers.can_fetch(tenant.name) and not self.registers.is_fresh(tenant.name)
+        if wait and master is None:
+            return False
+        with PlanSpool(spool_line) as spool:
+            planned, first = plan_stream(stream, tenant, master, spool.add)
+            if wait and planned.errors:
+                return False  # judged against registers that may have changed: look again first
+            if planned.errors or not (first or spool.count):
+                self._refuse_read(file, planned)
+                return True
+            queued = self.ledger.queue_spooled(
+                file.id, planned.importer, planned.facts, planned.problems, first, spool.lines()
+            )
+        log.info("%s: %d document(s) queued", file.name, queued)
+        self.finalize_if_complete(file.id)
+        return True
+
+    def _refuse_read(self, file: FileRecord, extraction: Extraction) -> None:
+        problems = list(extraction.problems)
+        if not extraction.errors:
+            problems.append(Problem("the file holds nothing to send to Fortnox", code="file.empty"))
+        first = next((p for p in problems if p.is_error), problems[0])
+        self.ledger.fail_file(file.id, extraction.importer, extraction.facts, problems, first.message)
+        log.info("%s refused: %s", file.name, first.message)
+        self.finalize(file.id)
 
     def _keep_files(self, tenant: str, plans: Iterable[DocumentPlan]) -> None:
         """The bytes a plan uploads are ours before the document can run."""
@@ -344,16 +388,21 @@ class Bridge:
                 self.attachments.discard(document.tenant, upload.sha256)
 
     def _read(self, file: FileRecord) -> Extraction:
+        return extract_file(self._source(file), self.importers)
+
+    def _open(self, file: FileRecord) -> Extraction | VoucherStream:
+        return open_file(self._source(file), self.importers)
+
+    def _source(self, file: FileRecord) -> FileSource:
         if file.work_path is None:
             raise RequestError(f"{file.name} was made in code and cannot be read again")
-        source = FileSource.open(
+        return FileSource.open(
             file.work_path,
             name=file.name,
             tenant=file.tenant,
             origin=file.origin or file.name,
             companion=file.companion,
         )
-        return extract_file(source, self.importers)
 
     def _plan(
         self, tenant_name: str, extraction: Extraction, *, may_wait: bool
@@ -414,6 +463,7 @@ class Bridge:
         else:
             log.info("%s: done", document.name)
             self._release_files(document)
+        self.progress.document(document)
         self.finalize_if_complete(document.file_id)
         return outcome, None
 

@@ -37,7 +37,7 @@ from bridge.planner.cancel import plan_cancel
 from bridge.planner.files import plan_file
 from bridge.planner.invoices import plan_invoice
 from bridge.planner.journal import plan_journal_file
-from bridge.planner.sie import plan_sie_file
+from bridge.planner.sie import VoucherStream, plan_sie_file, plan_sie_stream
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref, stamp_for
 from bridge.planner.supplierinvoices import plan_supplier_invoice
 from bridge.planner.upserts import plan_article, plan_customer, plan_project
@@ -50,9 +50,11 @@ __all__ = [
     "DocumentPlan",
     "Lookup",
     "Step",
+    "VoucherStream",
     "needs_master_data",
     "plan_documents",
     "plan_extraction",
+    "plan_stream",
     "planned_projects",
     "ref",
     "stamp_for",
@@ -134,3 +136,16 @@ def plan_extraction(
         return extraction, plan_documents(extraction.documents, tenant, master, projects)
     problems, plans = file_planner(extraction, tenant, master)
     return replace(extraction, problems=(*extraction.problems, *problems)), plans
+
+
+def plan_stream(
+    stream: VoucherStream,
+    tenant: TenantSettings,
+    master: MasterData | None,
+    sink: Callable[[DocumentPlan], object],
+) -> tuple[Extraction, list[DocumentPlan]]:
+    """Plan a file read as a stream (a SIE file of any size): each voucher's plan goes to
+    `sink` as it is made; answers the extraction with the file's judgement joined to it and the
+    plans that run before the others (none when the file is refused: then forget what `sink`
+    took)."""
+    return plan_sie_stream(stream, tenant, master, sink)

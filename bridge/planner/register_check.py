@@ -3,7 +3,7 @@ year, and what a check answers (steps, problems, each voucher date's year)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,6 +21,7 @@ __all__ = [
     "SERIES_CODE_LIMIT",
     "Declared",
     "RegisterCheck",
+    "Usage",
     "Uses",
     "YearRef",
     "series_for",
@@ -94,12 +95,67 @@ class Uses:
             self.count[key] = 0
         self.count[key] += 1
 
+    def merge(self, key: Any, other: Uses, other_key: Any) -> None:
+        """Count `other`'s uses of `other_key` as uses of `key` (the first stays first)."""
+        if key not in self.first:
+            self.first[key] = other.first[other_key]
+            self.count[key] = 0
+        self.count[key] += other.count[other_key]
+
     def __iter__(self) -> Iterator[Any]:
         return iter(self.first)
 
     def where(self, key: Any) -> str:
         n = self.count[key]
         return f"used {n} time{'s' if n != 1 else ''}"
+
+
+class Usage:
+    """What a file's vouchers need from the registers, gathered one voucher at a time: the
+    dates, series, accounts (by date) and objects they use and where first, and which fall in
+    a locked period. It stays small however many vouchers pass: the check needs no voucher
+    itself, so a file of any size is judged in one pass."""
+
+    LOCKED_LINES = 10  # lines named when vouchers fall in a locked period
+
+    def __init__(self, tenant: TenantSettings, locked_until: date | None = None) -> None:
+        self.tenant = tenant
+        self.locked_until = locked_until
+        self.dates = Uses()
+        self.series = Uses()
+        self.accounts = Uses()  # (date, account)
+        self.objects = Uses()  # (dimension, code)
+        self.locked = 0
+        self.locked_lines: list[int | None] = []
+
+    def add(self, voucher: Voucher) -> None:
+        day, line = voucher.transaction_date, voucher.line
+        self.dates.add(day, line)
+        self.series.add(series_for(voucher, self.tenant), line)
+        # Uses.add inlined: this runs once per row of the file.
+        accounts_first, accounts_count = self.accounts.first, self.accounts.count
+        objects = self.objects
+        for row in voucher.rows:
+            key = (day, row.account)
+            if key in accounts_count:
+                accounts_count[key] += 1
+            else:
+                accounts_first[key], accounts_count[key] = row.line, 1
+            if row.cost_center:
+                objects.add((COST_CENTRE, row.cost_center), row.line)
+            if row.project:
+                objects.add((PROJECT, row.project), row.line)
+        if self.locked_until is not None and day <= self.locked_until:
+            self.locked += 1
+            if len(self.locked_lines) < self.LOCKED_LINES:
+                self.locked_lines.append(line)
+
+    @classmethod
+    def of(cls, vouchers: Iterable[Voucher], tenant: TenantSettings, locked_until: date | None) -> Usage:
+        usage = cls(tenant, locked_until)
+        for voucher in vouchers:
+            usage.add(voucher)
+        return usage
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """What vouchers need from the company's registers, judged before anything is sent.
 
-Given the vouchers of a file, what the file declares (#KONTO, #OBJEKT, #RAR) and the company's
+Given what the vouchers of a file use (`Usage`), what the file declares (#KONTO, #OBJEKT, #RAR) and the company's
 master data, `check_registers` answers the steps that create what is missing — financial years,
 voucher series, accounts (and re-activations), cost centres and projects — and the problems
 that creating cannot solve, each with the line where the file first needs it. Unknown master
@@ -10,13 +10,13 @@ needs is looked up at send time and created when missing and allowed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 from urllib.parse import quote
 
 from bridge.config import TenantSettings
-from bridge.model import MasterData, Voucher
+from bridge.model import MasterData
 from bridge.planner.register_check import (
     COST_CENTRE,
     OBJECT_CODE_LIMITS,
@@ -26,9 +26,9 @@ from bridge.planner.register_check import (
     SERIES_CODE_LIMIT,
     Declared,
     RegisterCheck,
+    Usage,
     Uses,
     YearRef,
-    series_for,
 )
 from bridge.planner.steps import Lookup, Step
 
@@ -36,16 +36,16 @@ __all__ = ["check_registers"]
 
 
 def check_registers(
-    vouchers: Sequence[Voucher], declared: Declared, tenant: TenantSettings, master: MasterData | None
+    usage: Usage, declared: Declared, tenant: TenantSettings, master: MasterData | None
 ) -> RegisterCheck:
-    """Judge what `vouchers` (and, per the settings, the rest of the file) need from Fortnox."""
+    """Judge what the vouchers (and, per the settings, the rest of the file) need from Fortnox."""
     check = RegisterCheck(judged=master is not None)
     master = master or MasterData()
-    _years(check, vouchers, declared, tenant, master)
-    _locked_period(check, vouchers, master)
-    _series(check, vouchers, declared, tenant, master)
-    _accounts(check, vouchers, declared, tenant, master)
-    _objects(check, vouchers, declared, tenant, master)
+    _years(check, usage.dates, declared, tenant, master)
+    _locked_period(check, usage, master)
+    _series(check, usage.series, declared, tenant, master)
+    _accounts(check, usage.accounts, declared, tenant, master)
+    _objects(check, usage.objects, declared, tenant, master)
     return check
 
 
@@ -54,14 +54,11 @@ def check_registers(
 
 def _years(
     check: RegisterCheck,
-    vouchers: Sequence[Voucher],
+    dates: Uses,
     declared: Declared,
     tenant: TenantSettings,
     master: MasterData,
 ) -> None:
-    dates = Uses()
-    for voucher in vouchers:
-        dates.add(voucher.transaction_date, voucher.line)
     missing: dict[tuple[date, date] | None, list[date]] = {}
     unknown: dict[Any, YearRef] = {}  # years Fortnox was not asked about, by the file's #RAR
     for day in sorted(dates):
@@ -136,16 +133,17 @@ def _declared_year(declared: Declared, day: date) -> tuple[date, date] | None:
     return next(((s, e) for s, e in declared.years if s <= day <= e), None)
 
 
-def _locked_period(check: RegisterCheck, vouchers: Sequence[Voucher], master: MasterData) -> None:
-    if master.locked_until is None:
+def _locked_period(check: RegisterCheck, usage: Usage, master: MasterData) -> None:
+    if master.locked_until is None or usage.locked_until != master.locked_until:
         return
-    locked = [v for v in vouchers if v.transaction_date <= master.locked_until]
-    if locked:
-        lines = ", ".join(str(v.line) for v in locked[:10]) + (" …" if len(locked) > 10 else "")
+    if usage.locked:
+        lines = ", ".join(str(line) for line in usage.locked_lines) + (
+            " …" if usage.locked > len(usage.locked_lines) else ""
+        )
         check.error(
-            f"{len(locked)} voucher{'s are' if len(locked) != 1 else ' is'} dated on or before "
+            f"{usage.locked} voucher{'s are' if usage.locked != 1 else ' is'} dated on or before "
             f"{master.locked_until}, and Fortnox has locked the books until then (lines {lines})",
-            locked[0].line,
+            usage.locked_lines[0],
             "vouchers cannot be added to a locked period: open it in Fortnox (Inställningar → "
             "Bokföring → Låst period) or correct the dates, then retry the file",
             "sie.locked-period",
@@ -157,14 +155,11 @@ def _locked_period(check: RegisterCheck, vouchers: Sequence[Voucher], master: Ma
 
 def _series(
     check: RegisterCheck,
-    vouchers: Sequence[Voucher],
+    uses: Uses,
     declared: Declared,
     tenant: TenantSettings,
     master: MasterData,
 ) -> None:
-    uses = Uses()
-    for voucher in vouchers:
-        uses.add(series_for(voucher, tenant), voucher.line)
     known = master.voucher_series
     for code in uses:
         line = uses.first[code]
@@ -219,18 +214,16 @@ def _series(
 
 def _accounts(
     check: RegisterCheck,
-    vouchers: Sequence[Voucher],
+    by_date: Uses,
     declared: Declared,
     tenant: TenantSettings,
     master: MasterData,
 ) -> None:
     used = Uses()  # (year, account) → where vouchers post to it
-    for voucher in vouchers:
-        year = check.years.get(voucher.transaction_date)
-        if year is None:
-            continue  # reported with the year
-        for row in voucher.rows:
-            used.add((year, row.account), row.line)
+    for day, account in by_date:
+        year = check.years.get(day)
+        if year is not None:  # else reported with the year
+            used.merge((year, account), by_date, (day, account))
     policy = tenant["sie.create_accounts"]
     wanted: Iterable[int] = ()
     if policy == "all":
@@ -377,18 +370,11 @@ def _reactivate(
 
 def _objects(
     check: RegisterCheck,
-    vouchers: Sequence[Voucher],
+    used: Uses,
     declared: Declared,
     tenant: TenantSettings,
     master: MasterData,
 ) -> None:
-    used = Uses()
-    for voucher in vouchers:
-        for row in voucher.rows:
-            if row.cost_center:
-                used.add((COST_CENTRE, row.cost_center), row.line)
-            if row.project:
-                used.add((PROJECT, row.project), row.line)
     policy = tenant["sie.create_objects"]
     needed = dict.fromkeys(used)
     if policy == "all":

@@ -1,5 +1,9 @@
 """A SIE file planned as a whole: one "registers" document, then one document per voucher.
 
+A file of any size is planned in one pass and in flat memory (`plan_sie_stream`): each voucher
+is planned as it is read and handed on, and what judging the file needs is gathered as the
+vouchers pass; the registers document, which runs first, is made last.
+
 The registers document holds only what the company's master data says is missing — financial
 years, voucher series, accounts, cost centres, projects — so each is created once per file,
 before the vouchers that need it (documents run in order). Types 1–3 have no vouchers: their
@@ -15,7 +19,11 @@ settings and `retry`: the file is judged again against fresh master data.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from datetime import date
+from typing import Protocol
 
 from bridge.config import TenantSettings
 from bridge.model import (
@@ -28,13 +36,13 @@ from bridge.model import (
     Voucher,
     to_plain,
 )
-from bridge.planner.register_check import COST_CENTRE, PROJECT, Declared, RegisterCheck
+from bridge.planner.register_check import COST_CENTRE, PROJECT, Declared, RegisterCheck, Usage, YearRef
 from bridge.planner.registers import check_registers
 from bridge.planner.steps import DocumentPlan
 from bridge.planner.vouchers import voucher_plan, voucher_problems
-from bridge.util import dumps
+from bridge.util import dumpb
 
-__all__ = ["declared_registers", "plan_sie_file"]
+__all__ = ["VoucherStream", "declared_registers", "plan_sie_file", "plan_sie_stream"]
 
 REGISTERS_KIND = "registers"
 
@@ -43,19 +51,122 @@ def plan_sie_file(
     extraction: Extraction, tenant: TenantSettings, master: MasterData | None
 ) -> tuple[list[Problem], list[DocumentPlan]]:
     """Problems about the file, and its plans (none when any problem is an error)."""
-    vouchers = [d for d in extraction.documents if isinstance(d, Voucher)]
+    vouchers: list[DocumentPlan] = []
+    planned, first = plan_sie_stream(_Read(extraction), tenant, master, vouchers.append)
+    problems = list(planned.problems[len(extraction.problems) :])
+    if planned.errors:
+        return problems, []
+    return problems, [*first, *vouchers]
+
+
+class VoucherStream(Protocol):
+    """Vouchers as a file is read; `extraction` is the rest of what the file holds (problems,
+    facts, declarations) once they are all through."""
+
+    @property
+    def extraction(self) -> Extraction: ...
+    def __iter__(self) -> Iterator[Voucher]: ...
+
+
+class _Read:
+    """An extraction already in memory, as a stream."""
+
+    def __init__(self, extraction: Extraction) -> None:
+        self.extraction = extraction
+
+    def __iter__(self) -> Iterator[Voucher]:
+        return (d for d in self.extraction.documents if isinstance(d, Voucher))
+
+
+def plan_sie_stream(
+    vouchers: VoucherStream,
+    tenant: TenantSettings,
+    master: MasterData | None,
+    sink: Callable[[DocumentPlan], object],
+) -> tuple[Extraction, list[DocumentPlan]]:
+    """Plan each voucher as it is read and hand its plan to `sink`; then judge the file as a
+    whole. Answers the file's extraction with the judgement's problems joined to it, and the
+    plans that must run before the vouchers (none when any problem is an error: then what
+    `sink` took must be thrown away). Memory stays flat however long the file: what the
+    judgement needs is gathered as the vouchers pass (`Usage`), not kept."""
+    usage = Usage(tenant, master.locked_until if master else None)
+    left_out = _LeftOut()
+    problems = _Capped()
+    year_of = _years_known(master)
+    keys = hashlib.sha256()
+    count = 0
+    for voucher in vouchers:
+        usage.add(voucher)
+        left_out.add(voucher)
+        problems.extend(voucher_problems(voucher))
+        keys.update(voucher.source_key.encode() + b"\n")
+        sink(voucher_plan(voucher, tenant, year_of(voucher.transaction_date)))
+        count += 1
+    extraction = vouchers.extraction
+    if extraction.errors:  # the file cannot be read as it stands: that is the whole report
+        return extraction, []
     declared = extraction.declarations
     declarations = declared if isinstance(declared, SieDeclarations) else SieDeclarations()
-    check = check_registers(vouchers, declared_registers(declarations), tenant, master)
-    problems = [*check.problems, *_company(declarations, tenant, master)]
-    for voucher in vouchers:
-        problems += voucher_problems(voucher)
-    problems += _left_out(vouchers)
-    problems.sort(key=lambda p: (not p.is_error, p.line or 0))
-    if any(p.is_error for p in problems):
-        return problems, []
-    plans = [voucher_plan(v, tenant, check.years[v.transaction_date]) for v in vouchers]
-    return problems, [_registers_plan(tenant, declarations, vouchers, check), *plans]
+    check = check_registers(usage, declared_registers(declarations), tenant, master)
+    judged = [
+        *check.problems,
+        *_company(declarations, tenant, master),
+        *problems.kept(),
+        *left_out.problems(),
+    ]
+    judged.sort(key=lambda p: (not p.is_error, p.line or 0))
+    planned = replace(extraction, problems=(*extraction.problems, *judged))
+    if planned.errors:
+        return planned, []
+    return planned, [_registers_plan(tenant, declarations, count, keys.hexdigest(), check)]
+
+
+def _years_known(master: MasterData | None) -> Callable[[date], YearRef]:
+    """A voucher's financial year as its plan names it: Fortnox's, by id, when it is known;
+    else the year holding the voucher's own date."""
+    found: dict[date, YearRef] = {}
+
+    def year_of(day: date) -> YearRef:
+        year = found.get(day)
+        if year is None:
+            known = master.year_of(day) if master is not None else None
+            year = YearRef(day) if known is None else YearRef(known.from_date, known.to_date, known.id)
+            found[day] = year
+        return year
+
+    return year_of
+
+
+class _Capped:
+    """Problems about single vouchers, at most `LIMIT` of each kind; the rest are counted."""
+
+    LIMIT = 200
+
+    def __init__(self) -> None:
+        self._kept: list[Problem] = []
+        self._seen: Counter[str] = Counter()
+        self._first: dict[str, Problem] = {}
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            self._seen[problem.code] += 1
+            if self._seen[problem.code] <= self.LIMIT:
+                self._kept.append(problem)
+                self._first.setdefault(problem.code, problem)
+
+    def kept(self) -> list[Problem]:
+        more = [
+            Problem(
+                f"… and {n - self.LIMIT} more like this: {self._first[code].message}",
+                line=None,
+                hint=self._first[code].hint,
+                severity=self._first[code].severity,
+                code=code,
+            )
+            for code, n in self._seen.items()
+            if n > self.LIMIT
+        ]
+        return [*self._kept, *more]
 
 
 def declared_registers(declarations: SieDeclarations) -> Declared:
@@ -108,45 +219,57 @@ def _digits(org_number: str) -> str:
     return digits[-10:]  # 16/19/20 in front of a 12-digit number is the same company
 
 
-def _left_out(vouchers: Sequence[Voucher]) -> list[Problem]:
-    """What a Fortnox voucher cannot hold, said once per file."""
-    dimensions: dict[str, int | None] = {}
-    dated: list[int | None] = []
-    for voucher in vouchers:
+class _LeftOut:
+    """What a Fortnox voucher cannot hold, gathered as the vouchers pass and said once per file."""
+
+    def __init__(self) -> None:
+        self.dimensions: dict[str, int | None] = {}
+        self.dated = 0
+        self.first_dated: int | None = None
+
+    def add(self, voucher: Voucher) -> None:
         for row in voucher.rows:
             for dimension, _ in row.objects:
-                if dimension not in (str(COST_CENTRE), str(PROJECT)):
-                    dimensions.setdefault(dimension, row.line)
+                if dimension not in _CARRIED:
+                    self.dimensions.setdefault(dimension, row.line)
             if row.transaction_date and row.transaction_date != voucher.transaction_date:
-                dated.append(row.line)
-    problems = []
-    if dimensions:
-        names = ", ".join(sorted(dimensions, key=lambda d: (len(d), d)))
-        problems.append(
-            Problem(
-                f"objects in dimension {names} are not imported: Fortnox vouchers carry cost centres "
-                "(dimension 1) and projects (dimension 6) only",
-                line=min(line or 0 for line in dimensions.values()),
-                severity=Severity.WARNING,
-                code="sie.objects-left-out",
+                if not self.dated:
+                    self.first_dated = row.line
+                self.dated += 1
+
+    def problems(self) -> list[Problem]:
+        problems = []
+        if self.dimensions:
+            names = ", ".join(sorted(self.dimensions, key=lambda d: (len(d), d)))
+            problems.append(
+                Problem(
+                    f"objects in dimension {names} are not imported: Fortnox vouchers carry cost centres "
+                    "(dimension 1) and projects (dimension 6) only",
+                    line=min(line or 0 for line in self.dimensions.values()),
+                    severity=Severity.WARNING,
+                    code="sie.objects-left-out",
+                )
             )
-        )
-    if dated:
-        problems.append(
-            Problem(
-                f"{len(dated)} row(s) have a date of their own; in Fortnox every row takes its voucher's date",
-                line=dated[0],
-                severity=Severity.WARNING,
-                code="sie.row-dates-left-out",
+        if self.dated:
+            problems.append(
+                Problem(
+                    f"{self.dated} row(s) have a date of their own; in Fortnox every row takes its voucher's date",
+                    line=self.first_dated,
+                    severity=Severity.WARNING,
+                    code="sie.row-dates-left-out",
+                )
             )
-        )
-    return problems
+        return problems
+
+
+_CARRIED = (str(COST_CENTRE), str(PROJECT))
 
 
 def _registers_plan(
-    tenant: TenantSettings, declarations: SieDeclarations, vouchers: Sequence[Voucher], check: RegisterCheck
+    tenant: TenantSettings, declarations: SieDeclarations, vouchers: int, keys: str, check: RegisterCheck
 ) -> DocumentPlan:
-    # Named after the file's content, so that a retry finds the same document again.
+    # Named after the file's content (its registers, its vouchers' keys), so that a retry finds
+    # the same document again.
     registers = {
         "accounts": declarations.accounts,
         "dimensions": declarations.dimensions,
@@ -154,9 +277,7 @@ def _registers_plan(
         "financial_years": declarations.years,
         "balances": declarations.balances,
     }
-    digest = hashlib.sha256(
-        dumps([to_plain(registers), [v.source_key for v in vouchers]]).encode()
-    ).hexdigest()
+    digest = hashlib.sha256(dumpb([to_plain(registers), keys])).hexdigest()
     parts = ", ".join(_count(len(names), kind) for kind, names in check.created.items())
     if not check.judged:  # Fortnox's registers were not known when the file was read
         summary = f"look up {parts}, create what is missing" if parts else "nothing"
@@ -169,7 +290,7 @@ def _registers_plan(
         summary=f"accounts, series and objects the file needs: {summary}",
         content_hash=digest,
         steps=tuple(check.steps),
-        document={"creates": check.created, "vouchers": len(vouchers)},
+        document={"creates": check.created, "vouchers": vouchers},
     )
 
 

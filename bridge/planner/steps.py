@@ -130,6 +130,6 @@ class DocumentPlan:
     summary: str
     content_hash: str
     steps: tuple[Step, ...]
-    document: dict[str, Any]  # the document as plain data, for receipts and diffs
+    document: Any  # the document (a record, or plain data), kept as JSON for receipts and diffs
     problems: tuple[Problem, ...] = ()
     files: tuple[Any, ...] = ()  # `Attachment`s the upload steps send; kept by the bridge at queue time

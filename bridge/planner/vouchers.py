@@ -11,6 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from bridge.config import TenantSettings
 from bridge.model import (
     DocumentKey,
@@ -19,10 +21,9 @@ from bridge.model import (
     Severity,
     Voucher,
     VoucherRow,
-    content_hash,
-    to_plain,
+    json_and_hash,
 )
-from bridge.planner.register_check import Declared, YearRef, series_for
+from bridge.planner.register_check import Declared, Usage, YearRef, series_for
 from bridge.planner.registers import check_registers
 from bridge.planner.steps import DocumentPlan, Lookup, Step, stamp_for
 
@@ -34,7 +35,8 @@ ROW_TEXT_LIMIT = 100
 
 def plan_voucher(voucher: Voucher, tenant: TenantSettings, master: MasterData | None = None) -> DocumentPlan:
     """One voucher with the registers it needs (accounts, series, objects) ahead of it."""
-    check = check_registers([voucher], Declared(), tenant, master)
+    usage = Usage.of([voucher], tenant, master.locked_until if master else None)
+    check = check_registers(usage, Declared(), tenant, master)
     year = check.years.get(voucher.transaction_date, YearRef(voucher.transaction_date))
     plan = voucher_plan(voucher, tenant, year)
     problems = (*check.problems, *voucher_problems(voucher))
@@ -76,12 +78,13 @@ def voucher_plan(
     )
     debit = sum((row.amount for row in voucher.rows if row.amount > 0), Decimal(0))
     text = f" {voucher.description[:40]!r}" if voucher.description else ""
+    document, digest = json_and_hash(voucher)
     return DocumentPlan(
         key=key,
         summary=f"voucher {voucher.source_key}{text} into series {series}: {len(voucher.rows)} rows, {debit}",
-        content_hash=content_hash(voucher),
+        content_hash=digest,
         steps=(step,),
-        document=to_plain(voucher),
+        document=msgspec.Raw(document),  # written once, for the fingerprint and the ledger
     )
 
 

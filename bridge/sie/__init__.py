@@ -15,7 +15,7 @@ See `research/sie4.md` for the format.
 """
 
 from bridge.sie.checksum import ChecksumResult, ChecksumStatus
-from bridge.sie.document import Account, SieDocument, differences, read
+from bridge.sie.document import Account, DocumentStream, SieDocument, differences, read
 from bridge.sie.problems import CODES, SieError, SieProblem
 from bridge.sie.reader import SieReader, Source
 from bridge.sie.records import (
@@ -53,6 +53,7 @@ __all__ = [
     "ChecksumStatus",
     "Dimension",
     "DimensionObject",
+    "DocumentStream",
     "Generated",
     "ObjectBalance",
     "ObjectList",

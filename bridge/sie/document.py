@@ -9,7 +9,8 @@ the file, not about the books, and take no part in `==`.
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
@@ -33,7 +34,7 @@ from bridge.sie.records import (
     Year,
 )
 
-__all__ = ["Account", "SieDocument", "differences", "read"]
+__all__ = ["Account", "DocumentStream", "SieDocument", "differences", "read"]
 
 
 @dataclass(frozen=True)
@@ -153,35 +154,54 @@ def read(source: Source, *, strict: bool = False) -> SieDocument:
 
 
 def _read(source: Source, strict: bool) -> SieDocument:
-    reader = SieReader(source, strict=strict)
-    values: dict[str, Any] = {}
-    lists: dict[str, list] = {name: [] for name in _LIST_RECORDS.values()}
-    accounts: dict[str, dict[str, Any]] = {}
-    record: Any  # told apart by `type(record) is …`, the fastest test on millions of rows
-    for record in reader:
-        kind = type(record)
-        if kind is Voucher:
-            lists["vouchers"].append(record)
-        elif kind is Value:
-            _set_once(
-                values, _VALUE_FIELDS[record.label], record.value, record.label, record.line, reader.log
-            )
-        elif kind is AccountFact:
-            _add_account_fact(accounts, record, reader.log)
-        elif kind in _SINGLE_RECORDS:
-            name, label = _SINGLE_RECORDS[kind]
-            _set_once(values, name, record, label, record.line, reader.log)
-        elif kind in _LIST_RECORDS:
-            lists[_LIST_RECORDS[kind]].append(record)
-    grouped: dict[str, Any] = {name: tuple(items) for name, items in lists.items()}
-    return SieDocument(
-        **values,
-        **grouped,
-        accounts=tuple(Account(number, **facts) for number, facts in accounts.items()),
-        encoding=reader.encoding,
-        checksum=reader.checksum,
-        problems=reader.problems,
-    )
+    kept: list[Voucher] = []
+    stream = DocumentStream(source, strict=strict)
+    kept.extend(stream)
+    return replace(stream.document, vouchers=tuple(kept))
+
+
+class DocumentStream:
+    """A whole file read once, its vouchers handed out as they are read and not kept: iterate
+    it for the vouchers; then `document` is the file without them (`vouchers` empty) and
+    `vouchers`/`rows` say how many there were. For files of any size: memory stays flat."""
+
+    def __init__(self, source: Source, *, strict: bool = False) -> None:
+        self.source = source
+        self.strict = strict
+        self.document = SieDocument()
+        self.vouchers = self.rows = 0
+
+    def __iter__(self) -> Iterator[Voucher]:
+        reader = SieReader(self.source, strict=self.strict)
+        values: dict[str, Any] = {}
+        lists: dict[str, list[Any]] = {name: [] for name in _LIST_RECORDS.values() if name != "vouchers"}
+        accounts: dict[str, dict[str, Any]] = {}
+        record: Any  # told apart by `type(record) is …`, the fastest test on millions of rows
+        for record in reader:
+            kind = type(record)
+            if kind is Voucher:
+                yield record
+            elif kind is Value:
+                _set_once(
+                    values, _VALUE_FIELDS[record.label], record.value, record.label, record.line, reader.log
+                )
+            elif kind is AccountFact:
+                _add_account_fact(accounts, record, reader.log)
+            elif kind in _SINGLE_RECORDS:
+                name, label = _SINGLE_RECORDS[kind]
+                _set_once(values, name, record, label, record.line, reader.log)
+            elif kind in _LIST_RECORDS:
+                lists[_LIST_RECORDS[kind]].append(record)
+        self.vouchers, self.rows = reader.vouchers, reader.rows
+        grouped: dict[str, Any] = {name: tuple(items) for name, items in lists.items()}
+        self.document = SieDocument(
+            **values,
+            **grouped,
+            accounts=tuple(Account(number, **facts) for number, facts in accounts.items()),
+            encoding=reader.encoding,
+            checksum=reader.checksum,
+            problems=reader.problems,
+        )
 
 
 def _set_once(values: dict[str, Any], name: str, value: Any, label: str, line: int, log: ProblemLog) -> None:

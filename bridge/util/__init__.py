@@ -12,11 +12,12 @@ from bridge.util.files import (
     move_file,
     remove_stale_temporaries,
 )
-from bridge.util.jsonnum import dumps, dumps_fast, format_decimal, loads
+from bridge.util.jsonnum import dumpb, dumps, dumps_fast, format_decimal, loads
 
 __all__ = [
     "AtomicFile",
     "atomic_write",
+    "dumpb",
     "dumps",
     "dumps_fast",
     "format_decimal",

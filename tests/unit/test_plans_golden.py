@@ -15,7 +15,7 @@ import pytest
 
 from bridge.config import load_settings
 from bridge.pipeline.check import check_file
-from bridge.util import dumps
+from bridge.util import dumps, loads
 
 REPO = Path(__file__).resolve().parents[2]
 FOLDERS = ("samples", "csv", "einvoice", "sie")
@@ -32,9 +32,10 @@ def _inputs() -> list[Path]:
 
 @pytest.mark.parametrize("path", _inputs(), ids=lambda p: str(p.relative_to(REPO / "fixtures")))
 def test_the_planned_calls_match_the_golden_file(path, tmp_path, golden):
-    report = check_file(load_settings(tmp_path, environ={}), path)
-    report["file"] = path.relative_to(REPO).as_posix()
-    golden(path.with_name(path.name + ".plan.json"), dumps(report, indent=2) + "\n")
+    with check_file(load_settings(tmp_path, environ={}), path) as report:
+        documents = [loads(document) for document in report.documents()]
+    shown = {**report.head, "file": path.relative_to(REPO).as_posix(), "documents": documents}
+    golden(path.with_name(path.name + ".plan.json"), dumps(shown, indent=2) + "\n")
 
 
 def test_no_plan_is_left_without_its_input():

@@ -10,7 +10,7 @@ import pytest
 
 from bridge.config import load_settings
 from bridge.importers import FileSource, extract_file
-from bridge.model import FinancialYear, MasterData, Project
+from bridge.model import FinancialYear, MasterData, Project, to_json
 from bridge.planner import plan_extraction
 
 CASES = Path(__file__).resolve().parents[3] / "fixtures" / "csv"
@@ -219,7 +219,7 @@ def test_a_voucher_off_by_less_than_the_tolerance_gets_a_visible_rounding_row(tm
         "TransactionInformation": "Öres- och kronutjämning",
     }
     assert till.summary.endswith("incl. rounding -0.40 on 3740")
-    assert till.document["rows"][-1]["account"] == 3740  # the receipt shows it
+    assert to_json(till.document).count(b'"account":3740') == 1  # the receipt shows it
     (note,) = [p for p in planned.problems if p.code == "journal.rounding-row"]
     assert "a rounding row of -0.40 on account 3740" in note.message
     assert len(purchase.steps[0].body["Voucher"]["VoucherRows"]) == 2

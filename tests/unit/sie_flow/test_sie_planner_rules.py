@@ -63,8 +63,8 @@ def test_a_missing_year_is_created_from_the_files_rar_when_allowed(tmp_path):
     assert errors(problems) == []
     assert labels(registers)[0] == "financial year 2024-01-01 – 2024-12-31"
     assert registers.steps[0].body == {"FinancialYear": {"FromDate": "2024-01-01", "ToDate": "2024-12-31"}}
-    # Its id is not known yet: the year is named by a date in it.
-    assert voucher.steps[0].lookup.params["financialyeardate"] == "2024-01-01"
+    # Its id is not known yet: the year is named by a date in it, the voucher's own.
+    assert voucher.steps[0].lookup.params["financialyeardate"] == "2024-03-15"
 
 
 def test_a_year_that_would_overlap_an_existing_one_is_refused(tmp_path):
