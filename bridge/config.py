@@ -174,6 +174,14 @@ OPTIONS: tuple[Option, ...] = (
         "or `ignore` it",
         ("error", "warning", "ignore"),
     ),
+    Option(
+        "undo",
+        "voucher_date",
+        "original",
+        "`undo`: date a reversing voucher as the voucher it reverses (`original`) or the day of the "
+        "undo (`today`, for an original in a period since locked)",
+        ("original", "today"),
+    ),
 )
 
 _BY_NAME = {(o.section, o.key): o for o in OPTIONS}

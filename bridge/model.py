@@ -45,10 +45,12 @@ __all__ = [
     "PdfFile",
     "Problem",
     "Project",
+    "Reversal",
     "Severity",
     "SieDeclarations",
     "SupplierInvoice",
     "SupplierInvoiceRow",
+    "UndoRequest",
     "VatBreakdown",
     "Voucher",
     "VoucherRow",
@@ -445,7 +447,52 @@ class Article:
     kind = "article"
 
 
-Document = Invoice | Voucher | SupplierInvoice | PdfFile | Cancellation | Customer | Project | Article
+@dataclass(frozen=True)
+class UndoRequest:
+    """Undo what the file `name` created in Fortnox (its name in `outbox/archive/` or
+    `failed/`, or its receipt's). Resolved against the ledger into `Reversal`s before planning."""
+
+    source_key: str
+    name: str
+    line: int | None = None
+
+    kind = "undo-request"
+
+
+@dataclass(frozen=True)
+class Reversal:
+    """One record a file created in Fortnox, to be reversed the way Fortnox allows.
+
+    `target` says what it is: `voucher`, `invoice`, `credit-invoice`, `supplierinvoice`,
+    `supplierinvoice-credit`, `supplierinvoice-accrual`, `inbox-file`, `voucher-file`,
+    `supplierinvoice-file` or `invoice-attachment`. `record` holds its fields as Fortnox
+    answered when the file created it; `source_key` is its identity in Fortnox, so the same
+    record is reversed once whichever undo asks. `original` names the document that created it
+    and `file` the file; `voucher_date` dates a reversing voucher (None: the original's date).
+    """
+
+    source_key: str
+    target: str
+    record: Mapping[str, Any]
+    original: str
+    file: str
+    voucher_date: date | None = None
+
+    kind = "undo"
+
+
+Document = (
+    Invoice
+    | Voucher
+    | SupplierInvoice
+    | PdfFile
+    | Cancellation
+    | Customer
+    | Project
+    | Article
+    | UndoRequest
+    | Reversal
+)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """`fortnox-bridge`: thin click commands over `Bridge`, the library's one entrance.
 
-One module per command group: `files` (watch, process, check, status, retry, cancel) and
-`export`. `common` holds what they share (settings, the opened bridge, exit codes: 0 ok,
+One module per command group: `files` (watch, process, check, status, retry, cancel),
+`undo` and `export`. `common` holds what they share (settings, the opened bridge, exit codes: 0 ok,
 1 some file failed, 2 usage or configuration error).
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from bridge.cli import export, files
+from bridge.cli import export, files, undo
 from bridge.cli.common import Context
 
 __all__ = ["main"]
@@ -49,6 +49,7 @@ for command in (
     files.status,
     files.retry,
     files.cancel,
+    undo.undo,
     export.export,
 ):
     main.add_command(command)

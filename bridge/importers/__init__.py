@@ -18,6 +18,7 @@ from bridge.importers.csv_registers import (
 from bridge.importers.einvoice import EInvoiceImporter
 from bridge.importers.pdf import PdfImporter
 from bridge.importers.sie import SieImporter, SieVouchers
+from bridge.importers.undo import UndoImporter
 from bridge.model import Extraction, Problem
 
 __all__ = ["IMPORTERS", "FileSource", "Importer", "extract_file", "identify", "open_file"]
@@ -34,6 +35,7 @@ IMPORTERS: tuple[Importer, ...] = (
     SieImporter(),
     PdfImporter(),
     CancelImporter(),
+    UndoImporter(),
 )
 
 

@@ -22,6 +22,7 @@ from bridge.pipeline.ledger import Ledger
 from bridge.pipeline.lookups import RegisterIndex
 from bridge.pipeline.records import DocumentRecord, StepRecord, StepState
 from bridge.planner import Lookup, Step
+from bridge.planner.undo import mirrored_rows
 from bridge.util import dumps
 
 __all__ = ["Executor", "Outcome", "backoff_seconds", "conditions_hold", "loosely_equal"]
@@ -126,6 +127,8 @@ class Executor:
                     listed = found is None
                 if found is _UNKNOWN:
                     found = self._lookup(client, step.lookup, results)
+            if found is not None and step.refuse_when and _fields_hold(step.refuse_when, found):
+                raise PlanError(step.missing_hint or f"{step.label}: not possible in Fortnox now")
             if found is not None:
                 known = step.kind == "ensure" and not uncertain
                 return {"outcome": "existing" if known else "reconciled", "record": found}
@@ -134,14 +137,18 @@ class Executor:
                     return {"outcome": "absent", "record": {}}
                 raise PlanError(step.missing_hint or f"{step.label} does not exist in Fortnox")
         path = _resolve_path(step.path, results)
-        if step.kind == "action" and (step.done_when or step.refuse_when):
+        if step.kind == "delete":
+            return self._delete(client, document, record, path)
+        if step.kind == "action" and (step.done_when or step.refuse_when or step.skip_when):
             check_path = _resolve_path(step.check_path, results)
             current = self._index().find(check_path, {})
-            wanted = {*step.done_when, *step.refuse_when}
+            wanted = {*step.done_when, *step.refuse_when, *step.skip_when}
             if not isinstance(current, dict) or not wanted <= current.keys():
                 current = client.get(check_path).get(step.envelope, {})
             if step.done_when and _fields_hold(step.done_when, current):
                 return {"outcome": "already", "record": current}
+            if step.skip_when and _fields_hold(step.skip_when, current):
+                return {"outcome": "skipped", "record": {}}
             if step.refuse_when and _fields_hold(step.refuse_when, current):
                 raise PlanError(step.missing_hint or f"{step.label}: not possible in Fortnox now")
         files = None
@@ -198,6 +205,19 @@ class Executor:
         if found is not None and step.save_as and not needed.get(step.save_as, set()) <= found.keys():
             return _UNKNOWN
         return found
+
+    def _delete(
+        self, client: FortnoxClient, document: DocumentRecord, record: StepRecord, path: str
+    ) -> dict[str, Any]:
+        """Remove once: a record Fortnox no longer has is gone already, whoever removed it."""
+        self.ledger.step_sending(record.id, document.id)
+        try:
+            client.request("DELETE", path)
+        except FortnoxError as error:
+            if error.status == 404:
+                return {"outcome": "already", "record": {}}
+            raise
+        return {"outcome": "removed", "record": {}}
 
     def _upsert(
         self,
@@ -322,11 +342,15 @@ def _fields_hold(conditions: dict[str, Any], record: dict[str, Any]) -> bool:
 
 
 def _holds(expected: Any, actual: Any) -> bool:
-    """`expected` is a value, or `{"$not": value}`; a missing field never holds."""
+    """`expected` is a value, `{"$not": value}`, or `{"$any": {field: value}}` (some element of a
+    list has these fields); a missing field never holds."""
     if actual is _MISSING:
         return False
     if isinstance(expected, dict) and set(expected) == {"$not"}:
         return not loosely_equal(actual, expected["$not"])
+    if isinstance(expected, dict) and set(expected) == {"$any"}:
+        items = actual if isinstance(actual, list) else []
+        return any(isinstance(i, dict) and _fields_hold(expected["$any"], i) for i in items)
     return loosely_equal(actual, expected)
 
 
@@ -336,6 +360,8 @@ def _resolve_path(path: str, results: dict[str, Any]) -> str:
 
 
 def _resolve(value: Any, results: dict[str, Any]) -> Any:
+    if isinstance(value, dict) and set(value) == {"$mirror"}:  # a voucher's rows, reversed
+        return mirrored_rows(_resolve({"$ref": value["$mirror"]}, results))
     if isinstance(value, dict):
         if "$ref" in value and set(value) <= {"$ref", "or"}:
             step, _, field_name = value["$ref"].partition(".")

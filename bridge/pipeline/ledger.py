@@ -35,6 +35,7 @@ from bridge.pipeline.records import (
     StepRecord,
     StepState,
     TenantHealth,
+    UndoRecord,
 )
 from bridge.planner import DocumentPlan, Step
 from bridge.util import dumpb, dumps, loads
@@ -114,10 +115,22 @@ CREATE TABLE tenants (
 );
 """
 
+# Which files an undo file undoes, and who asked (the OS user).
+_UNDOS = """
+CREATE TABLE undos (
+    undo_file_id INTEGER NOT NULL REFERENCES files(id),
+    file_id INTEGER NOT NULL REFERENCES files(id),
+    requested_by TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    PRIMARY KEY (undo_file_id, file_id)
+);
+CREATE INDEX undos_of_file ON undos(file_id);
+"""
+
 # Each entry takes a ledger one version further; a new ledger runs them all. `origin` is where
 # in the inbox a file was dropped (`vouchers/A-15.pdf`), `companion` the work path of a PDF
 # claimed together with its e-invoice.
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_1,)
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_1, _UNDOS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -339,12 +352,21 @@ class Ledger:
         facts: Any,
         problems: Sequence[Problem],
         plans: Sequence[DocumentPlan],
+        *,
+        undoes: Sequence[int] = (),
+        requested_by: str = "",
     ) -> None:
         """Record a parsed file and its documents in one transaction; a document whose key is
-        already live elsewhere is stored as a duplicate of it and never sent."""
+        already live elsewhere is stored as a duplicate of it and never sent. An undo file
+        records the files it `undoes` and who asked."""
         with self.transaction() as db:
             for plan in plans:
                 self._insert_document(db, file_id, plan)
+            db.executemany(
+                "INSERT OR IGNORE INTO undos (undo_file_id, file_id, requested_by, requested_at)"
+                " VALUES (?, ?, ?, ?)",
+                [(file_id, original, requested_by, now_iso()) for original in undoes],
+            )
             db.execute(
                 "UPDATE files SET state = 'queued', importer = ?, facts = ?, problems = ? WHERE id = ?",
                 (importer, dumps(facts), dumps(to_plain(list(problems))), file_id),
@@ -513,6 +535,45 @@ class Ledger:
             (tenant,),
         ).fetchone()[0]
         return None, later
+
+    def live_documents(self, tenant: str, kind: str, source_keys: Sequence[str]) -> dict[str, int]:
+        """Which of these keys are live (queued, being sent or done), and in which file."""
+        found = {}
+        for source_key in source_keys:
+            row = self.db.execute(
+                f"SELECT file_id FROM documents WHERE tenant = ? AND kind = ? AND source_key = ? AND state IN {_LIVE}",
+                (tenant, kind, source_key),
+            ).fetchone()
+            if row is not None:
+                found[source_key] = row["file_id"]
+        return found
+
+    def undos_of(self, file_id: int) -> list[UndoRecord]:
+        """The undo files that undid this file, oldest first."""
+        rows = self.db.execute(
+            "SELECT u.*, f.name, f.state, f.outcome_path, f.finished_at FROM undos u"
+            " JOIN files f ON f.id = u.undo_file_id WHERE u.file_id = ? ORDER BY u.undo_file_id",
+            (file_id,),
+        )
+        return [
+            UndoRecord(
+                row["undo_file_id"],
+                row["name"],
+                FileState(row["state"]),
+                row["requested_by"],
+                row["requested_at"],
+                row["finished_at"],
+                _path(row["outcome_path"]),
+            )
+            for row in rows
+        ]
+
+    def undone_files(self, undo_file_id: int) -> list[int]:
+        """The files an undo file undoes."""
+        rows = self.db.execute(
+            "SELECT file_id FROM undos WHERE undo_file_id = ? ORDER BY file_id", (undo_file_id,)
+        )
+        return [row["file_id"] for row in rows]
 
     def register_records(self, tenant: str, kind: str, numbers: Sequence[str]) -> dict[str, Any]:
         """The latest record of each number that a register file gave (documents of `kind`

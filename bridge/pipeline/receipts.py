@@ -11,7 +11,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from bridge.pipeline.records import DocumentRecord, DocumentState, FileRecord, file_outcome
+from bridge.pipeline.records import DocumentRecord, DocumentState, FileRecord, UndoRecord, file_outcome
 from bridge.planner.describe import describe_calls
 from bridge.util import dumps
 
@@ -45,6 +45,7 @@ HEADLINES = {
     "failed": "not imported",
     "duplicate": "duplicate, nothing sent",
 }
+UNDO_HEADLINES = {"done": "undone", "partial": "undone in part", "failed": "not undone"}
 
 
 def identify(record: dict[str, Any]) -> dict[str, Any]:
@@ -62,6 +63,7 @@ def step_text(step: dict[str, Any]) -> str:
         "skipped": "not needed",
         "absent": "not in Fortnox",
         "unchanged": "unchanged in Fortnox, nothing written",
+        "removed": "removed from Fortnox",
     }.get(step["outcome"], step["outcome"])
     changes = step.get("changes")
     if changes:  # a register record: which fields were written, before → after
@@ -82,18 +84,29 @@ def render_receipt_json(receipt: dict[str, Any]) -> str:
 
 
 def render_receipt_text(receipt: dict[str, Any]) -> str:
-    return _ENV.get_template("receipt.txt.j2").render(r=receipt, headline=HEADLINES[receipt["state"]])
+    state = receipt["state"]
+    headline = (
+        UNDO_HEADLINES.get(state, HEADLINES[state]) if receipt["importer"] == "undo" else HEADLINES[state]
+    )
+    return _ENV.get_template("receipt.txt.j2").render(r=receipt, headline=headline)
 
 
 def render_error_report(receipt: dict[str, Any]) -> str:
-    return _ENV.get_template("error.txt.j2").render(r=receipt)
+    template = "undo-error.txt.j2" if receipt["importer"] == "undo" else "error.txt.j2"
+    return _ENV.get_template(template).render(r=receipt)
 
 
 def build_receipt(
-    file: FileRecord, documents: Sequence[DocumentRecord], *, receipts: Path, finished_at: str
+    file: FileRecord,
+    documents: Sequence[DocumentRecord],
+    *,
+    receipts: Path,
+    finished_at: str,
+    undos: Sequence[UndoRecord] = (),
 ) -> dict[str, Any]:
     """Everything the receipt, the text receipt and the error report say about one file
-    (whose answer's place, `outcome_path`, is chosen); `receipts` is the receipts folder."""
+    (whose answer's place, `outcome_path`, is chosen); `receipts` is the receipts folder;
+    `undos` the undo files that undid it."""
     target = file.outcome_path or Path(file.name)
     views = [_document_view(d) for d in documents]
     problems = file.problems
@@ -115,6 +128,7 @@ def build_receipt(
         "failed_documents": [d for d in views if d["state"] == DocumentState.FAILED],
         "done_documents": [d for d in views if d["state"] == DocumentState.DONE],
         "duplicate_of": None,
+        "undone": [_undo_view(u, receipts) for u in undos],
     }
     first = file.duplicate_of
     if first is not None:
@@ -125,6 +139,29 @@ def build_receipt(
             "receipt": str(receipts / f"{name}.receipt.json"),
         }
     return receipt
+
+
+UNDO_STATES = {
+    "done": "undone",
+    "partial": "undone in part: see its error report for what could not be undone",
+    "failed": "not undone",
+    "duplicate": "nothing left to undo",
+    "queued": "being undone",
+    "claimed": "being undone",
+}
+
+
+def _undo_view(undo: UndoRecord, receipts: Path) -> dict[str, Any]:
+    name = undo.outcome_path.name if undo.outcome_path else undo.undo_file
+    return {
+        "undo_file": undo.undo_file,
+        "state": undo.state,
+        "state_text": UNDO_STATES[undo.state],
+        "requested_by": undo.requested_by,
+        "requested_at": undo.requested_at,
+        "finished_at": undo.finished_at,
+        "receipt": str(receipts / f"{name}.receipt.json"),
+    }
 
 
 STATE_TEXTS = {
@@ -150,7 +187,9 @@ def _document_view(d: DocumentRecord) -> dict[str, Any]:
         steps.append(view)
     note = ""
     first = d.duplicate_of
-    if d.state == DocumentState.DUPLICATE and first is not None:
+    if d.state == DocumentState.DUPLICATE and first is not None and d.kind == "undo":
+        note = f"already undone by {first.file_name} ({first.file_claimed_at}); not sent again"
+    elif d.state == DocumentState.DUPLICATE and first is not None:
         note = f"already transferred from {first.file_name} ({first.file_claimed_at}); not sent again"
         if first.content_hash != d.content_hash:
             changes = describe_changes(first.document, d.document)

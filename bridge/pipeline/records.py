@@ -25,6 +25,7 @@ __all__ = [
     "StepRecord",
     "StepState",
     "TenantHealth",
+    "UndoRecord",
     "file_outcome",
 ]
 
@@ -138,6 +139,19 @@ class StepRecord:
     state: StepState
     attempts: int = 0  # more than 0: an earlier attempt may have reached Fortnox
     result: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class UndoRecord:
+    """An undo of a file: the undo file that carries it, who asked for it and when."""
+
+    undo_file_id: int
+    undo_file: str
+    state: FileState  # the undo file's: done, partial (something could not be undone) …
+    requested_by: str
+    requested_at: str
+    finished_at: str | None = None
+    outcome_path: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ from typing import Any
 from bridge.config import Settings
 from bridge.fortnox import FortnoxClient
 from bridge.importers import IMPORTERS, FileSource, Importer, extract_file, open_file
-from bridge.model import Cancellation, Extraction, Problem, Project, to_plain
+from bridge.importers.undo import is_undo_file
+from bridge.model import Cancellation, Extraction, Problem, Project, UndoRequest, to_plain
 from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.filestore import FileStore
@@ -50,6 +51,14 @@ from bridge.pipeline.records import (
 from bridge.pipeline.schedule import Schedule
 from bridge.pipeline.spool import PlanSpool
 from bridge.pipeline.status import collect_status
+from bridge.pipeline.undo import (
+    UNDO_IMPORTER,
+    find_sent_file,
+    os_user,
+    resolve_undo,
+    sent_name,
+    undo_requests,
+)
 from bridge.planner import (
     DocumentPlan,
     VoucherStream,
@@ -58,6 +67,7 @@ from bridge.planner import (
     plan_stream,
     planned_projects,
 )
+from bridge.planner.describe import describe
 from bridge.planner.uploads import safe_name
 from bridge.util import atomic_write, dumps, free_name, loads, move_file, remove_stale_temporaries
 
@@ -196,6 +206,56 @@ class Bridge:
         record = self.submit(extraction, name, "-".join(safe_name(w) for w in words) + ".txt")
         return self._send_now([record], until_blocked=True)[0]
 
+    def undo(self, name: str, *, tenant: str | None = None, requested_by: str | None = None) -> FileRecord:
+        """Reverse what the file `name` created in Fortnox, as Fortnox allows, now; answers the
+        undo's own record (`undo-<name>.txt`, with its receipt). Each record is reversed once,
+        however often this is asked (what an `undo-*.txt` file in the inbox does)."""
+        tenant_name = self._tenant_named(tenant)
+        found = find_sent_file(self.ledger, tenant_name, name)
+        if isinstance(found, str):
+            raise RequestError(found)
+        wanted = sent_name(name)
+        extraction = Extraction(
+            UNDO_IMPORTER,
+            (UndoRequest(wanted, wanted),),
+            facts={"requested_by": requested_by or os_user()},
+        )
+        record = self.submit(extraction, tenant_name, f"undo-{wanted}.txt")
+        return self._send_now([record], until_blocked=True)[0]
+
+    def undo_preview(self, name: str, *, tenant: str | None = None) -> dict[str, Any]:
+        """What `undo` would send, as `check` says it (no network, nothing written): each
+        reversal with its calls (none for those already undone), and as warnings what stays."""
+        tenant_name = self._tenant_named(tenant)
+        found = find_sent_file(self.ledger, tenant_name, name)
+        if isinstance(found, str):
+            raise RequestError(found)
+        settings = self.settings.tenant(tenant_name)
+        wanted = sent_name(name)
+        request = Extraction(UNDO_IMPORTER, (UndoRequest(wanted, wanted),))
+        resolved, _ = resolve_undo(self.ledger, settings, request, today=date.today(), requested_by=os_user())
+        resolved, plans = plan_extraction(resolved, settings, self.registers.cached(tenant_name))
+        live = self.ledger.live_documents(tenant_name, "undo", [p.key.source_key for p in plans])
+        documents = describe(plans)
+        for document in documents:
+            if document["source_key"] in live:
+                document["already_undone_by"] = self.ledger.file(live[document["source_key"]]).name
+                document["calls"] = []
+        problems = [*resolved.problems, *(p for plan in plans for p in plan.problems)]
+        return {
+            "file": wanted,
+            "tenant": tenant_name,
+            "undoes": resolved.facts["undoes"],
+            "ok": not any(p.is_error for p in problems),
+            "problems": to_plain(problems),
+            "documents": documents,
+        }
+
+    def _tenant_named(self, tenant: str | None) -> str:
+        if tenant is None and self.settings.multi_tenant:
+            raise RequestError("several companies are configured; say which one with --tenant")
+        return self.settings.tenant(tenant).name if tenant else self.settings.tenants[0].name
+
     def failed_files(self, name: str | None = None) -> list[FileRecord]:
         """Every failed or partly imported file; with `name` (as dropped, or as answered in
         outbox/failed/), the last such file of that name."""
@@ -301,7 +361,10 @@ class Bridge:
         file = self.ledger.file(file_id)
         if file.state != FileState.CLAIMED:
             return  # refused at claim time, or read already
-        earlier = self.ledger.earlier_copy(file)
+        # An undo asks again each time: what it reversed already is a duplicate document.
+        undo = isinstance(extraction, Extraction) and extraction.importer == UNDO_IMPORTER
+        undo = undo or is_undo_file(file.name)
+        earlier = None if undo else self.ledger.earlier_copy(file)
         if earlier is not None:
             self.ledger.mark_duplicate(file_id, earlier)
             log.info("%s has the same content as %s: nothing sent", file.name, earlier.name)
@@ -316,13 +379,14 @@ class Bridge:
                         self._unplanned.setdefault(file.tenant, {})[file_id] = extraction
                     log.info("%s: judged once %s's registers are fetched", file.name, file.tenant)
                 return
-            planned = self._plan(file.tenant, extraction, may_wait=may_wait)
+            planned = self._plan(file.tenant, extraction, may_wait=may_wait, file=file)
             if planned is None:
                 with self._unplanned_lock:
                     self._unplanned.setdefault(file.tenant, {})[file_id] = extraction
                 log.info("%s: read; judged once %s's registers are fetched", file.name, file.tenant)
                 return
             extraction, plans = planned
+            undoes = [f["file_id"] for f in extraction.facts.pop("undone_files", ())]
         except Exception as exc:  # an importer bug must not take the bridge down
             log.exception("reading %s failed", file.name)
             problem = Problem(
@@ -337,7 +401,13 @@ class Bridge:
         self._keep_files(file.tenant, plans)
         warnings = [p for plan in plans for p in plan.problems if not p.is_error]
         self.ledger.queue(
-            file_id, extraction.importer, extraction.facts, [*extraction.problems, *warnings], plans
+            file_id,
+            extraction.importer,
+            extraction.facts,
+            [*extraction.problems, *warnings],
+            plans,
+            undoes=undoes,
+            requested_by=str(extraction.facts.get("requested_by", "")),
         )
         log.info("%s: %d document(s) queued", file.name, len(plans))
         self.finalize_if_complete(file_id)
@@ -405,13 +475,22 @@ class Bridge:
         )
 
     def _plan(
-        self, tenant_name: str, extraction: Extraction, *, may_wait: bool
+        self, tenant_name: str, extraction: Extraction, *, may_wait: bool, file: FileRecord | None = None
     ) -> tuple[Extraction, list[DocumentPlan]] | None:
         """The extraction planned against the registers known now; None (with `may_wait`)
-        when they must be fetched first: never fetched, or doubted and not fresh."""
+        when they must be fetched first: never fetched, or doubted and not fresh. Undo
+        requests become the reversals of what the files they name created (from the ledger)."""
         tenant = self.settings.tenant(tenant_name)
         if extraction.errors:
             return extraction, []
+        if undo_requests(extraction):
+            by = extraction.facts.get("requested_by") or os_user(file.work_path if file else None)
+            extraction, undone = resolve_undo(
+                self.ledger, tenant, extraction, today=date.today(), requested_by=by
+            )
+            extraction.facts["undone_files"] = [{"file_id": f.id} for f in undone]
+            if extraction.errors:
+                return extraction, []
         needs = needs_master_data(extraction)
         master = self.registers.cached(tenant.name) if needs else None
         projects = self.known_projects(tenant.name, planned_projects(extraction))
@@ -535,10 +614,10 @@ class Bridge:
                 target = self._choose_target(file_id, file.name, OUTBOX_FOLDERS[state], file.companion)
                 self.ledger.set_outcome_path(file_id, target)
                 file = replace(file, outcome_path=target)
-            receipts_dir = self.settings.outbox / "receipts"
-            receipt = receipts.build_receipt(file, documents, receipts=receipts_dir, finished_at=now_iso())
-            atomic_write(receipts_dir / f"{target.name}.receipt.json", receipts.render_receipt_json(receipt))
-            atomic_write(receipts_dir / f"{target.name}.receipt.txt", receipts.render_receipt_text(receipt))
+            finished_at = now_iso()
+            receipt = self._write_receipts(file, documents, finished_at)
+            for original in self.ledger.undone_files(file_id):  # their receipts say they were undone
+                self._write_receipts(self.ledger.file(original), undone=(file_id, state, finished_at))
             if state.retryable:
                 atomic_write(
                     target.with_name(target.name + ".error.txt"), receipts.render_error_report(receipt)
@@ -550,6 +629,37 @@ class Bridge:
                 move_file(work_path, target)
             self.ledger.file_finished(file_id, state)
             log.info("%s: %s → %s", file.name, state, target.relative_to(self.settings.outbox.parent))
+
+    def _write_receipts(
+        self,
+        file: FileRecord,
+        documents: Sequence[DocumentRecord] | None = None,
+        finished_at: str | None = None,
+        *,
+        undone: tuple[int, FileState, str] | None = None,
+    ) -> dict[str, Any]:
+        """The file's receipt, JSON and text, written anew (a finished file's keeps its time);
+        `undone` is an undo file of it finishing now: its id, how it ends, and when."""
+        if documents is None:
+            documents = self.ledger.documents_of(file.id, with_plan=True)
+        undos = self.ledger.undos_of(file.id)
+        if undone is not None:
+            undo_id, state, at = undone
+            undos = [
+                replace(u, state=state, finished_at=at) if u.undo_file_id == undo_id else u for u in undos
+            ]
+        target = file.outcome_path or Path(file.name)
+        receipts_dir = self.settings.outbox / "receipts"
+        receipt = receipts.build_receipt(
+            file,
+            documents,
+            receipts=receipts_dir,
+            finished_at=finished_at or file.finished_at or now_iso(),
+            undos=undos,
+        )
+        atomic_write(receipts_dir / f"{target.name}.receipt.json", receipts.render_receipt_json(receipt))
+        atomic_write(receipts_dir / f"{target.name}.receipt.txt", receipts.render_receipt_text(receipt))
+        return receipt
 
     def _choose_target(self, file_id: int, name: str, folder: str, companion: Path | None = None) -> Path:
         """A name free in the target folder whose receipt name is free too (or already ours,
@@ -618,7 +728,7 @@ class Bridge:
                 continue
             self.ledger.reopen_file(file.id, reread=False)
             if unsent:  # refused before sending (settings, registers): plan those again
-                planned = self._plan(file.tenant, self._read(file), may_wait=False)
+                planned = self._plan(file.tenant, self._read(file), may_wait=False, file=file)
                 plans = planned[1] if planned else []
                 by_key = {(p.key.kind, p.key.source_key): p for p in plans}
                 for document in unsent:

@@ -29,8 +29,10 @@ from bridge.model import (
     PdfFile,
     Problem,
     Project,
+    Reversal,
     SieDeclarations,
     SupplierInvoice,
+    UndoRequest,
     Voucher,
 )
 from bridge.planner.cancel import plan_cancel
@@ -40,6 +42,7 @@ from bridge.planner.journal import plan_journal_file
 from bridge.planner.sie import VoucherStream, plan_sie_file, plan_sie_stream
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref, stamp_for
 from bridge.planner.supplierinvoices import plan_supplier_invoice
+from bridge.planner.undo import plan_reversal, plan_undo_request
 from bridge.planner.upserts import plan_article, plan_customer, plan_project
 from bridge.planner.vouchers import plan_voucher
 
@@ -75,6 +78,8 @@ PLANNERS: dict[type, Planner] = {
     Customer: plan_customer,
     Project: plan_project,
     Article: plan_article,
+    Reversal: plan_reversal,
+    UndoRequest: plan_undo_request,
 }
 
 # Declarations whose files are planned as a whole (they always judge against master data).
@@ -85,7 +90,7 @@ FILE_PLANNERS: dict[type, FilePlanner] = {
 
 # Document types whose planning judges against the company's registers; the bridge fetches
 # master data before planning them when it has none yet.
-NEEDS_MASTER_DATA: frozenset[type] = frozenset({SupplierInvoice, PdfFile, Voucher})
+NEEDS_MASTER_DATA: frozenset[type] = frozenset({SupplierInvoice, PdfFile, Voucher, Reversal})
 
 
 def plan_documents(

@@ -20,6 +20,7 @@ CALL_WORDS = {
     "action": "then:",
     "upload": "upload once:",
     "upsert": "create, or update what differs:",
+    "delete": "remove once:",
 }
 
 
@@ -38,6 +39,8 @@ def describe_calls(steps: Iterable[Step], *, bodies: bool = True) -> list[dict[s
             call["when"] = step.when
         if step.unless:
             call["unless"] = step.unless
+        if step.skip_when:
+            call["skip_when"] = step.skip_when
         if bodies:
             call["body"] = step.body
         calls.append(call)

@@ -3,7 +3,8 @@
 Plans are stored in the ledger as JSON, so a document resumes after a crash without its
 file being read again. A body value `{"$ref": "customer.CustomerNumber"}` stands for a field
 of the record an earlier step produced (the executor fills it in); `{"$ref": …, "or": v}`
-falls back to `v` when that field is empty.
+falls back to `v` when that field is empty; `{"$mirror": "original.VoucherRows"}` stands for
+those voucher rows reversed (debit and credit swapped: a reversing voucher).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from bridge.model import DocumentKey, Problem
 
 __all__ = ["DocumentPlan", "Lookup", "Step", "UploadFile", "ref", "stamp_for"]
 
-StepKind = Literal["ensure", "create", "action", "upload", "upsert"]
+StepKind = Literal["ensure", "create", "action", "upload", "upsert", "delete"]
 
 
 def ref(step: str, field_name: str, default: Any = None) -> dict[str, Any]:
@@ -78,16 +79,20 @@ class Step:
     `ensure`: look up, create only when absent (registers: customers, articles …); with
     `missing_ok` and `create_if_missing` false, finding nothing is an answer, not a failure.
     `create`: a document that must exist once; looked up by its stamp before any resend.
-    `action`: a PUT such as bookkeep; `done_when` says how to see it already happened, and
-    `refuse_when` when it must not happen (with `missing_hint` as the reason).
+    `action`: a PUT such as bookkeep; `done_when` says how to see it already happened,
+    `skip_when` when it is not needed, and `refuse_when` when it must not happen (with
+    `missing_hint` as the reason), each read on the record at `check_path` just before sending.
+    An `ensure` that finds its record also refuses when `refuse_when` holds on it.
     `upload`: a multipart POST of `file`; looked up by its name before any resend.
     `upsert`: a register record stated in full: looked up by `lookup` (a single record); absent
     → POST `body`; present → PUT to `lookup.path` only the fields that differ (the result
     lists them), nothing when none differ.
+    `delete`: a DELETE sent once; Fortnox answering 404 means it is gone already.
     `when`: run only if these fields of earlier steps' records hold (a condition on a step
     that did not run is false); otherwise the step is skipped. `unless`: skipped when all of
     these hold (the other branch of a `when`).
-    Condition values compare loosely (`"12.50"` is 12.5); `{"$not": v}` means "is not v".
+    Condition values compare loosely (`"12.50"` is 12.5); `{"$not": v}` means "is not v";
+    `{"$any": {field: v}}` on a list field means "some element's field is v".
     Paths may name fields of earlier results: `/3/invoices/{invoice.DocumentNumber}/bookkeep`.
     """
 
@@ -104,6 +109,7 @@ class Step:
     missing_hint: str = ""
     done_when: dict[str, Any] = field(default_factory=dict)
     refuse_when: dict[str, Any] = field(default_factory=dict)
+    skip_when: dict[str, Any] = field(default_factory=dict)
     check_path: str = ""  # for actions: the record whose fields `done_when` reads
     when: dict[str, Any] = field(default_factory=dict)
     unless: dict[str, Any] = field(default_factory=dict)
