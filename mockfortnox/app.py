@@ -20,7 +20,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from mockfortnox import auth, control, openapi
+from mockfortnox import auth, control, openapi, ui
 from mockfortnox.errors import ApiError
 from mockfortnox.faults import FaultInjector, RequestLog, WsgiLayer
 from mockfortnox.persist import StateFile
@@ -60,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(control.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(ui.bp)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
