@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint golden docs clean
+.PHONY: demo test bench lint golden docs clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,8 +16,16 @@ demo: $(STAMP)
 	$(BIN)/python -m bridge.demo $(if $(ONCE),--once,)
 
 # The suite runs only on code that passes the linter, the formatter and the type checker.
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest -q
+
+# Browser tests drive Debian's chromium through chromium-driver; installed here when we may
+# (root with apt-get), otherwise those tests skip and say what to install.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "browser tests will skip: apt-get install chromium chromium-driver"; fi
 
 # Rewrite every golden file (extractions, SIE facts, planned calls) from the current code;
 # review the diff before committing it.
@@ -37,5 +45,5 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .bridge outbox/* build *.egg-info
+	rm -rf $(VENV) .bridge outbox/* build *.egg-info packaging/mockfortnox/build
 	touch outbox/.gitkeep

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench.report import report
 from bridge.config import load_settings
-from bridge.fortnox import ClientCredentials, FortnoxClient, Pacer
+from bridge.fortnox import ClientCredentials, FortnoxClient, OAuth, Pacer
 from bridge.pipeline import Bridge, FileState
 from mockfortnox import create_app
 from mockfortnox.server import MockServer
@@ -66,7 +66,7 @@ def throughput() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         settings = load_settings(workdir, environ={})
-        tokens = ClientCredentials(f"{server.url}/oauth-v1/token", "demo-client", "demo-secret", "123456")
+        tokens = ClientCredentials(OAuth(f"{server.url}/oauth-v1", "demo-client", "demo-secret"), "123456")
         client = FortnoxClient(server.url, tokens, pacer=Pacer(limit=24, seconds=5))
         bridge = Bridge(settings, {"default": client})
         customers = ("1001", "1002", "1003")

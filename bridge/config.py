@@ -60,7 +60,22 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("fortnox", "client_id", "", "OAuth client id of the integration"),
     Option("fortnox", "client_secret", "", "OAuth client secret (keep it out of the file: use the env var)"),
-    Option("fortnox", "tenant_id", "", "The company's TenantId (DatabaseNumber), for a service account"),
+    Option("fortnox", "tenant_id", "", "The company's TenantId (DatabaseNumber); `connect` writes it"),
+    Option("fortnox", "company", "", "The company's name in Fortnox; `connect` writes it"),
+    Option("fortnox", "organisation_number", "", "The company's organisation number; `connect` writes it"),
+    Option(
+        "fortnox",
+        "redirect_uri",
+        "http://127.0.0.1:8765/callback",
+        "Redirect URI registered for the integration in Fortnox's Developer Portal; `connect` listens there",
+    ),
+    Option(
+        "fortnox",
+        "flows",
+        "all",
+        "What the bridge does for this company: all, or some of invoices, supplierinvoices, vouchers,"
+        " files, exports (sets the scopes `connect` asks for)",
+    ),
     Option("fortnox", "timeout_seconds", 30.0, "How long one API call may take"),
     Option(
         "fortnox", "requests_per_window", 24, "Requests per tenant per 5-second window (Fortnox allows 25)"

@@ -8,12 +8,14 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from bridge.config import ConfigError, Settings, TenantSettings
-from bridge.fortnox import ClientCredentials, FortnoxClient, Pacer
+from bridge.fortnox import ClientCredentials, CompanyTokens, FortnoxClient, OAuth, Pacer, TokenStore
+from bridge.fortnox.oauth import oauth_base_for
+from bridge.fortnox.scopes import flows_named
 from bridge.fortnox.topics import FORTNOX_TOPICS_URL
 from bridge.pipeline.live import live_exports
 from bridge.pipeline.service import Bridge
 
-__all__ = ["EMBEDDED_CLIENT", "open_bridge", "token_url_for", "topics_url_for"]
+__all__ = ["EMBEDDED_CLIENT", "fortnox_client", "open_bridge", "topics_url_for"]
 
 log = logging.getLogger("bridge")
 
@@ -21,13 +23,49 @@ EMBEDDED_CLIENT = ("demo-client", "demo-secret")
 EMBEDDED_DEMO_TENANT = "demo"
 
 
-def token_url_for(tenant: TenantSettings) -> str:
-    if tenant["fortnox.auth_url"]:
-        return tenant["fortnox.auth_url"].rstrip("/") + "/token"
-    parts = urlsplit(tenant["fortnox.url"])
-    if parts.hostname == "api.fortnox.se":
-        return "https://apps.fortnox.se/oauth-v1/token"
-    return f"{parts.scheme}://{parts.netloc}/oauth-v1/token"
+def _pacer(tenant: TenantSettings) -> Pacer:
+    return Pacer(limit=tenant["fortnox.requests_per_window"], seconds=5.0)
+
+
+def _embedded_client(url: str, tenant_id: str, tenant: TenantSettings) -> FortnoxClient:
+    oauth = OAuth(f"{url}/oauth-v1", *EMBEDDED_CLIENT, timeout=tenant["fortnox.timeout_seconds"])
+    tokens = ClientCredentials(oauth, tenant_id, tenant=tenant.name)
+    return FortnoxClient(url, tokens, pacer=_pacer(tenant), timeout=tenant["fortnox.timeout_seconds"])
+
+
+def fortnox_client(settings: Settings, tenant: TenantSettings) -> FortnoxClient:
+    """The client of a company in the real Fortnox (or a mock served elsewhere), with the tokens
+    `connect` left for it. Raises ConfigError when the settings cannot work; a company not
+    connected yet is no error: its files wait until it is."""
+    missing = [k for k in ("client_id", "client_secret") if not tenant[f"fortnox.{k}"]]
+    if missing:
+        keys = " and ".join(f"fortnox.{k} (env FORTNOX_{k.upper()})" for k in missing)
+        raise ConfigError(
+            f"{tenant.name!r} talks to {tenant['fortnox.url']} but lacks {keys}: the integration's client"
+            " id and secret from Fortnox's Developer Portal"
+        )
+    try:
+        flows_named(tenant["fortnox.flows"])
+    except ValueError as exc:
+        raise ConfigError(f"fortnox.flows of {tenant.name!r}: {exc}") from None
+    store = TokenStore.in_state(settings.state_dir)
+    connection = store.load(tenant.name)
+    configured = str(tenant["fortnox.tenant_id"])
+    if connection is not None and configured and connection.tenant_id != configured:
+        raise ConfigError(
+            f"bridge.toml gives {tenant.name!r} the TenantId {configured}, but it was connected to"
+            f" {connection.company or 'another company'} (TenantId {connection.tenant_id}); run"
+            f" `fortnox-bridge connect --tenant {tenant.name}` again, or correct bridge.toml"
+        )
+    timeout = tenant["fortnox.timeout_seconds"]
+    oauth = OAuth(
+        oauth_base_for(tenant["fortnox.url"], tenant["fortnox.auth_url"]),
+        tenant["fortnox.client_id"],
+        tenant["fortnox.client_secret"],
+        timeout=timeout,
+    )
+    tokens = CompanyTokens(oauth, store, tenant.name, configured)
+    return FortnoxClient(tenant["fortnox.url"], tokens, pacer=_pacer(tenant), timeout=timeout)
 
 
 def topics_url_for(tenant: TenantSettings) -> str:
@@ -42,50 +80,29 @@ def topics_url_for(tenant: TenantSettings) -> str:
     )
 
 
-def _client(
-    base_url: str, token_url: str, client_id: str, secret: str, tenant_id: str, tenant: TenantSettings
-) -> FortnoxClient:
-    tokens = ClientCredentials(
-        token_url, client_id, secret, tenant_id, timeout=tenant["fortnox.timeout_seconds"]
-    )
-    pacer = Pacer(limit=tenant["fortnox.requests_per_window"], seconds=5.0)
-    return FortnoxClient(base_url, tokens, pacer=pacer, timeout=tenant["fortnox.timeout_seconds"])
-
-
 @contextmanager
 def open_bridge(settings: Settings, *, announce=print) -> Iterator[Bridge]:
-    """A bridge with a client per tenant; starts the embedded mock when no Fortnox URL is set."""
+    """A bridge with a client per tenant; starts the embedded mock when no Fortnox URL is set.
+    Settings that cannot work raise ConfigError before anything starts."""
     server = None
     clients: dict[str, FortnoxClient] = {}
-    topics: dict[str, tuple[str, str]] = {}
+    topics: dict[str, tuple[str, str]] = {}  # company -> its topics' address, the integration's secret
     try:
+        for tenant in settings.tenants:
+            live_exports(settings, tenant.name)  # an unknown live export is a configuration error now
+            if not tenant.embedded:
+                clients[tenant.name] = fortnox_client(settings, tenant)
+                if tenant["live.enabled"]:
+                    topics[tenant.name] = (topics_url_for(tenant), tenant["fortnox.client_secret"])
         embedded = [t for t in settings.tenants if t.embedded]
         if embedded:
             server = _start_embedded(settings, embedded, announce)
-        for tenant in settings.tenants:
-            live_exports(settings, tenant.name)  # an unknown export is a configuration error now
-            if tenant.embedded and server is not None:  # started above for these
-                mock_tenant = _embedded_tenant_name(settings, tenant)
-                tenant_id = str(server.app.extensions["mockfortnox"].tenant(mock_tenant).id)
-                clients[tenant.name] = _client(
-                    server.url, f"{server.url}/oauth-v1/token", *EMBEDDED_CLIENT, tenant_id, tenant
-                )
-                topics[tenant.name] = (tenant["live.url"] or server.topics.url, EMBEDDED_CLIENT[1])
-                continue
-            missing = [k for k in ("client_id", "client_secret", "tenant_id") if not tenant[f"fortnox.{k}"]]
-            if missing:
-                keys = ", ".join(f"fortnox.{k} (env FORTNOX_{k.upper()})" for k in missing)
-                raise ConfigError(f"tenant {tenant.name!r} talks to {tenant['fortnox.url']} but lacks {keys}")
-            clients[tenant.name] = _client(
-                tenant["fortnox.url"],
-                token_url_for(tenant),
-                tenant["fortnox.client_id"],
-                tenant["fortnox.client_secret"],
-                tenant["fortnox.tenant_id"],
-                tenant,
-            )
-            if tenant["live.enabled"]:
-                topics[tenant.name] = (topics_url_for(tenant), tenant["fortnox.client_secret"])
+        for tenant in embedded:
+            assert server is not None  # started above for these
+            mock_tenant = _embedded_tenant_name(settings, tenant)
+            tenant_id = str(server.app.extensions["mockfortnox"].tenant(mock_tenant).id)
+            clients[tenant.name] = _embedded_client(server.url, tenant_id, tenant)
+            topics[tenant.name] = (tenant["live.url"] or server.topics.url, EMBEDDED_CLIENT[1])
         bridge = Bridge(settings, clients, topics=topics)
         try:
             yield bridge

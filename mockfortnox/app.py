@@ -20,7 +20,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from mockfortnox import auth, control, openapi, topics_server
+from mockfortnox import auth, control, openapi, topics_server, ui
 from mockfortnox.errors import ApiError
 from mockfortnox.faults import FaultInjector, RequestLog, WsgiLayer
 from mockfortnox.persist import StateFile
@@ -62,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(control.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(ui.bp)
     app.register_blueprint(topics_server.bp)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

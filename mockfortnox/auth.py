@@ -31,6 +31,8 @@ ALL_SCOPES = (
     "article", "bookkeeping", "archive", "companyinformation", "connectfile", "costcenter",
     "currency", "customer", "inbox", "invoice", "order", "payment", "price", "print", "profile",
     "project", "settings", "supplier", "supplierinvoice",
+    # the newer modules (names as Fortnox's scope list gives them)
+    "assets", "noxfinansinvoice", "offer", "salary", "timereporting", "warehouse",
 )  # fmt: skip
 
 bp = Blueprint("oauth", __name__, template_folder="templates")

@@ -7,10 +7,13 @@ import sys
 import click
 import httpx
 
+from mockfortnox import __version__
+from mockfortnox.auth import ALL_SCOPES
 from mockfortnox.ratelimit import parse_rate
 
 
 @click.group()
+@click.version_option(version=__version__, prog_name="mockfortnox")
 def main() -> None:
     """A faithful, stateful mock of the Fortnox API, for tests without credentials."""
 
@@ -51,14 +54,38 @@ def serve(
         server.stop()
 
 
+def _scopes(ctx: click.Context, param: click.Parameter, given: tuple[str, ...]) -> list[str]:
+    """`--scope customer --scope invoice` or `--scope "customer invoice"` (as OAuth writes them)."""
+    scopes = [s for value in given for s in value.replace(",", " ").split()]
+    unknown = [s for s in scopes if s not in ALL_SCOPES]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown scope {', '.join(unknown)}; Fortnox's scopes are {', '.join(ALL_SCOPES)}"
+        )
+    return scopes
+
+
 @main.command()
 @click.option("--tenant", required=True, help="Tenant id (DatabaseNumber) or name, e.g. demo.")
-@click.option("--url", default="http://127.0.0.1:8080", show_default=True, help="Where the mock runs.")
-@click.option("--scope", "scopes", multiple=True, help="Limit the token to these scopes.")
-def token(tenant: str, url: str, scopes: tuple[str, ...]) -> None:
+@click.option(
+    "--url",
+    default="http://127.0.0.1:8080",
+    show_default=True,
+    envvar="MOCKFORTNOX_URL",
+    show_envvar=True,
+    help="Where the mock runs.",
+)
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    callback=_scopes,
+    help='Limit the token to these scopes: repeat it, or give several with spaces ("customer invoice").',
+)
+def token(tenant: str, url: str, scopes: list[str]) -> None:
     """Print a ready access token for TENANT, valid for one hour."""
     try:
-        answer = httpx.post(f"{url.rstrip('/')}/mock/tokens", json={"tenant": tenant, "scopes": list(scopes)})
+        answer = httpx.post(f"{url.rstrip('/')}/mock/tokens", json={"tenant": tenant, "scopes": scopes})
     except httpx.HTTPError as exc:
         raise click.ClickException(f"cannot reach the mock at {url}: {exc}") from None
     if answer.status_code != 200:

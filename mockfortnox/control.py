@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, request
 
 from bridge.util import loads
+from mockfortnox import __version__, requestlog
 from mockfortnox.auth import ALL_SCOPES, issue_tokens
 from mockfortnox.errors import ApiError
 from mockfortnox.faults import FaultRule
@@ -54,15 +55,28 @@ def _tenant_summary(tenant: Tenant) -> dict:
     return {"id": tenant.id, "name": tenant.name, "company": tenant.company.get("CompanyName", "")}
 
 
-@bp.post("/reset")
-def reset():
-    """Back to the state the server started with; `{"empty": true}` clears everything."""
+def reset_to_seeds(*, empty: bool = False):
+    """Every company as seeded (or none), every token gone."""
     state = current_state()
     state.reset()
-    if not _body().get("empty"):
+    if not empty:
         for seed in current_app.config["MOCK_SEEDS"]:
             apply_seed(state, seed)
-    return json_response({"tenants": [_tenant_summary(t) for t in state.tenants.values()]})
+    return state
+
+
+@bp.post("/reset")
+def reset():
+    """Back to the state the server started with; `{"empty": true}` clears everything. Every
+    access and refresh token is invalid afterwards, and the answer says so."""
+    state = reset_to_seeds(empty=bool(_body().get("empty")))
+    return json_response(
+        {
+            "tenants": [_tenant_summary(t) for t in state.tenants.values()],
+            "tokens": "invalidated: every access and refresh token issued before the reset answers 401; "
+            "get new ones (POST /mock/tokens, or the OAuth flow)",
+        }
+    )
 
 
 @bp.post("/seed")
@@ -201,16 +215,22 @@ def clear_faults():
 
 @bp.get("/requests")
 def request_log():
-    """The request log, oldest first; `?method=`, `?path=` (prefix) and `?tenant=` narrow it."""
-    entries = current_app.extensions["mockfortnox.requests"].entries()
-    if "method" in request.args:
-        entries = [e for e in entries if e["method"] == request.args["method"].upper()]
-    if "path" in request.args:
-        entries = [e for e in entries if e["path"].startswith(request.args["path"])]
-    if "tenant" in request.args:
-        tenant = _tenant(request.args["tenant"])
-        entries = [e for e in entries if e["tenant"] == tenant.id]
-    return json_response({"requests": entries})
+    """The exchanges, oldest first, with headers and bodies (secrets masked): filtered by
+    `?method=`, `?path=` (prefix), `?status=` (404 or 4xx), `?tenant=`, `?since=`/`?until=`
+    (ISO times) and `?after=` (sequence number); `?format=har` answers a HAR 1.2 file."""
+    log = current_app.extensions["mockfortnox.requests"]
+    ref = request.args.get("tenant")
+    try:
+        filters = requestlog.parse_filters(request.args, _tenant(ref).id if ref else None)
+    except requestlog.FilterError as exc:
+        raise ControlError(str(exc)) from None
+    entries = [e for e in log.entries() if requestlog.matches(e, filters)]
+    if request.args.get("format") == "har":
+        document = requestlog.har(entries, log.body_limit, __version__)
+        return json_response(
+            document, headers={"Content-Disposition": "attachment; filename=mockfortnox.har"}
+        )
+    return json_response({"requests": [requestlog.view(e, log.body_limit) for e in entries]})
 
 
 @bp.delete("/requests")

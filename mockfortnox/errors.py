@@ -45,6 +45,11 @@ def _attachments(code: str, message: str, status: int = 400) -> FortnoxCode:
     return FortnoxCode(code, message, status, "spec", "lower", "webexception")
 
 
+def _service(code: str, message: str, status: int = 400) -> FortnoxCode:
+    why = "the newer services' error codes are not published; the body shape is the spec's WebException"
+    return FortnoxCode(code, message, status, "invented", "lower", "webexception", why)
+
+
 _NO_CODE = (
     "Fortnox never published a code for this rule; the rule itself is in the docs or accounting practice"
 )
@@ -109,6 +114,37 @@ ERRORS: dict[str, FortnoxCode] = {
     "folder_not_found": _not_found(2999113, "Kan inte hitta mappen."),
     "fileconnection_not_found": _not_found(2999114, "Kan inte hitta kopplingen."),
     "predefinedaccount_not_found": _not_found(2999120, "Kan inte hitta det fördefinierade kontot."),
+    # families served by the declarative machinery (`resources/family.py`)
+    **{
+        f"{name}_not_found": _not_found(code, message)
+        for code, (name, message) in enumerate(
+            (
+                ("offer", "Kan inte hitta offerten."),
+                ("contract", "Kan inte hitta avtalet."),
+                ("contracttemplate", "Kan inte hitta avtalsmallen."),
+                ("contractaccrual", "Kan inte hitta avtalsperiodiseringen."),
+                ("label", "Kan inte hitta etiketten."),
+                ("taxreduction", "Kan inte hitta skattereduktionen."),
+                ("termsofdelivery", "Kan inte hitta leveransvillkoret."),
+                ("wayofdelivery", "Kan inte hitta leveranssättet."),
+                ("pricelist", "Kan inte hitta prislistan."),
+                ("price", "Kan inte hitta priset."),
+                ("urlconnection", "Kan inte hitta länken."),
+                ("asset", "Kan inte hitta inventarien."),
+                ("assettype", "Kan inte hitta inventarietypen."),
+                ("employee", "Kan inte hitta den anställda."),
+                ("expense", "Kan inte hitta utlägget."),
+                ("salarytransaction", "Kan inte hitta lönetransaktionen."),
+                ("absencetransaction", "Kan inte hitta frånvarotransaktionen."),
+                ("attendancetransaction", "Kan inte hitta närvarotransaktionen."),
+                ("customerreference", "Kan inte hitta kundreferensen."),
+                ("emailsender", "Kan inte hitta avsändaren."),
+                ("noxfinansinvoice", "Kan inte hitta finansfakturan."),
+                ("scheduletime", "Kan inte hitta schematiden."),
+            ),
+            start=2999121,
+        )
+    },
     # --- validation with published codes ------------------------------------------------
     "customer_number_taken": FortnoxCode(
         2000637,
@@ -195,6 +231,32 @@ ERRORS: dict[str, FortnoxCode] = {
     "supplier_missing": _invented(2999029, "Leverantören {value} finns inte.", 400, _NO_CODE),
     "file_in_use": _invented(2999030, "Filen är redan kopplad.", 400, _NO_CODE),
     "already_approved": _invented(2999031, "Leverantörsfakturan är redan attesterad.", 400, _NO_CODE),
+    "reference_missing": _invented(2999032, "{field} {value} finns inte.", 400, _NO_CODE),
+    "already_converted": _invented(
+        2999033,
+        "Dokumentet har redan förts över ({value}).",
+        400,
+        "converting an offer or order twice: no code",
+    ),
+    "no_email_address": _invented(2999034, "E-postadress saknas.", 400, _NO_CODE),
+    "not_remindable": _invented(
+        2999035, "Påminnelse kan bara skrivas ut för en bokförd, obetald faktura.", 400, _NO_CODE
+    ),
+    "contract_finished": _invented(2999036, "Avtalet är avslutat.", 400, _NO_CODE),
+    "unbalanced_rows": _invented(2999037, "Raderna balanserar inte.", 400, _NO_CODE),
+    "asset_state": _invented(2999038, "Inventarien kan inte ändras: {value}.", 400, _NO_CODE),
+    "noxfinans_state": _invented(2999039, "Finansfakturan kan inte ändras: {value}.", 400, _NO_CODE),
+    "einvoice_missing": _invented(
+        2999040, "Kunden saknar uppgifter för e-faktura (organisationsnummer).", 400, _NO_CODE
+    ),
+    # --- the newer services (/api/warehouse, /api/time …): string codes, never published ---
+    "service_not_found": _service("not_found", "The resource was not found", 404),
+    "service_bad_body": _service(
+        "invalid_request_body", "The request body is not valid JSON of the right shape"
+    ),
+    "service_required": _service("field_missing", "Missing mandatory field {field}"),
+    "service_invalid": _service("invalid_field_value", "Invalid value for {field}: {value}"),
+    "service_state": _service("invalid_state", "Not allowed in state {value}"),
     # --- the file-attachments service (`/api/fileattachments`): string codes from the spec ---
     "att_file_not_found": _attachments("file_not_found", "File not found", 404),
     "att_document_not_found": _attachments("document_not_found", "Document not found", 404),
@@ -276,3 +338,51 @@ def error_body(entry: FortnoxCode, message: str, status: int | None = None) -> d
 class _Missing(dict):
     def __missing__(self, key: str) -> str:
         return ""
+
+
+# Behaviour Fortnox never published, chosen by following the spec; each may be corrected when
+# the real behaviour is known. (Codes are in ERRORS above; these are the rules around them.)
+INVENTED_BEHAVIOUR: dict[str, str] = {
+    "services_ignore_unknown_fields": "the /api/ services (warehouse, time) ignore properties they do not know "
+    "or that are theirs to set, where the classic /3/ API answers 2001399",
+    "services_leave_out_unset_fields": "the /api/ services leave unset fields out of an answer instead of null",
+    "service_error_codes": "the /api/ services' error codes (not_found, field_missing, invalid_field_value, "
+    "invalid_state, invalid_request_body); only their body shape (WebException) is in the spec",
+    "purchase_order_defaults": "a purchase order without currency, terms or delivery address takes the "
+    "supplier's currency and terms and the company's address (the spec marks them required in answers)",
+    "purchase_order_void": "a purchase order can be voided only while nothing has been received on it",
+    "purchase_order_matches": "a purchase order's matches are the released incoming goods that delivered it "
+    "(INCOMING_GOODS) and the same supplier's supplier invoices whose YourReference is the order's id or "
+    "internal reference (SUPPLIER_INVOICE)",
+    "purchase_order_list_state": "the list shows CURRENT orders (neither received nor voided) unless ?state= says",
+    "incoming_goods_release": "releasing incoming goods adds the received quantity to stock and to the "
+    "purchase order rows; voiding released goods takes both back",
+    "default_stock_point": "a company's first stock point, LAGER, is made the first time a row names none",
+    "outbound_needs_stock": "an outbound delivery or transfer that would take stock below zero is refused "
+    "unless ?force=true",
+    "stock_taking_states": "a stock taking is planning until released (completed) or voided",
+    "production_order_release": "releasing a production order takes its package items from the outbound "
+    "stock point and puts the product in the inbound one",
+    "offer_conversion": "an offer becomes one order or one invoice, once; a converted or cancelled offer "
+    "cannot be converted again",
+    "contract_count": "a contract invoices ContractLength / InvoiceInterval times; the last invoice (or "
+    "increaseinvoicecount) finishes it",
+    "base_price": "every article has a price from quantity 0 in every price list (its sales price) that "
+    "cannot be deleted; PUT on it stores it",
+    "asset_depreciation": "straight-line depreciation month by month to DepreciationFinal, booked as one "
+    "voucher per asset in series I (or the first manual series): 7831/1229 unless the type says otherwise",
+    "asset_events": "an asset with booked events cannot be changed or deleted; sold or scrapped assets take "
+    "no more events",
+    "reminder": "a reminder can be printed for a booked, unpaid invoice; it counts Reminders and LastRemindDate",
+    "einvoice": "sending an e-invoice needs the customer's organisation number",
+    "eprint": "e-print needs the invoice's postal address",
+    "noxfinans": "Fortnox Finans takes a booked, unpaid invoice; pause/unpause/stop/report-payment/take-fees "
+    "move its Status (ONGOING, PAUSED, STOPPED, PAID)",
+    "schedule": "an employee without a stored schedule works 8 hours Monday to Friday",
+    "vacation_debt": "the vacation debt basis lists active employees with zero amounts (the mock runs no payroll)",
+    "created_and_deleted_status": "families whose spec documents 200 for create or delete answer 200 "
+    "(employees, salary rows, assets, Fortnox Finans); the delete's body is empty",
+    "number_bound": "numbers of 10^15 or more are refused as invalid values",
+}
+# The WebSocket topics' rules (TOPICS_BEHAVIOUR above) belong to the same list.
+INVENTED_BEHAVIOUR.update({f"topics: {key}": text for key, text in TOPICS_BEHAVIOUR.items()})

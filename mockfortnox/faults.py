@@ -12,13 +12,13 @@ connection without an answer). An optional `seed` makes the randomness reproduci
 from __future__ import annotations
 
 import fnmatch
+import io
 import random
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -128,17 +128,24 @@ def _default_body(status: int) -> dict:
 
 
 class RequestLog:
-    """The last `size` requests: what testers assert on ("exactly one POST reached Fortnox")."""
+    """The last `size` exchanges: what testers assert on ("exactly one POST reached Fortnox")
+    and what they look at when their client misbehaves (see `mockfortnox.requestlog`).
 
-    def __init__(self, size: int = 10_000) -> None:
+    Entries are stored raw and cheap — the headers as the server gave them, at most
+    `body_limit` bytes of each body — and turned into JSON or HAR (secrets masked) only when
+    someone asks."""
+
+    def __init__(self, size: int = 10_000, body_limit: int = 64 * 1024) -> None:
         self._entries: deque[dict] = deque(maxlen=size)
         self._lock = threading.Lock()
         self._counter = 0
+        self.body_limit = body_limit
 
     def add(self, entry: dict) -> None:
         with self._lock:
             self._counter += 1
-            self._entries.append({"seq": self._counter, **entry})
+            entry["seq"] = self._counter
+            self._entries.append(entry)
 
     def entries(self) -> list[dict]:
         with self._lock:
@@ -149,11 +156,36 @@ class RequestLog:
             self._entries.clear()
 
 
+class _Prefixed:
+    """`wsgi.input` after its first bytes were taken for the log: those bytes, then the rest."""
+
+    def __init__(self, head: bytes, rest: Any) -> None:
+        self._head = io.BytesIO(head)
+        self._rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._head.read(size)
+        if size is None or size < 0:
+            return data + self._rest.read()
+        return data + (self._rest.read(size - len(data)) if len(data) < size else b"")
+
+    def readline(self, size: int = -1) -> bytes:
+        line = self._head.readline(size)
+        if line.endswith(b"\n") or (size is not None and 0 <= size <= len(line)):
+            return line
+        return line + self._rest.readline(-1 if size is None or size < 0 else size - len(line))
+
+    def __iter__(self):
+        while line := self.readline():
+            yield line
+
+
 StartResponse = Callable[..., Any]
 
 
 class WsgiLayer:
-    """Applies faults and logs requests around `app`; `/mock/` itself is never faulted."""
+    """Applies faults and logs exchanges around `app`; `/mock/` itself is neither faulted nor
+    logged."""
 
     def __init__(self, app: Callable, faults: FaultInjector, log: RequestLog) -> None:
         self.app = app
@@ -161,57 +193,88 @@ class WsgiLayer:
         self.log = log
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
-        method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "")
+        if path.startswith("/mock/") or path == "/favicon.ico":  # the mock's own pages, and theirs
+            return self.app(environ, start_response)
+        method = environ.get("REQUEST_METHOD", "GET")
+        limit = self.log.body_limit
+        # Raw and cheap: the request's headers as the server passed them (HTTP_*), bodies as
+        # bytes; they are rendered (and secrets masked) only when someone reads the log.
+        # Tuples of strings only: the garbage collector stops tracking them, so a full log
+        # costs the collector (and so every request) nothing.
+        headers = tuple((k, v) for k, v in environ.items() if k[:5] == "HTTP_" or k == "CONTENT_TYPE")
+        entry: dict[str, Any] = {
+            "started": time.time(),
+            "method": method,
+            "path": path,
+            "query": environ.get("QUERY_STRING", ""),
+            "status": None,
+            "fault": "",
+            "request_headers": headers,
+            "request_body": b"",
+            "response_headers": (),
+            "response_body": b"",
+            "scheme": environ.get("wsgi.url_scheme", "http"),
+            "host": environ.get("HTTP_HOST")
+            or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}",
+        }
         started = time.perf_counter()
-        captured: dict[str, Any] = {}
-
-        def remember(status: str, headers: list, exc_info: Any = None) -> Any:
-            captured["status"] = int(status.split()[0])
-            return start_response(status, headers, exc_info)
-
-        def record(status: int | None, outcome: str = "") -> None:
-            if path.startswith("/mock/"):
-                return
-            self.log.add(
-                {
-                    "time": datetime.now(UTC).isoformat(),
-                    "method": method,
-                    "path": path,
-                    "query": environ.get("QUERY_STRING", ""),
-                    "status": status,
-                    "tenant": environ.get("mockfortnox.tenant"),
-                    "fault": outcome,
-                    "ms": Decimal(f"{(time.perf_counter() - started) * 1000:.1f}"),
-                }
+        length = environ.get("CONTENT_LENGTH") or "0"
+        if length != "0" and length.isdigit():
+            # The body's head is read at once, so the log has it even when the app never reads
+            # it (a request refused before its body matters); the app reads it all the same.
+            size = int(length)
+            head = entry["request_body"] = environ["wsgi.input"].read(min(size, limit))
+            environ["wsgi.input"] = (
+                io.BytesIO(head) if len(head) == size else _Prefixed(head, environ["wsgi.input"])
             )
 
-        decision = Decision() if path.startswith("/mock/") else self.faults.decide(method, path)
+        def answer(start: StartResponse) -> list[bytes]:
+            """The app's whole answer (the mock never streams), kept up to the limit."""
+            body = self.app(environ, start)
+            try:
+                chunks = list(body)
+            finally:
+                getattr(body, "close", lambda: None)()
+            kept = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            entry["response_body"] = kept if len(kept) <= limit else kept[:limit]
+            return chunks
+
+        def remember(status: str, headers: list, exc_info: Any = None) -> Any:
+            entry["status"] = int(status.split()[0])
+            entry["response_headers"] = tuple(headers)
+            return start_response(status, headers, exc_info)
+
+        def record(outcome: str = "") -> None:
+            entry["ms"] = (time.perf_counter() - started) * 1000
+            entry["fault"] = outcome
+            entry["tenant"] = environ.get("mockfortnox.tenant")
+            self.log.add(entry)
+
+        decision = self.faults.decide(method, path)
         if decision.latency:
             time.sleep(decision.latency)
         if decision.answer is not None:
-            status, body, headers = decision.answer
+            status, body, extra = decision.answer
             payload = dumps(body).encode()
-            start_response(
+            remember(
                 f"{status} Injected",
-                [
-                    ("Content-Type", "application/json"),
-                    ("Content-Length", str(len(payload))),
-                    *headers.items(),
-                ],
+                [("Content-Type", "application/json"), ("Content-Length", str(len(payload))), *extra.items()],
             )
-            record(status, "status")
+            entry["response_body"] = payload[:limit]
+            record("status")
             return [payload]
         if decision.drop:
             # Run the request to the end (its write is applied and saved), then answer nothing.
-            body = self.app(environ, lambda status, headers, exc_info=None: captured.update(status=status))
-            try:
-                for _chunk in body:
-                    pass
-            finally:
-                getattr(body, "close", lambda: None)()
-            record(None, f"dropped ({captured.get('status', '?')})")
+            lines: list[str] = []
+
+            def withheld(status: str, headers: list, exc_info: Any = None) -> None:
+                lines.append(status)
+                entry["response_headers"] = tuple(headers)
+
+            answer(withheld)
+            record(f"dropped ({lines[0] if lines else '?'})")
             raise DroppedResponse("fault rule: answer dropped")
-        answer = self.app(environ, remember)
-        record(captured.get("status"), "latency" if decision.latency else "")
-        return answer
+        chunks = answer(remember)
+        record("latency" if decision.latency else "")
+        return chunks

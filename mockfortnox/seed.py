@@ -20,6 +20,7 @@ from bridge.util import loads
 from mockfortnox.errors import ApiError
 from mockfortnox.resources import RESOURCES
 from mockfortnox.resources.bookkeeping import DEFAULT_PREDEFINED_SERIES, accounts_resource, year_for_date
+from mockfortnox.resources.services import READ_ONLY_TABLES
 from mockfortnox.resources.vouchers import vouchers
 from mockfortnox.sie_seed import looks_like_sie_seed, tenant_name_for, tenant_spec_from_sie
 from mockfortnox.state import Client, MockState, Tenant
@@ -66,7 +67,7 @@ def seed_tenant(
     state: MockState, spec: dict[str, Any], *, name: str | None = None, tenant_id: int | None = None
 ) -> Tenant:
     """A new company from a tenant spec: its registers go through the same rules as the API."""
-    unknown = set(spec) - TENANT_KEYS - set(RESOURCES) - BOOKKEEPING_KEYS
+    unknown = set(spec) - TENANT_KEYS - set(RESOURCES) - BOOKKEEPING_KEYS - set(READ_ONLY_TABLES)
     if unknown:
         raise ValueError(f"unknown seed keys: {', '.join(sorted(unknown))}")
     settings = dict(spec.get("settings", {}))
@@ -113,6 +114,9 @@ def _fill(tenant: Tenant, spec: dict[str, Any]) -> None:
             raise ApiError("financialyear_missing", date=opening["FinancialYearDate"])
         account = accounts_resource.get(tenant, str(opening["Account"]), {"financialyear": str(year["Id"])})
         accounts_resource.update(tenant, account, {"BalanceBroughtForward": opening["Balance"]})
+    for table in READ_ONLY_TABLES:  # rows Fortnox's own apps make; the API only reads them
+        for number, row in enumerate(spec.get(table, []), start=1):
+            tenant.put(table, str(row.get("id", row.get("ratingId", number))), dict(row))
     for voucher in spec.get("vouchers", []):
         record = vouchers.post(
             tenant,

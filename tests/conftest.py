@@ -10,6 +10,8 @@ import pytest
 from bridge.fortnox import FortnoxClient, StaticToken
 from mockfortnox import create_app
 
+pytest_plugins = ["pytester"]  # the mock's pytest plugin is tested as its users run it
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED_REF = REPO.parent / "shared" / "ref"
 

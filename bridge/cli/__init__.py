@@ -1,8 +1,9 @@
 """`fortnox-bridge`: thin click commands over `Bridge`, the library's one entrance.
 
 One module per command group: `files` (watch, process, check, status, retry, cancel),
-`undo` and `export`. `common` holds what they share (settings, the opened bridge, exit codes: 0 ok,
-1 some file failed, 2 usage or configuration error).
+`undo`, `export`, `connection` (connect, auth, tenants). `common` holds what they share
+(settings, the opened bridge, exit codes: 0 ok, 1 some file failed, 2 usage or configuration
+error).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from bridge.cli import export, files, undo
+from bridge.cli import connection, export, files, undo
 from bridge.cli.common import Context
 
 __all__ = ["main"]
@@ -51,5 +52,8 @@ for command in (
     files.cancel,
     undo.undo,
     export.export,
+    connection.connect_command,
+    connection.auth,
+    connection.tenants,
 ):
     main.add_command(command)

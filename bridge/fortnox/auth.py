@@ -1,17 +1,25 @@
-"""Access tokens for the client: where they come from and when to renew them."""
+"""Access tokens for the client: where they come from and when to renew them.
+
+A service account (`ClientCredentials`) asks Fortnox for a token with the client id, the
+secret and the company's TenantId whenever it needs one. A personal consent
+(`PersonalToken`) holds a refresh token that works exactly once: it is rotated under the
+company's lock and the new one is stored before the access token is used.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
-import httpx
+from bridge.fortnox.errors import ConnectionRefused
+from bridge.fortnox.oauth import OAuth
+from bridge.fortnox.tokenstore import Connection, TokenStore
 
-from bridge.fortnox.errors import FortnoxError, FortnoxUnreachable
-from bridge.util import loads
+__all__ = ["ClientCredentials", "CompanyTokens", "PersonalToken", "StaticToken", "TokenSource"]
 
-__all__ = ["ClientCredentials", "StaticToken", "TokenSource"]
+RENEW_BEFORE = 60.0  # seconds before expiry when a token counts as spent
 
 
 class TokenSource(Protocol):
@@ -20,9 +28,16 @@ class TokenSource(Protocol):
     def invalidate(self, token: str) -> None:
         """The token was refused (401): forget it so the next call gets a new one."""
 
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The scopes Fortnox granted the latest token; empty when not known."""
+        ...
+
 
 class StaticToken:
     """A token handed to us (tests, `mockfortnox token`); it cannot be renewed."""
+
+    scopes: tuple[str, ...] = ()
 
     def __init__(self, token: str) -> None:
         self.token = token
@@ -38,32 +53,44 @@ class ClientCredentials:
     """A service account: `client_credentials` grant with the `TenantId` header.
 
     Tokens live an hour; a new one is fetched a minute before expiry or after a 401. One
-    fetch at a time per tenant, whatever the number of threads.
+    fetch at a time, whatever the number of threads. `tenant_id` may be a function: a company
+    connected while the bridge runs is picked up at the next token.
     """
 
     def __init__(
         self,
-        token_url: str,
-        client_id: str,
-        client_secret: str,
-        tenant_id: str,
+        oauth: OAuth,
+        tenant_id: str | Callable[[], str],
         *,
-        transport: httpx.BaseTransport | None = None,
-        timeout: float = 30.0,
+        tenant: str = "",
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self.token_url = token_url
-        self._auth = (client_id, client_secret)
-        self.tenant_id = str(tenant_id)
-        self._http = httpx.Client(transport=transport, timeout=timeout)
+        self.oauth = oauth
+        self._tenant_id = tenant_id if callable(tenant_id) else (lambda: str(tenant_id))
+        self.tenant = tenant
+        self._clock = clock
         self._lock = threading.Lock()
         self._token: str | None = None
+        self._for_tenant_id = ""
         self._expires = 0.0
+        self.scopes: tuple[str, ...] = ()
 
     def access_token(self) -> str:
         with self._lock:
-            if self._token is None or time.monotonic() > self._expires - 60:
-                self._token, lifetime = self._fetch()
-                self._expires = time.monotonic() + lifetime
+            tenant_id = self._tenant_id()
+            if not tenant_id:
+                raise ConnectionRefused(
+                    f"{self.tenant or 'the company'} is not connected to Fortnox yet", problem="not_connected"
+                )
+            spent = self._clock() > self._expires - RENEW_BEFORE
+            if self._token is None or spent or tenant_id != self._for_tenant_id:
+                tokens = self.oauth.client_credentials(tenant_id)
+                self._token, self._expires, self.scopes = (
+                    tokens.access_token,
+                    tokens.expires_at,
+                    tokens.scopes,
+                )
+                self._for_tenant_id = tenant_id
             return self._token
 
     def invalidate(self, token: str) -> None:
@@ -71,22 +98,116 @@ class ClientCredentials:
             if self._token == token:
                 self._token = None
 
-    def _fetch(self) -> tuple[str, float]:
-        try:
-            response = self._http.post(
-                self.token_url,
-                auth=self._auth,
-                headers={"TenantId": self.tenant_id},
-                data={"grant_type": "client_credentials"},
+
+class PersonalToken:
+    """A user's consent: an access token renewed with a refresh token that works once.
+
+    The stored connection is read again whenever its file changes, so a refresh made by
+    another process (or a `connect` that replaced the consent) is used at once.
+    """
+
+    def __init__(
+        self, oauth: OAuth, store: TokenStore, tenant: str, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.oauth = oauth
+        self.store = store
+        self.tenant = tenant
+        self._clock = clock
+        self._refused: set[str] = set()
+        self._cache: tuple[object, Connection | None] = (None, None)
+        self.refreshes = 0  # refreshes this object made (tests and status)
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        connection = self._connection()
+        return connection.scopes if connection else ()
+
+    def access_token(self) -> str:
+        connection = self._connection()
+        if self._usable(connection):
+            return connection.access_token  # type: ignore[union-attr]
+        with self.store.locked(self.tenant):
+            connection = self._connection()  # another thread or process may have refreshed meanwhile
+            if self._usable(connection):
+                return connection.access_token  # type: ignore[union-attr]
+            return self._refresh(connection).access_token
+
+    def invalidate(self, token: str) -> None:
+        self._refused.add(token)
+
+    def _refresh(self, connection: Connection | None) -> Connection:
+        if connection is None or connection.kind != "personal":
+            raise ConnectionRefused(f"{self.tenant} has no personal consent stored", problem="not_connected")
+        if not connection.refresh_token or connection.refresh_expires_at <= self._clock():
+            raise ConnectionRefused(
+                "the refresh token has expired (it lives 45 days unless used)", problem="consent"
             )
-        except httpx.TransportError as exc:
-            raise FortnoxUnreachable(
-                f"cannot reach {self.token_url}: {exc}", method="POST", path=self.token_url
-            ) from None
         try:
-            body = loads(response.content)
-        except ValueError:
-            body = None
-        if response.status_code != 200 or not isinstance(body, dict) or "access_token" not in body:
-            raise FortnoxError.from_response(response.status_code, body, "POST", self.token_url)
-        return body["access_token"], float(body.get("expires_in", 3600))
+            tokens = self.oauth.refresh(connection.refresh_token)
+        except ConnectionRefused:
+            latest = self._connection()
+            if latest is not None and latest.refresh_token != connection.refresh_token:
+                return latest  # someone refreshed without our lock (an older bridge): theirs is good
+            raise
+        renewed = connection.with_tokens(tokens)
+        self.store.save(renewed)  # the old refresh token is dead: the new one is on disk before use
+        self._cache = (self.store.version(self.tenant), renewed)
+        self.refreshes += 1
+        return renewed
+
+    def _connection(self) -> Connection | None:
+        version = self.store.version(self.tenant)
+        if version is None or version != self._cache[0]:
+            self._cache = (version, self.store.load(self.tenant) if version else None)
+        return self._cache[1]
+
+    def _usable(self, connection: Connection | None) -> bool:
+        return (
+            connection is not None
+            and connection.kind == "personal"
+            and bool(connection.access_token)
+            and connection.access_token not in self._refused
+            and self._clock() < connection.access_expires_at - RENEW_BEFORE
+        )
+
+
+class CompanyTokens:
+    """A company's tokens as `connect` left them: a service account, or a personal consent.
+
+    Follows what another process does: a company connected (or reconnected, or switched
+    between personal and service) while the bridge runs is used from its next token on.
+    `tenant_id` is the one in the configuration, for a service account connected elsewhere.
+    """
+
+    def __init__(self, oauth: OAuth, store: TokenStore, tenant: str, tenant_id: str = "") -> None:
+        self.store = store
+        self.tenant = tenant
+        self._configured = tenant_id
+        self.personal = PersonalToken(oauth, store, tenant)
+        self.service = ClientCredentials(oauth, self._service_tenant_id, tenant=tenant)
+
+    def _connection(self) -> Connection | None:
+        return self.personal._connection()  # read again only when the file changed
+
+    def _service_tenant_id(self) -> str:
+        connection = self._connection()
+        return connection.tenant_id if connection is not None else self._configured
+
+    def _current(self) -> PersonalToken | ClientCredentials:
+        connection = self._connection()
+        return self.personal if connection is not None and connection.kind == "personal" else self.service
+
+    @property
+    def kind(self) -> str:
+        return "personal" if self._current() is self.personal else "service"
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return self._current().scopes
+
+    def access_token(self) -> str:
+        return self._current().access_token()
+
+    def invalidate(self, token: str) -> None:
+        self.personal.invalidate(token)
+        self.service.invalidate(token)

@@ -15,7 +15,7 @@ import httpx
 
 from bridge import __version__
 from bridge.fortnox.auth import TokenSource
-from bridge.fortnox.errors import FortnoxError, FortnoxUnreachable
+from bridge.fortnox.errors import ConnectionRefused, FortnoxError, FortnoxUnreachable
 from bridge.fortnox.pacing import Pacer
 from bridge.util import dumps, loads
 
@@ -95,14 +95,30 @@ class FortnoxClient:
         json: Any = None,
         files: dict[str, Any] | None = None,
     ) -> Any:
-        """One API call; refreshes the token once on 401. Returns JSON, bytes, or None (204)."""
+        """One API call; renews the token once on 401 or a missing scope (a token fetched before a
+        reconnect may lack a scope the consent has now). Returns JSON, bytes, or None (204).
+
+        A fresh token refused as well means the consent behind it is gone: `ConnectionRefused`."""
         for attempt in (1, 2):
             token = self.tokens.access_token()
             response = self._send(method, path, token, params, json, files)
             if response.status_code == 401 and attempt == 1:
                 self.tokens.invalidate(token)
                 continue
-            return self._answer(method, path, response)
+            if response.status_code == 401:
+                raise ConnectionRefused(
+                    "Fortnox refuses even a new access token (401 unauthorized)",
+                    problem="consent",
+                    status=401,
+                    method=method,
+                    path=path,
+                )
+            try:
+                return self._answer(method, path, response)
+            except ConnectionRefused as refused:
+                if refused.problem != "scope" or attempt == 2:
+                    raise
+                self.tokens.invalidate(token)  # refused before it acted: safe to send again
         raise AssertionError("unreachable")  # pragma: no cover
 
     def download(self, path: str, write: Callable[[bytes], object], **params: Any) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["FortnoxError", "FortnoxUnreachable"]
+from bridge.fortnox.scopes import scope_of_path
+
+__all__ = ["ACCESS_CODES", "ConnectionRefused", "FortnoxError", "FortnoxUnreachable"]
 
 
 class FortnoxError(Exception):
@@ -47,12 +49,57 @@ class FortnoxError(Exception):
         code, message = _error_information(body)
         if message is None:
             message = f"HTTP {status}"
+        if code in ACCESS_CODES:
+            problem = ACCESS_CODES[code]
+            return ConnectionRefused(
+                message,
+                problem=problem,
+                scope="" if problem == "api_licence" else scope_of_path(path),
+                status=status,
+                code=code,
+                body=body,
+                method=method,
+                path=path,
+            )
         return cls(message, status=status, code=code, body=body, method=method, path=path)
 
 
 class FortnoxUnreachable(FortnoxError):
     """No answer: the connection failed, or broke after the request was sent (then Fortnox may
     have acted on it; the executor looks before it sends again)."""
+
+
+class ConnectionRefused(FortnoxError):
+    """Fortnox will not let the bridge in until a person acts; waiting changes nothing.
+
+    `problem` says what the person must do something about:
+    `not_connected` (no consent recorded yet), `secret` (the client secret was refused),
+    `consent` (consent revoked, refresh token expired or used, company gone),
+    `licence` (the company lacks the module for `scope`), `scope` (the consent lacks `scope`),
+    `api_licence` (the company has no integration licence at all).
+    Such an error is never a document's fault: documents wait, they do not fail.
+    """
+
+    PROBLEMS = ("not_connected", "secret", "consent", "licence", "scope", "api_licence")
+
+    def __init__(self, message: str, *, problem: str, scope: str = "", **details: Any) -> None:
+        assert problem in self.PROBLEMS, problem
+        super().__init__(message, **details)
+        self.problem = problem
+        self.scope = scope
+
+    @property
+    def transient(self) -> bool:
+        return False
+
+    @property
+    def whole_company(self) -> bool:
+        """Does it stop everything (a connection problem), or only the flows needing `scope`?"""
+        return self.problem not in ("licence", "scope")
+
+
+# Fortnox's codes for "this company or this token may not use that part of the API".
+ACCESS_CODES = {2001101: "licence", 2000663: "scope", 2001103: "api_licence"}
 
 
 def _error_information(body: Any) -> tuple[int | None, str | None]:

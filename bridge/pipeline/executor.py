@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from bridge.formats.einvoice.identifiers import normalise_org_number
-from bridge.fortnox import FortnoxClient, FortnoxError
+from bridge.fortnox import ConnectionRefused, FortnoxClient, FortnoxError
 from bridge.pipeline.filestore import FileStore, MissingFile
 from bridge.pipeline.ledger import Ledger
 from bridge.pipeline.lookups import RegisterIndex
@@ -39,6 +39,7 @@ class Outcome:
     state: Literal["done", "failed", "later"]
     error: str = ""
     unreachable: bool = False  # no answer, or Fortnox itself failing (5xx): the tenant waits
+    refused: ConnectionRefused | None = None  # Fortnox will not let us in until a person acts
 
 
 class PlanError(Exception):
@@ -93,6 +94,8 @@ class Executor:
                 summary.append({"label": step.label, "envelope": step.envelope, **result})
                 if self.progress is not None:
                     self.progress(document, done, len(records))
+        except ConnectionRefused as error:  # the connection's fault, never the document's
+            return Outcome("later", str(error), refused=error)
         except FortnoxError as error:
             if error.transient:
                 return Outcome("later", str(error), unreachable=error.status is None or error.status >= 500)

@@ -130,6 +130,19 @@ CREATE TABLE undos (
 CREATE INDEX undos_of_file ON undos(file_id);
 """
 
+# What Fortnox lets each company do, as `connect`, `tenants`, `watch` last found it; `version`
+# grows with every change, so a waiting process notices another one's reconnect.
+_ACCESS = """
+CREATE TABLE access (
+    tenant TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    since TEXT NOT NULL,
+    notices TEXT NOT NULL,
+    checked TEXT,
+    version INTEGER NOT NULL
+);
+"""
+
 # Live changes from Fortnox's topics: each event as it arrived (pending until the export it
 # causes is written), and per connection and topic the offset up to which everything is done.
 _SCHEMA_LIVE = """
@@ -160,7 +173,7 @@ CREATE TABLE live_offsets (
 # Each entry takes a ledger one version further; a new ledger runs them all. `origin` is where
 # in the inbox a file was dropped (`vouchers/A-15.pdf`), `companion` the work path of a PDF
 # claimed together with its e-invoice.
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_1, _UNDOS, _SCHEMA_LIVE)
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_1, _UNDOS, _ACCESS, _SCHEMA_LIVE)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -550,19 +563,23 @@ class Ledger:
         ).fetchone()
         return bool(some) and not open_
 
-    def next_due(self, tenant: str, now: float | None = None) -> tuple[DocumentRecord | None, float | None]:
-        """The oldest document ready to run, or None and when the next one will be."""
+    def next_due(
+        self, tenant: str, now: float | None = None, skip_kinds: Sequence[str] = ()
+    ) -> tuple[DocumentRecord | None, float | None]:
+        """The oldest document ready to run, or None and when the next one will be. Documents of
+        `skip_kinds` wait (their flow lacks a licence or a scope)."""
         now = time.time() if now is None else now
+        skip = f" AND kind NOT IN ({', '.join('?' * len(skip_kinds))})" if skip_kinds else ""
         row = self.db.execute(
             f"{_DOCUMENTS} WHERE d.tenant = ? AND d.state IN {_OPEN} AND d.next_attempt_at <= ?"
-            " ORDER BY d.id LIMIT 1",
-            (tenant, now),
+            f"{skip.replace('kind', 'd.kind')} ORDER BY d.id LIMIT 1",
+            (tenant, now, *skip_kinds),
         ).fetchone()
         if row is not None:
             return _document(row), None
         later = self.db.execute(
-            f"SELECT MIN(next_attempt_at) FROM documents WHERE tenant = ? AND state IN {_OPEN}",
-            (tenant,),
+            f"SELECT MIN(next_attempt_at) FROM documents WHERE tenant = ? AND state IN {_OPEN}{skip}",
+            (tenant, *skip_kinds),
         ).fetchone()[0]
         return None, later
 
@@ -840,6 +857,46 @@ class Ledger:
         if row is None:
             return TenantHealth(tenant)
         return TenantHealth(tenant, row["unreachable_since"], row["last_error"], row["last_success"])
+
+    # --- access: what Fortnox lets each company do -------------------------------------
+
+    def record_access(
+        self, tenant: str, state: str, notices: list[dict[str, Any]], checked: dict[str, Any] | None = None
+    ) -> int:
+        """Write the company's access state; `since` stays while the state does. A check's
+        details (`checked`: scopes, licences, company) are kept until the next check. Answers
+        the new version."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT state, since, checked, version FROM access WHERE tenant = ?", (tenant,)
+            ).fetchone()
+            since = row["since"] if row is not None and row["state"] == state else now_iso()
+            kept = dumps(checked) if checked is not None else (row["checked"] if row is not None else None)
+            version = (row["version"] if row is not None else 0) + 1
+            db.execute(
+                "INSERT INTO access (tenant, state, since, notices, checked, version) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(tenant) DO UPDATE SET state = excluded.state, since = excluded.since,"
+                " notices = excluded.notices, checked = excluded.checked, version = excluded.version",
+                (tenant, state, since, dumps(notices), kept, version),
+            )
+            return version
+
+    def access(self, tenant: str) -> dict[str, Any] | None:
+        """`{"state", "since", "notices", "checked", "version"}`, or None before the first check."""
+        row = self.db.execute("SELECT * FROM access WHERE tenant = ?", (tenant,)).fetchone()
+        if row is None:
+            return None
+        return {
+            "state": row["state"],
+            "since": row["since"],
+            "notices": loads(row["notices"]),
+            "checked": loads(row["checked"]) if row["checked"] else None,
+            "version": row["version"],
+        }
+
+    def access_version(self, tenant: str) -> int:
+        row = self.db.execute("SELECT version FROM access WHERE tenant = ?", (tenant,)).fetchone()
+        return row[0] if row is not None else 0
 
     def counts(self, tenant: str | None = None) -> dict[str, dict[str, int]]:
         """How many files and documents are in each state."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import logging
+import math
 import os
 import shutil
 import threading
@@ -29,7 +30,9 @@ from types import TracebackType
 from typing import Any
 
 from bridge.config import Settings
-from bridge.fortnox import FortnoxClient
+from bridge.fortnox import FortnoxClient, FortnoxError
+from bridge.fortnox.access import AccessCheck, check_access
+from bridge.fortnox.scopes import flows_named
 from bridge.fortnox.topics import TopicEvent
 from bridge.importers import IMPORTERS, FileSource, Importer, extract_file, open_file
 from bridge.importers.undo import is_undo_file
@@ -37,6 +40,7 @@ from bridge.model import Cancellation, Extraction, Problem, Project, UndoRequest
 from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.filestore import FileStore
+from bridge.pipeline.gate import POLL_SECONDS, AccessGate
 from bridge.pipeline.ledger import Ledger, now_iso, spool_line
 from bridge.pipeline.live import LiveWork, live_exports
 from bridge.pipeline.masterdata import MasterDataCache
@@ -119,6 +123,7 @@ class Bridge:
         self._unplanned: dict[str, dict[int, Extraction | VoucherStream]] = {}  # read, waiting for registers
         self._unplanned_lock = threading.Lock()
         self._finalize_lock = threading.Lock()
+        self.gate = AccessGate(self.ledger, multi_tenant=settings.multi_tenant)
 
     def close(self) -> None:
         self.ledger.close()
@@ -524,6 +529,32 @@ class Bridge:
         for file_id, extraction in waiting.items():
             self._ingest(file_id, extraction, may_wait=False)
 
+    # --- access --------------------------------------------------------------------------
+
+    def access(self, tenant: str) -> dict[str, Any] | None:
+        """What Fortnox lets the company do, as last recorded (`state`, `since`, `notices`,
+        `checked`); None before the first check."""
+        return self.ledger.access(tenant)
+
+    def check_access(self, tenant: str) -> AccessCheck | None:
+        """Ask Fortnox what the company allows (connection, scopes, licences), record it and say
+        what is missing; None when Fortnox cannot be reached (nothing is known then)."""
+        client = self.clients[tenant]
+        settings = self.settings.tenant(tenant)
+        try:
+            check = check_access(
+                client,
+                tenant if self.settings.multi_tenant else None,
+                flows_named(settings["fortnox.flows"]),
+                personal=getattr(client.tokens, "kind", "") == "personal",
+                company=settings["fortnox.company"],
+            )
+        except FortnoxError as error:
+            log.info("%s: cannot ask Fortnox what the company allows now: %s", tenant, error)
+            return None
+        self.gate.checked(tenant, check)
+        return check
+
     # --- sending -------------------------------------------------------------------------
 
     def run_next(self, tenant: str) -> tuple[Outcome | None, float | None]:
@@ -534,14 +565,25 @@ class Bridge:
         paused_until = self._paused_until.get(tenant, 0.0)
         if time.time() < paused_until:
             return None, paused_until
-        document, later = self.ledger.next_due(tenant)
+        if not self.gate.may_send(tenant):
+            return None, time.time() + POLL_SECONDS
+        waiting = self.gate.waiting_kinds(tenant)
+        document, later = self.ledger.next_due(tenant, skip_kinds=sorted(waiting))
+        if waiting:  # look again soon: the missing licence may be bought meanwhile
+            later = min(later or math.inf, time.time() + POLL_SECONDS)
         if document is None:
             return None, later
-        outcome = self.executor.run(self.clients[tenant], document)
+        client = self.clients[tenant]
+        outcome = self.executor.run(client, document)
+        if outcome.refused is not None:
+            personal = getattr(client.tokens, "kind", "") == "personal"
+            self.gate.refused(tenant, outcome.refused, personal=personal, kind=document.kind)
+            return outcome, time.time() + POLL_SECONDS
         if outcome.state == "later":
             return outcome, self._wait_after_failure(tenant, document, outcome)
         self._failures[tenant] = 0
         self.ledger.tenant_reachable(tenant)
+        self.gate.sent(tenant)
         if outcome.state == "failed":
             log.warning("%s failed: %s", document.name, outcome.error)
         else:
@@ -568,9 +610,10 @@ class Bridge:
 
     def run_scheduled(self, tenant: str) -> float | None:
         """Run `tenant`'s scheduled exports that are due (on its worker, as `watch` does);
-        answers the seconds until the next one, or None when none is scheduled."""
+        answers the seconds until the next one, or None when none is scheduled (or the company
+        waits for a person: its exports wait with its files)."""
         client = self.clients.get(tenant)
-        if client is None:
+        if client is None or self.gate.stopped(tenant):
             return None
         live = frozenset(live_exports(self.settings, tenant)) if self.live.is_live(tenant) else frozenset()
         return self.schedule.run_due(client, tenant, replaced=live)
@@ -586,8 +629,12 @@ class Bridge:
         return groups
 
     def live_allowed(self, tenant: str) -> tuple[bool, str]:
-        """Whether the company may be put on the live connection now, and if not, why."""
-        return True, ""
+        """Whether the company may be put on the live connection now, and if not, why: a company
+        that waits for a person (reconnect needed, not connected) waits with its live updates."""
+        if not self.gate.stopped(tenant):
+            return True, ""
+        access = self.ledger.access(tenant) or {}
+        return False, f"{access.get('state', 'waiting')} (see `fortnox-bridge status`)"
 
     def receive_live(self, stream: str, events: Sequence[tuple[str | None, TopicEvent]]) -> list[str]:
         """Keep events from the topics (addressed to a company, or to none of ours); answers the
@@ -597,6 +644,8 @@ class Bridge:
     def run_live(self, tenant: str) -> float | None:
         """On the company's worker: sweeps and the exports its pending events change; answers
         when to try again after Fortnox failed to answer."""
+        if self.gate.stopped(tenant):
+            return None  # its events wait in the ledger with its files
         return self.live.run(tenant)
 
     def drain(self, tenant: str, *, until_blocked: bool = True) -> None:
@@ -608,6 +657,8 @@ class Bridge:
                 continue
             if later is None or (until_blocked and outcome is not None and outcome.unreachable):
                 return
+            if until_blocked and (outcome is None or outcome.refused) and self.gate.waiting(tenant):
+                return  # a person must act first: the documents stay queued for `watch`
             time.sleep(min(max(later - time.time(), 0.01), 1.0))
 
     # --- finishing -----------------------------------------------------------------------

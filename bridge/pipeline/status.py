@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bridge.config import TenantSettings
 from bridge.pipeline.live import live_exports
 from bridge.pipeline.records import DocumentState, FileRecord, FileState
 
@@ -39,6 +40,7 @@ def collect_status(bridge: Bridge) -> dict[str, Any]:
                 "last_error": health.last_error,
                 "last_success": health.last_success,
                 "failed_files": failed,
+                "connection": _connection(tenant, bridge.access(tenant.name)),
                 "live": {
                     "exports": list(live_exports(settings, tenant.name)),
                     "pending_events": live_counts.get(tenant.name, {}).get("pending", 0),
@@ -55,6 +57,15 @@ def collect_status(bridge: Bridge) -> dict[str, Any]:
     }
 
 
+def _connection(tenant: TenantSettings, access: dict[str, Any] | None) -> dict[str, Any]:
+    """The company's access as last recorded; before any check, what the settings tell."""
+    if access is not None:
+        return {"state": access["state"], "since": access["since"], "notices": access["notices"]}
+    if tenant.embedded:
+        return {"state": "connected", "since": None, "notices": []}
+    return {"state": "not checked yet", "since": None, "notices": []}
+
+
 def _first_error(bridge: Bridge, file: FileRecord) -> str:
     for document in bridge.documents(file.id):
         if document.state == DocumentState.FAILED:
@@ -69,6 +80,13 @@ def render_status(info: dict[str, Any]) -> str:
     for t in info["tenants"]:
         files = ", ".join(f"{n} {s}" for s, n in sorted(t["files"].items())) or "none yet"
         lines.append(f"\n{t['tenant']} ({t['fortnox']}): files: {files}")
+        connection = t["connection"]
+        if connection["state"] != "connected":
+            since = f" since {connection['since']}" if connection["since"] else ""
+            lines.append(f"  {connection['state']}{since}, {t['queued_documents']} documents queued")
+        for notice in connection["notices"]:
+            lines.append(f"  ! {notice['message']}")
+            lines.append(f"    run: {notice['command']}")
         if t["waiting_for_fortnox_since"]:
             lines.append(
                 f"  waiting for Fortnox since {t['waiting_for_fortnox_since']}, "

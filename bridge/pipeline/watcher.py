@@ -57,6 +57,9 @@ class Watcher:
 
     def run(self, *, once: bool = False) -> None:
         self.bridge.recover()
+        for tenant in self.bridge.settings.tenants:  # what is missing is said before any file is tried
+            if not tenant.embedded:
+                self.bridge.check_access(tenant.name)
         if once:
             self._run_once()
             return

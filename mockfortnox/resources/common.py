@@ -108,6 +108,9 @@ class Resource:
     date_field: ClassVar[str | None] = None  # what fromdate/todate compare
     deletable: ClassVar[bool] = False
     list_strings: ClassVar[tuple[str, ...]] = ()  # numbers Fortnox prints as strings in list rows
+    created_status: ClassVar[int] = 201  # a few families answer a create with 200 (spec)
+    deleted_status: ClassVar[int] = 204  # and a few a delete with an empty 200 (spec)
+    body_envelope: ClassVar[str | None] = None  # when requests wrap the record unlike answers
 
     # --- hooks for subclasses ------------------------------------------------------------
 
@@ -333,19 +336,21 @@ def crud_routes(resource: Resource, *, update: bool = True, create: bool = True)
         return json_response({resource.singular: resource.single(resource.get(g.tenant, key))})
 
     def creating():
-        record = resource.create(g.tenant, read_body(resource.singular))
+        record = resource.create(g.tenant, read_body(resource.body_envelope or resource.singular))
         return json_response(
-            {resource.singular: resource.single(record)}, 201, {"Location": resource.location}
+            {resource.singular: resource.single(record)},
+            resource.created_status,
+            {"Location": resource.location},
         )
 
     def updating(key: str):
         record = resource.get(g.tenant, key)
-        resource.update(g.tenant, record, read_body(resource.singular))
+        resource.update(g.tenant, record, read_body(resource.body_envelope or resource.singular))
         return json_response({resource.singular: resource.single(record)})
 
     def deleting(key: str):
         resource.delete(g.tenant, resource.get(g.tenant, key))
-        return Response(status=204)
+        return Response(status=resource.deleted_status, mimetype="application/json")
 
     bp.add_url_rule(base, f"{resource.name}_list", listing, methods=["GET"], strict_slashes=False)
     bp.add_url_rule(f"{base}/<key>", f"{resource.name}_get", single, methods=["GET"], strict_slashes=False)

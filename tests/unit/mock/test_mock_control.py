@@ -11,7 +11,7 @@ def test_reset_returns_to_the_seeded_start(fortnox):
     fortnox.control("POST", "/mock/reset")
     fortnox.token = fortnox.new_token()
     assert len(fortnox.get("/3/customers").body["Customers"]) == 3
-    assert fortnox.control("POST", "/mock/reset", {"empty": True}).body == {"tenants": []}
+    assert fortnox.control("POST", "/mock/reset", {"empty": True}).body["tenants"] == []
 
 
 def test_tenants_from_the_demo_seed_and_from_json(fortnox):

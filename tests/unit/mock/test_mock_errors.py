@@ -7,9 +7,10 @@ from mockfortnox.errors import ERRORS, ApiError
 
 def test_invented_entries_are_marked_explained_and_in_their_own_range():
     for name, entry in ERRORS.items():
-        invented = isinstance(entry.code, int) and 2_999_000 <= entry.code <= 2_999_999
-        assert invented == (entry.source == "invented"), name
-        if invented:
+        if isinstance(entry.code, int):
+            invented = 2_999_000 <= entry.code <= 2_999_999
+            assert invented == (entry.source == "invented"), name
+        if entry.source == "invented":  # the newer services' string codes included
             assert entry.why, f"{name} must say why it had to be invented"
 
 
