@@ -14,6 +14,7 @@ import pytest
 
 from bridge.config import load_settings
 from bridge.fortnox import FortnoxError, StaticToken
+from bridge.fortnox.errors import ConnectionRefused
 from bridge.pipeline import listener as listener_module
 from bridge.pipeline.listener import LiveCompany, LiveListener
 from bridge.pipeline.watcher import Watcher
@@ -404,3 +405,21 @@ def test_a_file_connected_to_a_voucher_reaches_the_documents_and_the_sie_file_on
     finally:
         watching.stop()
     assert receipt.read_bytes() == b"%PDF-1.4 kvitto"
+
+
+def test_a_company_waiting_for_a_reconnect_waits_with_its_live_updates(mock, tmp_path):
+    write_config(tmp_path, mock)
+    token = httpx.post(f"{mock.url}/mock/tokens", json={"tenant": "demo"}).json()["access_token"]
+    with open_bridge(load_settings(tmp_path), announce=lambda _: None) as bridge:
+        refused = ConnectionRefused("the consent was withdrawn", problem="consent")
+        bridge.gate.refused("default", refused)
+        company = LiveCompany("default", StaticToken(token), ("invoices",))
+        listener, thread = start_listener(bridge, mock, [company], set())
+        try:
+            notices = {n.key: n.message for n in bridge.notices()}
+            assert not bridge.live.is_live("default")
+            assert bridge.run_live("default") is None  # its events would wait in the ledger
+        finally:
+            listener.stop.set()
+            thread.join(10)
+    assert "left out of live updates: reconnect needed" in notices["live:default"]
