@@ -22,7 +22,7 @@ import httpx
 
 from bench.report import report
 from bridge.exporters.documents import export_documents
-from bridge.fortnox import ClientCredentials, FortnoxClient, Pacer, StaticToken
+from bridge.fortnox import ClientCredentials, FortnoxClient, OAuth, Pacer, StaticToken
 from mockfortnox import create_app
 from mockfortnox.ratelimit import SlidingWindow
 from mockfortnox.server import MockServer
@@ -44,7 +44,7 @@ def documents_export(vouchers: int = 150, supplier_invoices: int = 100, invoices
     lists = math.ceil(vouchers / PAGE) + math.ceil(supplier_invoices / PAGE) * 2 + math.ceil(invoices / PAGE)
     minimum = lists + files
     try:
-        tokens = ClientCredentials(f"{server.url}/oauth-v1/token", "demo-client", "demo-secret", "123456")
+        tokens = ClientCredentials(OAuth(f"{server.url}/oauth-v1", "demo-client", "demo-secret"), "123456")
         pacer = Pacer(limit=24, seconds=5)
         with FortnoxClient(server.url, tokens, pacer=pacer) as client, tempfile.TemporaryDirectory() as tmp:
             log.clear()

@@ -27,7 +27,7 @@ import httpx
 
 from bench.report import report
 from bridge.exporters.payments import export_payments
-from bridge.fortnox import ClientCredentials, FortnoxClient, Pacer
+from bridge.fortnox import ClientCredentials, FortnoxClient, OAuth, Pacer
 from bridge.util import loads
 from mockfortnox import create_app
 from mockfortnox.ratelimit import SlidingWindow
@@ -151,9 +151,8 @@ def live_against_polling() -> None:
             bridge_calls = sum(1 for r in requests.entries() if r["method"] == "GET")
             # The polling it replaces: one incremental run of one company, measured now, paced.
             name = next(iter(companies))
-            tokens = ClientCredentials(
-                f"{server.url}/oauth-v1/token", "demo-client", "demo-secret", str(companies[name][0])
-            )
+            oauth = OAuth(f"{server.url}/oauth-v1", "demo-client", "demo-secret")
+            tokens = ClientCredentials(oauth, str(companies[name][0]))
             with FortnoxClient(server.url, tokens, pacer=Pacer(limit=24, seconds=5)) as client:
                 export_payments(
                     client, name, workdir / "polled", workdir / "polled-state"
