@@ -3,7 +3,9 @@
 Config keys: `MOCK_SEEDS` (list of seed names, JSON paths or seed dicts; default `["demo"]`),
 `MOCK_STATE_FILE` (keep the state in this file — a snapshot plus a journal of every answered
 write — and restore it on start; see `mockfortnox.persist`), `MOCK_RATE_LIMIT` (`"25/5s"`
-like Fortnox, or `"off"`).
+like Fortnox, or `"off"`), `MOCK_CONTROL_TOKEN` (when set, the control API under `/mock/` and its
+page answer only requests that carry it: header `X-Mock-Token`, or `?token=` once in a browser,
+which leaves a cookie).
 
 Every `/3/` and `/api/` request is authenticated (bearer token → tenant), checked against the
 company's licences and the token's scopes, counted by the rate limiter, and then runs holding
@@ -12,6 +14,7 @@ its tenant's lock, so one company's requests are atomic and companies never wait
 
 from __future__ import annotations
 
+import hmac
 import secrets
 import time
 from pathlib import Path
@@ -34,12 +37,18 @@ from mockfortnox.topics import TopicLog
 __all__ = ["create_app"]
 
 API_PREFIXES = ("/3/", "/api/")
+CONTROL_PREFIX = "/mock/"
+TOKEN_HEADER, TOKEN_COOKIE = "X-Mock-Token", "mockfortnox_token"
+# What a rule meeting a body it did not foresee raises (a list where a text was expected, …).
+BODY_ERRORS = (TypeError, ValueError, KeyError, AttributeError, ArithmeticError, IndexError)
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
-    app.config.update(MOCK_SEEDS=["demo"], MOCK_STATE_FILE=None, MOCK_RATE_LIMIT="25/5s")
+    app.config.update(
+        MOCK_SEEDS=["demo"], MOCK_STATE_FILE=None, MOCK_RATE_LIMIT="25/5s", MOCK_CONTROL_TOKEN=None
+    )
     app.config.update(config or {})
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
     app.config["MOCK_SEEDS"] = [
@@ -76,12 +85,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             if state_file:
                 state_file.snapshot()
 
+    control_token = app.config["MOCK_CONTROL_TOKEN"]
+
     @app.before_request
     def guard_api() -> Response | None:
         context = g._get_current_object()  # one proxy lookup instead of one per attribute
         context.started = time.perf_counter()
         current = request._get_current_object()  # type: ignore[attr-defined]
         if not current.path.startswith(API_PREFIXES):
+            if control_token and current.path.startswith(CONTROL_PREFIX):
+                return _control_denied(current, control_token)
             return None
         blueprint = app.blueprints.get(current.blueprint or "")
         denied = auth.authenticate(state, getattr(blueprint, "scope", None))
@@ -98,17 +111,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if blueprint is not None:
             tenant.lock.acquire()
             context.locked_tenant = tenant
+            context.counters = dict(tenant.counters)
             tenant.writes.clear()  # seeds and control calls are not news on the topics
         return None
 
     @app.teardown_request
     def release_tenant(_exc: BaseException | None) -> None:
         tenant = g.pop("locked_tenant", None)
-        entries = state_file.collect(tenant) if state_file and tenant is not None else []
-        if tenant is not None:
-            try:
+        entries: list[dict] = []
+        try:
+            if tenant is not None:
+                if state_file:
+                    entries = state_file.collect(tenant)
                 topics.publish(tenant)  # in the order the tenant's writes happened
-            finally:
+        finally:
+            if tenant is not None:  # whatever happened above: a held lock would wedge the company
                 tenant.lock.release()
         if state_file:
             # Before the answer leaves the server: a client never sees a write that a crash loses.
@@ -116,6 +133,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def fortnox_headers(response: Response) -> Response:
+        tenant = g.get("locked_tenant")
+        if tenant is not None and response.status_code >= 400 and not tenant.writes:
+            # A refused request wrote nothing, so it gives back any number it drew: Fortnox's
+            # series have no gaps from refused creates.
+            tenant.counters = g.counters
+        if control_token and request.args.get("token") == control_token:
+            response.set_cookie(TOKEN_COOKIE, control_token, httponly=True, samesite="Strict", path="/mock")
         headers = response.headers
         headers["Server"] = "Fortnox"
         headers["X-Uid"] = secrets.token_hex(4)
@@ -128,6 +152,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def api_error(error: ApiError) -> Response:
         return json_response(error.body(), error.status)
 
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        """Nothing a client sends may break the mock: a body the rules above did not foresee is
+        Fortnox's "no or wrong type of data"; anything else Fortnox's system exception, in its
+        body. Either way the traceback goes to the log, for the mock's maintainers."""
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        app.logger.exception("unexpected error on %s %s", request.method, request.path)
+        if not request.path.startswith(API_PREFIXES):
+            return json_response({"error": f"the mock failed: {type(error).__name__}"}, 500)
+        if request.method in ("POST", "PUT", "PATCH") and isinstance(error, BODY_ERRORS):
+            return api_error(ApiError("no_data"))
+        return json_response(ApiError("system_exception").body(), 500)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         if request.path.startswith(API_PREFIXES):
@@ -139,3 +177,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.wsgi_app = WsgiLayer(app.wsgi_app, faults, log)  # type: ignore[method-assign]
     return app
+
+
+def _control_denied(current: Any, token: str) -> Response | None:
+    """The control API answers only the holder of the token given at start."""
+    given = (
+        current.headers.get(TOKEN_HEADER)
+        or current.args.get("token")
+        or current.cookies.get(TOKEN_COOKIE)
+        or ""
+    )
+    if hmac.compare_digest(given.encode(), token.encode()):
+        return None
+    return json_response(
+        {
+            "error": f"the control API needs the token given to `mockfortnox serve --control-token` (header {TOKEN_HEADER})"
+        },
+        401,
+    )

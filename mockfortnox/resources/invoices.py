@@ -12,7 +12,7 @@ from mockfortnox.pdf import text_pdf
 from mockfortnox.resources.articles import articles
 from mockfortnox.resources.bookable import BookableDocument
 from mockfortnox.resources.bookkeeping import chart_account
-from mockfortnox.resources.common import action_route, crud_routes, decimal, money, today
+from mockfortnox.resources.common import action_route, check_rows, crud_routes, decimal, money, today
 from mockfortnox.resources.customers import customers
 from mockfortnox.state import Tenant
 
@@ -159,13 +159,7 @@ class Invoices(BookableDocument):
 
     def check_fields(self, body: dict) -> None:
         super().check_fields(body)
-        rows = body.get("InvoiceRows", [])
-        if not isinstance(rows, list):
-            raise ApiError("no_data")
-        for row in rows:
-            for field_name in row:
-                if field_name not in ROW_TEMPLATE and field_name not in ROW_READ_ONLY | ROW_WRITE_ONLY:
-                    raise ApiError("unknown_field", field=field_name)
+        check_rows(body.get("InvoiceRows", []), ROW_TEMPLATE, ROW_READ_ONLY | ROW_WRITE_ONLY)
 
     def create(self, tenant: Tenant, body: dict) -> dict:
         body = dict(body)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from mockfortnox.errors import ApiError
 from mockfortnox.resources.bookable import BookableDocument
 from mockfortnox.resources.bookkeeping import chart_account
-from mockfortnox.resources.common import action_route, crud_routes, decimal, money, today
+from mockfortnox.resources.common import action_route, check_rows, crud_routes, decimal, money, today
 from mockfortnox.resources.suppliers import suppliers
 from mockfortnox.state import Tenant
 
@@ -134,13 +134,7 @@ class SupplierInvoices(BookableDocument):
 
     def check_fields(self, body: dict) -> None:
         super().check_fields(body)
-        rows = body.get("SupplierInvoiceRows", [])
-        if not isinstance(rows, list):
-            raise ApiError("no_data")
-        for row in rows:
-            for field_name in row:
-                if field_name not in ROW_TEMPLATE:
-                    raise ApiError("unknown_field", field=field_name)
+        check_rows(body.get("SupplierInvoiceRows", []), ROW_TEMPLATE)
 
     def complete(self, tenant: Tenant, record: dict, *, creating: bool) -> None:
         number = str(record.get("SupplierNumber") or "")
