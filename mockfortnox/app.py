@@ -104,7 +104,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         current.environ["mockfortnox.tenant"] = tenant.id
         limiter = app.extensions["mockfortnox.limiter"]
         if limiter is not None:
-            allowed, wait = limiter.allow(context.token, time.monotonic())
+            allowed, wait = limiter.allow(context.rate_key, time.monotonic())
             if not allowed:
                 error = ApiError("rate_limited")
                 return json_response(error.body(), 429, {"Retry-After": str(max(1, round(wait + 0.5)))})

@@ -18,6 +18,7 @@ from mockfortnox.faults import FaultRule
 from mockfortnox.resources.common import current_state, json_response
 from mockfortnox.seed import (
     DEMO_SEED,
+    add_user,
     apply_seed,
     consent_all_service_clients,
     load_seed,
@@ -199,6 +200,17 @@ def change_tenant(ref: str):
     )
 
 
+@bp.post("/users")
+def create_user():
+    """A login for the consent page: `{"username", "password", "name", "sysadmin", "tenants":
+    [names or ids]}` (a bureau user lists several companies)."""
+    try:
+        user = add_user(current_state(), _body())
+    except ValueError as exc:
+        raise ControlError(str(exc)) from None
+    return json_response({"username": user.username, "sysadmin": user.sysadmin, "tenants": user.tenants}, 201)
+
+
 @bp.post("/tokens")
 def token_for_tenant():
     """A ready access token for a tenant (by id or name), as a client-credentials grant gives."""
@@ -211,7 +223,7 @@ def token_for_tenant():
     scopes = body.get("scopes") or [s for s in ALL_SCOPES if s in tenant.licences]
     client_id = body.get("client_id") or next(iter(state.clients), "mock")
     return json_response(
-        issue_tokens(state, tenant, client_id, list(scopes), refresh=bool(body.get("refresh")))
+        issue_tokens(state, tenant, client_id, list(scopes), refresh=bool(body.get("refresh")), control=True)
     )
 
 
@@ -231,6 +243,7 @@ def without_secrets(snapshot: dict) -> dict:
     client or a company with it."""
     shown = dict(snapshot)
     shown["clients"] = [{**c, "client_secret": "***"} for c in snapshot.get("clients", [])]
+    shown["users"] = [{**u, "password": "***"} for u in snapshot.get("users", [])]
     for store in TOKEN_STORES:
         shown[store] = [
             {k: v for k, v in record.items() if k != "redirect_uri" or store == "codes"}

@@ -389,6 +389,15 @@ INVENTED_BEHAVIOUR: dict[str, str] = {
     "2001392 (no or wrong type of data)",
     "currency_codes": "a currency in a body must be an ISO 4217 code or one in the company's register; "
     "any other answers 400 with the currency-not-found code",
+    "consent_login": "the consent page asks for a login (e-mail and password) before the consent; a "
+    "company's own user logs in with the password 'fortnox'; a wrong one shows the login again with 401",
+    "consent_form_token": "the consent form carries a one-time token bound to the login and the client, "
+    "valid 10 minutes; a POST without it, with another's or a second time answers a 403 page",
+    "service_consent_admin": "a user who is not a system administrator approving account_type=service is "
+    "sent back with error=access_denied and error_description 'Only a system administrator can approve "
+    "a service account' (Fortnox's docs say only administrators may; its answer is not published)",
+    "redirect_uri_exchange": "the code exchange must repeat the consent's redirect_uri exactly (none when "
+    "the consent named none), else invalid_grant 'Invalid redirect_uri'",
     "refused_create_number": "a refused request gives back the numbers it drew: the next create gets "
     "the number the refused one would have had",
 }
