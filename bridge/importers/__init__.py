@@ -16,7 +16,9 @@ from bridge.importers.csv_registers import (
     ProjectRegisterImporter,
 )
 from bridge.importers.einvoice import EInvoiceImporter
+from bridge.importers.csv_purchaseorders import PurchaseOrderCsvImporter
 from bridge.importers.pdf import PdfImporter
+from bridge.importers.peppol_order import PeppolOrderImporter
 from bridge.importers.sie import SieImporter, SieVouchers
 from bridge.importers.undo import UndoImporter
 from bridge.model import Extraction, Problem
@@ -31,6 +33,8 @@ IMPORTERS: tuple[Importer, ...] = (
     ProjectRegisterImporter(),
     ArticleRegisterImporter(),
     JournalImporter(),
+    PurchaseOrderCsvImporter(),
+    PeppolOrderImporter(),
     EInvoiceImporter(),
     SieImporter(),
     PdfImporter(),
