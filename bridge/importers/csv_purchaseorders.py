@@ -110,7 +110,7 @@ class PurchaseOrderCsvImporter:
                     )
                 )
             problems += row_problems
-            if "order_number" in values:
+            if "order_number" in values and not any(p.is_error for p in row_problems):
                 groups.setdefault(values["order_number"], []).append((line, values))
         orders = []
         for number, rows in groups.items():
