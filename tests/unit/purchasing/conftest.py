@@ -66,7 +66,7 @@ def supplier_invoice(api: FortnoxClient, number: str, *rows: tuple[str, str, str
     """A supplier invoice entered in Fortnox (by a person, or an interpreting service) from
     supplier 1: rows of (article, quantity, unit price); 25 % VAT. Answers its GivenNumber."""
     body_rows = [
-        {"ArticleNumber": a, "Quantity": q, "Price": p, "Account": 4010, "Total": str(Decimal(q) * Decimal(p))}
+        {"ArticleNumber": a, "Quantity": q, "Price": p, "Account": 4000, "Total": str(Decimal(q) * Decimal(p))}
         for a, q, p in rows
     ]
     net = sum((Decimal(q) * Decimal(p) for _, q, p in rows), Decimal(0))
