@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import httpx
+
+from bridge.config import load_settings
+from bridge.fortnox import FortnoxClient, StaticToken
+from bridge.pipeline.service import Bridge
 from bridge.util import loads
+from tests.unit.supplier.supplier_helpers import DropAnswer
 from tests.unit.purchasing.conftest import FIXTURES, PAPER, TONER, drop, order_csv
 
 
@@ -73,3 +79,18 @@ HEADER_BAD = (
     "IO-1;1;PAPP-A4;Papper;1;10\n"
     "IO-1;1;TONER-HP;Toner;;10\n"
 )
+
+
+
+def test_an_order_whose_answer_was_lost_is_found_by_its_stamp_not_sent_again(tmp_path, mock_app, demo_token, api):
+    lossy = DropAnswer(httpx.WSGITransport(app=mock_app), "POST", "/api/warehouse/purchaseorders-v1")
+    client = FortnoxClient("http://mock", StaticToken(demo_token), transport=lossy)
+    bridge = Bridge(load_settings(tmp_path, environ={}), {"default": client})
+    try:
+        file_id = drop(bridge, "order.csv", order_csv("IO-LOST", PAPER))
+        (document,) = bridge.documents(file_id)
+    finally:
+        bridge.close()
+    assert lossy.calls == 1
+    assert len(_orders(api)) == 1
+    assert document.result[-1]["outcome"] == "reconciled"  # looked up by its stamp before resending
