@@ -16,6 +16,8 @@ from bridge.config import Settings
 from bridge.exporters.masterdata import export_masterdata
 from bridge.exporters.payments import export_payments
 from bridge.fortnox import FortnoxClient, FortnoxError
+from bridge.pipeline.ledger import Ledger
+from bridge.pipeline.matching import run_matching
 
 __all__ = ["JOBS", "Job", "Schedule"]
 
@@ -43,9 +45,21 @@ def _masterdata(client: FortnoxClient, tenant: str, settings: Settings) -> str:
     return f"{sum(result.counts.values())} records, {result.changes_path or 'no changes'}{skipped}"
 
 
+def _matching(client: FortnoxClient, tenant: str, settings: Settings) -> str:
+    if not settings.tenant(tenant)["matching.enabled"]:
+        return "off (matching.enabled = false)"
+    ledger = Ledger(settings.state_dir / "ledger.sqlite3")  # this worker thread's own connection
+    try:
+        run = run_matching(client, ledger, settings, tenant)
+    finally:
+        ledger.close()
+    return f"{len(run.matched)} supplier invoice(s) matched → {run.csv_path}"
+
+
 JOBS: tuple[Job, ...] = (
     Job("payment status", "payments", "exports.payments_every_minutes", _payments),
     Job("master data", "masterdata", "exports.masterdata_every_minutes", _masterdata),
+    Job("purchase-order matching", "matching", "matching.every_minutes", _matching),
 )
 
 
