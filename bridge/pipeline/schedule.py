@@ -32,6 +32,7 @@ class Job:
     export: str  # as `live.exports` names it: live updates replace the schedule while connected
     every_minutes: str  # the setting that says how often
     run: Callable[[FortnoxClient, str, Settings], str]
+    enabled_by: str = ""  # a setting that must be true for the job to be scheduled at all
 
 
 def _payments(client: FortnoxClient, tenant: str, settings: Settings) -> str:
@@ -46,8 +47,6 @@ def _masterdata(client: FortnoxClient, tenant: str, settings: Settings) -> str:
 
 
 def _matching(client: FortnoxClient, tenant: str, settings: Settings) -> str:
-    if not settings.tenant(tenant)["matching.enabled"]:
-        return "off (matching.enabled = false)"
     ledger = Ledger(settings.state_dir / "ledger.sqlite3")  # this worker thread's own connection
     try:
         run = run_matching(client, ledger, settings, tenant)
@@ -59,7 +58,7 @@ def _matching(client: FortnoxClient, tenant: str, settings: Settings) -> str:
 JOBS: tuple[Job, ...] = (
     Job("payment status", "payments", "exports.payments_every_minutes", _payments),
     Job("master data", "masterdata", "exports.masterdata_every_minutes", _masterdata),
-    Job("purchase-order matching", "matching", "matching.every_minutes", _matching),
+    Job("purchase-order matching", "matching", "matching.every_minutes", _matching, "matching.enabled"),
 )
 
 
@@ -78,8 +77,9 @@ class Schedule:
         (`replaced`); answers the seconds until the next is due (None: none is scheduled)."""
         waits = []
         for job in self.jobs:
-            every = self.settings.tenant(tenant)[job.every_minutes] * 60.0
-            if not every:
+            company = self.settings.tenant(tenant)
+            every = company[job.every_minutes] * 60.0
+            if not every or (job.enabled_by and not company[job.enabled_by]):
                 continue
             now = time.monotonic()
             due = self._due.setdefault((tenant, job.name), now)
