@@ -385,7 +385,12 @@ def export_supplierinvoices_command(ctx: Context, since, tenant: str | None, as_
 
 
 @export.command("matching")
-@click.option("--open", "only_open", is_flag=True, help="Only open and partly invoiced orders, and invoices awaiting a decision.")
+@click.option(
+    "--open",
+    "only_open",
+    is_flag=True,
+    help="Only open and partly invoiced orders, and invoices awaiting a decision.",
+)
 @click.option("--tenant", help="Only this company, when several are configured.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
 @pass_context
@@ -400,7 +405,9 @@ def export_matching_command(ctx: Context, only_open: bool, tenant: str | None, a
     with open_bridge(ctx) as bridge:
         for name in names:
             try:
-                run = run_matching(bridge.clients[name], bridge.ledger, ctx.settings, name, only_open=only_open)
+                run = run_matching(
+                    bridge.clients[name], bridge.ledger, ctx.settings, name, only_open=only_open
+                )
             except FortnoxError as error:
                 click.echo(f"{name}: not matched: {error}", err=True)
                 failed = True

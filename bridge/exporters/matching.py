@@ -91,12 +91,22 @@ def listing_rows(
             left = max(row["ordered"] - row["invoiced"], Decimal(0))
             out.append(
                 {
-                    "type": "order", "tenant": tenant, "order": order["order"], "invoice": "",
-                    "supplier_number": order["supplier_number"], "state": order["state"], "row": row["row"],
-                    "article": row["article"] or "", "description": row["description"] or "",
-                    "ordered": row["ordered"], "invoiced": row["invoiced"], "open": left, "price": row["price"],
-                    "amount": (left * row["price"]).quantize(Decimal("0.01")), "deviations": "",
-                }  # fmt: skip
+                    "type": "order",
+                    "tenant": tenant,
+                    "order": order["order"],
+                    "invoice": "",
+                    "supplier_number": order["supplier_number"],
+                    "state": order["state"],
+                    "row": row["row"],
+                    "article": row["article"] or "",
+                    "description": row["description"] or "",
+                    "ordered": row["ordered"],
+                    "invoiced": row["invoiced"],
+                    "open": left,
+                    "price": row["price"],
+                    "amount": (left * row["price"]).quantize(Decimal("0.01")),
+                    "deviations": "",
+                }
             )
     for match in matches:
         report = match["report"]
@@ -105,13 +115,22 @@ def listing_rows(
             continue
         out.append(
             {
-                "type": "invoice", "tenant": tenant, "order": match["order_number"] or "",
-                "invoice": report["invoice"]["invoice_number"], "supplier_number": report["invoice"]["supplier_number"],
-                "state": "awaiting decision" if waiting else match["status"], "row": "", "article": "",
-                "description": f"Fortnox supplier invoice {match['invoice']}", "ordered": "", "invoiced": "",
-                "open": "", "price": "", "amount": report["invoice"]["net"],
+                "type": "invoice",
+                "tenant": tenant,
+                "order": match["order_number"] or "",
+                "invoice": report["invoice"]["invoice_number"],
+                "supplier_number": report["invoice"]["supplier_number"],
+                "state": "awaiting decision" if waiting else match["status"],
+                "row": "",
+                "article": "",
+                "description": f"Fortnox supplier invoice {match['invoice']}",
+                "ordered": "",
+                "invoiced": "",
+                "open": "",
+                "price": "",
+                "amount": report["invoice"]["net"],
                 "deviations": "; ".join(f"{d['kind']} {d['amount']}" for d in report["deviations"]),
-            }  # fmt: skip
+            }
         )
     return out
 

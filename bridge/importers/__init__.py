@@ -10,13 +10,13 @@ from bridge.importers.base import Importer, Source
 from bridge.importers.cancel import CancelImporter
 from bridge.importers.csv_invoices import CsvInvoiceImporter
 from bridge.importers.csv_journal import JournalImporter
+from bridge.importers.csv_purchaseorders import PurchaseOrderCsvImporter
 from bridge.importers.csv_registers import (
     ArticleRegisterImporter,
     CustomerRegisterImporter,
     ProjectRegisterImporter,
 )
 from bridge.importers.einvoice import EInvoiceImporter
-from bridge.importers.csv_purchaseorders import PurchaseOrderCsvImporter
 from bridge.importers.pdf import PdfImporter
 from bridge.importers.peppol_order import PeppolOrderImporter
 from bridge.importers.sie import SieImporter, SieVouchers

@@ -24,14 +24,19 @@ COLUMNS = ColumnSet(
     [
         Column(
             "order_number",
-            ("Inköpsordernummer", "Inköpsorder", "Ordernummer", "PurchaseOrderNumber", "OrderNumber", "Beställningsnummer"),
+            (
+                "Inköpsordernummer",
+                "Inköpsorder",
+                "Ordernummer",
+                "PurchaseOrderNumber",
+                "OrderNumber",
+                "Beställningsnummer",
+            ),
             level="order",
             required=True,
         ),
         Column("supplier_number", ("Leverantörsnummer", "SupplierNumber", "Levnr"), level="order"),
-        Column(
-            "organisation_number", ("Organisationsnummer", "OrganisationNumber", "Orgnr"), level="order"
-        ),
+        Column("organisation_number", ("Organisationsnummer", "OrganisationNumber", "Orgnr"), level="order"),
         Column("supplier_name", ("Leverantör", "Leverantörsnamn", "SupplierName"), level="order"),
         Column("order_date", ("Orderdatum", "OrderDate", "Beställningsdatum"), level="order", kind="date"),
         Column(
@@ -46,7 +51,9 @@ COLUMNS = ColumnSet(
         Column("article_number", ("Artikelnummer", "ArticleNumber", "Artikelnr")),
         Column("description", ("Benämning", "Beskrivning", "Description")),
         Column("quantity", ("Antal", "Quantity", "Kvantitet"), kind="decimal", required=True),
-        Column("price", ("À-pris", "Pris", "Inköpspris", "UnitPrice", "Price"), kind="decimal", required=True),
+        Column(
+            "price", ("À-pris", "Pris", "Inköpspris", "UnitPrice", "Price"), kind="decimal", required=True
+        ),
         Column("account", ("Konto", "Account"), kind="account"),
         Column("project", ("Projekt", "Project", "Projektnummer")),
     ]
@@ -76,7 +83,11 @@ class PurchaseOrderCsvImporter:
             table = read_table(source.path.read_bytes())
         except CsvError as exc:
             return Extraction(self.name, problems=(Problem(str(exc), line=1),))
-        facts: dict[str, Any] = {"encoding": table.encoding, "delimiter": table.delimiter, "rows": len(table.rows)}
+        facts: dict[str, Any] = {
+            "encoding": table.encoding,
+            "delimiter": table.delimiter,
+            "rows": len(table.rows),
+        }
         mapping, problems = COLUMNS.map(table.columns)
         if not {"article_number", "description"} & mapping.keys():
             problems.append(
@@ -93,7 +104,11 @@ class PurchaseOrderCsvImporter:
         groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         for line, cells in table.rows:
             values, row_problems = COLUMNS.convert(line, cells, mapping)
-            for field, what in (("order_number", "order number"), ("quantity", "quantity"), ("price", "unit price")):
+            for field, what in (
+                ("order_number", "order number"),
+                ("quantity", "quantity"),
+                ("price", "unit price"),
+            ):
                 if field not in values and not any(p.field == mapping[field] for p in row_problems):
                     row_problems.append(missing_cell(line, mapping[field], what))
             if not (values.get("article_number") or values.get("description")):
@@ -191,4 +206,3 @@ def _build(
         ),
         [],
     )
-

@@ -90,7 +90,9 @@ class PeppolOrderImporter:
                 return date.fromisoformat(raw)
             except ValueError:
                 problems.append(
-                    Problem(f"{raw!r} is not a date", line=element.sourceline, field=path, code="order.bad-date")
+                    Problem(
+                        f"{raw!r} is not a date", line=element.sourceline, field=path, code="order.bad-date"
+                    )
                 )
                 return None
 
@@ -108,7 +110,9 @@ class PeppolOrderImporter:
             seller = etree.Element("none")
         organisation = text(seller, "cac:PartyLegalEntity/cbc:CompanyID")
         supplier = Party(
-            name=text(seller, "cac:PartyLegalEntity/cbc:RegistrationName") or text(seller, "cac:PartyName/cbc:Name") or "",
+            name=text(seller, "cac:PartyLegalEntity/cbc:RegistrationName")
+            or text(seller, "cac:PartyName/cbc:Name")
+            or "",
             number=None if organisation else text(seller, "cac:PartyIdentification/cbc:ID"),
             organisation_number=organisation,
         )
@@ -140,7 +144,12 @@ class PeppolOrderImporter:
             )
         if not rows:
             problems.append(
-                Problem("the order has no order lines", line=root.sourceline, field="cac:OrderLine", code="order.missing")
+                Problem(
+                    "the order has no order lines",
+                    line=root.sourceline,
+                    field="cac:OrderLine",
+                    code="order.missing",
+                )
             )
         if any(p.is_error for p in problems):
             return Extraction(self.name, problems=tuple(problems), facts={"orders": 0})

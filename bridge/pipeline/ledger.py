@@ -931,7 +931,6 @@ class Ledger:
                 out[table][state] = count
         return out
 
-
     # --- purchase orders and their matches ------------------------------------------------
 
     def finished_documents(self, tenant: str, kind: str) -> list[dict[str, Any]]:
@@ -943,7 +942,11 @@ class Ledger:
             (tenant, kind),
         )
         return [
-            {"source_key": r["source_key"], "document": loads(r["document"]), "result": loads(r["result"] or "[]")}
+            {
+                "source_key": r["source_key"],
+                "document": loads(r["document"]),
+                "result": loads(r["result"] or "[]"),
+            }
             for r in rows
         ]
 
@@ -993,6 +996,7 @@ class Ledger:
                 "INSERT INTO match_cursors VALUES (?, ?) ON CONFLICT (tenant) DO UPDATE SET since = excluded.since",
                 (tenant, since),
             )
+
 
 # --- rows to records ---------------------------------------------------------------------
 

@@ -70,7 +70,7 @@ def invoice_from_fortnox(record: dict[str, Any]) -> InvoiceToMatch:
     """A supplier invoice as Fortnox has it: its cost rows (not the payable, VAT and rounding
     rows Fortnox adds); a row with no quantity counts as one of its amount. The order it names:
     `Order: …` in its comments (as the bridge writes it from an e-invoice), else `YourReference`."""
-    lines = []
+    lines: list[InvoiceLine] = []
     for row in record.get("SupplierInvoiceRows") or []:
         if row.get("Code") in GENERATED_ROWS:
             continue
@@ -105,9 +105,9 @@ def invoice_from_fortnox(record: dict[str, Any]) -> InvoiceToMatch:
 
 def _answered(result: list[dict[str, Any]], envelope: str, label: str = "") -> dict[str, Any]:
     for step in result:
-        if step.get("envelope") == envelope and (not label or step.get("label") == label):
-            if step.get("outcome") not in ("skipped", "absent"):
-                return dict(step.get("record") or {})
+        same = step.get("envelope") == envelope and (not label or step.get("label") == label)
+        if same and step.get("outcome") not in ("skipped", "absent"):
+            return dict(step.get("record") or {})
     return {}
 
 
@@ -201,7 +201,7 @@ def run_matching(
     if poll:
         started = (now or datetime.now()).strftime(LASTMODIFIED)
         since = ledger.match_cursor(tenant)
-        params = {"lastmodified": since} if since else {}
+        params: dict[str, Any] = {"lastmodified": since} if since else {}
         known = {m["invoice"] for m in ledger.matches(tenant)}
         for row in client.iter_pages("/3/supplierinvoices", "SupplierInvoices", **params):
             given = str(row["GivenNumber"])
@@ -236,9 +236,9 @@ def _record(
     if match["status"] == "matched":
         path = f"/3/supplierinvoices/{match['invoice']}"
         current = client.get(path)["SupplierInvoice"]
-        if report["fortnox_order"] and not _flag(current.get("Booked")):
-            if str(current.get("YourReference") or "") != match["order_number"]:
-                client.put(path, {"SupplierInvoice": {"YourReference": match["order_number"]}})
+        recorded = str(current.get("YourReference") or "") == match["order_number"]
+        if report["fortnox_order"] and not _flag(current.get("Booked")) and not recorded:
+            client.put(path, {"SupplierInvoice": {"YourReference": match["order_number"]}})
         definitive = settings.tenant(tenant)["supplierinvoices.bookkeep"] == "definitive"
         if definitive and not _flag(current.get("Booked")) and not _flag(current.get("Cancelled")):
             client.put(f"{path}/bookkeep")

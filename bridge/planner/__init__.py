@@ -40,9 +40,9 @@ from bridge.planner.cancel import plan_cancel
 from bridge.planner.files import plan_file
 from bridge.planner.invoices import plan_invoice
 from bridge.planner.journal import plan_journal_file
+from bridge.planner.purchaseorders import plan_purchase_order
 from bridge.planner.sie import VoucherStream, plan_sie_file, plan_sie_stream
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref, stamp_for
-from bridge.planner.purchaseorders import plan_purchase_order
 from bridge.planner.supplierinvoices import plan_supplier_invoice
 from bridge.planner.undo import plan_reversal, plan_undo_request
 from bridge.planner.upserts import plan_article, plan_customer, plan_project

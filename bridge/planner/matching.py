@@ -40,7 +40,9 @@ _NOT_WORD = re.compile(r"[\W_]+")
 
 
 def same_text(a: str | None, b: str | None) -> bool:
-    return bool(a and b) and _NOT_WORD.sub("", (a or "").casefold()) == _NOT_WORD.sub("", (b or "").casefold())
+    return bool(a and b) and _NOT_WORD.sub("", (a or "").casefold()) == _NOT_WORD.sub(
+        "", (b or "").casefold()
+    )
 
 
 def _ore(value: Decimal) -> Decimal:
@@ -259,10 +261,16 @@ def match_invoice(
         if missing is None:
             return None
         return MatchResult(invoice, "no-order", deviations=(missing,))
-    found = {"order_number": order.order_number, "how": how, "fortnox_order": order.fortnox_id}
     if order.cancelled:
         why = f"order {order.order_number} was cancelled by the ordering system"
-        return MatchResult(invoice, "deviation", deviations=(Deviation("order-cancelled", why, invoice.net),), **found)  # type: ignore[arg-type]
+        return MatchResult(
+            invoice,
+            "deviation",
+            order.order_number,
+            how,
+            deviations=(Deviation("order-cancelled", why, invoice.net),),
+            fortnox_order=order.fortnox_id,
+        )
     deviations: list[Deviation] = []
     if invoice.currency != order.currency:
         deviations.append(
@@ -364,7 +372,9 @@ def _compare(line: InvoiceLine, row: OrderLine, tolerances: Tolerances) -> list[
             Deviation(
                 "price",
                 f"order row {row.row} ({name}): unit price {line.price} against {row.price} on the order"
-                + (f" ({percent:+} %, tolerance {tolerances.price_percent} %)" if percent is not None else ""),
+                + (
+                    f" ({percent:+} %, tolerance {tolerances.price_percent} %)" if percent is not None else ""
+                ),
                 (line.price - row.price) * line.quantity,
                 row.row,
                 line.line,

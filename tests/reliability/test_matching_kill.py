@@ -54,11 +54,16 @@ def test_killed_between_matching_and_recording_the_match_it_is_recorded_once(tmp
                 {"ArticleNumber": "PAPP-A4", "Quantity": "10", "Price": "249.00", "Account": 4000, "Total": "2490.00"}
             ],
         }  # fmt: skip
-        given = str(api.post("/3/supplierinvoices", {"SupplierInvoice": body})["SupplierInvoice"]["GivenNumber"])
+        given = str(
+            api.post("/3/supplierinvoices", {"SupplierInvoice": body})["SupplierInvoice"]["GivenNumber"]
+        )
         invoice_path = f"/3/supplierinvoices/{given}"
 
         # 1. Recording the match hangs in Fortnox; the process is killed there.
-        httpx.post(f"{mock.url}/mock/faults", json={"rules": [{"method": "PUT", "path": invoice_path, "latency_ms": 30000}]})
+        httpx.post(
+            f"{mock.url}/mock/faults",
+            json={"rules": [{"method": "PUT", "path": invoice_path, "latency_ms": 30000}]},
+        )
         run = BridgeProcess(tmp_path, "export", "matching")
         wait_until(lambda: _matches(tmp_path) == [(given, "matched")], 60, 0.05, "the match in the ledger")
         wait_until(
@@ -72,7 +77,11 @@ def test_killed_between_matching_and_recording_the_match_it_is_recorded_once(tmp
         # 2. The booking's answer is lost: written in Fortnox, unknown to the bridge.
         httpx.post(
             f"{mock.url}/mock/faults",
-            json={"rules": [{"method": "PUT", "path": f"{invoice_path}/bookkeep", "drop_response": True, "times": 1}]},
+            json={
+                "rules": [
+                    {"method": "PUT", "path": f"{invoice_path}/bookkeep", "drop_response": True, "times": 1}
+                ]
+            },
         )
         lost = BridgeProcess(tmp_path, "export", "matching")
         lost.popen.wait(120)
@@ -94,5 +103,9 @@ def test_killed_between_matching_and_recording_the_match_it_is_recorded_once(tmp
     assert invoice["Booked"] is True and invoice["YourReference"] == "IO-77"
     puts = [r["path"] for r in log]
     assert puts.count(f"{invoice_path}/bookkeep") == 1  # the lost answer was looked at, not resent
-    listing = loads((tmp_path / "outbox" / "exports" / "matching" / "matching-default.json").read_text())["rows"]
-    assert [(r["type"], r["state"], r["invoiced"]) for r in listing if r["type"] == "order"] == [("order", "invoiced", 10)]
+    listing = loads((tmp_path / "outbox" / "exports" / "matching" / "matching-default.json").read_text())[
+        "rows"
+    ]
+    assert [(r["type"], r["state"], r["invoiced"]) for r in listing if r["type"] == "order"] == [
+        ("order", "invoiced", 10)
+    ]

@@ -21,7 +21,9 @@ def make_bridge(tmp_path, mock_app, demo_token):
 
     def make(**settings: str) -> Bridge:
         environ = {f"FORTNOX_{k.upper()}": str(v) for k, v in settings.items()}
-        client = FortnoxClient("http://mock", StaticToken(demo_token), transport=httpx.WSGITransport(app=mock_app))
+        client = FortnoxClient(
+            "http://mock", StaticToken(demo_token), transport=httpx.WSGITransport(app=mock_app)
+        )
         bridge = Bridge(load_settings(tmp_path, environ=environ), {"default": client})
         bridges.append(bridge)
         return bridge
@@ -42,7 +44,9 @@ def drop(bridge: Bridge, name: str, text: str) -> int:
 
 
 def match(bridge: Bridge, *, only_open: bool = False) -> MatchRun:
-    return run_matching(bridge.clients["default"], bridge.ledger, bridge.settings, "default", only_open=only_open)
+    return run_matching(
+        bridge.clients["default"], bridge.ledger, bridge.settings, "default", only_open=only_open
+    )
 
 
 HEADER = "Inköpsordernummer;Leverantörsnummer;Orderdatum;Leveransdatum;Artikelnummer;Benämning;Antal;À-pris\n"
@@ -62,11 +66,19 @@ PAPER = ("PAPP-A4", "Kopieringspapper A4, 5 x 500 ark", "10", "249,00")
 TONER = ("TONER-HP", "Toner HP 305A svart", "2", "1190,00")
 
 
-def supplier_invoice(api: FortnoxClient, number: str, *rows: tuple[str, str, str], reference: str = "") -> str:
+def supplier_invoice(
+    api: FortnoxClient, number: str, *rows: tuple[str, str, str], reference: str = ""
+) -> str:
     """A supplier invoice entered in Fortnox (by a person, or an interpreting service) from
     supplier 1: rows of (article, quantity, unit price); 25 % VAT. Answers its GivenNumber."""
     body_rows = [
-        {"ArticleNumber": a, "Quantity": q, "Price": p, "Account": 4000, "Total": str(Decimal(q) * Decimal(p))}
+        {
+            "ArticleNumber": a,
+            "Quantity": q,
+            "Price": p,
+            "Account": 4000,
+            "Total": str(Decimal(q) * Decimal(p)),
+        }
         for a, q, p in rows
     ]
     net = sum((Decimal(q) * Decimal(p) for _, q, p in rows), Decimal(0))

@@ -19,20 +19,30 @@ def _report(bridge, given: str) -> tuple[dict, str]:
 
 
 def _listing(bridge) -> list[dict]:
-    return loads((bridge.settings.outbox / "exports" / "matching" / "matching-default.json").read_text())["rows"]
+    return loads((bridge.settings.outbox / "exports" / "matching" / "matching-default.json").read_text())[
+        "rows"
+    ]
 
 
-def test_an_invoice_that_matches_its_order_exactly_is_booked_and_recorded_on_the_order(make_bridge, api, golden):
+def test_an_invoice_that_matches_its_order_exactly_is_booked_and_recorded_on_the_order(
+    make_bridge, api, golden
+):
     bridge = make_bridge(**BOOKING)
     drop(bridge, "order.csv", order_csv("IO-1", PAPER, TONER))
-    given = supplier_invoice(api, "F-100", ("PAPP-A4", "10", "249.00"), ("TONER-HP", "2", "1190.00"), reference="IO-1")
+    given = supplier_invoice(
+        api, "F-100", ("PAPP-A4", "10", "249.00"), ("TONER-HP", "2", "1190.00"), reference="IO-1"
+    )
 
     run = match(bridge)
 
     report, text = _report(bridge, given)
     golden(GOLDEN / "exact-match.txt", text)
     assert run.matched == [given]
-    assert (report["status"], report["matched_by"], report["deviations"]) == ("matched", "order reference", [])
+    assert (report["status"], report["matched_by"], report["deviations"]) == (
+        "matched",
+        "order reference",
+        [],
+    )
     invoice = api.get(f"/3/supplierinvoices/{given}")["SupplierInvoice"]
     assert invoice["Booked"] is True and invoice["YourReference"] == "IO-1"
     (order,) = api.get("/api/warehouse/purchaseorders-v1", state="ALL")
@@ -56,7 +66,9 @@ def test_two_partial_deliveries_invoiced_separately(make_bridge, api, golden):
     orders = [row for row in _listing(bridge) if row["type"] == "order"]
     assert [(r["state"], r["open"]) for r in orders] == [("partly invoiced", 4), ("partly invoiced", 2)]
 
-    second = supplier_invoice(api, "F-202", ("PAPP-A4", "4", "249.00"), ("TONER-HP", "2", "1190.00"), reference="IO-2")
+    second = supplier_invoice(
+        api, "F-202", ("PAPP-A4", "4", "249.00"), ("TONER-HP", "2", "1190.00"), reference="IO-2"
+    )
     match(bridge)
     report, _ = _report(bridge, second)
     assert (report["status"], report["deviations"]) == ("matched", [])  # the rest, exactly
@@ -114,7 +126,11 @@ def test_an_invoice_without_a_reference_is_matched_by_supplier_and_amount(make_b
     given = supplier_invoice(api, "F-700", ("PAPP-A4", "10", "249.00"), ("TONER-HP", "2", "1190.00"))
     match(bridge)
     report, _ = _report(bridge, given)
-    assert (report["status"], report["order"], report["matched_by"]) == ("matched", "IO-7", "supplier and amount")
+    assert (report["status"], report["order"], report["matched_by"]) == (
+        "matched",
+        "IO-7",
+        "supplier and amount",
+    )
 
 
 def test_an_invoice_from_a_supplier_with_no_orders_is_not_a_purchase_and_gets_no_report(make_bridge, api):
@@ -142,7 +158,9 @@ def test_an_e_invoice_naming_its_order_is_booked_only_by_its_match(make_bridge, 
         "PO-7781;556677-8899;Kopieringspapper A4;12;8,30\n"
         "PO-7781;556677-8899;Fackbok: Bokföring för nybörjare;2;25,00\n",
     )
-    einvoice = (FIXTURES.parent / "samples" / "leverantorsfaktura-kontorsvaror.xml").read_text(encoding="utf-8")
+    einvoice = (FIXTURES.parent / "samples" / "leverantorsfaktura-kontorsvaror.xml").read_text(
+        encoding="utf-8"
+    )
     drop(bridge, "faktura.xml", einvoice)
     (row,) = api.get("/3/supplierinvoices")["SupplierInvoices"]
     assert row["Booked"] is False  # the import left the booking to the match
@@ -160,5 +178,7 @@ def test_export_open_lists_only_open_orders_and_invoices_awaiting_a_decision(mak
     match(bridge, only_open=True)
     rows = _listing(bridge)
     assert [(r["type"], r["order"], r["state"]) for r in rows] == [("order", "IO-11", "open")]
-    csv_text = (bridge.settings.outbox / "exports" / "matching" / "matching-default.csv").read_text(encoding="utf-8-sig")
+    csv_text = (bridge.settings.outbox / "exports" / "matching" / "matching-default.csv").read_text(
+        encoding="utf-8-sig"
+    )
     assert csv_text.splitlines()[0].startswith("type;tenant;order")

@@ -26,7 +26,9 @@ def invoice(*lines: InvoiceLine, reference: str | None = "IO-1", supplier: str =
     return InvoiceToMatch("7", supplier, "F-1", lines, order_reference=reference)
 
 
-def line(n: int, quantity: str, price: str, article: str | None = None, text: str | None = None) -> InvoiceLine:
+def line(
+    n: int, quantity: str, price: str, article: str | None = None, text: str | None = None
+) -> InvoiceLine:
     return InvoiceLine(n, D(quantity), D(price), article, text)
 
 

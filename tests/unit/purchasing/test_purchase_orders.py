@@ -8,8 +8,8 @@ from bridge.config import load_settings
 from bridge.fortnox import FortnoxClient, StaticToken
 from bridge.pipeline.service import Bridge
 from bridge.util import loads
-from tests.unit.supplier.supplier_helpers import DropAnswer
 from tests.unit.purchasing.conftest import FIXTURES, PAPER, TONER, drop, order_csv
+from tests.unit.supplier.supplier_helpers import DropAnswer
 
 
 def _orders(api) -> list[dict]:
@@ -21,7 +21,11 @@ def test_a_csv_order_becomes_a_purchase_order_in_the_warehouse_module_stamped(ma
     drop(bridge, "order.csv", (FIXTURES / "inkopsorder-kontorsvaror.csv").read_text(encoding="utf-8"))
     (order,) = _orders(api)
     full = api.get(f"/api/warehouse/purchaseorders-v1/{order['id']}")
-    assert (full["internalReference"], full["note"], full["supplierNumber"]) == ("IO-1001", "fnb:IO-1001", "1")
+    assert (full["internalReference"], full["note"], full["supplierNumber"]) == (
+        "IO-1001",
+        "fnb:IO-1001",
+        "1",
+    )
     assert [(r["itemId"], r["orderedQuantity"], r["price"]) for r in full["rows"]] == [
         ("PAPP-A4", 10, 249),
         ("TONER-HP", 2, 1190),
@@ -36,7 +40,9 @@ def test_the_same_order_dropped_again_is_not_sent_twice(make_bridge, api):
     assert len(_orders(api)) == 1
 
 
-def test_a_peppol_bis_order_becomes_a_purchase_order_for_the_supplier_by_organisation_number(make_bridge, api):
+def test_a_peppol_bis_order_becomes_a_purchase_order_for_the_supplier_by_organisation_number(
+    make_bridge, api
+):
     bridge = make_bridge()
     drop(bridge, "order.xml", (FIXTURES / "peppol-order-kontorsvaror.xml").read_text(encoding="utf-8"))
     (order,) = _orders(api)
@@ -81,8 +87,9 @@ HEADER_BAD = (
 )
 
 
-
-def test_an_order_whose_answer_was_lost_is_found_by_its_stamp_not_sent_again(tmp_path, mock_app, demo_token, api):
+def test_an_order_whose_answer_was_lost_is_found_by_its_stamp_not_sent_again(
+    tmp_path, mock_app, demo_token, api
+):
     lossy = DropAnswer(httpx.WSGITransport(app=mock_app), "POST", "/api/warehouse/purchaseorders-v1")
     client = FortnoxClient("http://mock", StaticToken(demo_token), transport=lossy)
     bridge = Bridge(load_settings(tmp_path, environ={}), {"default": client})
