@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -951,11 +951,22 @@ class Ledger:
         ]
 
     def add_match(
-        self, tenant: str, invoice: str, order_number: str | None, status: str, report: Any, invoiced: Any
+        self, tenant: str, invoice: str, decide: Callable[[], tuple[str | None, str, Any, Any] | None]
     ) -> bool:
-        """Record a match once; False when the invoice was matched before (nothing changes)."""
+        """Record the invoice's match once: `decide()` answers (order number, status, report,
+        quantities taken) or None, reading the ledger inside this one write transaction, so
+        that two processes never count the same open quantity twice. False when the invoice
+        was matched before, or `decide` found nothing to record."""
         now = now_iso()
         with self.transaction() as db:
+            if db.execute(
+                "SELECT 1 FROM matches WHERE tenant = ? AND invoice = ?", (tenant, invoice)
+            ).fetchone():
+                return False
+            decided = decide()
+            if decided is None:
+                return False
+            order_number, status, report, invoiced = decided
             cursor = db.execute(
                 "INSERT INTO matches (tenant, invoice, order_number, status, state, report, invoiced, created_at,"
                 " updated_at) VALUES (?, ?, ?, ?, 'matched', ?, ?, ?, ?) ON CONFLICT (tenant, invoice) DO NOTHING",

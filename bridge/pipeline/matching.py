@@ -207,18 +207,20 @@ def run_matching(
             given = str(row["GivenNumber"])
             if given in known or _flag(row.get("Cancelled")):
                 continue
-            record = client.get(f"/3/supplierinvoices/{given}")["SupplierInvoice"]
-            invoice = invoice_from_fortnox(record)
-            orders = tuple(_to_match(o) for o in orders_of(ledger, tenant))
-            result = match_invoice(invoice, orders, tolerances_of(tenant_settings))
-            if result is None:
-                continue
-            report = result.report()
-            invoiced = {str(row): quantity for row, quantity in result.invoiced.items()}
-            if ledger.add_match(tenant, given, result.order_number, result.status, report, invoiced):
+            invoice = invoice_from_fortnox(client.get(f"/3/supplierinvoices/{given}")["SupplierInvoice"])
+
+            def decide(invoice: InvoiceToMatch = invoice) -> tuple[str | None, str, Any, Any] | None:
+                orders = tuple(_to_match(o) for o in orders_of(ledger, tenant))
+                result = match_invoice(invoice, orders, tolerances_of(tenant_settings))
+                if result is None:
+                    return None
+                invoiced = {str(row): quantity for row, quantity in result.invoiced.items()}
+                return result.order_number, result.status, result.report(), invoiced
+
+            if ledger.add_match(tenant, given, decide):
                 matched.append(given)
-                log.info("%s: supplier invoice %s: %s", tenant, given, result.status)
                 stored = next(m for m in ledger.matches(tenant) if m["invoice"] == given)
+                log.info("%s: supplier invoice %s: %s", tenant, given, stored["status"])
                 reports += _record(client, ledger, settings, tenant, stored)
         ledger.set_match_cursor(tenant, started)
     rows = listing_rows(tenant, orders_of(ledger, tenant), ledger.matches(tenant), only_open=only_open)

@@ -55,6 +55,10 @@ def order_lookup(tenant: str, order_number: str) -> Lookup:
     )
 
 
+def _who(supplier: Party) -> str:
+    return party_text(supplier) if supplier.name else f"supplier {supplier.number or supplier.organisation_number}"
+
+
 def plan_purchase_order(
     order: PurchaseOrder, tenant: TenantSettings, master: MasterData | None = None
 ) -> DocumentPlan:
@@ -64,7 +68,7 @@ def plan_purchase_order(
     if order.cancelled:
         steps += _void(tenant.name, order)
         summary = (
-            f"cancel purchase order {order.order_number} from {party_text(order.supplier)}: "
+            f"cancel purchase order {order.order_number} from {_who(order.supplier)}: "
             "void it in Fortnox's warehouse module, or mark the expected order cancelled"
         )
     else:
@@ -92,7 +96,7 @@ def plan_purchase_order(
         if articles:
             steps.append(_create(tenant.name, order))
         summary = (
-            f"purchase order {order.order_number} from {party_text(order.supplier)}, {len(order.rows)} rows, "
+            f"purchase order {order.order_number} from {_who(order.supplier)}, {len(order.rows)} rows, "
             f"{order.total} {order.currency} excl. VAT: created in Fortnox's warehouse module, "
             f"or {EXPECTED_NOTE}"
         )
