@@ -56,7 +56,11 @@ def order_lookup(tenant: str, order_number: str) -> Lookup:
 
 
 def _who(supplier: Party) -> str:
-    return party_text(supplier) if supplier.name else f"supplier {supplier.number or supplier.organisation_number}"
+    return (
+        party_text(supplier)
+        if supplier.name
+        else f"supplier {supplier.number or supplier.organisation_number}"
+    )
 
 
 def plan_purchase_order(
