@@ -208,6 +208,8 @@ def run_matching(
             if given in known or _flag(row.get("Cancelled")):
                 continue
             invoice = invoice_from_fortnox(client.get(f"/3/supplierinvoices/{given}")["SupplierInvoice"])
+            if invoice.total < 0:
+                continue  # a credit note delivers nothing; the person who agreed to it knows its order
 
             def decide(invoice: InvoiceToMatch = invoice) -> tuple[str | None, str, Any, Any] | None:
                 orders = tuple(_to_match(o) for o in orders_of(ledger, tenant))

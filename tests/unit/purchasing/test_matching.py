@@ -182,3 +182,11 @@ def test_export_open_lists_only_open_orders_and_invoices_awaiting_a_decision(mak
         encoding="utf-8-sig"
     )
     assert csv_text.splitlines()[0].startswith("type;tenant;order")
+
+
+def test_a_credit_note_from_the_supplier_takes_nothing_off_the_order(make_bridge, api):
+    bridge = make_bridge(**BOOKING)
+    drop(bridge, "order.csv", order_csv("IO-12", PAPER))
+    supplier_invoice(api, "K-12", ("PAPP-A4", "-2", "249.00"), reference="IO-12")
+    assert match(bridge).matched == []
+    assert [(r["state"], r["open"]) for r in _listing(bridge) if r["type"] == "order"] == [("open", 10)]
