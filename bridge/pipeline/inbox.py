@@ -18,9 +18,24 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Candidate", "InboxScanner", "is_ignored"]
+from bridge.config import Settings
+from bridge.importers.limits import MB, Limits
+
+__all__ = ["Candidate", "InboxScanner", "is_ignored", "limits_of"]
 
 IGNORED_PATTERNS = ("*.tmp", "*.part", "*.partial", "*.crdownload", "~$*", ".~lock*", ".*", "*.done")
+
+
+def limits_of(settings: Settings) -> Limits:
+    """The `[limits]` settings as the readers take them."""
+    return Limits(
+        csv_bytes=settings["limits.csv_megabytes"] * MB,
+        sie_bytes=settings["limits.sie_megabytes"] * MB,
+        xml_bytes=settings["limits.xml_megabytes"] * MB,
+        pdf_bytes=settings["limits.pdf_megabytes"] * MB,
+        csv_rows=settings["limits.csv_rows"],
+        invoice_rows=settings["limits.invoice_rows"],
+    )
 
 
 def is_ignored(name: str) -> bool:

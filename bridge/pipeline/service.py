@@ -41,6 +41,7 @@ from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.filestore import FileStore
 from bridge.pipeline.gate import POLL_SECONDS, AccessGate
+from bridge.pipeline.inbox import limits_of
 from bridge.pipeline.ledger import Ledger, now_iso, spool_line
 from bridge.pipeline.live import LiveWork, live_exports
 from bridge.pipeline.masterdata import MasterDataCache
@@ -482,6 +483,7 @@ class Bridge:
             tenant=file.tenant,
             origin=file.origin or file.name,
             companion=file.companion,
+            limits=limits_of(self.settings),
         )
 
     def _plan(
