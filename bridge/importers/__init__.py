@@ -105,17 +105,21 @@ class FileSource:
         origin: str = "",
         companion: Path | None = None,
         limits: Limits = DEFAULT_LIMITS,
+        follow_links: bool = True,
     ) -> FileSource:
         """The file's first bytes and size. A FIFO, a device or a socket is never read (a
         FIFO would block, `/dev/zero` never ends): it is opened without blocking only to
-        learn what it is, and answered as `special`."""
+        learn what it is, and answered as `special`. Without `follow_links` (the work area,
+        where only a refused link can be one) a symbolic link is special too."""
         name = name or path.name
+        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+            fd = os.open(path, flags if follow_links else flags | os.O_NOFOLLOW)
         except OSError as exc:
-            if exc.errno != errno.ENXIO:  # ENXIO: a socket (or a FIFO nobody writes to)
+            if exc.errno not in (errno.ENXIO, errno.ELOOP):  # a socket; a link not to be followed
                 raise
-            what = special_kind(os.stat(path).st_mode) or "not a regular file"
+            mode = os.lstat(path).st_mode
+            what = "a symbolic link" if stat.S_ISLNK(mode) else special_kind(mode) or "not a regular file"
             return cls(path, name, tenant, b"", origin or name, companion, limits, 0, what)
         with os.fdopen(fd, "rb") as handle:
             info = os.fstat(fd)

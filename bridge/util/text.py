@@ -8,9 +8,11 @@ as `\\n`, `\\x1b`, `\\u202e`, which a person can read and no terminal acts on.
 
 from __future__ import annotations
 
+import logging
 import unicodedata
+from pathlib import PurePath
 
-__all__ = ["EXCERPT_CHARS", "excerpt", "printable"]
+__all__ = ["EXCERPT_CHARS", "PrintableArguments", "excerpt", "printable"]
 
 EXCERPT_CHARS = 40
 
@@ -46,3 +48,16 @@ def excerpt(value: str, limit: int = EXCERPT_CHARS, *, quote: bool = True) -> st
     if len(value) <= limit:
         return mark + printable(value) + mark
     return f"{mark}{printable(value[:limit])}…{mark} ({len(value):,} characters)"
+
+
+class PrintableArguments(logging.Filter):
+    """A log handler's filter: the text arguments of a message (file names, values from files)
+    with their control characters escaped, so that a name holding a newline cannot forge a
+    log line and one holding an escape sequence cannot drive the terminal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                printable(str(a)) if isinstance(a, (str, PurePath)) else a for a in record.args
+            )
+        return True
