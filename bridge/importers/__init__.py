@@ -194,7 +194,7 @@ def extract_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) ->
             "ambiguous",
             problems=(
                 Problem(
-                    f"{source.name} could be {' or '.join(kinds)}: the bridge does not guess",
+                    f"{printable(source.name)} could be {' or '.join(kinds)}: the bridge does not guess",
                     line=1,
                     hint="keep only the columns of one kind of file (README, 'How a CSV file is "
                     "recognised'), then drop it again",
@@ -207,7 +207,8 @@ def extract_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) ->
             "unknown",
             problems=(
                 Problem(
-                    f"{source.name} is not a kind of file the bridge reads",
+                    f"{printable(source.name)} is not a kind of file the bridge reads",
+                    line=1,  # what a file is, is told by its name and its first line
                     hint="drop CSV invoices, SIE files, e-invoice XML or PDFs; see README 'What you can drop'",
                     code="file.unknown-kind",
                 ),
