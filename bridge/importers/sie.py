@@ -304,7 +304,9 @@ def _program(document: sie.SieDocument) -> str | None:
 
 def _declarations(document: sie.SieDocument, sie_type: str | None) -> SieDeclarations:
     accounts = [
-        Account(int(a.number), a.name, a.type, a.unit, a.sru) for a in document.accounts if a.number.isdigit()
+        Account(int(a.number), a.name, a.type, a.unit, a.sru)
+        for a in document.accounts
+        if a.number and a.number.isdigit()
     ]
     years = [DeclaredYear(y.year, y.start, y.end) for y in document.financial_years if y.start and y.end]
     balances = [
@@ -318,7 +320,7 @@ def _declarations(document: sie.SieDocument, sie_type: str | None) -> SieDeclara
             objects=tuple((str(dim), number) for dim, number in getattr(b, "objects", ())),
         )
         for b in document.every_balance
-        if b.account.isdigit() and b.amount is not None and b.year is not None
+        if b.account and b.account.isdigit() and b.amount is not None and b.year is not None
     ]
     return SieDeclarations(
         sie_type=sie_type,

@@ -100,3 +100,11 @@ def test_any_bytes_under_any_name(data, name):
     assert isinstance(extraction, Extraction)
     if extraction.importer not in ("unknown", "ambiguous"):
         assert_every_refusal_has_a_line(extraction)
+
+
+@pytest.mark.parametrize("record", [b"#IB 0\r\n", b"#PSALDO 0 202501\r\n", b"#RES 0\r\n"])
+def test_a_balance_without_its_account_is_a_problem_not_a_crash(record):
+    """Found by the fuzzer: a cut #IB/#PSALDO/#RES line left a balance with no account."""
+    head = b'#FLAGGA 0\r\n#SIETYP 4\r\n#FNAMN "X"\r\n#RAR 0 20250101 20251231\r\n'
+    extraction = answer("cut.se", head + record)
+    assert_every_refusal_has_a_line(extraction)
