@@ -242,6 +242,30 @@ OPTIONS: tuple[Option, ...] = (
         ("error", "warning", "ignore"),
     ),
     Option(
+        "limits",
+        "csv_megabytes",
+        50,
+        "Largest CSV file read (invoices, journals, registers); a bigger one is refused unread",
+    ),
+    Option(
+        "limits",
+        "sie_megabytes",
+        1024,
+        "Largest SIE file read (read as a stream: the limit is for disk and time, not memory)",
+    ),
+    Option("limits", "xml_megabytes", 20, "Largest e-invoice XML read, attachments inside it included"),
+    Option("limits", "pdf_megabytes", 50, "Largest PDF read"),
+    Option(
+        "limits", "csv_rows", 100_000, "Most rows of one CSV file; split a bigger export into several files"
+    ),
+    Option(
+        "limits",
+        "invoice_rows",
+        1000,
+        "Most rows of one invoice in a CSV file (Fortnox publishes no limit; one this long is "
+        "more likely a missing invoice number)",
+    ),
+    Option(
         "undo",
         "voucher_date",
         "original",
@@ -252,7 +276,7 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 _BY_NAME = {(o.section, o.key): o for o in OPTIONS}
-_GLOBAL_SECTIONS = frozenset({"folders", "watch", "exports"})
+_GLOBAL_SECTIONS = frozenset({"folders", "watch", "exports", "limits"})
 
 
 @dataclass(frozen=True)
@@ -452,6 +476,8 @@ def _coerce(option: Option, value: Any, where: str) -> Any:
     except (TypeError, ValueError, InvalidOperation):
         kind = "number" if isinstance(default, Decimal) else type(default).__name__
         raise ConfigError(f"{where}: {name} must be a {kind}, not {value!r}") from None
+    if option.section == "limits" and value < 1:
+        raise ConfigError(f"{where}: {name} must be at least 1, not {value!r}")
     if option.choices and value not in option.choices:
         raise ConfigError(f"{where}: {name} must be one of {', '.join(option.choices)}, not {value!r}")
     return value

@@ -16,6 +16,7 @@ import click
 
 from bridge.cli import connection, export, files, undo
 from bridge.cli.common import Context
+from bridge.util.text import PrintableArguments
 
 __all__ = ["main"]
 
@@ -38,6 +39,9 @@ def main(ctx: click.Context, config: Path | None, workdir: Path | None, verbose:
         datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:  # names from files never reach a log line raw
+        if not any(isinstance(f, PrintableArguments) for f in handler.filters):
+            handler.addFilter(PrintableArguments())
     for noisy in ("httpx", "httpcore", "waitress", "watchdog"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     ctx.obj = Context(workdir, config)

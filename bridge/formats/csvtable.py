@@ -1,22 +1,48 @@
 """CSV files as office programs write them: `;` or `,`, UTF-8 with or without BOM, or Windows-1252.
 
-Every cell stays a string (pandas with `dtype=str`); meaning is given later, by the importer,
-so that a bad cell is reported with its line and column instead of silently becoming NaN.
+Every cell stays a string; meaning is given later, by the importer, so that a bad cell is
+reported with its line and column instead of silently becoming something else.
+
+The file is read as a stream (Python's `csv` over the open file), never whole: a first pass
+tells UTF-8 from Windows-1252 without keeping anything, the second keeps the rows. How much
+is kept is bounded: at most `max_rows` rows (the file is refused at the first row past it,
+naming its line), no physical line longer than `MAX_LINE_CHARS` and no cell longer than
+`MAX_CELL_CHARS`, so a file of any size is read in bounded memory.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
 
-__all__ = ["CsvError", "Table", "decode_text", "read_table", "sniff_delimiter"]
+__all__ = [
+    "MAX_CELL_CHARS",
+    "MAX_LINE_CHARS",
+    "CsvError",
+    "Table",
+    "decode_text",
+    "read_table",
+    "sniff_delimiter",
+]
 
 _DELIMITERS = (";", ",", "\t")
+MAX_LINE_CHARS = 1_000_000  # no office program writes a line this long; a binary file does
+MAX_CELL_CHARS = 100_000  # longer than any Fortnox field, so a too-long cell is named, not cut
+_CHUNK = 1 << 20
 
 
 class CsvError(ValueError):
-    """The bytes cannot be read as a CSV table at all."""
+    """The bytes cannot be read as a CSV table at all (`line`: where that became clear)."""
+
+    def __init__(self, message: str, line: int = 1, code: str = "csv.unreadable") -> None:
+        super().__init__(message)
+        self.line = line
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -52,32 +78,110 @@ def sniff_delimiter(header: str) -> str:
     return best
 
 
-def read_table(data: bytes) -> Table:
-    text, encoding = decode_text(data)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    header = text.split("\n", 1)[0]
-    delimiter = sniff_delimiter(header)
-    import pandas as pd  # here, not at the top: a third of a second that only CSV files need
-
+def _encoding_of(handle: IO[bytes]) -> str:
+    """UTF-8 (with or without BOM) when every byte decodes as UTF-8, else Windows-1252; read
+    in chunks, nothing kept."""
+    start = handle.read(3)
+    handle.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            quoting=csv.QUOTE_MINIMAL,
-            engine="c",
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise CsvError(f"not a readable table: {exc}") from None
-    columns = tuple(str(c).strip() for c in frame.columns)
-    rows = []
-    line = 2  # line 1 is the header
-    for values in frame.itertuples(index=False, name=None):
-        cells = {col: (v or "").strip() for col, v in zip(columns, values, strict=True)}
-        if any(cells.values()):
-            rows.append((line, cells))
-        # A quoted cell may hold line breaks; the next record starts that much further down.
-        line += 1 + sum((v or "").count("\n") for v in values)
+        while chunk := handle.read(_CHUNK):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp1252"
+    finally:
+        handle.seek(0)
+    return "utf-8-sig" if start == b"\xef\xbb\xbf" else "utf-8"
+
+
+def _lines(text: IO[str], numbered: list[int]) -> Iterator[str]:
+    """The physical lines of `text`, each at most MAX_LINE_CHARS long; `numbered[0]` counts them."""
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        numbered[0] += 1
+        if len(line) > MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+            raise CsvError(
+                f"line {numbered[0]} is longer than {MAX_LINE_CHARS:,} characters: this is not a "
+                "table an office program wrote",
+                line=numbered[0],
+                code="csv.line-too-long",
+            )
+        yield line
+
+
+def _unique(columns: list[str]) -> tuple[str, ...]:
+    """Header names, a repeated one numbered `Antal.1` (each column keeps its own cells)."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in columns:
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return tuple(out)
+
+
+def read_table(data: bytes | Path, *, max_rows: int | None = None) -> Table:
+    """The table in `data` (bytes, or a file read as a stream): its header and its non-empty
+    rows, each with the line it starts on. More than `max_rows` rows is a `CsvError`."""
+    handle: IO[bytes] = data.open("rb") if isinstance(data, Path) else io.BytesIO(data)
+    with handle:
+        encoding = _encoding_of(handle)
+        text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
+        try:
+            return _read(text, encoding, max_rows)
+        finally:
+            text.detach()
+
+
+def _read(text: IO[str], encoding: str, max_rows: int | None) -> Table:
+    numbered = [0]
+    lines = _lines(text, numbered)
+    first = next(lines, "")
+    if not first.strip():
+        raise CsvError("not a readable table: the file is empty or its first line is")
+    delimiter = sniff_delimiter(first.rstrip("\r\n"))
+    header_lines = iter((first,))
+    reader = csv.reader(_chain(header_lines, lines), delimiter=delimiter, strict=False)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise CsvError(f"not a readable table: the header line: {exc}") from None
+    columns = _unique([c.strip() for c in header])
+    width = len(columns)
+    rows: list[tuple[int, dict[str, str]]] = []
+    line = numbered[0] + 1
+    try:
+        for values in reader:
+            if any(len(v) > MAX_CELL_CHARS for v in values):
+                raise CsvError(
+                    f"line {line} has a cell longer than {MAX_CELL_CHARS:,} characters",
+                    line=line,
+                    code="csv.cell-too-long",
+                )
+            if len(values) > width and any(v.strip() for v in values[width:]):
+                raise CsvError(
+                    f"not a readable table: line {line} has {len(values)} cells, the header {width}",
+                    line=line,
+                    code="csv.too-many-cells",
+                )
+            cells = {col: v.strip() for col, v in zip(columns, values, strict=False)}
+            if any(cells.values()):
+                if max_rows is not None and len(rows) >= max_rows:
+                    raise CsvError(
+                        f"the file has more than {max_rows:,} rows (line {line} is past the limit)",
+                        line=line,
+                        code="csv.too-many-rows",
+                    )
+                rows.append((line, cells))
+            line = numbered[0] + 1  # a quoted cell may hold line breaks: the next row starts below
+    except csv.Error as exc:
+        raise CsvError(f"not a readable table: line {line}: {exc}", line=line) from None
     return Table(columns=columns, rows=tuple(rows), encoding=encoding, delimiter=delimiter)
+
+
+def _chain(*parts: Iterator[str]) -> Iterator[str]:
+    for part in parts:
+        yield from part

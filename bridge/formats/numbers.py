@@ -10,6 +10,8 @@ import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from bridge.util.text import excerpt
+
 __all__ = ["parse_date", "parse_decimal"]
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
@@ -34,22 +36,22 @@ def parse_decimal(text: str, *, allow_percent: bool = False) -> Decimal:
         decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
         group_sep = "." if decimal_sep == "," else ","
         if text.count(decimal_sep) > 1:
-            raise ValueError(f"{raw!r} is not a number")
+            raise ValueError(f"{excerpt(raw)} is not a number")
         text = text.replace(group_sep, "").replace(decimal_sep, ".")
     elif commas > 1 or points > 1:
         sep = "," if commas else "."
         groups = text.lstrip("+-").split(sep)
         if not all(len(g) == 3 for g in groups[1:]):
-            raise ValueError(f"{raw!r} is not a number")
+            raise ValueError(f"{excerpt(raw)} is not a number")
         text = text.replace(sep, "")
     else:
         text = text.replace(",", ".")
     if not _PLAIN.fullmatch(text):
-        raise ValueError(f"{raw!r} is not a number")
+        raise ValueError(f"{excerpt(raw)} is not a number")
     try:
         return Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern above admits only valid input
-        raise ValueError(f"{raw!r} is not a number") from None
+        raise ValueError(f"{excerpt(raw)} is not a number") from None
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d")
@@ -63,4 +65,4 @@ def parse_date(text: str) -> date:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"{text!r} is not a date; write it as YYYY-MM-DD")
+    raise ValueError(f"{excerpt(text)} is not a date; write it as YYYY-MM-DD")

@@ -3,6 +3,9 @@ it could be (CSV files are told apart by their columns, and a file may have the 
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,13 +20,24 @@ from bridge.importers.csv_registers import (
     ProjectRegisterImporter,
 )
 from bridge.importers.einvoice import EInvoiceImporter
+from bridge.importers.limits import DEFAULT_LIMITS, MB, Limits
 from bridge.importers.pdf import PdfImporter
 from bridge.importers.peppol_order import PeppolOrderImporter
 from bridge.importers.sie import SieImporter, SieVouchers
 from bridge.importers.undo import UndoImporter
 from bridge.model import Extraction, Problem
+from bridge.util.text import printable
 
-__all__ = ["IMPORTERS", "FileSource", "Importer", "extract_file", "identify", "open_file"]
+__all__ = [
+    "IMPORTERS",
+    "FileSource",
+    "Importer",
+    "Limits",
+    "extract_file",
+    "identify",
+    "open_file",
+    "special_kind",
+]
 
 HEAD_BYTES = 8192
 
@@ -43,6 +57,36 @@ IMPORTERS: tuple[Importer, ...] = (
 )
 
 
+# Which size limit a file of each importer's kind is held to.
+_SIZE_KIND = {
+    "csv-invoices": "csv",
+    "csv-customers": "csv",
+    "csv-projects": "csv",
+    "csv-articles": "csv",
+    "csv-journal": "csv",
+    "cancel": "csv",
+    "undo": "csv",
+    "einvoice": "xml",
+    "sie": "sie",
+    "pdf": "pdf",
+}
+
+
+def special_kind(mode: int) -> str | None:
+    """What a file that is not a regular file is, in words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "not a regular file"
+
+
 @dataclass(frozen=True)
 class FileSource:
     path: Path
@@ -51,6 +95,9 @@ class FileSource:
     head: bytes = b""
     origin: str = ""  # where in the inbox it was dropped, e.g. `vouchers/A-15.pdf`
     companion: Path | None = None  # a PDF dropped beside it under the same name
+    limits: Limits = DEFAULT_LIMITS
+    size: int = 0
+    special: str | None = None  # a FIFO, device, socket or folder: refused, never read
 
     @classmethod
     def open(
@@ -61,11 +108,54 @@ class FileSource:
         tenant: str = "default",
         origin: str = "",
         companion: Path | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+        follow_links: bool = True,
     ) -> FileSource:
+        """The file's first bytes and size. A FIFO, a device or a socket is never read (a
+        FIFO would block, `/dev/zero` never ends): it is opened without blocking only to
+        learn what it is, and answered as `special`. Without `follow_links` (the work area,
+        where only a refused link can be one) a symbolic link is special too."""
         name = name or path.name
-        with path.open("rb") as handle:
+        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
+        try:
+            fd = os.open(path, flags if follow_links else flags | os.O_NOFOLLOW)
+        except OSError as exc:
+            if exc.errno not in (errno.ENXIO, errno.ELOOP):  # a socket; a link not to be followed
+                raise
+            mode = os.lstat(path).st_mode
+            what = "a symbolic link" if stat.S_ISLNK(mode) else special_kind(mode) or "not a regular file"
+            return cls(path, name, tenant, b"", origin or name, companion, limits, 0, what)
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(fd)
+            kind = special_kind(info.st_mode)
+            if kind is not None:
+                return cls(path, name, tenant, b"", origin or name, companion, limits, 0, kind)
             head = handle.read(HEAD_BYTES)
-        return cls(path, name, tenant, head, origin or name, companion)
+        return cls(path, name, tenant, head, origin or name, companion, limits, info.st_size)
+
+
+def refusal(source: Source, importer: Importer | None) -> Problem | None:
+    """Why a file is refused before it is read: it is a special file, or bigger than its kind
+    may be (README, 'How big a file may be'). Only the file system is asked."""
+    special = getattr(source, "special", None)
+    if special:
+        return Problem(
+            f"{printable(source.name)} is {special}, not a file: the bridge does not read it",
+            hint="drop ordinary files only; remove this one from the inbox",
+            code="file.special",
+        )
+    kind = _SIZE_KIND.get(importer.name) if importer is not None else None
+    size = getattr(source, "size", 0)
+    if kind is None or size <= source.limits.bytes_for(kind):
+        return None
+    limit = source.limits.bytes_for(kind)
+    return Problem(
+        f"{printable(source.name)} is {size / MB:,.1f} MB; a {kind.upper()} file may be at most "
+        f"{limit / MB:,.0f} MB",
+        line=1,
+        hint=f"split it into smaller files, or raise limits.{kind}_megabytes if it is right",
+        code="file.too-large",
+    )
 
 
 class AmbiguousFileError(RuntimeError):
@@ -87,6 +177,9 @@ def open_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) -> Ex
         importer = identify(source, importers)
     except AmbiguousFileError:
         importer = None  # said by `extract_file`
+    refused = refusal(source, importer)
+    if refused is not None:
+        return Extraction(importer.name if importer else "refused", problems=(refused,))
     if isinstance(importer, SieImporter):
         return importer.stream(source)
     return extract_file(source, importers)
@@ -95,6 +188,8 @@ def open_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) -> Ex
 def extract_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) -> Extraction:
     """Identify and extract one file; an unknown or ambiguous kind of file is a problem, not
     an exception."""
+    if getattr(source, "special", None):
+        return Extraction("refused", problems=(refusal(source, None),))  # type: ignore[arg-type]
     try:
         importer = identify(source, importers)
     except AmbiguousFileError:
@@ -103,7 +198,7 @@ def extract_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) ->
             "ambiguous",
             problems=(
                 Problem(
-                    f"{source.name} could be {' or '.join(kinds)}: the bridge does not guess",
+                    f"{printable(source.name)} could be {' or '.join(kinds)}: the bridge does not guess",
                     line=1,
                     hint="keep only the columns of one kind of file (README, 'How a CSV file is "
                     "recognised'), then drop it again",
@@ -116,10 +211,14 @@ def extract_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) ->
             "unknown",
             problems=(
                 Problem(
-                    f"{source.name} is not a kind of file the bridge reads",
+                    f"{printable(source.name)} is not a kind of file the bridge reads",
+                    line=1,  # what a file is, is told by its name and its first line
                     hint="drop CSV invoices, SIE files, e-invoice XML or PDFs; see README 'What you can drop'",
                     code="file.unknown-kind",
                 ),
             ),
         )
+    refused = refusal(source, importer)
+    if refused is not None:
+        return Extraction(importer.name, problems=(refused,))
     return importer.extract(source)

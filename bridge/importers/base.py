@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from bridge.importers.limits import Limits
 from bridge.model import Extraction
 
 __all__ = ["Importer", "Source"]
@@ -16,7 +17,8 @@ class Source(Protocol):
     `path` is where the bytes are (the bridge's work area); `name` is the name it was dropped
     under; `head` its first bytes, enough for `identify`; `origin` where in the inbox it was
     dropped (`vouchers/A-15.pdf`), the name alone when outside; `companion` a PDF dropped
-    beside an `.xml` under the same name, claimed with it.
+    beside an `.xml` under the same name, claimed with it; `limits` how much of a file the
+    readers take (checked by size before `extract`; rows while reading).
     """
 
     @property
@@ -31,6 +33,8 @@ class Source(Protocol):
     def origin(self) -> str: ...
     @property
     def companion(self) -> Path | None: ...
+    @property
+    def limits(self) -> Limits: ...
 
 
 class Importer(Protocol):

@@ -17,13 +17,19 @@ from typing import Any
 from bridge.formats.csvtable import CsvError, decode_text, sniff_delimiter
 from bridge.formats.numbers import parse_date, parse_decimal
 from bridge.model import Problem, Severity
+from bridge.util.text import excerpt
 
 __all__ = [
     "Column",
     "ColumnSet",
     "header_fields",
     "missing_cell",
+    "table_problem",
 ]
+
+# A number, percentage, date or account is never longer than this; a longer cell is refused
+# before it is parsed, quoting only its start.
+_MAX_VALUE_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,7 @@ class Column:
     level: str = "row"  # for files grouped into documents: "invoice" values repeat on every row
     kind: str = "text"  # text | decimal | percent | date | account
     required: bool = False
+    max_length: int | None = None  # of the Fortnox field it fills (ref/fortnox/openapi.json)
 
 
 def normalise(name: str) -> str:
@@ -42,7 +49,7 @@ def normalise(name: str) -> str:
 
 def _parse_account(text: str) -> int:
     if not (text.isdigit() and len(text) == 4):
-        raise ValueError(f"{text!r} is not an account number; accounts have four digits (1000–9999)")
+        raise ValueError(f"{excerpt(text)} is not an account number; accounts have four digits (1000–9999)")
     return int(text)
 
 
@@ -124,17 +131,58 @@ class ColumnSet:
         for column in self.columns:
             header = mapping.get(column.field)
             text = cells.get(header, "") if header else ""
-            if not text:
+            if not text or header is None:
                 continue
             if column.kind == "text":
+                if column.max_length is not None and len(text) > column.max_length:
+                    problems.append(too_long(line, header, text, column.max_length))
                 values[column.field] = text
                 continue
             convert, hint = _CONVERTERS[column.kind]
+            if len(text) > _MAX_VALUE_CHARS:
+                problems.append(
+                    Problem(
+                        f"{excerpt(text)} is not a {column.kind}",
+                        line=line,
+                        field=header,
+                        hint=hint,
+                        code="csv.bad-value",
+                    )
+                )
+                continue
             try:
                 values[column.field] = convert(text)
             except ValueError as exc:
                 problems.append(Problem(str(exc), line=line, field=header, hint=hint, code="csv.bad-value"))
         return values, problems
+
+
+def too_long(line: int, header: str, text: str, limit: int) -> Problem:
+    return Problem(
+        f"{excerpt(text)} is longer than the {limit} characters Fortnox takes in this field",
+        line=line,
+        field=header,
+        hint=f"shorten it to at most {limit} characters in the program that wrote the file",
+        code="csv.too-long",
+    )
+
+
+def table_problem(exc: CsvError) -> Problem:
+    """A file that cannot be read as a table (or is too big a one), as a problem with its line."""
+    hints = {
+        "csv.too-many-rows": "split the file into smaller ones (README, 'How big a file may be'), "
+        "or raise limits.csv_rows",
+        "csv.cell-too-long": "this is not a table an office program wrote; export it again",
+        "csv.line-too-long": "this is not a table an office program wrote; export it again",
+    }
+    return Problem(
+        str(exc),
+        line=exc.line,
+        hint=hints.get(
+            exc.code, "save it again as CSV (';' or ',' separated) from the program that wrote it"
+        ),
+        code=exc.code,
+    )
 
 
 def missing_cell(line: int, header: str, what: str) -> Problem:

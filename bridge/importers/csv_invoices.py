@@ -16,8 +16,9 @@ from typing import Any
 from bridge.formats.csvtable import CsvError, read_table
 from bridge.formats.einvoice.identifiers import is_personal_number
 from bridge.importers.base import Source
-from bridge.importers.csv_columns import Column, ColumnSet, header_fields, missing_cell
+from bridge.importers.csv_columns import Column, ColumnSet, header_fields, missing_cell, table_problem
 from bridge.model import Extraction, Invoice, InvoiceRow, Party, Problem, Severity
+from bridge.util.text import excerpt
 
 __all__ = ["COLUMNS", "CsvInvoiceImporter"]
 
@@ -25,6 +26,8 @@ VAT_RATES = (Decimal(0), Decimal(6), Decimal(12), Decimal(25))
 PRIVATE_WORDS = ("private", "privat", "privatperson", "person")
 COMPANY_WORDS = ("company", "företag", "foretag", "organisation", "juridisk person")
 
+# `max_length`: the longest text Fortnox takes in the field a column fills (invoice, invoice row
+# and customer in ref/fortnox/openapi.json); a longer cell is refused naming its line and column.
 COLUMNS: tuple[Column, ...] = (
     Column(
         "invoice_number",
@@ -34,8 +37,8 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("invoice_date", ("Fakturadatum", "InvoiceDate", "Datum"), "invoice", "date"),
     Column("due_date", ("Förfallodatum", "DueDate", "Förfallodag"), "invoice", "date"),
-    Column("customer_number", ("Kundnummer", "CustomerNumber", "Kundnr"), "invoice"),
-    Column("customer_name", ("Kundnamn", "CustomerName", "Kund", "Namn"), "invoice"),
+    Column("customer_number", ("Kundnummer", "CustomerNumber", "Kundnr"), "invoice", max_length=1024),
+    Column("customer_name", ("Kundnamn", "CustomerName", "Kund", "Namn"), "invoice", max_length=1024),
     Column("customer_type", ("Kundtyp", "CustomerType"), "invoice"),
     Column(
         "organisation_number",
@@ -44,21 +47,28 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("personal_number", ("Personnummer", "PersonalNumber", "Personnr"), "invoice"),
     Column("vat_number", ("Momsregistreringsnummer", "VATNumber", "Momsnr", "VAT-nummer"), "invoice"),
-    Column("email", ("E-post", "Email", "Epost", "Mail"), "invoice"),
-    Column("phone", ("Telefon", "Phone"), "invoice"),
-    Column("address", ("Adress", "Address", "Gatuadress"), "invoice"),
-    Column("zip_code", ("Postnummer", "ZipCode", "Postnr"), "invoice"),
-    Column("city", ("Ort", "City", "Postort"), "invoice"),
+    Column("email", ("E-post", "Email", "Epost", "Mail"), "invoice", max_length=1024),
+    Column("phone", ("Telefon", "Phone"), "invoice", max_length=1024),
+    Column("address", ("Adress", "Address", "Gatuadress"), "invoice", max_length=1024),
+    Column("zip_code", ("Postnummer", "ZipCode", "Postnr"), "invoice", max_length=10),
+    Column("city", ("Ort", "City", "Postort"), "invoice", max_length=1024),
     Column("country_code", ("Landskod", "CountryCode", "Land"), "invoice"),
     Column("currency", ("Valuta", "Currency"), "invoice"),
-    Column("your_reference", ("Er referens", "YourReference"), "invoice"),
-    Column("our_reference", ("Vår referens", "OurReference"), "invoice"),
-    Column("comments", ("Kommentar", "Comments", "Meddelande"), "invoice"),
+    Column("your_reference", ("Er referens", "YourReference"), "invoice", max_length=50),
+    Column("our_reference", ("Vår referens", "OurReference"), "invoice", max_length=50),
+    Column("comments", ("Kommentar", "Comments", "Meddelande"), "invoice", max_length=1024),
     Column("credit_of", ("Krediterar", "CreditOf", "Kreditfaktura för"), "invoice"),
-    Column("article_number", ("Artikelnummer", "ArticleNumber", "Artikelnr", "Artikel"), "row"),
-    Column("description", ("Beskrivning", "Description", "Benämning", "Text", "Radtext"), "row"),
+    Column(
+        "article_number", ("Artikelnummer", "ArticleNumber", "Artikelnr", "Artikel"), "row", max_length=50
+    ),
+    Column(
+        "description",
+        ("Beskrivning", "Description", "Benämning", "Text", "Radtext"),
+        "row",
+        max_length=255,
+    ),
     Column("quantity", ("Antal", "Quantity", "Kvantitet"), "row", "decimal", required=True),
-    Column("unit", ("Enhet", "Unit"), "row"),
+    Column("unit", ("Enhet", "Unit"), "row", max_length=20),
     Column(
         "price",
         ("À-pris", "Price", "UnitPrice", "A-pris", "Á-pris", "Pris", "Styckpris"),
@@ -89,9 +99,9 @@ class CsvInvoiceImporter:
 
     def extract(self, source: Source) -> Extraction:
         try:
-            table = read_table(source.path.read_bytes())
+            table = read_table(source.path, max_rows=source.limits.csv_rows)
         except CsvError as exc:
-            return Extraction(self.name, problems=(Problem(str(exc), line=1),))
+            return Extraction(self.name, problems=(table_problem(exc),))
         facts: dict[str, Any] = {
             "encoding": table.encoding,
             "delimiter": table.delimiter,
@@ -114,7 +124,7 @@ class CsvInvoiceImporter:
 
         invoices = []
         for number, rows in groups.items():
-            invoice, invoice_problems = _build_invoice(number, rows, mapping)
+            invoice, invoice_problems = _build_invoice(number, rows, mapping, source.limits.invoice_rows)
             problems.extend(invoice_problems)
             if invoice is not None:
                 invoices.append(invoice)
@@ -193,7 +203,8 @@ def _ignore_ambiguous_article_numbers(
                 del values["article_number"]
     return [
         Problem(
-            f"article number {number} is given two descriptions, {a!r} (line {a_line}) and {b!r} "
+            f"article number {excerpt(number, quote=False)} is given two descriptions, {excerpt(a)} (line {a_line}) "
+            f"and {excerpt(b)} "
             f"(line {b_line}): the number is ignored on every row that names it, which are sent as "
             "text rows",
             line=b_line,
@@ -207,10 +218,21 @@ def _ignore_ambiguous_article_numbers(
 
 
 def _build_invoice(
-    number: str, rows: list[tuple[int, dict[str, Any]]], mapping: dict[str, str]
+    number: str, rows: list[tuple[int, dict[str, Any]]], mapping: dict[str, str], max_rows: int
 ) -> tuple[Invoice | None, list[Problem]]:
-    problems: list[Problem] = []
     first_line = rows[0][0]
+    if len(rows) > max_rows:  # said once, at the first row too many: the rest is not looked at
+        return None, [
+            Problem(
+                f"invoice {excerpt(number, quote=False)} has {len(rows):,} rows; an invoice takes at most {max_rows:,}",
+                line=rows[max_rows][0],
+                field=mapping["invoice_number"],
+                hint="split it into several invoices, or check that the invoice number column is "
+                "filled in per invoice (limits.invoice_rows)",
+                code="csv.too-many-invoice-rows",
+            )
+        ]
+    problems: list[Problem] = []
     head: dict[str, Any] = {}
     for column in COLUMNS:
         if column.level != "invoice":
@@ -222,8 +244,8 @@ def _build_invoice(
             if column.field in head and head[column.field] != value:
                 problems.append(
                     Problem(
-                        f"invoice {number}: {mapping[column.field]} is {head[column.field]!r} on an earlier "
-                        f"row but {value!r} here",
+                        f"invoice {excerpt(number, quote=False)}: {mapping[column.field]} is "
+                        f"{excerpt(str(head[column.field]))} on an earlier row but {excerpt(str(value))} here",
                         line=line,
                         field=mapping[column.field],
                         hint="every row of one invoice must carry the same invoice-level values",
@@ -234,7 +256,7 @@ def _build_invoice(
     if not head.get("customer_number") and not head.get("customer_name"):
         problems.append(
             Problem(
-                f"invoice {number} names no customer",
+                f"invoice {excerpt(number, quote=False)} names no customer",
                 line=first_line,
                 field=mapping.get("customer_number") or mapping.get("customer_name"),
                 hint="fill in the customer number (or the customer name)",
@@ -244,7 +266,7 @@ def _build_invoice(
     if head.get("credit_of") == number:
         problems.append(
             Problem(
-                f"invoice {number} says it credits itself",
+                f"invoice {excerpt(number, quote=False)} says it credits itself",
                 line=first_line,
                 field=mapping.get("credit_of"),
                 hint="write the number of the invoice it credits in 'Krediterar'",

@@ -15,7 +15,7 @@ from typing import Any
 
 from bridge.formats.csvtable import CsvError, read_table
 from bridge.importers.base import Source
-from bridge.importers.csv_columns import Column, ColumnSet, header_fields, missing_cell
+from bridge.importers.csv_columns import Column, ColumnSet, header_fields, missing_cell, table_problem
 from bridge.model import Extraction, JournalDeclarations, Problem, Voucher, VoucherRow
 
 __all__ = ["JOURNAL_COLUMNS", "JournalImporter"]
@@ -80,9 +80,9 @@ class JournalImporter:
 
     def extract(self, source: Source) -> Extraction:
         try:
-            table = read_table(source.path.read_bytes())
+            table = read_table(source.path, max_rows=source.limits.csv_rows)
         except CsvError as exc:
-            return Extraction(self.name, problems=(Problem(str(exc), line=1),))
+            return Extraction(self.name, problems=(table_problem(exc),))
         facts: dict[str, Any] = {
             "encoding": table.encoding,
             "delimiter": table.delimiter,

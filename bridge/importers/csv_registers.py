@@ -16,7 +16,14 @@ from typing import Any
 
 from bridge.formats.csvtable import CsvError, read_table
 from bridge.importers.base import Source
-from bridge.importers.csv_columns import Column, ColumnSet, header_fields, missing_cell, normalise
+from bridge.importers.csv_columns import (
+    Column,
+    ColumnSet,
+    header_fields,
+    missing_cell,
+    normalise,
+    table_problem,
+)
 from bridge.model import Article, Customer, Extraction, Problem, Project
 
 __all__ = ["ArticleRegisterImporter", "CustomerRegisterImporter", "ProjectRegisterImporter"]
@@ -123,12 +130,12 @@ class _RegisterImporter:
         return not header_fields(source.head, INVOICE_ONLY)
 
     def extract(self, source: Source) -> Extraction:
-        data = source.path.read_bytes()
         try:
-            table = read_table(data)
+            table = read_table(source.path, max_rows=source.limits.csv_rows)
         except CsvError as exc:
-            return Extraction(self.name, problems=(Problem(str(exc), line=1),))
-        digest = hashlib.sha256(data).hexdigest()[:8]
+            return Extraction(self.name, problems=(table_problem(exc),))
+        with source.path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()[:8]
         facts: dict[str, Any] = {
             "encoding": table.encoding,
             "delimiter": table.delimiter,

@@ -15,13 +15,13 @@ without a number (common in 4I files), its content hash.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 from bridge import sie
 from bridge.importers.base import Source
+from bridge.importers.seen import SeenKeys
 from bridge.model import (
     Account,
     DeclaredCompany,
@@ -91,7 +91,7 @@ class SieVouchers:
             return
         stream = sie.DocumentStream(source.path)
         problems: list[Problem] = []
-        seen: Counter[str] = Counter()
+        seen = SeenKeys()  # millions of vouchers: 16 bytes each, not a string each
         for record in stream:
             voucher = _voucher(record, problems, seen)
             if voucher is not None:
@@ -157,7 +157,7 @@ def _not_booked(document: sie.SieDocument, sie_type: str) -> Problem:
     )
 
 
-def _voucher(record: sie.Voucher, problems: list[Problem], seen: Counter[str]) -> Voucher | None:
+def _voucher(record: sie.Voucher, problems: list[Problem], seen: SeenKeys) -> Voucher | None:
     """The voucher as Fortnox will book it, with its key (`seen` counts the keys so far)."""
     if record.date is None:  # the reader reported the bad date
         return None
@@ -178,8 +178,8 @@ def _voucher(record: sie.Voucher, problems: list[Problem], seen: Counter[str]) -
         line=record.line,
     )
     key = voucher.source_key or f"{record.series or '-'} {record.date:%Y%m%d} {content_hash(voucher)[:20]}"
-    seen[key] += 1
-    if seen[key] > 1:
+    times = seen.add(key)
+    if times > 1:
         if record.number:
             problems.append(
                 Problem(
@@ -189,7 +189,7 @@ def _voucher(record: sie.Voucher, problems: list[Problem], seen: Counter[str]) -
                     code="sie.duplicate-voucher",
                 )
             )
-        key = f"{key}/{seen[key]}"  # the same unnumbered voucher twice: both are meant
+        key = f"{key}/{times}"  # the same unnumbered voucher twice: both are meant
     return voucher if key == voucher.source_key else replace(voucher, source_key=key)
 
 
@@ -304,7 +304,9 @@ def _program(document: sie.SieDocument) -> str | None:
 
 def _declarations(document: sie.SieDocument, sie_type: str | None) -> SieDeclarations:
     accounts = [
-        Account(int(a.number), a.name, a.type, a.unit, a.sru) for a in document.accounts if a.number.isdigit()
+        Account(int(a.number), a.name, a.type, a.unit, a.sru)
+        for a in document.accounts
+        if a.number and a.number.isdigit()
     ]
     years = [DeclaredYear(y.year, y.start, y.end) for y in document.financial_years if y.start and y.end]
     balances = [
@@ -318,7 +320,7 @@ def _declarations(document: sie.SieDocument, sie_type: str | None) -> SieDeclara
             objects=tuple((str(dim), number) for dim, number in getattr(b, "objects", ())),
         )
         for b in document.every_balance
-        if b.account.isdigit() and b.amount is not None and b.year is not None
+        if b.account and b.account.isdigit() and b.amount is not None and b.year is not None
     ]
     return SieDeclarations(
         sie_type=sie_type,

@@ -16,6 +16,7 @@ from typing import Any
 from bridge.config import Settings
 from bridge.importers import FileSource, open_file
 from bridge.model import Extraction, to_plain
+from bridge.pipeline.inbox import limits_of
 from bridge.pipeline.masterdata import load_master_data
 from bridge.pipeline.spool import PlanSpool
 from bridge.planner import DocumentPlan, plan_extraction, plan_stream
@@ -72,7 +73,7 @@ class CheckReport:
 def check_file(settings: Settings, path: Path, tenant: str | None = None) -> CheckReport:
     """The report `check` prints for one file."""
     tenant_settings = settings.tenant_for(path, tenant)
-    opened = open_file(FileSource.open(path, tenant=tenant_settings.name))
+    opened = open_file(FileSource.open(path, tenant=tenant_settings.name, limits=limits_of(settings)))
     master = load_master_data(settings.state_dir, tenant_settings.name)  # cached; no network
     if isinstance(opened, Extraction):
         extraction, plans = opened, list[DocumentPlan]()

@@ -13,14 +13,37 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Candidate", "InboxScanner", "is_ignored"]
+from bridge.config import Settings
+from bridge.importers.limits import MB, Limits
+
+__all__ = ["Candidate", "InboxScanner", "is_ignored", "limits_of"]
 
 IGNORED_PATTERNS = ("*.tmp", "*.part", "*.partial", "*.crdownload", "~$*", ".~lock*", ".*", "*.done")
+
+
+def limits_of(settings: Settings) -> Limits:
+    """The `[limits]` settings as the readers take them."""
+    return Limits(
+        csv_bytes=settings["limits.csv_megabytes"] * MB,
+        sie_bytes=settings["limits.sie_megabytes"] * MB,
+        xml_bytes=settings["limits.xml_megabytes"] * MB,
+        pdf_bytes=settings["limits.pdf_megabytes"] * MB,
+        csv_rows=settings["limits.csv_rows"],
+        invoice_rows=settings["limits.invoice_rows"],
+    )
+
+
+def _has_done_marker(path: Path) -> bool:
+    try:
+        return path.with_name(path.name + ".done").exists()
+    except OSError:  # a name so long that `.done` cannot follow it: it has none
+        return False
 
 
 def is_ignored(name: str) -> bool:
@@ -63,21 +86,23 @@ class InboxScanner:
         present: set[Path] = set()
         ready: list[Candidate] = []
         for tenant, folder in self.folders.items():
-            for path, stat in self._files(folder):
+            for path, info in self._files(folder):
                 present.add(path)
                 candidate = self.seen.get(path)
-                if candidate is None or (stat.st_size, stat.st_mtime_ns) != (
+                if candidate is None or (info.st_size, info.st_mtime_ns) != (
                     candidate.size,
                     candidate.mtime_ns,
                 ):
                     first = candidate.first_seen if candidate else now
-                    candidate = Candidate(path, tenant, stat.st_size, stat.st_mtime_ns, first, now)
+                    candidate = Candidate(path, tenant, info.st_size, info.st_mtime_ns, first, now)
                     self.seen[path] = candidate
-                done_marker = path.with_name(path.name + ".done").exists()
+                done_marker = _has_done_marker(path)
                 settled = (
                     now - candidate.stable_since >= self.settle and now - candidate.first_seen >= self.settle
                 )
-                if candidate.size > 0 and (done_marker or settled):
+                # A FIFO, device or socket has no size to settle: taken at once, to be refused unread.
+                special = not stat.S_ISREG(info.st_mode) and not stat.S_ISLNK(info.st_mode)
+                if special or (candidate.size > 0 and (done_marker or settled)):
                     ready.append(candidate)
         for path in list(self.seen):
             if path not in present:
@@ -144,8 +169,7 @@ class InboxScanner:
                 if path.resolve() not in self.excluded and path not in self.folders.values():
                     yield from self._files(path)
                 continue
-            if entry.is_file(follow_symlinks=False):
-                try:
-                    yield path, entry.stat(follow_symlinks=False)
-                except FileNotFoundError:
-                    continue
+            try:
+                yield path, entry.stat(follow_symlinks=False)  # a FIFO or device: refused at claim time
+            except FileNotFoundError:
+                continue

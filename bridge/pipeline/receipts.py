@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from bridge.pipeline.records import DocumentRecord, DocumentState, FileRecord, UndoRecord, file_outcome
 from bridge.planner.describe import describe_calls
 from bridge.util import dumps
+from bridge.util.text import printable
 
 __all__ = [
     "IDENTIFYING_FIELDS",
@@ -37,6 +38,8 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     autoescape=False,  # plain-text reports
+    # A file name or value with a newline or an escape sequence is shown escaped, never raw.
+    finalize=lambda value: printable(value) if isinstance(value, str) else value,
 )
 
 HEADLINES = {

@@ -13,6 +13,7 @@ scheduled exports (`run_scheduled`).
 
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
 import logging
@@ -34,13 +35,14 @@ from bridge.fortnox import FortnoxClient, FortnoxError
 from bridge.fortnox.access import AccessCheck, check_access
 from bridge.fortnox.scopes import flows_named
 from bridge.fortnox.topics import TopicEvent
-from bridge.importers import IMPORTERS, FileSource, Importer, extract_file, open_file
+from bridge.importers import IMPORTERS, FileSource, Importer, extract_file, open_file, special_kind
 from bridge.importers.undo import is_undo_file
 from bridge.model import Cancellation, Extraction, Problem, Project, UndoRequest, to_plain
 from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.filestore import FileStore
 from bridge.pipeline.gate import POLL_SECONDS, AccessGate
+from bridge.pipeline.inbox import limits_of
 from bridge.pipeline.ledger import Ledger, now_iso, spool_line
 from bridge.pipeline.live import LiveWork, live_exports
 from bridge.pipeline.masterdata import MasterDataCache
@@ -75,7 +77,7 @@ from bridge.planner import (
 )
 from bridge.planner.describe import describe
 from bridge.planner.uploads import safe_name
-from bridge.util import atomic_write, dumps, free_name, loads, move_file, remove_stale_temporaries
+from bridge.util import atomic_write, dumps, fit_name, free_name, loads, move_file, remove_stale_temporaries
 
 __all__ = ["Bridge", "RequestError"]
 
@@ -290,7 +292,17 @@ class Bridge:
 
     def _claim(self, path: Path, tenant: str, *, copy: bool, companion: Path | None) -> int | None:
         if path.is_symlink():
-            return self._refuse(path, tenant, "the file is a symbolic link; the bridge only takes real files")
+            return self._refuse(
+                path, tenant, "the file is a symbolic link; the bridge only takes real files", move=not copy
+            )
+        try:
+            special = special_kind(path.stat().st_mode)
+        except FileNotFoundError:
+            return None
+        if special is not None:  # a FIFO would block the reader, /dev/zero never ends: never read
+            return self._refuse(
+                path, tenant, f"the file is {special}; the bridge only takes real files", move=not copy
+            )
         if not os.access(path, os.R_OK):
             # Leave it where people can see it; it is taken as soon as it can be read.
             if self.ledger.notice(f"unreadable:{path}", f"cannot read {path}: permission denied", tenant):
@@ -307,7 +319,7 @@ class Bridge:
                 os.rename(path, work_path)
         except FileNotFoundError:
             return None
-        path.with_name(path.name + ".done").unlink(missing_ok=True)
+        _remove_done_marker(path)
         origin = self._origin(path, tenant)
         companion_work = self._claim_companion(companion, work_path, copy) if companion else None
         try:
@@ -340,17 +352,20 @@ class Bridge:
                 os.rename(companion, target)
         except FileNotFoundError:
             return None
-        companion.with_name(companion.name + ".done").unlink(missing_ok=True)
+        _remove_done_marker(companion)
         return target
 
     def _work_path(self, tenant: str, name: str) -> Path:
         folder = self.work / tenant
         folder.mkdir(parents=True, exist_ok=True)
-        return folder / f"{uuid.uuid4().hex[:12]}-{name}"
+        return folder / f"{uuid.uuid4().hex[:12]}-{fit_name(name)}"
 
-    def _refuse(self, path: Path, tenant: str, reason: str) -> int:
+    def _refuse(self, path: Path, tenant: str, reason: str, *, move: bool = True) -> int:
+        """Record `path` as failed unread; `move` it (the link or special file itself, never what
+        it points to) out of the inbox, or leave alone what `process` was given from elsewhere."""
         work_path = self._work_path(tenant, path.name)
-        os.rename(path, work_path)  # moves the link itself, never what it points to
+        if move:
+            os.rename(path, work_path)
         file_id = self.ledger.add_file(tenant, path.name, "-", 0, work_path)
         self._fail_unread(file_id, reason)
         return file_id
@@ -482,6 +497,8 @@ class Bridge:
             tenant=file.tenant,
             origin=file.origin or file.name,
             companion=file.companion,
+            limits=limits_of(self.settings),
+            follow_links=False,  # a link refused once and retried is refused again, its target unread
         )
 
     def _plan(
@@ -756,7 +773,7 @@ class Bridge:
             path = receipts_dir / f"{candidate}.receipt.json"
             return not path.exists() or loads(path.read_text("utf-8")).get("file_id") == file_id
 
-        return free_name(directory, name, free)
+        return free_name(directory, fit_name(name), free)
 
     # --- recovery and retry --------------------------------------------------------------
 
@@ -838,6 +855,15 @@ def project_from_plain(plain: dict[str, Any]) -> Project:
     for name in ("start_date", "end_date"):
         values[name] = date.fromisoformat(values[name]) if values.get(name) else None
     return Project(**values)
+
+
+def _remove_done_marker(path: Path) -> None:
+    """`X.done` beside `X` is spent once `X` is taken (a name too long for `.done` has none)."""
+    try:
+        path.with_name(path.name + ".done").unlink(missing_ok=True)
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
 
 
 def _companion_target(target: Path, companion: Path) -> Path:

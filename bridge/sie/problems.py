@@ -69,6 +69,7 @@ class ProblemLog:
         self.strict = strict
         self._kept: list[SieProblem] = []
         self._counts: Counter[str] = Counter()
+        self._first_unshown: dict[str, int | None] = {}
 
     def add(
         self,
@@ -87,6 +88,8 @@ class ProblemLog:
         self._counts[code] += 1
         if self._counts[code] <= _KEEP_PER_CODE:
             self._kept.append(problem)
+        elif self._counts[code] == _KEEP_PER_CODE + 1:
+            self._first_unshown[code] = line  # where the summary points: the first not shown
 
     def warn(self, code: str, message: str, **where) -> None:
         self.add(code, message, severity=Severity.WARNING, **where)
@@ -100,7 +103,9 @@ class ProblemLog:
                 first = next(p for p in self._kept if p.code == code)
                 summaries.append(
                     SieProblem(
-                        f"… and {count - _KEEP_PER_CODE} more like the {_KEEP_PER_CODE} above ({CODES[code]})",
+                        f"… and {count - _KEEP_PER_CODE} more like the {_KEEP_PER_CODE} above ({CODES[code]}), "
+                        "the first of them on this line",
+                        self._first_unshown.get(code),
                         severity=first.severity,
                         code=code,
                         label=first.label,

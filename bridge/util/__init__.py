@@ -7,6 +7,7 @@ Nothing here imports anything else of `bridge`.
 from bridge.util.files import (
     AtomicFile,
     atomic_write,
+    fit_name,
     free_name,
     fsync_dir,
     move_file,
@@ -20,6 +21,7 @@ __all__ = [
     "dumpb",
     "dumps",
     "dumps_fast",
+    "fit_name",
     "format_decimal",
     "free_name",
     "fsync_dir",

@@ -9,6 +9,7 @@ clears.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import shutil
 import tempfile
@@ -77,6 +78,26 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     with AtomicFile(path) as pending:
         pending.handle.write(data.encode("utf-8") if isinstance(data, str) else data)
         pending.commit()
+
+
+NAME_BYTES = 200  # room left for ` (12)`, `.receipt.json` and a temporary's `.….XXXXXXXX.tmp` under 255
+
+
+def fit_name(name: str, limit: int = NAME_BYTES) -> str:
+    """`name` when it is at most `limit` bytes (UTF-8), else its start, `~`, a short hash of the
+    whole name and its extension: a 255-byte name (the most a file system allows) still has room
+    for what the bridge adds to it, and two long names alike at the start stay apart."""
+    encoded = name.encode("utf-8", "surrogateescape")
+    if len(encoded) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    suffix = (
+        dot + extension if stem and len((dot + extension).encode("utf-8", "surrogateescape")) <= 16 else ""
+    )
+    mark = "~" + hashlib.sha256(encoded).hexdigest()[:10]
+    room = limit - len(mark) - len(suffix.encode("utf-8", "surrogateescape"))
+    start = encoded[:room].decode("utf-8", "ignore")  # never half a character
+    return start + mark + suffix
 
 
 def free_name(directory: Path, name: str, also_free: Callable[[str], bool] = lambda _: True) -> Path:

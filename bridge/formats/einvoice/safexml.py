@@ -45,6 +45,13 @@ def has_doctype(head: bytes) -> bool:
     return bool(_DOCTYPE.match(rest))
 
 
+def _doctype_line(head: bytes) -> int:
+    """The line the DOCTYPE declaration stands on (after the XML declaration and comments)."""
+    text = prolog_text(head)
+    prolog = _PROLOG.match(text)
+    return text[: prolog.end() if prolog else 0].count("\n") + 1
+
+
 def is_html(head: bytes) -> bool:
     """An HTML page (`<!DOCTYPE html>` or `<html>`), which no XML reader should take."""
     text = prolog_text(head).lstrip("\ufeff \t\r\n")[:64].lower()
@@ -78,7 +85,7 @@ def parse_untrusted_xml(data: bytes) -> etree._ElementTree:
             hint="ask the sender for the invoice without oversized attachments",
         )
     if has_doctype(data[:65536]):
-        raise _doctype_refused(line=None)
+        raise _doctype_refused(line=_doctype_line(data[:65536]))
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
