@@ -4,7 +4,7 @@ A key `section.key` is `FORTNOX_SECTION_KEY` in the environment (`watch.settle_s
 `FORTNOX_WATCH_SETTLE_SECONDS`); keys of the `[fortnox]` section drop the section
 (`fortnox.url` → `FORTNOX_URL`). The environment wins over the file. With no `fortnox.url`
 the bridge runs against its embedded mock. `[tenants.NAME]` tables declare several
-companies; each may override any section except `folders` and `watch`.
+companies; each may override any section except `folders`, `watch`, `exports` and `ledger`.
 """
 
 from __future__ import annotations
@@ -88,6 +88,13 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("watch", "rescan_seconds", 30.0, "Full rescan of the inbox even when no event arrives"),
     Option("watch", "poll", False, "Poll instead of file-system events (network shares)"),
+    Option(
+        "ledger",
+        "backup_hours",
+        6.0,
+        "`watch` copies the ledger into <state>/backups/ this often (and at its start); 0 turns it off",
+    ),
+    Option("ledger", "backup_keep", 8, "How many of those copies stay (the oldest go)"),
     Option(
         "invoices",
         "create_customers",
@@ -220,7 +227,7 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 _BY_NAME = {(o.section, o.key): o for o in OPTIONS}
-_GLOBAL_SECTIONS = frozenset({"folders", "watch", "exports"})
+_GLOBAL_SECTIONS = frozenset({"folders", "watch", "exports", "ledger"})
 
 
 @dataclass(frozen=True)

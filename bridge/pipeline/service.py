@@ -41,10 +41,11 @@ from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.filestore import FileStore
 from bridge.pipeline.gate import POLL_SECONDS, AccessGate
-from bridge.pipeline.ledger import Ledger, now_iso, spool_line
+from bridge.pipeline.ledger import now_iso, open_ledger, spool_line
 from bridge.pipeline.live import LiveWork, live_exports
 from bridge.pipeline.masterdata import MasterDataCache
 from bridge.pipeline.progress import Progress
+from bridge.pipeline.rebuild import earlier_work, ledger_path
 from bridge.pipeline.records import (
     DocumentRecord,
     DocumentState,
@@ -104,14 +105,25 @@ class Bridge:
         clients: dict[str, FortnoxClient] | None = None,
         importers: tuple[Importer, ...] = IMPORTERS,
         topics: dict[str, tuple[str, str]] | None = None,
+        *,
+        full_check: bool = False,
+        rebuilding: bool = False,
     ) -> None:
+        """Opening checks the ledger (`open_ledger`: never silently new, never damaged; the
+        `full_check` of every index is for `watch`'s start; `rebuilding` is `ledger rebuild`'s
+        own, on the ledger it is making) and raises LedgerTrouble."""
         self.settings = settings
         self.clients = clients or {}
         self.topics = topics or {}  # company -> (its topics' address, the integration's client secret)
         self.importers = importers
         self.work = settings.state_dir / "work"
         self.work.mkdir(parents=True, exist_ok=True)
-        self.ledger = Ledger(settings.state_dir / "ledger.sqlite3")
+        self.ledger = open_ledger(
+            ledger_path(settings),
+            lambda: earlier_work(settings),
+            full_check=full_check,
+            rebuilding=rebuilding,
+        )
         self.attachments = FileStore(settings.state_dir / "attachments")
         self.progress = Progress(self.ledger)
         self.executor = Executor(self.ledger, self.attachments, self.progress.step)
@@ -166,6 +178,7 @@ class Bridge:
 
     def status(self) -> dict[str, Any]:
         """What is queued, waiting, failed and done, per company (`status --json`)."""
+        self.forget_vanished()
         return collect_status(self)
 
     # --- taking files --------------------------------------------------------------------
@@ -268,13 +281,43 @@ class Bridge:
 
     def failed_files(self, name: str | None = None) -> list[FileRecord]:
         """Every failed or partly imported file; with `name` (as dropped, or as answered in
-        outbox/failed/), the last such file of that name."""
+        outbox/failed/), the last such file of that name. Those moved or deleted from
+        outbox/failed/ meanwhile are forgotten first (`forget_vanished`)."""
+        self.forget_vanished()
         if name is None:
             return self.ledger.files([FileState.FAILED, FileState.PARTIAL])
         found = [f for f in self.ledger.find_files(Path(name).name) if f.state.retryable]
         if not found:
             raise RequestError(f"no failed file named {name!r}; see `fortnox-bridge status`")
         return found[-1:]
+
+    def dismiss(self, name: str) -> FileRecord:
+        """Forget the failed file `name` on purpose (`dismiss`): no longer listed nor retried;
+        dropped again, what it holds that is not in Fortnox yet is sent."""
+        file = self.failed_files(name)[0]
+        self.ledger.dismiss(file.id)
+        log.info("%s dismissed", file.name)
+        return file
+
+    def forget_vanished(self) -> list[FileRecord]:
+        """Failed files someone moved or deleted from outbox/failed/: there is nothing left to
+        retry, so they are dismissed (and said so) instead of being listed for ever."""
+        gone = []
+        for file in self.ledger.files([FileState.FAILED, FileState.PARTIAL]):
+            target = file.outcome_path
+            if file.work_path is None or target is None or file.finished_at is None:
+                continue  # made in code (nothing was moved), or its answer is not written yet
+            if target.exists() or target.is_symlink():
+                continue
+            self.ledger.dismiss(file.id)
+            log.warning(
+                "%s is no longer in %s (moved or deleted): it is not listed any more; drop it into the"
+                " inbox again to send what it holds",
+                file.name,
+                target.parent,
+            )
+            gone.append(file)
+        return gone
 
     def retry(self, files: Iterable[FileRecord | int], *, until_blocked: bool = True) -> list[FileRecord]:
         """Send again what failed in these files, now; answers the files that were taken back."""
@@ -788,42 +831,49 @@ class Bridge:
             file = self.ledger.file(item if isinstance(item, int) else item.id)
             if not file.state.retryable:
                 continue
-            failed = [d for d in self.ledger.documents_of(file.id) if d.state == DocumentState.FAILED]
-            unsent = [d for d in failed if not self.ledger.steps(d.id)]
-            if file.work_path is None and (unsent or not failed):
-                log.warning("%s was made in code and cannot be read again; make it anew", file.name)
-                continue
-            outcome = file.outcome_path
-            if outcome is not None and outcome.exists() and file.work_path is not None:
-                if file.companion is not None:
-                    kept = _companion_target(outcome, file.companion)
-                    if kept.exists():
-                        move_file(kept, file.companion)
-                move_file(outcome, file.work_path)
-            if outcome is not None:
-                outcome.with_name(outcome.name + ".error.txt").unlink(missing_ok=True)
-            if unsent or not failed:  # to be judged again: the person says it is fixed in Fortnox now
-                self._fresh_registers(file.tenant, fetched)
-            if not failed:  # refused as a whole: read it again from the start
-                self.ledger.reopen_file(file.id, reread=True)
-                self._ingest(file.id)
-                taken.append(file.id)
-                continue
-            self.ledger.reopen_file(file.id, reread=False)
-            if unsent:  # refused before sending (settings, registers): plan those again
-                planned = self._plan(file.tenant, self._read(file), may_wait=False, file=file)
-                plans = planned[1] if planned else []
-                by_key = {(p.key.kind, p.key.source_key): p for p in plans}
-                for document in unsent:
-                    plan = by_key.get((document.kind, document.source_key))
-                    if plan is not None:
-                        self._keep_files(file.tenant, [plan])
-                        self.ledger.replan(document.id, plan)
-            unsent_ids = {d.id for d in unsent}
-            self.ledger.requeue([d.id for d in failed if d.id not in unsent_ids])
-            self.finalize_if_complete(file.id)
-            taken.append(file.id)
+            try:
+                if self._reopen_one(file, fetched):
+                    taken.append(file.id)
+            except (OSError, ValueError, KeyError) as exc:  # one file must not stop the others
+                log.error("%s cannot be retried: %s", file.name, exc)
         return taken
+
+    def _reopen_one(self, file: FileRecord, fetched: set[str]) -> bool:
+        """Take one failed file back; answers whether it was (one made in code is not)."""
+        failed = [d for d in self.ledger.documents_of(file.id) if d.state == DocumentState.FAILED]
+        unsent = [d for d in failed if not self.ledger.steps(d.id)]
+        if file.work_path is None and (unsent or not failed):
+            log.warning("%s was made in code and cannot be read again; make it anew", file.name)
+            return False
+        outcome = file.outcome_path
+        if outcome is not None and outcome.exists() and file.work_path is not None:
+            if file.companion is not None:
+                kept = _companion_target(outcome, file.companion)
+                if kept.exists():
+                    move_file(kept, file.companion)
+            move_file(outcome, file.work_path)
+        if outcome is not None:
+            outcome.with_name(outcome.name + ".error.txt").unlink(missing_ok=True)
+        if unsent or not failed:  # to be judged again: the person says it is fixed in Fortnox now
+            self._fresh_registers(file.tenant, fetched)
+        if not failed:  # refused as a whole: read it again from the start
+            self.ledger.reopen_file(file.id, reread=True)
+            self._ingest(file.id)
+            return True
+        self.ledger.reopen_file(file.id, reread=False)
+        if unsent:  # refused before sending (settings, registers): plan those again
+            planned = self._plan(file.tenant, self._read(file), may_wait=False, file=file)
+            plans = planned[1] if planned else []
+            by_key = {(p.key.kind, p.key.source_key): p for p in plans}
+            for document in unsent:
+                plan = by_key.get((document.kind, document.source_key))
+                if plan is not None:
+                    self._keep_files(file.tenant, [plan])
+                    self.ledger.replan(document.id, plan)
+        unsent_ids = {d.id for d in unsent}
+        self.ledger.requeue([d.id for d in failed if d.id not in unsent_ids])
+        self.finalize_if_complete(file.id)
+        return True
 
     def _fresh_registers(self, tenant: str, fetched: set[str]) -> None:
         """A retry judges again against registers fetched now, once per company."""

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from bridge.model import DocumentKey, Problem
 
-__all__ = ["DocumentPlan", "Lookup", "Step", "UploadFile", "ref", "stamp_for"]
+__all__ = ["STAMP_PREFIX", "DocumentPlan", "Lookup", "Step", "UploadFile", "ref", "stamp_for"]
 
 StepKind = Literal["ensure", "create", "action", "upload", "upsert", "delete"]
 
@@ -27,12 +27,15 @@ def ref(step: str, field_name: str, default: Any = None) -> dict[str, Any]:
     return reference
 
 
+STAMP_PREFIX = "fnb:"
+
+
 def stamp_for(key: DocumentKey, limit: int = 80) -> str:
     """Our mark on the Fortnox record, by which we find it again after an unclear outcome."""
-    stamp = f"fnb:{key.source_key}"
+    stamp = f"{STAMP_PREFIX}{key.source_key}"
     if len(stamp) <= limit:
         return stamp
-    return "fnb:#" + hashlib.sha256(key.source_key.encode()).hexdigest()[: limit - 5]
+    return f"{STAMP_PREFIX}#" + hashlib.sha256(key.source_key.encode()).hexdigest()[: limit - 5]
 
 
 @dataclass(frozen=True)
