@@ -92,7 +92,7 @@ OPTIONS: tuple[Option, ...] = (
         "ledger",
         "backup_hours",
         6.0,
-        "`watch` copies the ledger into <state>/backups/ this often (and at its start); 0 turns it off",
+        "`watch` copies the ledger into <state>/backups/ this often (and as it starts and stops); 0: never",
     ),
     Option("ledger", "backup_keep", 8, "How many of those copies stay (the oldest go)"),
     Option(

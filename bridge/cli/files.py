@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import sqlite3
 import sys
 import threading
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import click
 
 from bridge.cli.common import Context, finish, open_bridge, pass_context, print_results, reading, requests
 from bridge.model import Problem
+from bridge.pipeline.ledger import LedgerTrouble
 from bridge.planner.describe import call_line
 from bridge.util import dumpb, dumps
 
@@ -61,7 +61,7 @@ def watch(ctx: Context, once: bool, poll: bool | None) -> None:
 @contextmanager
 def rolling_backups(bridge: Bridge) -> Iterator[None]:
     """While `watch` runs, a copy of the ledger every `ledger.backup_hours` (the first at its
-    start) in `<state>/backups/`, the newest `ledger.backup_keep` kept: a disk that loses the
+    start, the last as it stops) in `<state>/backups/`, the newest `ledger.backup_keep` kept: a disk that loses the
     ledger loses at most those hours, and `ledger rebuild --from` adds them back from Fortnox."""
     hours = float(bridge.settings["ledger.backup_hours"])
     if hours <= 0:
@@ -73,7 +73,7 @@ def rolling_backups(bridge: Bridge) -> Iterator[None]:
         while True:
             try:
                 bridge.ledger.rolling_backup(int(bridge.settings["ledger.backup_keep"]))
-            except (OSError, sqlite3.Error) as exc:
+            except (OSError, LedgerTrouble) as exc:
                 log.error("could not copy the ledger into its backups: %s", exc)
             finally:
                 bridge.ledger.close()  # this thread's own connection
@@ -86,6 +86,11 @@ def rolling_backups(bridge: Bridge) -> Iterator[None]:
         yield
     finally:
         stop.set()
+        thread.join(60)
+        try:  # and one as it stops: the copy holds the whole run
+            bridge.ledger.rolling_backup(int(bridge.settings["ledger.backup_keep"]))
+        except (OSError, LedgerTrouble) as exc:
+            log.error("could not copy the ledger into its backups: %s", exc)
 
 
 @click.command()

@@ -38,6 +38,8 @@ def backup(ctx: Context, out: Path | None) -> None:
         raise Refused(str(exc)) from None
     try:
         target = kept.backup(out) if out else kept.rolling_backup(int(settings["ledger.backup_keep"]))
+    except LedgerTrouble as exc:
+        raise Refused(str(exc)) from None
     finally:
         kept.close()
     click.echo(f"The ledger is copied to {target}.")

@@ -191,11 +191,7 @@ class Executor:
         upload found, its file connection may exist too), as after a lost answer."""
         if getattr(self._run, "reconcile", False):
             return True
-        if (
-            not getattr(self._run, "rebuilt", False)
-            or step.lookup is None
-            or step.kind not in ("create", "upload")
-        ):
+        if not getattr(self._run, "rebuilt", False) or step.lookup is None:
             return False
         try:
             match = _resolve(step.lookup.match, results)
@@ -295,6 +291,11 @@ class Executor:
             )
         if found is None and lookup.then is not None:
             return self._lookup(client, lookup.then, results)
+        if isinstance(found, dict) and lookup.alias:
+            found = {
+                **found,
+                **{name: found[given] for name, given in lookup.alias.items() if given in found},
+            }
         return found
 
 

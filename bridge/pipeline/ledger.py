@@ -45,7 +45,16 @@ from bridge.pipeline.records import (
 from bridge.planner import DocumentPlan, Step
 from bridge.util import dumpb, dumps, loads
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Ledger", "LedgerTrouble", "now_iso", "open_ledger"]
+__all__ = [
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "Ledger",
+    "LedgerTrouble",
+    "copy_ledger",
+    "newest_backup",
+    "now_iso",
+    "open_ledger",
+]
 
 
 _SCHEMA_1 = """
@@ -256,6 +265,27 @@ def newest_backup(path: Path) -> Path | None:
     return copies[-1] if copies else None
 
 
+def copy_ledger(source: Path, target: Path) -> None:
+    """`target` made a copy of the ledger (a backup) at `source`, after checking it whole."""
+    try:
+        origin = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            rows = [row[0] for row in origin.execute("PRAGMA integrity_check")]
+            if rows != ["ok"]:
+                raise sqlite3.DatabaseError("; ".join(rows[:3]))
+            copy = sqlite3.connect(target)
+            try:
+                origin.backup(copy)
+            finally:
+                copy.close()
+        finally:
+            origin.close()
+    except sqlite3.Error as exc:
+        target.unlink(missing_ok=True)
+        raise LedgerTrouble(f"the backup {source} cannot be used ({exc}); name another one") from None
+    os.chmod(target, 0o600)
+
+
 def _sibling(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
 
@@ -376,8 +406,12 @@ class Ledger:
 
     def backup(self, target: Path) -> Path:
         """A consistent copy of the ledger at `target` (SQLite's online backup: pages copied
-        while others go on writing, restarted when they change), mode 0600, whole or not at all."""
-        self.verify(full=True)  # a copy of a damaged ledger would only hide the damage
+        while others go on writing, restarted when they change), mode 0600, whole or not at all.
+        Raises LedgerTrouble when the ledger is damaged: a copy would only hide the damage."""
+        try:
+            self.verify(full=True)
+        except sqlite3.DatabaseError as exc:
+            raise LedgerTrouble(f"the ledger {self.path} is damaged ({exc}); no copy was made") from None
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         os.close(fd)

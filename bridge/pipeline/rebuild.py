@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,7 +24,7 @@ from pathlib import Path
 from bridge.config import Settings
 from bridge.fortnox import FortnoxClient
 from bridge.fortnox.masterdata import fetch_financial_years
-from bridge.pipeline.ledger import BACKUPS, Ledger, LedgerTrouble, now_iso
+from bridge.pipeline.ledger import BACKUPS, Ledger, copy_ledger, now_iso
 from bridge.planner.files import UPLOAD_FOLDERS
 from bridge.planner.steps import STAMP_PREFIX
 from bridge.planner.supplierinvoices import SUPPLIER_INBOX
@@ -112,30 +111,10 @@ def start_rebuild(path: Path, source: Path | None = None) -> tuple[Ledger, Path 
             else:
                 journal.unlink()
     if source is not None:
-        _copy_backup(source, path)
+        copy_ledger(source, path)
     ledger = Ledger(path)
     ledger.set_meta("rebuild", "started")
     return ledger, aside
-
-
-def _copy_backup(source: Path, target: Path) -> None:
-    try:
-        origin = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-        try:
-            rows = [row[0] for row in origin.execute("PRAGMA integrity_check")]
-            if rows != ["ok"]:
-                raise sqlite3.DatabaseError("; ".join(rows[:3]))
-            copy = sqlite3.connect(target)
-            try:
-                origin.backup(copy)
-            finally:
-                copy.close()
-        finally:
-            origin.close()
-    except sqlite3.Error as exc:
-        target.unlink(missing_ok=True)
-        raise LedgerTrouble(f"the backup {source} cannot be used ({exc}); name another one") from None
-    os.chmod(target, 0o600)
 
 
 def finish_rebuild(ledger: Ledger) -> None:

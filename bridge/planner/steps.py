@@ -48,6 +48,8 @@ class Lookup:
     dotted path into the answer (`Folder.Files`); empty when the answer is a bare list.
     `normalise` compares identifiers without spaces, dashes and dots, in upper case
     (`556677-8899` is `5566778899`). `then` is where to look when nothing matched here.
+    `alias` gives a record found here the fields later steps read, under their names
+    (`{"Id": "FileId"}`: a file connection names its file `FileId`, an upload calls it `Id`).
     Paths, params and match values may hold `{"$ref": …}` and `{step.Field}` placeholders.
     """
 
@@ -58,6 +60,7 @@ class Lookup:
     single: bool = False
     normalise: bool = False
     then: Lookup | None = None
+    alias: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Lookup | None:
