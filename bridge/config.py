@@ -84,6 +84,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("folders", "outbox", "outbox", "Where receipts, failures, archives and exports appear"),
     Option("folders", "state", ".bridge", "The bridge's own state: ledger, work area, embedded mock"),
     Option(
+        "folders",
+        "shared_outbox",
+        False,
+        "With several companies, one outbox/ for all of them instead of outbox/<company>/ each",
+    ),
+    Option(
         "watch", "settle_seconds", 1.0, "A file must keep its size and time this long, and be seen this long"
     ),
     Option("watch", "rescan_seconds", 30.0, "Full rescan of the inbox even when no event arrives"),
@@ -279,6 +285,13 @@ class Settings:
             if tenant.name == name:
                 return tenant
         raise ConfigError(f"no tenant named {name!r}; configured: {', '.join(t.name for t in self.tenants)}")
+
+    def outbox_of(self, tenant: str) -> Path:
+        """Where the company's answers go (receipts, failed, archive, duplicates): its own
+        `outbox/<company>/` when several are configured, unless `folders.shared_outbox`."""
+        if self.multi_tenant and not self["folders.shared_outbox"]:
+            return self.outbox / tenant
+        return self.outbox
 
     def inbox_of(self, tenant: str) -> Path:
         return self.inbox / tenant if self.multi_tenant else self.inbox

@@ -51,6 +51,7 @@ __all__ = [
     "Ledger",
     "LedgerTrouble",
     "copy_ledger",
+    "keep_private",
     "newest_backup",
     "now_iso",
     "open_ledger",
@@ -233,6 +234,7 @@ def open_ledger(
         path.unlink(missing_ok=True)
         for leftover in (_sibling(path, "-wal"), _sibling(path, "-shm")):
             leftover.unlink(missing_ok=True)  # a journal of another database must not be replayed
+    keep_private(path)
     try:
         ledger = Ledger(path)
         ledger.verify(full=full_check)
@@ -247,6 +249,16 @@ def open_ledger(
             f"the rebuild of the ledger {path} was interrupted; run `fortnox-bridge ledger rebuild` again"
         )
     return ledger
+
+
+def keep_private(path: Path) -> None:
+    """The ledger and its journals are 0600, whatever the umask: they are the bridge's state.
+    SQLite gives its journals the database's mode, so the database is made 0600 first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for file in (path, _sibling(path, "-wal"), _sibling(path, "-shm")):
+        if file.exists():
+            os.chmod(file, 0o600)
 
 
 def _way_out(path: Path) -> str:
@@ -772,22 +784,27 @@ class Ledger:
         return bool(some) and not open_
 
     def next_due(
-        self, tenant: str, now: float | None = None, skip_kinds: Sequence[str] = ()
+        self,
+        tenant: str,
+        now: float | None = None,
+        skip_kinds: Sequence[str] = (),
+        files: Sequence[int] = (),
     ) -> tuple[DocumentRecord | None, float | None]:
         """The oldest document ready to run, or None and when the next one will be. Documents of
-        `skip_kinds` wait (their flow lacks a licence or a scope)."""
+        `skip_kinds` wait (their flow lacks a licence or a scope); with `files`, only theirs."""
         now = time.time() if now is None else now
         skip = f" AND kind NOT IN ({', '.join('?' * len(skip_kinds))})" if skip_kinds else ""
+        skip += f" AND file_id IN ({', '.join('?' * len(files))})" if files else ""
         row = self.db.execute(
             f"{_DOCUMENTS} WHERE d.tenant = ? AND d.state IN {_OPEN} AND d.next_attempt_at <= ?"
-            f"{skip.replace('kind', 'd.kind')} ORDER BY d.id LIMIT 1",
-            (tenant, now, *skip_kinds),
+            f"{skip.replace('kind', 'd.kind').replace('file_id', 'd.file_id')} ORDER BY d.id LIMIT 1",
+            (tenant, now, *skip_kinds, *files),
         ).fetchone()
         if row is not None:
             return _document(row), None
         later = self.db.execute(
             f"SELECT MIN(next_attempt_at) FROM documents WHERE tenant = ? AND state IN {_OPEN}{skip}",
-            (tenant, *skip_kinds),
+            (tenant, *skip_kinds, *files),
         ).fetchone()[0]
         return None, later
 
@@ -1180,6 +1197,7 @@ def _document(row: sqlite3.Row) -> DocumentRecord:
         attempts=row["attempts"],
         failures=row["failures"],
         last_error=row["last_error"] or "",
+        error_detail=loads(row["error_detail"]) if row["error_detail"] else None,
         duplicate_of=earlier,
         result=tuple(loads(row["result"])) if row["result"] else (),
         created_at=row["created_at"],

@@ -24,7 +24,7 @@ from pathlib import Path
 from bridge.config import Settings
 from bridge.fortnox import FortnoxClient
 from bridge.fortnox.masterdata import fetch_financial_years
-from bridge.pipeline.ledger import BACKUPS, Ledger, copy_ledger, now_iso
+from bridge.pipeline.ledger import BACKUPS, Ledger, copy_ledger, keep_private, now_iso
 from bridge.planner.files import UPLOAD_FOLDERS
 from bridge.planner.steps import STAMP_PREFIX
 from bridge.planner.supplierinvoices import SUPPLIER_INBOX
@@ -52,15 +52,22 @@ def ledger_path(settings: Settings) -> Path:
 def earlier_work(settings: Settings) -> str | None:
     """A trace of earlier work beside a missing ledger, said for the message; None when the
     folders look as new as the ledger (a first start)."""
-    outbox = settings.outbox
-    for folder, what in (
-        (outbox / "receipts", "outbox/receipts/ holds receipts"),
-        (outbox / "archive", "outbox/archive/ holds sent files"),
-        (outbox / "failed", "outbox/failed/ holds failed files"),
-        (outbox / "duplicates", "outbox/duplicates/ holds files"),
+    answers = dict.fromkeys([settings.outbox, *(settings.outbox_of(t.name) for t in settings.tenants)])
+    folders = [
+        (outbox / kind, f"{outbox.relative_to(settings.outbox.parent).as_posix()}/{kind}/ holds {what}")
+        for outbox in answers
+        for kind, what in (
+            ("receipts", "receipts"),
+            ("archive", "sent files"),
+            ("failed", "failed files"),
+            ("duplicates", "files"),
+        )
+    ]
+    folders += [
         (settings.state_dir / BACKUPS, f"{settings.state_dir / BACKUPS} holds backups of the ledger"),
         (settings.state_dir / "attachments", f"{settings.state_dir / 'attachments'} holds attachments"),
-    ):
+    ]
+    for folder, what in folders:
         if _holds_files(folder):
             return what
     work = settings.state_dir / "work"
@@ -112,6 +119,7 @@ def start_rebuild(path: Path, source: Path | None = None) -> tuple[Ledger, Path 
                 journal.unlink()
     if source is not None:
         copy_ledger(source, path)
+    keep_private(path)
     ledger = Ledger(path)
     ledger.set_meta("rebuild", "started")
     return ledger, aside

@@ -41,6 +41,7 @@ from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.filestore import FileStore
 from bridge.pipeline.gate import POLL_SECONDS, AccessGate
+from bridge.pipeline.inbox import is_ignored
 from bridge.pipeline.ledger import now_iso, open_ledger, spool_line
 from bridge.pipeline.live import LiveWork, live_exports
 from bridge.pipeline.masterdata import MasterDataCache
@@ -76,7 +77,15 @@ from bridge.planner import (
 )
 from bridge.planner.describe import describe
 from bridge.planner.uploads import safe_name
-from bridge.util import atomic_write, dumps, free_name, loads, move_file, remove_stale_temporaries
+from bridge.util import (
+    atomic_write,
+    dumps,
+    free_name,
+    loads,
+    move_file,
+    remove_stale_temporaries,
+    share_folder,
+)
 
 __all__ = ["Bridge", "RequestError"]
 
@@ -85,6 +94,7 @@ log = logging.getLogger("bridge")
 OWN_BACKOFF_AFTER = 3  # transient failures in a row before a document waits on its own
 
 COMPANION = ".companion"  # marks a companion's name in the work area
+STRAY = "stray:"  # a notice's key: a file at the root of inbox/ when several companies are configured
 
 OUTBOX_FOLDERS = {
     FileState.DONE: "archive",
@@ -116,6 +126,8 @@ class Bridge:
         self.clients = clients or {}
         self.topics = topics or {}  # company -> (its topics' address, the integration's client secret)
         self.importers = importers
+        # Receipts, reports and exports are for people (the umask's mode); tokens and state are not.
+        share_folder(settings.outbox, private=settings.state_dir)
         self.work = settings.state_dir / "work"
         self.work.mkdir(parents=True, exist_ok=True)
         self.ledger = open_ledger(
@@ -208,8 +220,9 @@ class Bridge:
     def process(
         self, paths: Iterable[Path], tenant: str | None = None, *, until_blocked: bool = True
     ) -> list[FileRecord]:
-        """Take these files (copies of those outside the inbox) and send them now. With
-        `until_blocked`, give up when Fortnox cannot be reached: what is queued stays queued."""
+        """Take these files (copies of those outside the inbox) and send them now, ahead of
+        what else is queued. With `until_blocked`, give up when Fortnox cannot be reached:
+        what is queued stays queued."""
         taken = []
         for path in paths:
             name = self.settings.tenant_for(path, tenant).name
@@ -217,7 +230,7 @@ class Bridge:
             record = self.take(path, name, copy=not inside)
             if record is not None:
                 taken.append(record)
-        return self._send_now(taken, until_blocked)
+        return self._send_now(taken, until_blocked, ahead=True)
 
     def cancel(self, cancellation: Cancellation, *, tenant: str | None = None) -> FileRecord:
         """Cancel a preliminary supplier invoice now (what a line of a `cancel*.txt` file does)."""
@@ -305,8 +318,11 @@ class Bridge:
         gone = []
         for file in self.ledger.files([FileState.FAILED, FileState.PARTIAL]):
             target = file.outcome_path
-            if file.work_path is None or target is None or file.finished_at is None:
-                continue  # made in code (nothing was moved), or its answer is not written yet
+            if target is None or file.finished_at is None:
+                continue  # its answer is not written yet
+            if file.work_path is None:  # made by a command (`cancel`, `undo`), which answered then
+                self.ledger.dismiss(file.id)
+                continue
             if target.exists() or target.is_symlink():
                 continue
             self.ledger.dismiss(file.id)
@@ -322,12 +338,48 @@ class Bridge:
     def retry(self, files: Iterable[FileRecord | int], *, until_blocked: bool = True) -> list[FileRecord]:
         """Send again what failed in these files, now; answers the files that were taken back."""
         taken = [self.ledger.file(file_id) for file_id in self._reopen(files)]
-        return self._send_now(taken, until_blocked)
+        return self._send_now(taken, until_blocked, ahead=True)
 
-    def _send_now(self, files: Sequence[FileRecord], until_blocked: bool) -> list[FileRecord]:
+    def _send_now(
+        self, files: Sequence[FileRecord], until_blocked: bool, *, ahead: bool = False
+    ) -> list[FileRecord]:
+        """Send now what is queued for these files' companies, company after company; `ahead`
+        (`process`, `retry`): only these files' documents, ahead of whatever else is queued, in
+        the order they were taken; the rest of the queue waits for `watch`."""
         for tenant in dict.fromkeys(f.tenant for f in files):
-            self.drain(tenant, until_blocked=until_blocked)
+            only = [f.id for f in files if f.tenant == tenant] if ahead else []
+            self.drain(tenant, until_blocked=until_blocked, files=only)
         return [self.ledger.file(f.id) for f in files]
+
+    def answer_strays(self) -> None:
+        """With several companies, a file at the root of inbox/ is for none of them: it is left
+        there, unread, with a notice and a receipt (`outbox/receipts/<name>.receipt.txt`) saying
+        where to put it; both go once the file is gone."""
+        if not self.settings.multi_tenant:
+            return
+        try:
+            entries = list(os.scandir(self.settings.inbox))
+        except FileNotFoundError:
+            return
+        receipts_dir = self.settings.outbox / "receipts"
+        present = set()
+        for entry in entries:
+            if is_ignored(entry.name) or entry.is_dir(follow_symlinks=False):
+                continue
+            present.add(entry.name)
+            folders = ", ".join(f"inbox/{t.name}/" for t in self.settings.tenants)
+            message = (
+                f"{entry.name} lies at the root of inbox/, but several companies are configured: nothing"
+                f" is sent from there and it stays where it is. Move it into its company's folder: {folders}"
+            )
+            if self.ledger.notice(f"{STRAY}{entry.name}", message):
+                log.warning("%s", message)
+                atomic_write(receipts_dir / f"{entry.name}.receipt.txt", message + "\n")
+        for notice in self.ledger.notices():
+            name = notice.key.removeprefix(STRAY)
+            if notice.key.startswith(STRAY) and name not in present:
+                self.ledger.clear_notice(notice.key)
+                (receipts_dir / f"{name}.receipt.txt").unlink(missing_ok=True)
 
     # --- claiming ------------------------------------------------------------------------
 
@@ -600,10 +652,10 @@ class Bridge:
 
     # --- sending -------------------------------------------------------------------------
 
-    def run_next(self, tenant: str) -> tuple[Outcome | None, float | None]:
-        """Run the oldest due document of `tenant`; answers its outcome and, when nothing ran
-        or it must wait, when to look again. This is the company's worker: it is also where
-        files waiting for the company's registers are planned."""
+    def run_next(self, tenant: str, files: Sequence[int] = ()) -> tuple[Outcome | None, float | None]:
+        """Run the oldest due document of `tenant` (of these `files` only, when given); answers
+        its outcome and, when nothing ran or it must wait, when to look again. This is the
+        company's worker: it is also where files waiting for the company's registers are planned."""
         self._plan_waiting(tenant)
         paused_until = self._paused_until.get(tenant, 0.0)
         if time.time() < paused_until:
@@ -611,7 +663,7 @@ class Bridge:
         if not self.gate.may_send(tenant):
             return None, time.time() + POLL_SECONDS
         waiting = self.gate.waiting_kinds(tenant)
-        document, later = self.ledger.next_due(tenant, skip_kinds=sorted(waiting))
+        document, later = self.ledger.next_due(tenant, skip_kinds=sorted(waiting), files=files)
         if waiting:  # look again soon: the missing licence may be bought meanwhile
             later = min(later or math.inf, time.time() + POLL_SECONDS)
         if document is None:
@@ -691,11 +743,12 @@ class Bridge:
             return None  # its events wait in the ledger with its files
         return self.live.run(tenant)
 
-    def drain(self, tenant: str, *, until_blocked: bool = True) -> None:
-        """Send what is queued for `tenant`, waiting out backoffs; with `until_blocked`, give up
-        as soon as Fortnox is unreachable (the documents stay queued for `watch`)."""
+    def drain(self, tenant: str, *, until_blocked: bool = True, files: Sequence[int] = ()) -> None:
+        """Send what is queued for `tenant` (for these `files` only, when given), waiting out
+        backoffs; with `until_blocked`, give up as soon as Fortnox is unreachable (the
+        documents stay queued for `watch`)."""
         while True:
-            outcome, later = self.run_next(tenant)
+            outcome, later = self.run_next(tenant, files)
             if outcome is not None and outcome.state != "later":
                 continue
             if later is None or (until_blocked and outcome is not None and outcome.unreachable):
@@ -737,14 +790,15 @@ class Bridge:
             state = file_outcome(file, documents)
             target = file.outcome_path
             if target is None:
-                target = self._choose_target(file_id, file.name, OUTBOX_FOLDERS[state], file.companion)
+                target = self._choose_target(file, OUTBOX_FOLDERS[state])
                 self.ledger.set_outcome_path(file_id, target)
                 file = replace(file, outcome_path=target)
             finished_at = now_iso()
             receipt = self._write_receipts(file, documents, finished_at)
             for original in self.ledger.undone_files(file_id):  # their receipts say they were undone
                 self._write_receipts(self.ledger.file(original), undone=(file_id, state, finished_at))
-            if state.retryable:
+            made_by_command = file.work_path is None  # `cancel`, `undo`: the command answers
+            if state.retryable and not made_by_command:
                 atomic_write(
                     target.with_name(target.name + ".error.txt"), receipts.render_error_report(receipt)
                 )
@@ -754,6 +808,13 @@ class Bridge:
             if work_path is not None and (work_path.exists() or work_path.is_symlink()):
                 move_file(work_path, target)
             self.ledger.file_finished(file_id, state)
+            if state.retryable and made_by_command:
+                # Nothing lies in outbox/failed/ to retry: the command said why; its receipt stays.
+                self.ledger.dismiss(file_id)
+                log.info(
+                    "%s: %s (see its receipt in %s)", file.name, state, target.parent.parent / "receipts"
+                )
+                return
             log.info("%s: %s → %s", file.name, state, target.relative_to(self.settings.outbox.parent))
 
     def _write_receipts(
@@ -775,7 +836,7 @@ class Bridge:
                 replace(u, state=state, finished_at=at) if u.undo_file_id == undo_id else u for u in undos
             ]
         target = file.outcome_path or Path(file.name)
-        receipts_dir = self.settings.outbox / "receipts"
+        receipts_dir = self.settings.outbox_of(file.tenant) / "receipts"
         receipt = receipts.build_receipt(
             file,
             documents,
@@ -787,11 +848,12 @@ class Bridge:
         atomic_write(receipts_dir / f"{target.name}.receipt.txt", receipts.render_receipt_text(receipt))
         return receipt
 
-    def _choose_target(self, file_id: int, name: str, folder: str, companion: Path | None = None) -> Path:
+    def _choose_target(self, file: FileRecord, folder: str) -> Path:
         """A name free in the target folder whose receipt name is free too (or already ours,
         when a retried file finishes again), and its companion's name as well."""
-        receipts_dir = self.settings.outbox / "receipts"
-        directory = self.settings.outbox / folder
+        file_id, name, companion = file.id, file.name, file.companion
+        receipts_dir = self.settings.outbox_of(file.tenant) / "receipts"
+        directory = self.settings.outbox_of(file.tenant) / folder
 
         def free(candidate: str) -> bool:
             if companion is not None and _companion_target(directory / candidate, companion).exists():
