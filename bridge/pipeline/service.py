@@ -320,8 +320,9 @@ class Bridge:
             target = file.outcome_path
             if target is None or file.finished_at is None:
                 continue  # its answer is not written yet
-            if file.work_path is None:  # made by a command (`cancel`, `undo`), which answered then
-                self.ledger.dismiss(file.id)
+            if file.work_path is None:  # made by a command, which answered then (an undo: its report)
+                if file.importer != UNDO_IMPORTER:
+                    self.ledger.dismiss(file.id)
                 continue
             if target.exists() or target.is_symlink():
                 continue
@@ -797,7 +798,9 @@ class Bridge:
             receipt = self._write_receipts(file, documents, finished_at)
             for original in self.ledger.undone_files(file_id):  # their receipts say they were undone
                 self._write_receipts(self.ledger.file(original), undone=(file_id, state, finished_at))
-            made_by_command = file.work_path is None  # `cancel`, `undo`: the command answers
+            # A `cancel` command says why it failed itself: nothing for outbox/failed/. (An undo
+            # keeps its report there: what Fortnox would not let be undone, and how to ask again.)
+            made_by_command = file.work_path is None and file.importer != UNDO_IMPORTER
             if state.retryable and not made_by_command:
                 atomic_write(
                     target.with_name(target.name + ".error.txt"), receipts.render_error_report(receipt)
