@@ -19,6 +19,7 @@ from bridge.pipeline import Bridge, FileRecord, RequestError
 from bridge.pipeline.ledger import LedgerTrouble
 from bridge.pipeline.lock import LockHeld, StateLock
 from bridge.pipeline.summary import results_table
+from bridge.util.i18n import use_language
 
 __all__ = [
     "EXIT_FAILED",
@@ -49,6 +50,7 @@ class Context:
                 self._settings = load_settings(self.workdir, self.config)
             except ConfigError as exc:
                 raise click.UsageError(f"configuration: {exc}") from None
+            use_language(self._settings["ui.language"])
         return self._settings
 
 
