@@ -46,23 +46,6 @@ class Posts(httpx.BaseTransport):
         return self.inner.handle_request(request)
 
 
-@pytest.fixture
-def open_bridge(tmp_path, mock_app, demo_token):
-    opened: list[Bridge] = []
-
-    def make(transport: httpx.BaseTransport | None = None) -> Bridge:
-        client = FortnoxClient(
-            "http://mock", StaticToken(demo_token), transport=transport or httpx.WSGITransport(app=mock_app)
-        )
-        bridge = Bridge(load_settings(tmp_path, environ={}), {"default": client})
-        opened.append(bridge)
-        return bridge
-
-    yield make
-    for bridge in opened:
-        bridge.close()
-
-
 def sent(tmp_path: Path, bridge: Bridge) -> None:
     for name, text in (("fakturor.csv", INVOICES), ("kassa.csv", JOURNAL)):
         (tmp_path / "inbox").mkdir(exist_ok=True)
@@ -76,40 +59,40 @@ def lose_ledger(tmp_path: Path) -> None:
         leftover.unlink()
 
 
-def test_a_first_start_makes_a_new_ledger_without_a_word(tmp_path, open_bridge):
-    open_bridge()
+def test_a_first_start_makes_a_new_ledger_without_a_word(tmp_path, make_bridge):
+    make_bridge()
     assert (tmp_path / ".bridge" / "ledger.sqlite3").exists()
 
 
-def test_a_missing_ledger_beside_receipts_stops_the_bridge(tmp_path, open_bridge):
-    bridge = open_bridge()
+def test_a_missing_ledger_beside_receipts_stops_the_bridge(tmp_path, make_bridge):
+    bridge = make_bridge()
     sent(tmp_path, bridge)
     bridge.close()
     lose_ledger(tmp_path)
     with pytest.raises(LedgerTrouble) as trouble:
-        open_bridge()
+        make_bridge()
     message = str(trouble.value)
     assert "is missing, yet outbox/receipts/ holds receipts" in message
     assert "`fortnox-bridge ledger rebuild`" in message
     assert not (tmp_path / ".bridge" / "ledger.sqlite3").exists()  # no new ledger was made
 
 
-def test_an_emptied_ledger_stops_the_bridge(tmp_path, open_bridge):
-    bridge = open_bridge()
+def test_an_emptied_ledger_stops_the_bridge(tmp_path, make_bridge):
+    bridge = make_bridge()
     sent(tmp_path, bridge)
     bridge.close()
     (tmp_path / ".bridge" / "ledger.sqlite3").write_bytes(b"")
     with pytest.raises(LedgerTrouble, match="is empty, yet"):
-        open_bridge()
+        make_bridge()
 
 
-def test_a_missing_ledger_beside_a_backup_names_the_backup(tmp_path, open_bridge):
-    bridge = open_bridge()
+def test_a_missing_ledger_beside_a_backup_names_the_backup(tmp_path, make_bridge):
+    bridge = make_bridge()
     copy = bridge.ledger.rolling_backup(keep=3)
     bridge.close()
     lose_ledger(tmp_path)
     with pytest.raises(LedgerTrouble, match=f"ledger rebuild --from {copy}"):
-        open_bridge()
+        make_bridge()
 
 
 @pytest.mark.parametrize(
@@ -120,8 +103,8 @@ def test_a_missing_ledger_beside_a_backup_names_the_backup(tmp_path, open_bridge
         pytest.param(lambda data: data[:4096] + b"\x00" * 4096 + data[8192:], id="a-page-zeroed"),
     ],
 )
-def test_a_damaged_ledger_stops_the_bridge_with_a_sentence(tmp_path, open_bridge, monkeypatch, damage):
-    bridge = open_bridge()
+def test_a_damaged_ledger_stops_the_bridge_with_a_sentence(tmp_path, make_bridge, monkeypatch, damage):
+    bridge = make_bridge()
     sent(tmp_path, bridge)
     bridge.ledger.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     bridge.close()
@@ -137,15 +120,15 @@ def test_a_damaged_ledger_stops_the_bridge_with_a_sentence(tmp_path, open_bridge
     assert "Traceback" not in answer.output
 
 
-def test_an_interrupted_rebuild_is_not_taken_for_a_ledger(tmp_path, open_bridge):
+def test_an_interrupted_rebuild_is_not_taken_for_a_ledger(tmp_path, make_bridge):
     made, _ = start_rebuild(ledger_path(load_settings(tmp_path, environ={})))
     made.close()
     with pytest.raises(LedgerTrouble, match=r"rebuild of the ledger .* was interrupted"):
-        open_bridge()
+        make_bridge()
 
 
-def test_a_backup_is_a_whole_copy_taken_while_the_ledger_is_written(tmp_path, open_bridge):
-    bridge = open_bridge()
+def test_a_backup_is_a_whole_copy_taken_while_the_ledger_is_written(tmp_path, make_bridge):
+    bridge = make_bridge()
     sent(tmp_path, bridge)
     writer = sqlite3.connect(tmp_path / ".bridge" / "ledger.sqlite3", isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # someone is writing: the copy does not wait for it, nor take half
@@ -160,14 +143,14 @@ def test_a_backup_is_a_whole_copy_taken_while_the_ledger_is_written(tmp_path, op
     kept.close()
 
 
-def test_rolling_backups_keep_the_newest(tmp_path, open_bridge):
-    bridge = open_bridge()
+def test_rolling_backups_keep_the_newest(tmp_path, make_bridge):
+    bridge = make_bridge()
     copies = [bridge.ledger.rolling_backup(keep=2) for _ in range(4)]
     assert sorted((tmp_path / ".bridge" / "backups").iterdir()) == copies[-2:]
 
 
-def test_backup_command_writes_a_copy(tmp_path, open_bridge, monkeypatch):
-    bridge = open_bridge()
+def test_backup_command_writes_a_copy(tmp_path, make_bridge, monkeypatch):
+    bridge = make_bridge()
     sent(tmp_path, bridge)
     monkeypatch.chdir(tmp_path)
     answer = CliRunner().invoke(main, ["ledger", "backup", "--out", "kopia.sqlite3"])
@@ -176,9 +159,9 @@ def test_backup_command_writes_a_copy(tmp_path, open_bridge, monkeypatch):
 
 
 def test_the_archive_dropped_again_after_a_rebuild_creates_nothing_twice(
-    tmp_path, open_bridge, mock_app, demo_token
+    tmp_path, make_bridge, mock_app, demo_token
 ):
-    bridge = open_bridge()
+    bridge = make_bridge()
     sent(tmp_path, bridge)
     bridge.close()
     lose_ledger(tmp_path)
@@ -196,7 +179,7 @@ def test_the_archive_dropped_again_after_a_rebuild_creates_nothing_twice(
     assert (found.invoices, found.vouchers) == (2, 1)
     assert wire.posts == []
 
-    again = open_bridge(wire)
+    again = make_bridge(wire)
     for name in ("fakturor.csv", "kassa.csv"):
         shutil.copy(tmp_path / "outbox" / "archive" / name, tmp_path / "inbox" / name)
     files = again.process(sorted((tmp_path / "inbox").iterdir()), "default", until_blocked=False)
@@ -206,8 +189,8 @@ def test_the_archive_dropped_again_after_a_rebuild_creates_nothing_twice(
     assert outcomes.count("reconciled") == 3
 
 
-def test_a_damaged_ledger_is_set_aside_by_the_rebuild(tmp_path, open_bridge):
-    bridge = open_bridge()
+def test_a_damaged_ledger_is_set_aside_by_the_rebuild(tmp_path, make_bridge):
+    bridge = make_bridge()
     sent(tmp_path, bridge)
     bridge.close()
     path = tmp_path / ".bridge" / "ledger.sqlite3"

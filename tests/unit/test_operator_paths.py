@@ -29,23 +29,6 @@ def invoice(number: str, customer: str = "1001") -> str:
     return HEADER + f"{number};{customer};Konsult;1;100\n"
 
 
-@pytest.fixture
-def make_bridge(tmp_path, mock_app, demo_token):
-    opened: list[Bridge] = []
-
-    def make(**environ: str) -> Bridge:
-        client = FortnoxClient(
-            "http://mock", StaticToken(demo_token), transport=httpx.WSGITransport(app=mock_app)
-        )
-        bridge = Bridge(load_settings(tmp_path, environ=environ), {"default": client})
-        opened.append(bridge)
-        return bridge
-
-    yield make
-    for bridge in opened:
-        bridge.close()
-
-
 def drop(folder: Path, name: str, text: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_text(text, encoding="utf-8")
@@ -87,7 +70,7 @@ def test_dismiss_forgets_a_failed_file_on_purpose(tmp_path, make_bridge):
 
 
 def test_a_dismissed_file_dropped_again_sends_what_is_missing(tmp_path, make_bridge):
-    bridge = make_bridge(FORTNOX_INVOICES_CREATE_CUSTOMERS="never")
+    bridge = make_bridge(invoices_create_customers="never")
     two = HEADER + "D-1;1001;Konsult;1;100\nD-2;5555;Konsult;1;100\n"  # 5555 does not exist
     (first,) = send(bridge, drop(tmp_path / "inbox", "a.csv", two))
     assert first.state == FileState.PARTIAL
@@ -247,7 +230,7 @@ def test_a_missing_series_is_fixed_in_fortnox_and_then_retried(tmp_path, make_br
         "Datum;Verifikation;Konto;Debet;Kredit;Text\n"
         "2026-01-10;J-1;6110;100,00;;Papper\n2026-01-10;J-1;1930;;100,00;Bank\n"
     )
-    bridge = make_bridge(FORTNOX_VOUCHERS_SERIES="Q")
+    bridge = make_bridge(vouchers_series="Q")
     (file,) = send(bridge, drop(tmp_path / "inbox", "kassa.csv", journal))
     assert file.state == FileState.FAILED
     text = report(tmp_path, "kassa.csv")
@@ -256,7 +239,7 @@ def test_a_missing_series_is_fixed_in_fortnox_and_then_retried(tmp_path, make_br
 
 
 def test_a_document_fortnox_refused_is_retried_after_the_fix(tmp_path, make_bridge):
-    bridge = make_bridge(FORTNOX_INVOICES_CREATE_CUSTOMERS="never")
+    bridge = make_bridge(invoices_create_customers="never")
     (file,) = send(bridge, drop(tmp_path / "inbox", "ny.csv", invoice("C-1", customer="5555")))
     assert file.state == FileState.FAILED
     text = report(tmp_path, "ny.csv")
