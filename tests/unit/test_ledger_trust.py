@@ -198,3 +198,10 @@ def test_a_damaged_ledger_is_set_aside_by_the_rebuild(tmp_path, make_bridge):
     made, aside = start_rebuild(path)
     made.close()
     assert aside is not None and aside.read_bytes() == b"garbage" * 1000
+
+
+def test_backup_without_a_ledger_says_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    answer = CliRunner().invoke(main, ["ledger", "backup"])
+    assert answer.exit_code == 2
+    assert "there is no ledger at" in answer.output

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
+from bridge.cli import main
 from bridge.config import load_settings
 from bridge.fortnox import FortnoxClient, StaticToken
 from bridge.importers.cancel import cancellation
@@ -259,3 +261,10 @@ def test_a_command_that_fails_leaves_no_failed_file_behind(tmp_path, make_bridge
     assert [d.last_error for d in bridge.documents(file.id)] == [
         "supplier invoice 99 does not exist in Fortnox: check the number"
     ]
+
+
+def test_dismiss_of_a_name_that_never_failed_is_a_usage_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    answer = CliRunner().invoke(main, ["dismiss", "nothing.csv"])
+    assert answer.exit_code == 2
+    assert "no failed file named 'nothing.csv'" in answer.output
