@@ -4,7 +4,7 @@ A key `section.key` is `FORTNOX_SECTION_KEY` in the environment (`watch.settle_s
 `FORTNOX_WATCH_SETTLE_SECONDS`); keys of the `[fortnox]` section drop the section
 (`fortnox.url` → `FORTNOX_URL`). The environment wins over the file. With no `fortnox.url`
 the bridge runs against its embedded mock. `[tenants.NAME]` tables declare several
-companies; each may override any section except `folders` and `watch`.
+companies; each may override any section except `folders`, `watch`, `exports` and `ledger`.
 """
 
 from __future__ import annotations
@@ -84,6 +84,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("folders", "outbox", "outbox", "Where receipts, failures, archives and exports appear"),
     Option("folders", "state", ".bridge", "The bridge's own state: ledger, work area, embedded mock"),
     Option(
+        "folders",
+        "shared_outbox",
+        False,
+        "With several companies, one outbox/ for all of them instead of outbox/<company>/ each",
+    ),
+    Option(
         "ui",
         "language",
         "sv",
@@ -95,6 +101,13 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("watch", "rescan_seconds", 30.0, "Full rescan of the inbox even when no event arrives"),
     Option("watch", "poll", False, "Poll instead of file-system events (network shares)"),
+    Option(
+        "ledger",
+        "backup_hours",
+        6.0,
+        "`watch` copies the ledger into <state>/backups/ this often (and as it starts and stops); 0: never",
+    ),
+    Option("ledger", "backup_keep", 8, "How many of those copies stay (the oldest go)"),
     Option(
         "invoices",
         "create_customers",
@@ -276,7 +289,7 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 _BY_NAME = {(o.section, o.key): o for o in OPTIONS}
-_GLOBAL_SECTIONS = frozenset({"folders", "watch", "exports", "limits"})
+_GLOBAL_SECTIONS = frozenset({"folders", "watch", "exports", "limits", "ledger"})
 
 
 @dataclass(frozen=True)
@@ -328,6 +341,13 @@ class Settings:
             if tenant.name == name:
                 return tenant
         raise ConfigError(f"no tenant named {name!r}; configured: {', '.join(t.name for t in self.tenants)}")
+
+    def outbox_of(self, tenant: str) -> Path:
+        """Where the company's answers go (receipts, failed, archive, duplicates): its own
+        `outbox/<company>/` when several are configured, unless `folders.shared_outbox`."""
+        if self.multi_tenant and not self["folders.shared_outbox"]:
+            return self.outbox / tenant
+        return self.outbox
 
     def inbox_of(self, tenant: str) -> Path:
         return self.inbox / tenant if self.multi_tenant else self.inbox

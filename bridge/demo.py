@@ -10,7 +10,9 @@ from pathlib import Path
 
 import click
 
-from bridge.config import load_settings
+from bridge.config import Settings, load_settings
+from bridge.pipeline.ledger import LedgerTrouble
+from bridge.pipeline.lock import LockHeld, StateLock
 from bridge.pipeline.summary import results_table
 from bridge.pipeline.watcher import Watcher
 from bridge.runtime import open_bridge
@@ -38,6 +40,14 @@ def main(once: bool) -> None:
     settings = load_settings(REPO, environ={})
     if not settings.tenants[0].embedded:
         sys.exit("make demo runs on the embedded mock: move bridge.toml aside (it names a Fortnox URL).")
+    try:
+        with StateLock(settings.state_dir, "make demo"):
+            _run(settings, once)
+    except (LockHeld, LedgerTrouble) as exc:
+        sys.exit(f"Error: {exc}")
+
+
+def _run(settings: Settings, once: bool) -> None:
     with open_bridge(settings) as bridge:
         start = bridge.last_file_id()
         inbox = settings.inbox

@@ -81,9 +81,12 @@ def topics_url_for(tenant: TenantSettings) -> str:
 
 
 @contextmanager
-def open_bridge(settings: Settings, *, announce=print) -> Iterator[Bridge]:
+def open_bridge(
+    settings: Settings, *, announce=print, full_check: bool = False, rebuilding: bool = False
+) -> Iterator[Bridge]:
     """A bridge with a client per tenant; starts the embedded mock when no Fortnox URL is set.
-    Settings that cannot work raise ConfigError before anything starts."""
+    Settings that cannot work raise ConfigError before anything starts; a ledger in doubt,
+    LedgerTrouble (`full_check`, `rebuilding`: see `Bridge`)."""
     server = None
     clients: dict[str, FortnoxClient] = {}
     topics: dict[str, tuple[str, str]] = {}  # company -> its topics' address, the integration's secret
@@ -103,7 +106,7 @@ def open_bridge(settings: Settings, *, announce=print) -> Iterator[Bridge]:
             tenant_id = str(server.app.extensions["mockfortnox"].tenant(mock_tenant).id)
             clients[tenant.name] = _embedded_client(server.url, tenant_id, tenant)
             topics[tenant.name] = (tenant["live.url"] or server.topics.url, EMBEDDED_CLIENT[1])
-        bridge = Bridge(settings, clients, topics=topics)
+        bridge = Bridge(settings, clients, topics=topics, full_check=full_check, rebuilding=rebuilding)
         try:
             yield bridge
         finally:

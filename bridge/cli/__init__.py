@@ -1,7 +1,7 @@
 """`fortnox-bridge`: thin click commands over `Bridge`, the library's one entrance.
 
-One module per command group: `files` (watch, process, check, status, retry, cancel),
-`undo`, `export`, `connection` (connect, auth, tenants). `common` holds what they share
+One module per command group: `files` (watch, process, check, status, retry, dismiss,
+cancel), `undo`, `export`, `connection` (connect, auth, tenants), `ledger` (backup, rebuild). `common` holds what they share
 (settings, the opened bridge, exit codes: 0 ok, 1 some file failed, 2 usage or configuration
 error).
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from bridge.cli import connection, export, files, undo
+from bridge.cli import connection, export, files, ledger, undo
 from bridge.cli.common import Context
 from bridge.util.text import PrintableArguments
 
@@ -54,6 +54,8 @@ for command in (
     files.status,
     files.retry,
     files.cancel,
+    files.dismiss,
+    ledger.ledger,
     undo.undo,
     export.export,
     connection.connect_command,

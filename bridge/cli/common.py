@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import NoReturn
 
@@ -16,10 +16,23 @@ import click
 
 from bridge.config import ConfigError, Settings, load_settings
 from bridge.pipeline import Bridge, FileRecord, RequestError
+from bridge.pipeline.ledger import LedgerTrouble
+from bridge.pipeline.lock import LockHeld, StateLock
 from bridge.pipeline.summary import results_table
 from bridge.util.i18n import use_language
 
-__all__ = ["EXIT_FAILED", "Context", "finish", "open_bridge", "pass_context", "print_results", "requests"]
+__all__ = [
+    "EXIT_FAILED",
+    "Context",
+    "Refused",
+    "finish",
+    "open_bridge",
+    "pass_context",
+    "print_results",
+    "reading",
+    "requests",
+    "state_lock",
+]
 
 EXIT_FAILED = 1
 
@@ -45,6 +58,17 @@ pass_context = click.make_pass_decorator(Context)
 
 
 @contextmanager
+def reading(ctx: Context) -> Iterator[Bridge]:
+    """The bridge without Fortnox and without the lock, for commands that only read the ledger
+    (`status`, `undo --preview`): they work beside a running `watch`."""
+    try:
+        with Bridge(ctx.settings) as bridge, requests():
+            yield bridge
+    except LedgerTrouble as exc:
+        raise Refused(str(exc)) from None
+
+
+@contextmanager
 def requests() -> Iterator[None]:
     """What was asked cannot be done as asked: a usage error (exit 2), said in one sentence."""
     try:
@@ -53,16 +77,49 @@ def requests() -> Iterator[None]:
         raise click.UsageError(str(exc)) from None
 
 
+class Refused(click.ClickException):
+    """The bridge will not start as things are (another one holds the folder, the ledger is in
+    doubt): exit 2 with the sentence and the way out, never a traceback."""
+
+    exit_code = 2
+
+
 @contextmanager
-def open_bridge(ctx: Context) -> Iterator[Bridge]:
-    """The bridge with a Fortnox client per company (starting the embedded mock when no URL is set)."""
+def state_lock(ctx: Context) -> Iterator[None]:
+    """This state folder's lock, held for the whole command (`lock.py`)."""
+    command = click.get_current_context().command_path.removeprefix("fortnox-bridge ").strip()
+    try:
+        with StateLock(ctx.settings.state_dir, command or "fortnox-bridge"):
+            yield
+    except LockHeld as exc:
+        raise Refused(str(exc)) from None
+
+
+@contextmanager
+def open_bridge(
+    ctx: Context, *, locked: bool = False, full_check: bool = False, rebuilding: bool = False
+) -> Iterator[Bridge]:
+    """The bridge with a Fortnox client per company (starting the embedded mock when no URL is
+    set), holding the state folder's lock: commands that send or move files come through here.
+    `locked`: the command holds the lock already; `full_check`, `rebuilding`: see `Bridge`."""
     from bridge.runtime import open_bridge as start
 
-    try:
-        with start(ctx.settings, announce=lambda text: click.echo(text, err=True)) as bridge, requests():
-            yield bridge
-    except ConfigError as exc:
-        raise click.UsageError(f"configuration: {exc}") from None
+    with nullcontext() if locked else state_lock(ctx):
+        try:
+            with (
+                start(
+                    ctx.settings,
+                    announce=lambda text: click.echo(text, err=True),
+                    full_check=full_check,
+                    rebuilding=rebuilding,
+                ) as bridge,
+                requests(),
+            ):
+                yield bridge
+        except ConfigError as exc:
+            raise click.UsageError(f"configuration: {exc}") from None
+        except LedgerTrouble as exc:
+            raise Refused(str(exc)) from None
 
 
 def print_results(bridge: Bridge, files: list[FileRecord]) -> bool:

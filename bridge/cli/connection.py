@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from bridge.cli.common import Context, pass_context
+from bridge.cli.common import Context, Refused, pass_context
 from bridge.config import ConfigError, Settings, TenantSettings
 from bridge.fortnox.access import AccessCheck, check_access
 from bridge.fortnox.errors import FortnoxError
@@ -142,8 +142,13 @@ def _record(settings: Settings, checks: dict[str, AccessCheck]) -> list[str | No
     """Keep the checks in the ledger (a waiting `watch` sees them and goes on); answers each
     company's last successful call."""
     from bridge.pipeline import Bridge
+    from bridge.pipeline.ledger import LedgerTrouble
 
-    with Bridge(settings) as bridge:
+    try:
+        bridge = Bridge(settings)
+    except LedgerTrouble as exc:
+        raise Refused(str(exc)) from None
+    with bridge:
         for name, check in checks.items():
             bridge.gate.checked(name, check)
         return [bridge.health(t.name).last_success for t in settings.tenants]

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
-from bridge.cli.common import Context, finish, open_bridge, pass_context, print_results, requests
+from bridge.cli.common import Context, finish, open_bridge, pass_context, print_results, reading, requests
 from bridge.model import Problem
+from bridge.pipeline.ledger import LedgerTrouble
 from bridge.planner.describe import call_line
 from bridge.util import dumpb, dumps
 
 if TYPE_CHECKING:
+    from bridge.pipeline import Bridge
     from bridge.pipeline.check import CheckReport
 
-__all__ = ["cancel", "check", "process", "retry", "status", "watch"]
+__all__ = ["cancel", "check", "dismiss", "process", "retry", "status", "watch"]
+
+log = logging.getLogger("bridge")
 
 FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
 CHECK_DOCUMENTS_SHOWN = 20
@@ -37,7 +45,7 @@ def watch(ctx: Context, once: bool, poll: bool | None) -> None:
     from bridge.pipeline.watcher import Watcher
 
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    with open_bridge(ctx) as bridge:
+    with open_bridge(ctx, full_check=True) as bridge, rolling_backups(bridge):
         watcher = Watcher(bridge, poll=poll)
         folders = ", ".join(str(f) for f in watcher.folders())
         click.echo(f"Watching {folders} (answers in {bridge.settings.outbox}). Stop with Ctrl-C.", err=True)
@@ -48,6 +56,41 @@ def watch(ctx: Context, once: bool, poll: bool | None) -> None:
             click.echo("Stopped; anything not finished continues on the next start.", err=True)
         if once:
             finish(print_results(bridge, bridge.files(after=first_id)))
+
+
+@contextmanager
+def rolling_backups(bridge: Bridge) -> Iterator[None]:
+    """While `watch` runs, a copy of the ledger every `ledger.backup_hours` (the first at its
+    start, the last as it stops) in `<state>/backups/`, the newest `ledger.backup_keep` kept: a disk that loses the
+    ledger loses at most those hours, and `ledger rebuild --from` adds them back from Fortnox."""
+    hours = float(bridge.settings["ledger.backup_hours"])
+    if hours <= 0:
+        yield
+        return
+    stop = threading.Event()
+
+    def run() -> None:
+        while True:
+            try:
+                bridge.ledger.rolling_backup(int(bridge.settings["ledger.backup_keep"]))
+            except (OSError, LedgerTrouble) as exc:
+                log.error("could not copy the ledger into its backups: %s", exc)
+            finally:
+                bridge.ledger.close()  # this thread's own connection
+            if stop.wait(hours * 3600):
+                return
+
+    thread = threading.Thread(target=run, name="ledger-backup", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(60)
+        try:  # and one as it stops: the copy holds the whole run
+            bridge.ledger.rolling_backup(int(bridge.settings["ledger.backup_keep"]))
+        except (OSError, LedgerTrouble) as exc:
+            log.error("could not copy the ledger into its backups: %s", exc)
 
 
 @click.command()
@@ -138,10 +181,9 @@ def _print_check(report: CheckReport) -> None:
 @pass_context
 def status(ctx: Context, as_json: bool) -> None:
     """What is queued, waiting, failed and done."""
-    from bridge.pipeline import Bridge
     from bridge.pipeline.status import render_status
 
-    with Bridge(ctx.settings) as bridge:
+    with reading(ctx) as bridge:
         info = bridge.status()
     click.echo(dumps(info, indent=2) if as_json else render_status(info))
 
@@ -157,6 +199,17 @@ def retry(ctx: Context, file: str | None, all_failed: bool) -> None:
     with open_bridge(ctx) as bridge:
         failed = print_results(bridge, bridge.retry(bridge.failed_files(file)))
     finish(failed)
+
+
+@click.command()
+@click.argument("file")
+@pass_context
+def dismiss(ctx: Context, file: str) -> None:
+    """Forget the failed FILE (its name in outbox/failed/): `status` and `retry --failed` leave it
+    out. What it created in Fortnox stays known; the file itself is left where it is."""
+    with open_bridge(ctx) as bridge:
+        record = bridge.dismiss(file)
+    click.echo(f"{record.name} is forgotten; drop it into the inbox again to send it after all.")
 
 
 @click.group()

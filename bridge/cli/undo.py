@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from bridge.cli.common import Context, finish, open_bridge, pass_context, print_results, requests
+from bridge.cli.common import Context, finish, open_bridge, pass_context, print_results, reading
 from bridge.pipeline.records import FileState
 from bridge.planner.describe import call_line
 from bridge.util import dumps
@@ -25,9 +25,7 @@ def undo(ctx: Context, file: str, preview: bool, tenant: str | None, as_json: bo
     it created is reversed, invoices cancelled or credited, uploads removed; what cannot be
     undone is listed, and what changed in Fortnox since is reported and left alone."""
     if preview:
-        from bridge.pipeline import Bridge
-
-        with Bridge(ctx.settings) as bridge, requests():
+        with reading(ctx) as bridge:
             report = bridge.undo_preview(file, tenant=tenant)
         click.echo(dumps(report, indent=2) if as_json else _preview_text(report))
         finish(not report["ok"])

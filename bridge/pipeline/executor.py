@@ -82,6 +82,8 @@ class Executor:
             records = self.ledger.steps(document.id)
             self._run.needed = _fields_used([dumps(record.spec) for record in records])
             self._run.registers = self._index_for(client, document.file_id)
+            self._run.rebuilt = self.ledger.knows_fortnox_records(document.tenant)
+            self._run.reconcile = False
             for done, record in enumerate(records, 1):
                 step = record.spec
                 if record.state == StepState.DONE and record.result is not None:
@@ -117,7 +119,8 @@ class Executor:
             return {"outcome": "skipped", "record": {}}
         if step.unless and conditions_hold(step.unless, results):
             return {"outcome": "skipped", "record": {}}
-        uncertain = record.attempts > 0  # an earlier attempt may have reached Fortnox
+        # An earlier attempt may have reached Fortnox, or a rebuilt ledger found the record there.
+        uncertain = record.attempts > 0 or self._found_by_rebuild(document, step, results)
         if step.kind == "upsert":
             return self._upsert(client, document, record, results, uncertain)
         listed = False  # the register's list said the record is not there
@@ -185,6 +188,24 @@ class Executor:
         elif step.kind == "action" and step.check_path:
             self._index().remember(_resolve_path(step.check_path, results), {}, written)
         return {"outcome": "created" if step.method == "POST" else "updated", "record": written}
+
+    def _found_by_rebuild(self, document: DocumentRecord, step: Step, results: dict[str, Any]) -> bool:
+        """After `ledger rebuild`: whether Fortnox listed a record this step's look-up matches.
+        From the first such step on, the document's steps all look before they send (its
+        upload found, its file connection may exist too), as after a lost answer."""
+        if getattr(self._run, "reconcile", False):
+            return True
+        if not getattr(self._run, "rebuilt", False) or step.lookup is None:
+            return False
+        try:
+            match = _resolve(step.lookup.match, results)
+        except (KeyError, TypeError, PlanError):
+            return False
+        fields = [
+            (k, str(v)) for k, v in match.items() if isinstance(v, str | int) and not isinstance(v, bool)
+        ]
+        self._run.reconcile = self.ledger.seen_in_fortnox(document.tenant, fields)
+        return bool(self._run.reconcile)
 
     def _index(self) -> RegisterIndex:
         registers: RegisterIndex | None = getattr(self._run, "registers", None)
@@ -274,6 +295,11 @@ class Executor:
             )
         if found is None and lookup.then is not None:
             return self._lookup(client, lookup.then, results)
+        if isinstance(found, dict) and lookup.alias:
+            found = {
+                **found,
+                **{name: found[given] for name, given in lookup.alias.items() if given in found},
+            }
         return found
 
 

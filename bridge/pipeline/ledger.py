@@ -10,7 +10,9 @@ This is the only module that speaks SQL: rows become frozen records here, at the
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -43,7 +45,17 @@ from bridge.pipeline.records import (
 from bridge.planner import DocumentPlan, Step
 from bridge.util import dumpb, dumps, loads
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Ledger", "now_iso"]
+__all__ = [
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "Ledger",
+    "LedgerTrouble",
+    "copy_ledger",
+    "keep_private",
+    "newest_backup",
+    "now_iso",
+    "open_ledger",
+]
 
 
 _SCHEMA_1 = """
@@ -192,11 +204,124 @@ CREATE TABLE matches (
 CREATE TABLE match_cursors (tenant TEXT PRIMARY KEY, since TEXT NOT NULL);
 """
 
+# What `ledger rebuild` found in Fortnox: the fields by which the planners' look-ups find the
+# bridge's records again (an invoice's stamp in ExternalInvoiceReference1, a voucher's in
+# Comments, a supplier invoice's number, an upload's name). A step whose look-up matches one is
+# looked up before it is sent, as after a lost answer. `dismissed_at`: a failed file the
+# operator (or the bridge, finding it gone from outbox/failed/) asked to forget.
+_REBUILD = """
+CREATE TABLE fortnox_records (
+    tenant TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (tenant, field, value)
+) WITHOUT ROWID;
+ALTER TABLE files ADD COLUMN dismissed_at TEXT;
+"""
+
 # Each entry takes a ledger one version further; a new ledger runs them all. `origin` is where
 # in the inbox a file was dropped (`vouchers/A-15.pdf`), `companion` the work path of a PDF
 # claimed together with its e-invoice.
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_1, _UNDOS, _ACCESS, _SCHEMA_LIVE, _MATCHES)
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_1, _UNDOS, _ACCESS, _SCHEMA_LIVE, _MATCHES, _REBUILD)
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+BACKUPS = "backups"  # beside the ledger: `ledger backup` and `watch`'s rolling copies
+
+
+class LedgerTrouble(RuntimeError):
+    """The ledger cannot be trusted as it is (missing while earlier work shows, damaged, a
+    rebuild half done): the bridge stops, and the message says why and the way out."""
+
+
+def open_ledger(
+    path: Path, earlier_work: Callable[[], str | None], *, full_check: bool = False, rebuilding: bool = False
+) -> Ledger:
+    """The ledger at `path`, checked before anything is sent: never silently new, never damaged.
+
+    A new ledger forgets what was sent, so that every file dropped again would be sent again:
+    when `earlier_work()` names a trace of work (a receipt, the archive, a backup) the bridge
+    stops instead. `PRAGMA quick_check` runs on every open (it reads every page, so a cut or
+    overwritten file is caught); `full_check` runs `integrity_check` (indexes too), which
+    `watch` does at its start and each backup before copying."""
+    new = not path.exists() or path.stat().st_size == 0
+    if new:
+        trace = earlier_work()
+        if trace:
+            raise LedgerTrouble(
+                f"the ledger {path} is {'missing' if not path.exists() else 'empty'}, yet {trace}: with a"
+                " new ledger everything dropped again would be sent to Fortnox again, so nothing is"
+                f" sent. Put the ledger back, or rebuild it: {_way_out(path)}"
+            )
+        path.unlink(missing_ok=True)
+        for leftover in (_sibling(path, "-wal"), _sibling(path, "-shm")):
+            leftover.unlink(missing_ok=True)  # a journal of another database must not be replayed
+    keep_private(path)
+    try:
+        ledger = Ledger(path)
+        ledger.verify(full=full_check)
+    except sqlite3.DatabaseError as exc:
+        raise LedgerTrouble(
+            f"the ledger {path} is damaged ({exc}); nothing was sent. {_way_out(path)}"
+            " (the damaged file is kept beside it)"
+        ) from None
+    if ledger.meta("rebuild") == "started" and not rebuilding:
+        ledger.close()
+        raise LedgerTrouble(
+            f"the rebuild of the ledger {path} was interrupted; run `fortnox-bridge ledger rebuild` again"
+        )
+    return ledger
+
+
+def keep_private(path: Path) -> None:
+    """The ledger and its journals are 0600, whatever the umask: they are the bridge's state.
+    SQLite gives its journals the database's mode, so the database is made 0600 first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for file in (path, _sibling(path, "-wal"), _sibling(path, "-shm")):
+        if file.exists():
+            os.chmod(file, 0o600)
+
+
+def _way_out(path: Path) -> str:
+    newest = newest_backup(path)
+    if newest is None:
+        return "`fortnox-bridge ledger rebuild` reads what the bridge sent from Fortnox itself"
+    return (
+        f"`fortnox-bridge ledger rebuild --from {newest}` starts from the newest backup and adds what"
+        " Fortnox shows since (`fortnox-bridge ledger rebuild` alone reads it from Fortnox only)"
+    )
+
+
+def newest_backup(path: Path) -> Path | None:
+    folder = path.parent / BACKUPS
+    copies = sorted(folder.glob(f"{path.stem}-*.sqlite3")) if folder.is_dir() else []
+    return copies[-1] if copies else None
+
+
+def copy_ledger(source: Path, target: Path) -> None:
+    """`target` made a copy of the ledger (a backup) at `source`, after checking it whole."""
+    try:
+        origin = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            rows = [row[0] for row in origin.execute("PRAGMA integrity_check")]
+            if rows != ["ok"]:
+                raise sqlite3.DatabaseError("; ".join(rows[:3]))
+            copy = sqlite3.connect(target)
+            try:
+                origin.backup(copy)
+            finally:
+                copy.close()
+        finally:
+            origin.close()
+    except sqlite3.Error as exc:
+        target.unlink(missing_ok=True)
+        raise LedgerTrouble(f"the backup {source} cannot be used ({exc}); name another one") from None
+    os.chmod(target, 0o600)
+
+
+def _sibling(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
 
 
 def now_iso() -> str:
@@ -290,6 +415,94 @@ class Ledger:
             conn.close()
             self._local.conn = None
 
+    # --- the ledger itself ---------------------------------------------------------------
+
+    def verify(self, *, full: bool = False) -> None:
+        """Raises sqlite3.DatabaseError when the file is damaged (`open_ledger` says what to do)."""
+        pragma = "integrity_check" if full else "quick_check"
+        rows = [row[0] for row in self.db.execute(f"PRAGMA {pragma}")]
+        if rows != ["ok"]:
+            raise sqlite3.DatabaseError(f"{pragma}: {'; '.join(rows[:3])}")
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self.transaction() as db:
+            if value is None:
+                db.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                db.execute(
+                    "INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+
+    def backup(self, target: Path) -> Path:
+        """A consistent copy of the ledger at `target` (SQLite's online backup: pages copied
+        while others go on writing, restarted when they change), mode 0600, whole or not at all.
+        Raises LedgerTrouble when the ledger is damaged: a copy would only hide the damage."""
+        try:
+            self.verify(full=True)
+        except sqlite3.DatabaseError as exc:
+            raise LedgerTrouble(f"the ledger {self.path} is damaged ({exc}); no copy was made") from None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        try:
+            copy = sqlite3.connect(name)
+            try:
+                self.db.backup(copy, pages=1024)
+            finally:
+                copy.close()
+            os.chmod(name, 0o600)
+            with open(name, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(name, target)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+        return target
+
+    def rolling_backup(self, keep: int) -> Path:
+        """A new copy in `backups/` beside the ledger; only the newest `keep` stay."""
+        folder = self.path.parent / BACKUPS
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        target = self.backup(folder / f"{self.path.stem}-{stamp}.sqlite3")
+        for old in sorted(folder.glob(f"{self.path.stem}-*.sqlite3"))[: -max(keep, 1)]:
+            old.unlink(missing_ok=True)
+        return target
+
+    # --- what `ledger rebuild` found in Fortnox ------------------------------------------
+
+    def add_fortnox_records(self, tenant: str, records: Iterable[tuple[str, str]]) -> int:
+        """Remember fields of records found in Fortnox; answers how many were new."""
+        added = 0
+        rows = iter(records)
+        while batch := list(islice(rows, SPOOL_BATCH)):
+            with self.transaction() as db:
+                before = db.total_changes
+                db.executemany(
+                    "INSERT OR IGNORE INTO fortnox_records (tenant, field, value) VALUES (?, ?, ?)",
+                    [(tenant, field, value) for field, value in batch],
+                )
+                added += db.total_changes - before
+        return added
+
+    def knows_fortnox_records(self, tenant: str) -> bool:
+        row = self.db.execute("SELECT 1 FROM fortnox_records WHERE tenant = ? LIMIT 1", (tenant,)).fetchone()
+        return row is not None
+
+    def seen_in_fortnox(self, tenant: str, fields: Sequence[tuple[str, str]]) -> bool:
+        """Whether a rebuild found a record in Fortnox with one of these (field, value)."""
+        return any(
+            self.db.execute(
+                "SELECT 1 FROM fortnox_records WHERE tenant = ? AND field = ? AND value = ?",
+                (tenant, field, value),
+            ).fetchone()
+            for field, value in fields
+        )
+
     # --- files ---------------------------------------------------------------------------
 
     def add_file(
@@ -335,9 +548,10 @@ class Ledger:
         return None if row is None else _file(row)
 
     def earlier_copy(self, file: FileRecord) -> FileRecord | None:
-        """An earlier file of the same tenant with the same bytes that was not refused."""
+        """An earlier file of the same tenant with the same bytes that was not refused (nor
+        dismissed: dropped again, its documents not yet in Fortnox are sent)."""
         row = self.db.execute(
-            f"{_FILES} WHERE f.tenant = ? AND f.sha256 = ? AND f.id < ?"
+            f"{_FILES} WHERE f.tenant = ? AND f.sha256 = ? AND f.id < ? AND f.dismissed_at IS NULL"
             " AND f.state IN ('claimed','queued','done','partial') ORDER BY f.id LIMIT 1",
             (file.tenant, file.sha256, file.id),
         ).fetchone()
@@ -346,7 +560,8 @@ class Ledger:
     def files(
         self, states: Sequence[FileState] | None = None, tenant: str | None = None, after: int = 0
     ) -> list[FileRecord]:
-        sql = f"{_FILES} WHERE f.id > ?"
+        """Files in the order they were taken; dismissed ones are left out."""
+        sql = f"{_FILES} WHERE f.id > ? AND f.dismissed_at IS NULL"
         args: list[Any] = [after]
         if states:
             sql += f" AND f.state IN ({','.join('?' * len(states))})"
@@ -357,9 +572,10 @@ class Ledger:
         return [_file(row) for row in self.db.execute(sql + " ORDER BY f.id", args)]
 
     def find_files(self, name: str) -> list[FileRecord]:
-        """Files dropped under `name`, or answered under it in outbox/."""
+        """Files dropped under `name`, or answered under it in outbox/ (dismissed ones aside)."""
         rows = self.db.execute(
-            f"{_FILES} WHERE f.name = ? OR f.outcome_path LIKE ? ORDER BY f.id", (name, f"%/{name}")
+            f"{_FILES} WHERE (f.name = ? OR f.outcome_path LIKE ?) AND f.dismissed_at IS NULL ORDER BY f.id",
+            (name, f"%/{name}"),
         )
         return [_file(row) for row in rows]
 
@@ -370,6 +586,10 @@ class Ledger:
         assignments = ", ".join(f"{k} = ?" for k in fields)
         with self.transaction() as db:
             db.execute(f"UPDATE files SET {assignments} WHERE id = ?", (*fields.values(), file_id))
+
+    def dismiss(self, file_id: int) -> None:
+        """A failed file to forget: left out of lists, its state (and documents) kept as they are."""
+        self._update_file(file_id, dismissed_at=now_iso())
 
     def mark_duplicate(self, file_id: int, earlier: FileRecord) -> None:
         self._update_file(file_id, state=FileState.DUPLICATE, duplicate_of=earlier.id)
@@ -586,22 +806,27 @@ class Ledger:
         return bool(some) and not open_
 
     def next_due(
-        self, tenant: str, now: float | None = None, skip_kinds: Sequence[str] = ()
+        self,
+        tenant: str,
+        now: float | None = None,
+        skip_kinds: Sequence[str] = (),
+        files: Sequence[int] = (),
     ) -> tuple[DocumentRecord | None, float | None]:
         """The oldest document ready to run, or None and when the next one will be. Documents of
-        `skip_kinds` wait (their flow lacks a licence or a scope)."""
+        `skip_kinds` wait (their flow lacks a licence or a scope); with `files`, only theirs."""
         now = time.time() if now is None else now
         skip = f" AND kind NOT IN ({', '.join('?' * len(skip_kinds))})" if skip_kinds else ""
+        skip += f" AND file_id IN ({', '.join('?' * len(files))})" if files else ""
         row = self.db.execute(
             f"{_DOCUMENTS} WHERE d.tenant = ? AND d.state IN {_OPEN} AND d.next_attempt_at <= ?"
-            f"{skip.replace('kind', 'd.kind')} ORDER BY d.id LIMIT 1",
-            (tenant, now, *skip_kinds),
+            f"{skip.replace('kind', 'd.kind').replace('file_id', 'd.file_id')} ORDER BY d.id LIMIT 1",
+            (tenant, now, *skip_kinds, *files),
         ).fetchone()
         if row is not None:
             return _document(row), None
         later = self.db.execute(
             f"SELECT MIN(next_attempt_at) FROM documents WHERE tenant = ? AND state IN {_OPEN}{skip}",
-            (tenant, *skip_kinds),
+            (tenant, *skip_kinds, *files),
         ).fetchone()[0]
         return None, later
 
@@ -924,9 +1149,13 @@ class Ledger:
         """How many files and documents are in each state."""
         where, args = ("WHERE tenant = ?", [tenant]) if tenant else ("", [])
         out: dict[str, dict[str, int]] = {"files": {}, "documents": {}}
+        states = {
+            "files": "CASE WHEN dismissed_at IS NULL THEN state ELSE 'dismissed' END",
+            "documents": "state",
+        }
         for table in ("files", "documents"):
             for state, count in self.db.execute(
-                f"SELECT state, COUNT(*) FROM {table} {where} GROUP BY state", args
+                f"SELECT {states[table]} AS s, COUNT(*) FROM {table} {where} GROUP BY s", args
             ):
                 out[table][state] = count
         return out
@@ -1067,6 +1296,7 @@ def _document(row: sqlite3.Row) -> DocumentRecord:
         attempts=row["attempts"],
         failures=row["failures"],
         last_error=row["last_error"] or "",
+        error_detail=loads(row["error_detail"]) if row["error_detail"] else None,
         duplicate_of=earlier,
         result=tuple(loads(row["result"])) if row["result"] else (),
         created_at=row["created_at"],

@@ -20,6 +20,8 @@ __all__ = [
     "IDENTIFYING_FIELDS",
     "build_receipt",
     "describe_changes",
+    "fix_lies_in",
+    "next_step",
     "render_error_report",
     "render_receipt_json",
     "render_receipt_text",
@@ -49,6 +51,61 @@ HEADLINES = {
     "duplicate": "duplicate, nothing sent",
 }
 UNDO_HEADLINES = {"done": "undone", "partial": "undone in part", "failed": "not undone"}
+
+
+# Where the fix of a refusal lies, by the problem's code, so that the report offers `retry` only
+# where retrying can help. `file`: the file itself is wrong (correct it, drop it again: retried
+# as it is, it fails the same way); `elsewhere`: it is for another company; `fortnox`: the fix
+# is in Fortnox or the settings, and then `retry` helps. Codes not named here get the general
+# text, which names both ways.
+_FILE_CODES = frozenset({
+    "credit.empty", "invoice.company-without-org-number", "journal.unbalanced", "journal.rounding-row",
+    "pdf.not-a-pdf", "register.too-long", "sie.account-digits", "sie.all-rows-removed", "sie.currency",
+    "sie.duplicate-voucher", "sie.no-vouchers", "sie.not-sie", "sie.too-few-rows", "sie.unbalanced",
+})  # fmt: skip
+_FILE_PREFIXES = ("csv.", "file.", "einvoice.", "cancel.", "undo.file", "undo.encoding", "undo.empty")
+_ELSEWHERE_CODES = frozenset({"supplierinvoice.not-our-company", "sie.org-number"})
+_FORTNOX_PREFIXES = (
+    "config.", "journal.account", "journal.locked-period", "journal.no-financial-year", "journal.object-missing",
+    "journal.series-", "pdf.no-financial-year", "undo.locked-period", "undo.no-financial-year", "internal",
+)  # fmt: skip
+
+
+def fix_lies_in(code: str) -> str:
+    """`file`, `elsewhere`, `fortnox` or `` (not known) for a problem's code."""
+    if code in _ELSEWHERE_CODES:
+        return "elsewhere"
+    if code in _FILE_CODES or code.startswith(_FILE_PREFIXES):
+        return "file"
+    if code.startswith(_FORTNOX_PREFIXES):
+        return "fortnox"
+    return ""
+
+
+def next_step(problems: Sequence[Mapping[str, Any]], failed_documents: int, *, made_by_command: bool) -> str:
+    """What the report tells a person to do: `command` (repeat the command that made it, once
+    the cause is fixed), `elsewhere` (drop it into the right company's inbox), `correct` (the
+    file itself is wrong), `retry` (fix in Fortnox or the settings, then retry), or `either`
+    (not known which: both ways are named)."""
+    if made_by_command:
+        return "command"
+    places = {fix_lies_in(str(p.get("code") or "")) for p in problems if p.get("severity") == "error"}
+    if "elsewhere" in places:
+        return "elsewhere"
+    if failed_documents:
+        return "retry"
+    if places == {"file"}:
+        return "correct"
+    if places == {"fortnox"}:
+        return "retry"
+    return "either"
+
+
+def _next_step(file: FileRecord, documents: Sequence[DocumentRecord]) -> str:
+    failed = [d for d in documents if d.state == DocumentState.FAILED]
+    planned = [p for d in failed if isinstance(d.error_detail, list) for p in d.error_detail]
+    by_fortnox = sum(not isinstance(d.error_detail, list) for d in failed)  # refused when sent
+    return next_step([*file.problems, *planned], by_fortnox, made_by_command=file.work_path is None)
 
 
 def identify(record: dict[str, Any]) -> dict[str, Any]:
@@ -131,6 +188,7 @@ def build_receipt(
         "problems": [_problem_view(p) for p in problems if p["severity"] == "error"],
         "warnings": [_problem_text(p) for p in problems if p["severity"] == "warning"],
         "failed_documents": [d for d in views if d["state"] == DocumentState.FAILED],
+        "next": _next_step(file, documents),
         "done_documents": [d for d in views if d["state"] == DocumentState.DONE],
         "duplicate_of": None,
         "undone": [_undo_view(u, receipts) for u in undos],

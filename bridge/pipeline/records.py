@@ -122,6 +122,8 @@ class DocumentRecord:
     attempts: int = 0
     failures: int = 0  # transient failures in a row
     last_error: str = ""
+    # Why it failed, as data: the planner's problems (a list) or Fortnox's answer (status, code).
+    error_detail: Any = None
     duplicate_of: EarlierDocument | None = None
     result: Sequence[Mapping[str, Any]] = ()  # each step's outcome, once done
     plan: tuple[Step, ...] = ()  # its planned calls, when asked for (`Ledger.documents_of`)

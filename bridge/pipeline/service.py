@@ -42,11 +42,12 @@ from bridge.pipeline import receipts
 from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.filestore import FileStore
 from bridge.pipeline.gate import POLL_SECONDS, AccessGate
-from bridge.pipeline.inbox import limits_of
-from bridge.pipeline.ledger import Ledger, now_iso, spool_line
+from bridge.pipeline.inbox import is_ignored, limits_of
+from bridge.pipeline.ledger import now_iso, open_ledger, spool_line
 from bridge.pipeline.live import LiveWork, live_exports
 from bridge.pipeline.masterdata import MasterDataCache
 from bridge.pipeline.progress import Progress
+from bridge.pipeline.rebuild import earlier_work, ledger_path
 from bridge.pipeline.records import (
     DocumentRecord,
     DocumentState,
@@ -77,7 +78,16 @@ from bridge.planner import (
 )
 from bridge.planner.describe import describe
 from bridge.planner.uploads import safe_name
-from bridge.util import atomic_write, dumps, fit_name, free_name, loads, move_file, remove_stale_temporaries
+from bridge.util import (
+    atomic_write,
+    dumps,
+    fit_name,
+    free_name,
+    loads,
+    move_file,
+    remove_stale_temporaries,
+    share_folder,
+)
 
 __all__ = ["Bridge", "RequestError"]
 
@@ -86,6 +96,7 @@ log = logging.getLogger("bridge")
 OWN_BACKOFF_AFTER = 3  # transient failures in a row before a document waits on its own
 
 COMPANION = ".companion"  # marks a companion's name in the work area
+STRAY = "stray:"  # a notice's key: a file at the root of inbox/ when several companies are configured
 
 OUTBOX_FOLDERS = {
     FileState.DONE: "archive",
@@ -106,14 +117,27 @@ class Bridge:
         clients: dict[str, FortnoxClient] | None = None,
         importers: tuple[Importer, ...] = IMPORTERS,
         topics: dict[str, tuple[str, str]] | None = None,
+        *,
+        full_check: bool = False,
+        rebuilding: bool = False,
     ) -> None:
+        """Opening checks the ledger (`open_ledger`: never silently new, never damaged; the
+        `full_check` of every index is for `watch`'s start; `rebuilding` is `ledger rebuild`'s
+        own, on the ledger it is making) and raises LedgerTrouble."""
         self.settings = settings
         self.clients = clients or {}
         self.topics = topics or {}  # company -> (its topics' address, the integration's client secret)
         self.importers = importers
+        # Receipts, reports and exports are for people (the umask's mode); tokens and state are not.
+        share_folder(settings.outbox, private=settings.state_dir)
         self.work = settings.state_dir / "work"
         self.work.mkdir(parents=True, exist_ok=True)
-        self.ledger = Ledger(settings.state_dir / "ledger.sqlite3")
+        self.ledger = open_ledger(
+            ledger_path(settings),
+            lambda: earlier_work(settings),
+            full_check=full_check,
+            rebuilding=rebuilding,
+        )
         self.attachments = FileStore(settings.state_dir / "attachments")
         self.progress = Progress(self.ledger)
         self.executor = Executor(self.ledger, self.attachments, self.progress.step)
@@ -168,6 +192,7 @@ class Bridge:
 
     def status(self) -> dict[str, Any]:
         """What is queued, waiting, failed and done, per company (`status --json`)."""
+        self.forget_vanished()
         return collect_status(self)
 
     # --- taking files --------------------------------------------------------------------
@@ -197,8 +222,9 @@ class Bridge:
     def process(
         self, paths: Iterable[Path], tenant: str | None = None, *, until_blocked: bool = True
     ) -> list[FileRecord]:
-        """Take these files (copies of those outside the inbox) and send them now. With
-        `until_blocked`, give up when Fortnox cannot be reached: what is queued stays queued."""
+        """Take these files (copies of those outside the inbox) and send them now, ahead of
+        what else is queued. With `until_blocked`, give up when Fortnox cannot be reached:
+        what is queued stays queued."""
         taken = []
         for path in paths:
             name = self.settings.tenant_for(path, tenant).name
@@ -206,7 +232,7 @@ class Bridge:
             record = self.take(path, name, copy=not inside)
             if record is not None:
                 taken.append(record)
-        return self._send_now(taken, until_blocked)
+        return self._send_now(taken, until_blocked, ahead=True)
 
     def cancel(self, cancellation: Cancellation, *, tenant: str | None = None) -> FileRecord:
         """Cancel a preliminary supplier invoice now (what a line of a `cancel*.txt` file does)."""
@@ -270,7 +296,9 @@ class Bridge:
 
     def failed_files(self, name: str | None = None) -> list[FileRecord]:
         """Every failed or partly imported file; with `name` (as dropped, or as answered in
-        outbox/failed/), the last such file of that name."""
+        outbox/failed/), the last such file of that name. Those moved or deleted from
+        outbox/failed/ meanwhile are forgotten first (`forget_vanished`)."""
+        self.forget_vanished()
         if name is None:
             return self.ledger.files([FileState.FAILED, FileState.PARTIAL])
         found = [f for f in self.ledger.find_files(Path(name).name) if f.state.retryable]
@@ -278,15 +306,83 @@ class Bridge:
             raise RequestError(f"no failed file named {name!r}; see `fortnox-bridge status`")
         return found[-1:]
 
+    def dismiss(self, name: str) -> FileRecord:
+        """Forget the failed file `name` on purpose (`dismiss`): no longer listed nor retried;
+        dropped again, what it holds that is not in Fortnox yet is sent."""
+        file = self.failed_files(name)[0]
+        self.ledger.dismiss(file.id)
+        log.info("%s dismissed", file.name)
+        return file
+
+    def forget_vanished(self) -> list[FileRecord]:
+        """Failed files someone moved or deleted from outbox/failed/: there is nothing left to
+        retry, so they are dismissed (and said so) instead of being listed for ever."""
+        gone = []
+        for file in self.ledger.files([FileState.FAILED, FileState.PARTIAL]):
+            target = file.outcome_path
+            if target is None or file.finished_at is None:
+                continue  # its answer is not written yet
+            if file.work_path is None:  # made by a command, which answered then (an undo: its report)
+                if file.importer != UNDO_IMPORTER:
+                    self.ledger.dismiss(file.id)
+                continue
+            if target.exists() or target.is_symlink():
+                continue
+            self.ledger.dismiss(file.id)
+            log.warning(
+                "%s is no longer in %s (moved or deleted): it is not listed any more; drop it into the"
+                " inbox again to send what it holds",
+                file.name,
+                target.parent,
+            )
+            gone.append(file)
+        return gone
+
     def retry(self, files: Iterable[FileRecord | int], *, until_blocked: bool = True) -> list[FileRecord]:
         """Send again what failed in these files, now; answers the files that were taken back."""
         taken = [self.ledger.file(file_id) for file_id in self._reopen(files)]
-        return self._send_now(taken, until_blocked)
+        return self._send_now(taken, until_blocked, ahead=True)
 
-    def _send_now(self, files: Sequence[FileRecord], until_blocked: bool) -> list[FileRecord]:
+    def _send_now(
+        self, files: Sequence[FileRecord], until_blocked: bool, *, ahead: bool = False
+    ) -> list[FileRecord]:
+        """Send now what is queued for these files' companies, company after company; `ahead`
+        (`process`, `retry`): only these files' documents, ahead of whatever else is queued, in
+        the order they were taken; the rest of the queue waits for `watch`."""
         for tenant in dict.fromkeys(f.tenant for f in files):
-            self.drain(tenant, until_blocked=until_blocked)
+            only = [f.id for f in files if f.tenant == tenant] if ahead else []
+            self.drain(tenant, until_blocked=until_blocked, files=only)
         return [self.ledger.file(f.id) for f in files]
+
+    def answer_strays(self) -> None:
+        """With several companies, a file at the root of inbox/ is for none of them: it is left
+        there, unread, with a notice and a receipt (`outbox/receipts/<name>.receipt.txt`) saying
+        where to put it; both go once the file is gone."""
+        if not self.settings.multi_tenant:
+            return
+        try:
+            entries = list(os.scandir(self.settings.inbox))
+        except FileNotFoundError:
+            return
+        receipts_dir = self.settings.outbox / "receipts"
+        present = set()
+        for entry in entries:
+            if is_ignored(entry.name) or entry.is_dir(follow_symlinks=False):
+                continue
+            present.add(entry.name)
+            folders = ", ".join(f"inbox/{t.name}/" for t in self.settings.tenants)
+            message = (
+                f"{entry.name} lies at the root of inbox/, but several companies are configured: nothing"
+                f" is sent from there and it stays where it is. Move it into its company's folder: {folders}"
+            )
+            if self.ledger.notice(f"{STRAY}{entry.name}", message):
+                log.warning("%s", message)
+                atomic_write(receipts_dir / f"{entry.name}.receipt.txt", message + "\n")
+        for notice in self.ledger.notices():
+            name = notice.key.removeprefix(STRAY)
+            if notice.key.startswith(STRAY) and name not in present:
+                self.ledger.clear_notice(notice.key)
+                (receipts_dir / f"{name}.receipt.txt").unlink(missing_ok=True)
 
     # --- claiming ------------------------------------------------------------------------
 
@@ -574,10 +670,10 @@ class Bridge:
 
     # --- sending -------------------------------------------------------------------------
 
-    def run_next(self, tenant: str) -> tuple[Outcome | None, float | None]:
-        """Run the oldest due document of `tenant`; answers its outcome and, when nothing ran
-        or it must wait, when to look again. This is the company's worker: it is also where
-        files waiting for the company's registers are planned."""
+    def run_next(self, tenant: str, files: Sequence[int] = ()) -> tuple[Outcome | None, float | None]:
+        """Run the oldest due document of `tenant` (of these `files` only, when given); answers
+        its outcome and, when nothing ran or it must wait, when to look again. This is the
+        company's worker: it is also where files waiting for the company's registers are planned."""
         self._plan_waiting(tenant)
         paused_until = self._paused_until.get(tenant, 0.0)
         if time.time() < paused_until:
@@ -585,7 +681,7 @@ class Bridge:
         if not self.gate.may_send(tenant):
             return None, time.time() + POLL_SECONDS
         waiting = self.gate.waiting_kinds(tenant)
-        document, later = self.ledger.next_due(tenant, skip_kinds=sorted(waiting))
+        document, later = self.ledger.next_due(tenant, skip_kinds=sorted(waiting), files=files)
         if waiting:  # look again soon: the missing licence may be bought meanwhile
             later = min(later or math.inf, time.time() + POLL_SECONDS)
         if document is None:
@@ -665,11 +761,12 @@ class Bridge:
             return None  # its events wait in the ledger with its files
         return self.live.run(tenant)
 
-    def drain(self, tenant: str, *, until_blocked: bool = True) -> None:
-        """Send what is queued for `tenant`, waiting out backoffs; with `until_blocked`, give up
-        as soon as Fortnox is unreachable (the documents stay queued for `watch`)."""
+    def drain(self, tenant: str, *, until_blocked: bool = True, files: Sequence[int] = ()) -> None:
+        """Send what is queued for `tenant` (for these `files` only, when given), waiting out
+        backoffs; with `until_blocked`, give up as soon as Fortnox is unreachable (the
+        documents stay queued for `watch`)."""
         while True:
-            outcome, later = self.run_next(tenant)
+            outcome, later = self.run_next(tenant, files)
             if outcome is not None and outcome.state != "later":
                 continue
             if later is None or (until_blocked and outcome is not None and outcome.unreachable):
@@ -711,14 +808,17 @@ class Bridge:
             state = file_outcome(file, documents)
             target = file.outcome_path
             if target is None:
-                target = self._choose_target(file_id, file.name, OUTBOX_FOLDERS[state], file.companion)
+                target = self._choose_target(file, OUTBOX_FOLDERS[state])
                 self.ledger.set_outcome_path(file_id, target)
                 file = replace(file, outcome_path=target)
             finished_at = now_iso()
             receipt = self._write_receipts(file, documents, finished_at)
             for original in self.ledger.undone_files(file_id):  # their receipts say they were undone
                 self._write_receipts(self.ledger.file(original), undone=(file_id, state, finished_at))
-            if state.retryable:
+            # A `cancel` command says why it failed itself: nothing for outbox/failed/. (An undo
+            # keeps its report there: what Fortnox would not let be undone, and how to ask again.)
+            made_by_command = file.work_path is None and file.importer != UNDO_IMPORTER
+            if state.retryable and not made_by_command:
                 atomic_write(
                     target.with_name(target.name + ".error.txt"), receipts.render_error_report(receipt)
                 )
@@ -728,6 +828,13 @@ class Bridge:
             if work_path is not None and (work_path.exists() or work_path.is_symlink()):
                 move_file(work_path, target)
             self.ledger.file_finished(file_id, state)
+            if state.retryable and made_by_command:
+                # Nothing lies in outbox/failed/ to retry: the command said why; its receipt stays.
+                self.ledger.dismiss(file_id)
+                log.info(
+                    "%s: %s (see its receipt in %s)", file.name, state, target.parent.parent / "receipts"
+                )
+                return
             log.info("%s: %s → %s", file.name, state, target.relative_to(self.settings.outbox.parent))
 
     def _write_receipts(
@@ -749,7 +856,7 @@ class Bridge:
                 replace(u, state=state, finished_at=at) if u.undo_file_id == undo_id else u for u in undos
             ]
         target = file.outcome_path or Path(file.name)
-        receipts_dir = self.settings.outbox / "receipts"
+        receipts_dir = self.settings.outbox_of(file.tenant) / "receipts"
         receipt = receipts.build_receipt(
             file,
             documents,
@@ -761,11 +868,12 @@ class Bridge:
         atomic_write(receipts_dir / f"{target.name}.receipt.txt", receipts.render_receipt_text(receipt))
         return receipt
 
-    def _choose_target(self, file_id: int, name: str, folder: str, companion: Path | None = None) -> Path:
+    def _choose_target(self, file: FileRecord, folder: str) -> Path:
         """A name free in the target folder whose receipt name is free too (or already ours,
         when a retried file finishes again), and its companion's name as well."""
-        receipts_dir = self.settings.outbox / "receipts"
-        directory = self.settings.outbox / folder
+        file_id, name, companion = file.id, file.name, file.companion
+        receipts_dir = self.settings.outbox_of(file.tenant) / "receipts"
+        directory = self.settings.outbox_of(file.tenant) / folder
 
         def free(candidate: str) -> bool:
             if companion is not None and _companion_target(directory / candidate, companion).exists():
@@ -805,42 +913,49 @@ class Bridge:
             file = self.ledger.file(item if isinstance(item, int) else item.id)
             if not file.state.retryable:
                 continue
-            failed = [d for d in self.ledger.documents_of(file.id) if d.state == DocumentState.FAILED]
-            unsent = [d for d in failed if not self.ledger.steps(d.id)]
-            if file.work_path is None and (unsent or not failed):
-                log.warning("%s was made in code and cannot be read again; make it anew", file.name)
-                continue
-            outcome = file.outcome_path
-            if outcome is not None and outcome.exists() and file.work_path is not None:
-                if file.companion is not None:
-                    kept = _companion_target(outcome, file.companion)
-                    if kept.exists():
-                        move_file(kept, file.companion)
-                move_file(outcome, file.work_path)
-            if outcome is not None:
-                outcome.with_name(outcome.name + ".error.txt").unlink(missing_ok=True)
-            if unsent or not failed:  # to be judged again: the person says it is fixed in Fortnox now
-                self._fresh_registers(file.tenant, fetched)
-            if not failed:  # refused as a whole: read it again from the start
-                self.ledger.reopen_file(file.id, reread=True)
-                self._ingest(file.id)
-                taken.append(file.id)
-                continue
-            self.ledger.reopen_file(file.id, reread=False)
-            if unsent:  # refused before sending (settings, registers): plan those again
-                planned = self._plan(file.tenant, self._read(file), may_wait=False, file=file)
-                plans = planned[1] if planned else []
-                by_key = {(p.key.kind, p.key.source_key): p for p in plans}
-                for document in unsent:
-                    plan = by_key.get((document.kind, document.source_key))
-                    if plan is not None:
-                        self._keep_files(file.tenant, [plan])
-                        self.ledger.replan(document.id, plan)
-            unsent_ids = {d.id for d in unsent}
-            self.ledger.requeue([d.id for d in failed if d.id not in unsent_ids])
-            self.finalize_if_complete(file.id)
-            taken.append(file.id)
+            try:
+                if self._reopen_one(file, fetched):
+                    taken.append(file.id)
+            except (OSError, ValueError, KeyError) as exc:  # one file must not stop the others
+                log.error("%s cannot be retried: %s", file.name, exc)
         return taken
+
+    def _reopen_one(self, file: FileRecord, fetched: set[str]) -> bool:
+        """Take one failed file back; answers whether it was (one made in code is not)."""
+        failed = [d for d in self.ledger.documents_of(file.id) if d.state == DocumentState.FAILED]
+        unsent = [d for d in failed if not self.ledger.steps(d.id)]
+        if file.work_path is None and (unsent or not failed):
+            log.warning("%s was made in code and cannot be read again; make it anew", file.name)
+            return False
+        outcome = file.outcome_path
+        if outcome is not None and outcome.exists() and file.work_path is not None:
+            if file.companion is not None:
+                kept = _companion_target(outcome, file.companion)
+                if kept.exists():
+                    move_file(kept, file.companion)
+            move_file(outcome, file.work_path)
+        if outcome is not None:
+            outcome.with_name(outcome.name + ".error.txt").unlink(missing_ok=True)
+        if unsent or not failed:  # to be judged again: the person says it is fixed in Fortnox now
+            self._fresh_registers(file.tenant, fetched)
+        if not failed:  # refused as a whole: read it again from the start
+            self.ledger.reopen_file(file.id, reread=True)
+            self._ingest(file.id)
+            return True
+        self.ledger.reopen_file(file.id, reread=False)
+        if unsent:  # refused before sending (settings, registers): plan those again
+            planned = self._plan(file.tenant, self._read(file), may_wait=False, file=file)
+            plans = planned[1] if planned else []
+            by_key = {(p.key.kind, p.key.source_key): p for p in plans}
+            for document in unsent:
+                plan = by_key.get((document.kind, document.source_key))
+                if plan is not None:
+                    self._keep_files(file.tenant, [plan])
+                    self.ledger.replan(document.id, plan)
+        unsent_ids = {d.id for d in unsent}
+        self.ledger.requeue([d.id for d in failed if d.id not in unsent_ids])
+        self.finalize_if_complete(file.id)
+        return True
 
     def _fresh_registers(self, tenant: str, fetched: set[str]) -> None:
         """A retry judges again against registers fetched now, once per company."""

@@ -34,6 +34,8 @@ def results_table(bridge: Bridge, files: Sequence[FileRecord]) -> tuple[str, boo
             first = file.duplicate_of
             outcomes = [f"same content as {first.name} ({first.claimed_at}): nothing sent again"]
         lines.append(f"{file.name[:32]:32} {file.state:10} {'; '.join(outcomes) or file.error}")
+        if file.work_path is None and file.state.retryable:  # made by a command: no report in failed/
+            lines += [f"  {d.name}: {d.last_error}" for d in documents if d.state == DocumentState.FAILED]
     outbox = bridge.settings.outbox
     lines.append(
         f"\nReceipts: {outbox / 'receipts'}   Failed: {outbox / 'failed'}   Originals: {outbox / 'archive'}"

@@ -109,6 +109,7 @@ class Watcher:
             self.bridge.drain(name, until_blocked=True)
 
     def _take_ready(self) -> None:
+        self.bridge.answer_strays()  # a file at the root of inbox/ when several companies are configured
         for candidate in self.scanner.scan():
             try:
                 taken = self.bridge.take(candidate.path, candidate.tenant, companion=candidate.companion)

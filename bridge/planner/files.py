@@ -10,7 +10,9 @@ from bridge.planner.uploads import (
     attach_to_customer_invoice,
     attach_to_supplier_invoice,
     attach_to_voucher,
+    supplier_invoice_files,
     upload_step,
+    voucher_files,
 )
 
 __all__ = ["plan_file"]
@@ -27,7 +29,17 @@ def plan_file(document: PdfFile, tenant: TenantSettings, master: MasterData | No
         summary = f"{document.file.name} to the Fortnox inbox ({folder})"
     else:
         find, what, problems = _find_target(document, master)
-        upload = upload_step(key, document.file, UPLOAD_FOLDERS[document.target], save_as="file")
+        connected = {
+            "voucher": voucher_files("voucher"),
+            "supplierinvoice": supplier_invoice_files("invoice"),
+        }
+        upload = upload_step(
+            key,
+            document.file,
+            UPLOAD_FOLDERS[document.target],
+            save_as="file",
+            connected=connected.get(document.target),
+        )
         attach = {
             "voucher": lambda: attach_to_voucher("file", "voucher"),
             "supplierinvoice": lambda: attach_to_supplier_invoice("file", "invoice"),

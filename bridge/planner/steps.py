@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from bridge.model import DocumentKey, Problem
 
-__all__ = ["DocumentPlan", "Lookup", "Step", "UploadFile", "ref", "stamp_for"]
+__all__ = ["STAMP_PREFIX", "DocumentPlan", "Lookup", "Step", "UploadFile", "ref", "stamp_for"]
 
 StepKind = Literal["ensure", "create", "action", "upload", "upsert", "delete", "probe"]
 
@@ -27,12 +27,15 @@ def ref(step: str, field_name: str, default: Any = None) -> dict[str, Any]:
     return reference
 
 
+STAMP_PREFIX = "fnb:"
+
+
 def stamp_for(key: DocumentKey, limit: int = 80) -> str:
     """Our mark on the Fortnox record, by which we find it again after an unclear outcome."""
-    stamp = f"fnb:{key.source_key}"
+    stamp = f"{STAMP_PREFIX}{key.source_key}"
     if len(stamp) <= limit:
         return stamp
-    return "fnb:#" + hashlib.sha256(key.source_key.encode()).hexdigest()[: limit - 5]
+    return f"{STAMP_PREFIX}#" + hashlib.sha256(key.source_key.encode()).hexdigest()[: limit - 5]
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class Lookup:
     dotted path into the answer (`Folder.Files`); empty when the answer is a bare list.
     `normalise` compares identifiers without spaces, dashes and dots, in upper case
     (`556677-8899` is `5566778899`). `then` is where to look when nothing matched here.
+    `alias` gives a record found here the fields later steps read, under their names
+    (`{"Id": "FileId"}`: a file connection names its file `FileId`, an upload calls it `Id`).
     Paths, params and match values may hold `{"$ref": …}` and `{step.Field}` placeholders.
     """
 
@@ -55,6 +60,7 @@ class Lookup:
     single: bool = False
     normalise: bool = False
     then: Lookup | None = None
+    alias: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Lookup | None:

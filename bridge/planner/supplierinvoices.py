@@ -25,7 +25,7 @@ from bridge.model import DocumentKey, MasterData, Problem, Severity, SupplierInv
 from bridge.planner.customer_einvoices import plan_own_einvoice
 from bridge.planner.parties import company_role, ensure_supplier, party_text
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref
-from bridge.planner.uploads import attach_to_supplier_invoice, upload_step
+from bridge.planner.uploads import attach_to_supplier_invoice, supplier_invoice_files, upload_step
 
 __all__ = ["accrual_months", "plan_supplier_invoice"]
 
@@ -60,7 +60,10 @@ def plan_supplier_invoice(
         steps += _credit_the_original(invoice)
     steps.append(_ensure_invoice(invoice, tenant, cost_account))
     for index, attachment in enumerate(invoice.attachments, 1):
-        steps.append(upload_step(key, attachment, SUPPLIER_INBOX, save_as=f"file{index}"))
+        connected = supplier_invoice_files("invoice")
+        steps.append(
+            upload_step(key, attachment, SUPPLIER_INBOX, save_as=f"file{index}", connected=connected)
+        )
         steps.append(attach_to_supplier_invoice(f"file{index}", "invoice"))
     if not invoice.attachments:
         problems.append(

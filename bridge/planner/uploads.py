@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from dataclasses import replace
 
 from bridge.model import Attachment, DocumentKey
 from bridge.planner.steps import Lookup, Step, UploadFile, ref
@@ -19,8 +20,10 @@ __all__ = [
     "attach_to_supplier_invoice",
     "attach_to_voucher",
     "safe_name",
+    "supplier_invoice_files",
     "upload_name",
     "upload_step",
+    "voucher_files",
 ]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -41,17 +44,41 @@ def upload_name(key: DocumentKey, attachment: Attachment) -> str:
     return f"{safe_name(stem)}-{digest.hexdigest()[:8]}.{safe_name(extension, 8).lower()}"
 
 
-def upload_step(key: DocumentKey, attachment: Attachment, folder: str, save_as: str) -> Step:
+def upload_step(
+    key: DocumentKey, attachment: Attachment, folder: str, save_as: str, *, connected: Lookup | None = None
+) -> Step:
+    """`connected`: where the file is once connected to its document (`voucher_files`,
+    `supplier_invoice_files`): Fortnox moves a connected file out of the inbox, so a look-up
+    after the connection was made (a rebuilt ledger) finds it there."""
     name = upload_name(key, attachment)
+    then = replace(connected, match={"Name": name}, alias={"Id": "FileId"}) if connected else None
     return Step(
         kind="upload",
         label=f"upload {name} to the Fortnox inbox ({folder})",
         method="POST",
         path=f"/3/inbox?folderId={folder}",
         envelope="File",
-        lookup=Lookup(path=f"/3/inbox/{folder}", collection="Folder.Files", match={"Name": name}),
+        lookup=Lookup(path=f"/3/inbox/{folder}", collection="Folder.Files", match={"Name": name}, then=then),
         save_as=save_as,
         file=UploadFile(attachment.sha256, name, attachment.media_type),
+    )
+
+
+def supplier_invoice_files(invoice: str) -> Lookup:
+    """The files connected to the supplier invoice saved as `invoice`."""
+    return Lookup(
+        path="/3/supplierinvoicefileconnections",
+        collection="SupplierInvoiceFileConnections",
+        params={"supplierinvoicenumber": ref(invoice, "GivenNumber")},
+    )
+
+
+def voucher_files(voucher: str) -> Lookup:
+    """The files connected to the voucher saved as `voucher`."""
+    return Lookup(
+        path="/3/voucherfileconnections",
+        collection="VoucherFileConnections",
+        params={"voucherseries": ref(voucher, "VoucherSeries"), "voucheryear": ref(voucher, "Year")},
     )
 
 

@@ -12,6 +12,7 @@ from bridge.util.files import (
     fsync_dir,
     move_file,
     remove_stale_temporaries,
+    share_folder,
 )
 from bridge.util.jsonnum import dumpb, dumps, dumps_fast, format_decimal, loads
 
@@ -28,4 +29,5 @@ __all__ = [
     "loads",
     "move_file",
     "remove_stale_temporaries",
+    "share_folder",
 ]

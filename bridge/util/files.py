@@ -4,6 +4,10 @@ Every file the bridge and the mock publish is written under a temporary name bes
 place (`.name.XXXX.tmp`), synced, renamed, and its folder synced: a reader sees the old file or
 the whole new one, and a crash leaves at most a hidden temporary that `remove_stale_temporaries`
 clears.
+
+Temporaries are made 0600 (`mkstemp`), and so stays what the bridge keeps for itself (tokens,
+its state). Files published under a folder shared with people (`share_folder`: the outbox)
+get the mode the umask gives, so that others in a shared office folder can open them.
 """
 
 from __future__ import annotations
@@ -18,7 +22,51 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
-__all__ = ["AtomicFile", "atomic_write", "free_name", "fsync_dir", "move_file", "remove_stale_temporaries"]
+__all__ = [
+    "AtomicFile",
+    "atomic_write",
+    "free_name",
+    "fsync_dir",
+    "move_file",
+    "remove_stale_temporaries",
+    "share_folder",
+]
+
+_SHARED: dict[Path, int] = {}  # folder -> the mode its files get
+_PRIVATE: set[Path] = set()
+
+
+def share_folder(folder: Path, *, private: Path | None = None) -> None:
+    """Files published under `folder` are for people: they follow the umask (read once, here);
+    except under `private` (the bridge's state, should it lie inside), which stays 0600."""
+    _SHARED[folder.resolve()] = 0o666 & ~_umask()
+    if private is not None:
+        _PRIVATE.add(private.resolve())
+
+
+def _umask() -> int:
+    try:  # thread-safe where the kernel tells it (Linux ≥ 4.7)
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o077)  # elsewhere: read by setting it, briefly to something safe
+    os.umask(mask)
+    return mask
+
+
+def _shared_mode(path: Path) -> int | None:
+    if not _SHARED:
+        return None
+    resolved = path.parent.resolve()
+    if any(resolved.is_relative_to(folder) for folder in _PRIVATE):
+        return None
+    for folder, mode in _SHARED.items():
+        if resolved.is_relative_to(folder):
+            return mode
+    return None
 
 
 def fsync_dir(directory: Path) -> None:
@@ -55,6 +103,9 @@ class AtomicFile:
 
     def commit(self) -> None:
         self.flush()
+        mode = _shared_mode(self.path)
+        if mode is not None:
+            os.fchmod(self.handle.fileno(), mode)
         self.handle.close()
         os.replace(self.temporary, self.path)
         self.committed = True

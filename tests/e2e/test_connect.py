@@ -91,7 +91,7 @@ def test_a_bureau_connects_the_second_company_in_a_browser_and_its_files_go_ther
     watch = WatchProcess(bureau.workdir)
     try:
         bureau.drop_invoice("bygg", "BY-1")
-        wait_until(lambda: (bureau.workdir / "outbox" / "archive" / "BY-1.csv").exists(), 60)
+        wait_until(lambda: (bureau.workdir / "outbox" / "bygg" / "archive" / "BY-1.csv").exists(), 60)
     finally:
         watch.stop()
     assert bureau.invoices("bygg") == ["fnb:BY-1"]

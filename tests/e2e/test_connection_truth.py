@@ -60,8 +60,7 @@ def status_of(bureau: Bureau, tenant: str) -> dict:
 
 
 def nothing_failed(bureau: Bureau) -> bool:
-    failed = bureau.workdir / "outbox" / "failed"
-    return not failed.exists() or not any(failed.iterdir())
+    return not any(bureau.workdir.glob("outbox/*/failed/*"))  # each company answers in outbox/<company>/
 
 
 def test_a_revoked_consent_queues_files_until_connect_and_then_each_goes_once(bureau):
@@ -103,7 +102,7 @@ def test_a_revoked_consent_queues_files_until_connect_and_then_each_goes_once(bu
         assert [t["state"] for t in listed if t["tenant"] == "bygg"] == ["reconnect needed"]
 
         connect_by_paste(bureau, "bygg", BYGG, "--personal")  # sending resumes on its own
-        archive = bureau.workdir / "outbox" / "archive"
+        archive = bureau.workdir / "outbox" / "bygg" / "archive"
         wait_until(lambda: (archive / "RV-1.csv").exists() and (archive / "RV-2.csv").exists(), 60)
     finally:
         watch.stop()
@@ -134,7 +133,7 @@ def test_a_refused_secret_queues_files_and_says_what_to_do(bureau):
     connect_by_paste(bureau, "bygg", BYGG)
     watch = WatchProcess(bureau.workdir, log="watch2.log")
     try:
-        wait_until(lambda: (bureau.workdir / "outbox" / "archive" / "WS-1.csv").exists(), 60)
+        wait_until(lambda: (bureau.workdir / "outbox" / "bygg" / "archive" / "WS-1.csv").exists(), 60)
     finally:
         watch.stop()
     assert bureau.invoices("bygg") == ["fnb:WS-1"] and nothing_failed(bureau)
@@ -157,7 +156,7 @@ def test_a_company_not_connected_yet_keeps_its_files_until_it_is(bureau):
             "fortnox-bridge connect --tenant bygg"
         )
         connect_by_paste(bureau, "bygg", BYGG)
-        wait_until(lambda: (bureau.workdir / "outbox" / "archive" / "NC-1.csv").exists(), 60)
+        wait_until(lambda: (bureau.workdir / "outbox" / "bygg" / "archive" / "NC-1.csv").exists(), 60)
     finally:
         watch.stop()
     assert bureau.invoices("bygg") == ["fnb:NC-1"] and bureau.invoices("acme") == []
@@ -185,7 +184,7 @@ def test_a_missing_licence_is_named_before_any_file_is_tried(bureau):
 
         httpx.patch(f"{bureau.url}/mock/tenants/bygg", json={"licences": [*licences, "invoice"]})
         assert bridge(bureau.workdir, "tenants").returncode == 0  # checks again; watch goes on
-        wait_until(lambda: (bureau.workdir / "outbox" / "archive" / "LI-1.csv").exists(), 60)
+        wait_until(lambda: (bureau.workdir / "outbox" / "bygg" / "archive" / "LI-1.csv").exists(), 60)
     finally:
         watch.stop()
     assert bureau.invoices("bygg") == ["fnb:LI-1"]

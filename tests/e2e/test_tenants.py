@@ -26,8 +26,10 @@ def test_each_company_gets_its_own_files(tmp_path):
             (tmp_path / "inbox" / "acme" / "a.csv").write_text(header + "A-1;1001;Konsult;1;100\n")
             (tmp_path / "inbox" / "beta" / "b.csv").write_text(header + "B-1;1002;Konsult;1;200\n")
             (tmp_path / "inbox" / "beta" / "ny.csv").write_text(header + "B-2;5555;Konsult;1;300\n")
-            archive, failed = tmp_path / "outbox" / "archive", tmp_path / "outbox" / "failed"
-            wait_until(lambda: (archive / "a.csv").exists() and (archive / "b.csv").exists())
+            outbox = tmp_path / "outbox"  # each company answers in a folder of its own
+            failed = outbox / "beta" / "failed"
+            wait_until(lambda: (outbox / "acme" / "archive" / "a.csv").exists())
+            wait_until(lambda: (outbox / "beta" / "archive" / "b.csv").exists())
             wait_until(lambda: (failed / "ny.csv").exists())
         finally:
             bridge.stop()

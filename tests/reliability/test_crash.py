@@ -184,7 +184,9 @@ def test_nothing_lost_nothing_twice_across_kills(tmp_path):
         config = f'[fortnox]\nurl = "{mock.url}"\nclient_id = "demo-client"\ntimeout_seconds = 5\n'
         for tenant, tenant_id in ids.items():
             config += f'[tenants.{tenant}.fortnox]\ntenant_id = "{tenant_id}"\n'
-        (tmp_path / "bridge.toml").write_text(config + "[watch]\nsettle_seconds = 0.3\n", encoding="utf-8")
+        # One outbox for the three companies (folders.shared_outbox): every file in exactly one place.
+        config += "[folders]\nshared_outbox = true\n[watch]\nsettle_seconds = 0.3\n"
+        (tmp_path / "bridge.toml").write_text(config, encoding="utf-8")
         answer = httpx.post(f"{mock.url}/mock/faults", json=FAULTS)
         assert answer.status_code in (200, 201), answer.text
 

@@ -1,0 +1,92 @@
+"""`ledger backup` and `ledger rebuild`: the bridge's memory of what it sent, kept and remade."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bridge.cli.common import Context, Refused, open_bridge, pass_context, state_lock
+from bridge.fortnox import FortnoxError
+from bridge.pipeline.ledger import LedgerTrouble, open_ledger
+from bridge.pipeline.rebuild import finish_rebuild, ledger_path, rebuild_company, start_rebuild
+
+__all__ = ["ledger"]
+
+
+@click.group()
+def ledger() -> None:
+    """The ledger (.bridge/ledger.sqlite3): what was taken and sent, the bridge's only memory."""
+
+
+@ledger.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the copy (default: a new file in <state>/backups/, the oldest beyond ledger.backup_keep go).",
+)
+@pass_context
+def backup(ctx: Context, out: Path | None) -> None:
+    """Write a consistent copy of the ledger; safe while `watch` runs."""
+    settings = ctx.settings
+    path = ledger_path(settings)
+    if not path.exists():
+        raise Refused(f"there is no ledger at {path} to copy")
+    try:
+        kept = open_ledger(path, lambda: None, full_check=False)
+    except LedgerTrouble as exc:
+        raise Refused(str(exc)) from None
+    try:
+        target = kept.backup(out) if out else kept.rolling_backup(int(settings["ledger.backup_keep"]))
+    except LedgerTrouble as exc:
+        raise Refused(str(exc)) from None
+    finally:
+        kept.close()
+    click.echo(f"The ledger is copied to {target}.")
+
+
+@ledger.command()
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Start from this backup (e.g. the newest in <state>/backups/) instead of an empty ledger.",
+)
+@pass_context
+def rebuild(ctx: Context, source: Path | None) -> None:
+    """Make the ledger again from what Fortnox holds, after it was lost or damaged.
+
+    The old ledger is set aside, never deleted. What the bridge created in Fortnox (its stamps
+    on invoices and vouchers, supplier invoices' numbers, uploads' names) is read back, so that
+    files dropped again find their documents in Fortnox instead of creating them twice."""
+    settings = ctx.settings
+    path = ledger_path(settings)
+    with state_lock(ctx):
+        try:
+            made, aside = start_rebuild(path, source)
+        except LedgerTrouble as exc:
+            raise Refused(str(exc)) from None
+        made.close()
+        if aside is not None:
+            click.echo(f"The old ledger is set aside as {aside}.", err=True)
+        with open_bridge(ctx, locked=True, rebuilding=True) as bridge:
+            for tenant in settings.tenants:
+                try:
+                    found = rebuild_company(
+                        bridge.ledger,
+                        bridge.clients[tenant.name],
+                        tenant.name,
+                        (tenant["files.default_folder"],),
+                    )
+                except FortnoxError as exc:
+                    raise Refused(
+                        f"Fortnox did not answer for {tenant.name} ({exc}); the ledger is not rebuilt and the"
+                        " bridge will not send until it is: run `fortnox-bridge ledger rebuild"
+                        f"{f' --from {source}' if source else ''}` again when Fortnox answers"
+                    ) from None
+                click.echo(f"Found in Fortnox: {found.sentence()}.")
+            finish_rebuild(bridge.ledger)
+    click.echo(
+        "The ledger is rebuilt. Files dropped again are looked up in Fortnox before anything is"
+        " created: what is there already is found, not created twice."
+    )
