@@ -557,6 +557,28 @@ class Bridge:
 
     # --- sending -------------------------------------------------------------------------
 
+    def pace_wait(self, tenant: str) -> float:
+        """Seconds until the company may make its next call (its window at Fortnox is full)."""
+        client = self.clients.get(tenant)
+        return client.pacer.ready_in() if client is not None and client.pacer is not None else 0.0
+
+    def renew_token(self, tenant: str) -> float | None:
+        """On the company's worker: renew its access token ahead of expiry when due, so that no
+        document waits for a token; answers the seconds until the next renewal (None: none)."""
+        client = self.clients.get(tenant)
+        renew_in = getattr(client.tokens, "renew_in", None) if client is not None else None
+        if client is None or renew_in is None or self.gate.stopped(tenant):
+            return None
+        due: float | None = renew_in()
+        if due is not None and due <= 0:
+            try:
+                client.tokens.renew()  # type: ignore[attr-defined]
+            except FortnoxError as error:  # the next call says what is wrong, through the gate
+                log.info("%s: access token not renewed ahead of time: %s", tenant, error)
+                return None
+            due = renew_in()
+        return due
+
     def run_next(self, tenant: str) -> tuple[Outcome | None, float | None]:
         """Run the oldest due document of `tenant`; answers its outcome and, when nothing ran
         or it must wait, when to look again. This is the company's worker: it is also where
