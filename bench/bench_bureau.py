@@ -237,7 +237,9 @@ def thousand(companies: int = 1000) -> None:
             done, timeouts, _ = _outcome(workdir, output, companies)
         finally:
             mock.stop()
-    print(f"{companies} companies × 1 file: {done} of {companies} done in {elapsed:.1f} s, {timeouts} timeouts")
+    print(
+        f"{companies} companies × 1 file: {done} of {companies} done in {elapsed:.1f} s, {timeouts} timeouts"
+    )
     report("bridge peak memory (VmHWM)", sampler.peak_kb / 1024, "MiB")
     report("bridge threads, at most", sampler.threads, "")
 

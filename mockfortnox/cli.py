@@ -29,8 +29,17 @@ def main() -> None:
 @click.option(
     "--topics-port", default=0, show_default=True, type=int, help="WebSocket topics; 0 picks a free port."
 )
+@click.option(
+    "--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Requests answered at once."
+)
 def serve(
-    host: str, port: int, seeds: tuple[str, ...], state_file: str | None, rate_limit: str, topics_port: int
+    host: str,
+    port: int,
+    seeds: tuple[str, ...],
+    state_file: str | None,
+    rate_limit: str,
+    topics_port: int,
+    threads: int,
 ) -> None:
     """Serve the mock (and its WebSocket topics) until interrupted."""
     from mockfortnox.app import create_app
@@ -43,7 +52,7 @@ def serve(
     app = create_app(
         {"MOCK_SEEDS": list(seeds) or ["demo"], "MOCK_STATE_FILE": state_file, "MOCK_RATE_LIMIT": rate_limit}
     )
-    server = MockServer(app, host, port, topics_port=topics_port)
+    server = MockServer(app, host, port, threads=threads, topics_port=topics_port)
     server.topics.start()  # before the address is printed, so that it can be printed
     click.echo(f"mockfortnox listening on {server.url} (rate limit {rate_limit})", err=True)
     click.echo(f"mockfortnox topics on {server.topics.url}", err=True)

@@ -122,7 +122,9 @@ class Bridge:
         self.live = LiveWork(settings, self.ledger, self.clients)
         self._unplanned: dict[str, dict[int, Extraction | VoucherStream]] = {}  # read, waiting for registers
         self._unplanned_lock = threading.Lock()
-        self._finalize_lock = threading.Lock()
+        self._finalize_locks: dict[str, threading.Lock] = {}  # per company
+        self._names_lock = threading.Lock()
+        self._reserved: set[str] = set()  # outbox names chosen by files still finishing
         self.gate = AccessGate(self.ledger, multi_tenant=settings.multi_tenant)
 
     def close(self) -> None:
@@ -710,30 +712,50 @@ class Bridge:
                 return
 
     def _finalize(self, file_id: int) -> None:
-        with self._finalize_lock:
+        # One file of a company at a time (an undo rewrites its original's receipt); companies
+        # in parallel. Only choosing a free name in the shared outbox is one at a time for all.
+        with self._company_lock(self.ledger.file(file_id).tenant):
             file = self.ledger.file(file_id)
             documents = self.ledger.documents_of(file_id, with_plan=True)
             state = file_outcome(file, documents)
             target = file.outcome_path
+            reserved: list[str] = []
             if target is None:
-                target = self._choose_target(file_id, file.name, OUTBOX_FOLDERS[state], file.companion)
-                self.ledger.set_outcome_path(file_id, target)
+                with self._names_lock:
+                    target = self._choose_target(file_id, file.name, OUTBOX_FOLDERS[state], file.companion)
+                    reserved = [target.name, str(target)]
+                    if file.companion is not None:
+                        reserved.append(str(_companion_target(target, file.companion)))
+                    self._reserved.update(reserved)
+                    self.ledger.set_outcome_path(file_id, target)
                 file = replace(file, outcome_path=target)
-            finished_at = now_iso()
-            receipt = self._write_receipts(file, documents, finished_at)
-            for original in self.ledger.undone_files(file_id):  # their receipts say they were undone
-                self._write_receipts(self.ledger.file(original), undone=(file_id, state, finished_at))
-            if state.retryable:
-                atomic_write(
-                    target.with_name(target.name + ".error.txt"), receipts.render_error_report(receipt)
-                )
-            if file.companion is not None and file.companion.exists():  # the PDF travels with its XML
-                move_file(file.companion, _companion_target(target, file.companion))
-            work_path = file.work_path
-            if work_path is not None and (work_path.exists() or work_path.is_symlink()):
-                move_file(work_path, target)
-            self.ledger.file_finished(file_id, state)
-            log.info("%s: %s → %s", file.name, state, target.relative_to(self.settings.outbox.parent))
+            try:
+                self._finish(file, documents, state, target)
+            finally:
+                with self._names_lock:
+                    self._reserved.difference_update(reserved)
+
+    def _company_lock(self, tenant: str) -> threading.Lock:
+        with self._names_lock:
+            return self._finalize_locks.setdefault(tenant, threading.Lock())
+
+    def _finish(
+        self, file: FileRecord, documents: list[DocumentRecord], state: FileState, target: Path
+    ) -> None:
+        file_id = file.id
+        finished_at = now_iso()
+        receipt = self._write_receipts(file, documents, finished_at)
+        for original in self.ledger.undone_files(file_id):  # their receipts say they were undone
+            self._write_receipts(self.ledger.file(original), undone=(file_id, state, finished_at))
+        if state.retryable:
+            atomic_write(target.with_name(target.name + ".error.txt"), receipts.render_error_report(receipt))
+        if file.companion is not None and file.companion.exists():  # the PDF travels with its XML
+            move_file(file.companion, _companion_target(target, file.companion))
+        work_path = file.work_path
+        if work_path is not None and (work_path.exists() or work_path.is_symlink()):
+            move_file(work_path, target)
+        self.ledger.file_finished(file_id, state)
+        log.info("%s: %s → %s", file.name, state, target.relative_to(self.settings.outbox.parent))
 
     def _write_receipts(
         self,
@@ -773,8 +795,12 @@ class Bridge:
         directory = self.settings.outbox / folder
 
         def free(candidate: str) -> bool:
-            if companion is not None and _companion_target(directory / candidate, companion).exists():
-                return False
+            if candidate in self._reserved or str(directory / candidate) in self._reserved:
+                return False  # another file finishing now has chosen it (or its receipts' name)
+            if companion is not None:
+                pair = _companion_target(directory / candidate, companion)
+                if pair.exists() or str(pair) in self._reserved:
+                    return False
             path = receipts_dir / f"{candidate}.receipt.json"
             return not path.exists() or loads(path.read_text("utf-8")).get("file_id") == file_id
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -15,7 +16,7 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from bridge.exporters.live import topics_for
-from bridge.pipeline.inbox import InboxScanner
+from bridge.pipeline.inbox import Candidate, InboxScanner
 from bridge.pipeline.listener import LiveCompany, LiveListener
 from bridge.pipeline.live import live_exports
 from bridge.pipeline.pool import CompanyPool, Turn
@@ -158,21 +159,41 @@ class Watcher:
         return Turn(at=time.monotonic() + min(max(later - time.time(), 0.01), 1.0))
 
     def _take_ready(self) -> None:
+        """Take the files that have settled: each company's in the order they arrived, several
+        companies at once (reading and recording a file is mostly waiting for the disk, and the
+        ledger commits the records of several companies together)."""
+        by_company: dict[str, list[Candidate]] = {}
         for candidate in self.scanner.scan():
-            try:
-                taken = self.bridge.take(candidate.path, candidate.tenant, companion=candidate.companion)
-            except PermissionError as exc:
-                log.error("cannot take %s: %s; will try again", candidate.path.name, exc)
-                continue
-            self.scanner.forget(candidate.path)
-            if candidate.companion is not None:
-                self.scanner.forget(candidate.companion)
-            if taken is not None:  # else removed before we could take it
-                self.kick(candidate.tenant)
+            by_company.setdefault(candidate.tenant, []).append(candidate)
+        groups = list(by_company.values())
+        if len(groups) > 1:
+            with ThreadPoolExecutor(min(self.workers, len(groups)), thread_name_prefix="take") as takers:
+                taken = list(takers.map(self._take_all, groups))
+        else:
+            taken = [self._take_all(group) for group in groups]
+        for group in taken:
+            for candidate, took in group:
+                self.scanner.forget(candidate.path)
+                if candidate.companion is not None:
+                    self.scanner.forget(candidate.companion)
+                if took:  # else removed before we could take it
+                    self.kick(candidate.tenant)
         for candidate in self.scanner.stale_empty(EMPTY_FILE_REPORT_SECONDS):
             log.warning(
                 "%s has stayed empty for a minute; it will be taken once it has content", candidate.path
             )
+
+    def _take_all(self, candidates: list[Candidate]) -> list[tuple[Candidate, bool]]:
+        """One company's files, in order; answers those handled (taken, or gone) and whether taken."""
+        handled = []
+        for candidate in candidates:
+            try:
+                record = self.bridge.take(candidate.path, candidate.tenant, companion=candidate.companion)
+            except PermissionError as exc:
+                log.error("cannot take %s: %s; will try again", candidate.path.name, exc)
+                continue
+            handled.append((candidate, record is not None))
+        return handled
 
     def listeners(self) -> list[LiveListener]:
         """One connection to Fortnox's topics per integration, for the companies with live updates on."""
