@@ -906,6 +906,8 @@ class Ledger:
             return cursor.rowcount > 0
 
     def clear_notice(self, key: str) -> None:
+        if self.db.execute("SELECT 1 FROM notices WHERE key = ?", (key,)).fetchone() is None:
+            return  # the usual case, asked after every file: no write, no commit
         with self.transaction() as db:
             db.execute("DELETE FROM notices WHERE key = ?", (key,))
 

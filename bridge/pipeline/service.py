@@ -81,6 +81,7 @@ __all__ = ["Bridge", "RequestError"]
 
 log = logging.getLogger("bridge")
 
+REACHABLE_EVERY = 10.0  # seconds: how fresh `status`'s "last success" is kept
 OWN_BACKOFF_AFTER = 3  # transient failures in a row before a document waits on its own
 
 COMPANION = ".companion"  # marks a companion's name in the work area
@@ -117,12 +118,14 @@ class Bridge:
         self.executor = Executor(self.ledger, self.attachments, self.progress.step)
         self._failures: dict[str, int] = {}  # transient failures in a row, per tenant
         self._paused_until: dict[str, float] = {}
+        self._reachable_said: dict[str, float] = {}  # when the ledger last heard Fortnox answered
         self.registers = MasterDataCache(settings.state_dir, self.clients)
         self.schedule = Schedule(settings)
         self.live = LiveWork(settings, self.ledger, self.clients)
         self._unplanned: dict[str, dict[int, Extraction | VoucherStream]] = {}  # read, waiting for registers
         self._unplanned_lock = threading.Lock()
         self._finalize_locks: dict[str, threading.Lock] = {}  # per company
+        self._locks_lock = threading.Lock()
         self._names_lock = threading.Lock()
         self._reserved: set[str] = set()  # outbox names chosen by files still finishing
         self.gate = AccessGate(self.ledger, multi_tenant=settings.multi_tenant)
@@ -605,8 +608,11 @@ class Bridge:
             return outcome, time.time() + POLL_SECONDS
         if outcome.state == "later":
             return outcome, self._wait_after_failure(tenant, document, outcome)
+        now = time.monotonic()  # said in the ledger after trouble, else every few seconds: not per call
+        if self._failures.get(tenant) or now - self._reachable_said.get(tenant, -math.inf) >= REACHABLE_EVERY:
+            self.ledger.tenant_reachable(tenant)
+            self._reachable_said[tenant] = now
         self._failures[tenant] = 0
-        self.ledger.tenant_reachable(tenant)
         self.gate.sent(tenant)
         if outcome.state == "failed":
             log.warning("%s failed: %s", document.name, outcome.error)
@@ -727,7 +733,7 @@ class Bridge:
                     if file.companion is not None:
                         reserved.append(str(_companion_target(target, file.companion)))
                     self._reserved.update(reserved)
-                    self.ledger.set_outcome_path(file_id, target)
+                self.ledger.set_outcome_path(file_id, target)  # the name stays reserved till the end
                 file = replace(file, outcome_path=target)
             try:
                 self._finish(file, documents, state, target)
@@ -736,7 +742,7 @@ class Bridge:
                     self._reserved.difference_update(reserved)
 
     def _company_lock(self, tenant: str) -> threading.Lock:
-        with self._names_lock:
+        with self._locks_lock:
             return self._finalize_locks.setdefault(tenant, threading.Lock())
 
     def _finish(
