@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint golden docs clean browser
+.PHONY: demo test bench lint golden docs clean browser messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,3 +47,8 @@ lint: $(STAMP)
 clean:
 	rm -rf $(VENV) .bridge outbox/* build *.egg-info packaging/mockfortnox/build
 	touch outbox/.gitkeep
+
+# Add newly marked messages to the Swedish catalogs (bridge/locale/sv/LC_MESSAGES/*.po) and list
+# those still awaiting a translation; a test fails while any does.
+messages: $(STAMP)
+	$(BIN)/python -m bridge.util.i18n

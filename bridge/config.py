@@ -84,6 +84,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("folders", "outbox", "outbox", "Where receipts, failures, archives and exports appear"),
     Option("folders", "state", ".bridge", "The bridge's own state: ledger, work area, embedded mock"),
     Option(
+        "ui",
+        "language",
+        "sv",
+        "Language of receipts, error reports, status and the console (JSON stays language-neutral)",
+        choices=("sv", "en"),
+    ),
+    Option(
         "watch", "settle_seconds", 1.0, "A file must keep its size and time this long, and be seen this long"
     ),
     Option("watch", "rescan_seconds", 30.0, "Full rescan of the inbox even when no event arrives"),

@@ -17,6 +17,7 @@ import click
 from bridge.config import ConfigError, Settings, load_settings
 from bridge.pipeline import Bridge, FileRecord, RequestError
 from bridge.pipeline.summary import results_table
+from bridge.util.i18n import use_language
 
 __all__ = ["EXIT_FAILED", "Context", "finish", "open_bridge", "pass_context", "print_results", "requests"]
 
@@ -36,6 +37,7 @@ class Context:
                 self._settings = load_settings(self.workdir, self.config)
             except ConfigError as exc:
                 raise click.UsageError(f"configuration: {exc}") from None
+            use_language(self._settings["ui.language"])
         return self._settings
 
 
