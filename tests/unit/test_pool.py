@@ -11,6 +11,7 @@ import pytest
 
 from bridge.config import load_settings
 from bridge.fortnox import ClientCredentials, FortnoxClient, OAuth
+from bridge.fortnox.oauth import Tokens
 from bridge.pipeline import Bridge, DocumentState, FileState
 from bridge.pipeline.pool import CompanyPool, Turn
 from bridge.pipeline.watcher import Watcher
@@ -183,3 +184,41 @@ def test_a_company_whose_token_is_refused_does_not_delay_the_others(tmp_path, mo
     ]  # fmt: skip
     assert 1 <= len(asked) <= 2, "asked once (and once more at most), not once per file"
     bridge.close()
+
+
+# --- tokens: renewed ahead of need, each company at a moment of its own ----------------------------
+
+
+class CountingOAuth:
+    """Fortnox's token endpoint for a service account: an hour's token each time it is asked."""
+
+    def __init__(self, clock) -> None:
+        self.clock = clock
+        self.fetched = 0
+
+    def client_credentials(self, tenant_id: str) -> Tokens:
+        self.fetched += 1
+        now = self.clock()
+        return Tokens(f"token-{self.fetched}", now, now + 3600, ("invoice",))
+
+
+def test_service_tokens_are_renewed_ahead_of_expiry_at_moments_spread_over_ten_minutes():
+    now = [1_000_000.0]
+    companies = []
+    for n in range(20):
+        oauth = CountingOAuth(lambda: now[0])
+        tokens = ClientCredentials(oauth, str(n), clock=lambda: now[0])
+        assert tokens.renew_in() is None  # nothing to renew before the first token
+        tokens.access_token()
+        companies.append((oauth, tokens))
+    moments = [tokens.renew_in() for _, tokens in companies]
+    assert all(3600 - 60 - 600 <= m <= 3600 - 60 for m in moments)
+    assert len(set(moments)) == 20  # fetched together, renewed apart
+
+    oauth, tokens = companies[0]
+    tokens.renew()  # not due yet: nothing fetched
+    assert oauth.fetched == 1
+    now[0] += moments[0] + 0.001
+    tokens.renew()
+    assert oauth.fetched == 2 and tokens.access_token() == "token-2"
+    assert tokens.renew_in() > 3000  # the next renewal an hour later, give or take
