@@ -288,8 +288,9 @@ class Ledger:
             try:
                 yield db
             except BaseException:
-                db.execute("ROLLBACK TO write")
-                db.execute("RELEASE write")
+                if db.in_transaction:  # else SQLite gave the whole transaction up: see _commit_open
+                    db.execute("ROLLBACK TO write")
+                    db.execute("RELEASE write")
                 self._commit(batch, raising=True)
                 raise
             db.execute("RELEASE write")
@@ -327,6 +328,8 @@ class Ledger:
         assert self._writer is not None
         batch = self._batch
         try:
+            if not self._writer.in_transaction:  # rolled back by SQLite itself (a full disk, I/O)
+                raise sqlite3.OperationalError("the ledger's transaction was rolled back; nothing written")
             self._writer.execute("COMMIT")
         except sqlite3.Error as error:
             self._failed[batch] = error
