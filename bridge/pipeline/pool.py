@@ -79,6 +79,7 @@ class CompanyPool:
         self._wake_at: dict[str, float] = {}
         self._seq = itertools.count()
         self.turns: dict[str, int] = dict.fromkeys(self.companies, 0)  # turns run, per company
+        self._holding = False  # with `once`: more work may still arrive (`hold`, `release`)
 
     # --- from outside ------------------------------------------------------------------------
 
@@ -90,6 +91,17 @@ class CompanyPool:
             elif company not in self._queued and company in self.turns:
                 self._wake_at.pop(company, None)
                 self._make_ready(company)
+
+    def hold(self) -> None:
+        """With `once`: do not end while files are still being taken (until `release`)."""
+        with self._cond:
+            self._holding = True
+
+    def release(self) -> None:
+        """Everything is handed over: the workers end once every company is done."""
+        with self._cond:
+            self._holding = False
+            self._cond.notify_all()
 
     def run(self) -> None:
         """Run the workers until `stop` is set (or, with `once`, until every company is done)."""
@@ -130,7 +142,7 @@ class CompanyPool:
                     self._queued.discard(company)
                     self._running.add(company)
                     return company
-                if self.once and not self._running and not self._timers:
+                if self.once and not self._holding and not self._running and not self._timers:
                     self._cond.notify_all()  # the other workers see it too
                     return None
                 wait = IDLE_LOOK_SECONDS

@@ -95,16 +95,27 @@ class Watcher:
         return []
 
     def _run_once(self) -> list[str]:
-        """Take what is in the inbox now, send what can be sent, and return what waits."""
-        deadline = time.monotonic() + max(10 * self.settle, 10.0)
-        while True:
-            self._take_ready()
-            waiting = [c for c in self.scanner.seen.values() if c.size > 0]
-            if not waiting or time.monotonic() > deadline:
-                break
-            time.sleep(min(0.2, self.settle))
-        self.pool = self._pool(once=True)
-        self.pool.run()
+        """Take what is in the inbox now, send what can be sent, and return what waits. The
+        companies start (their access checks, their first files) while files are still taken."""
+        pool = self.pool = self._pool(once=True)
+        pool.hold()
+        workers = pool.start()
+        try:
+            deadline = time.monotonic() + max(10 * self.settle, 10.0)
+            while True:
+                self._take_ready()
+                waiting = [c for c in self.scanner.seen.values() if c.size > 0]
+                if not waiting or time.monotonic() > deadline:
+                    break
+                time.sleep(min(0.2, self.settle))
+        except BaseException:  # Ctrl-C: the workers end after their current turn
+            self.stop.set()
+            raise
+        finally:
+            pool.release()
+            for worker in workers:
+                while worker.is_alive():
+                    worker.join(timeout=1.0)
         return what_waits(self.bridge, [c.path for c in self.scanner.seen.values()])
 
     def _pool(self, *, once: bool) -> CompanyPool:
