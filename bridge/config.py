@@ -102,6 +102,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("watch", "rescan_seconds", 30.0, "Full rescan of the inbox even when no event arrives"),
     Option("watch", "poll", False, "Poll instead of file-system events (network shares)"),
     Option(
+        "watch",
+        "workers",
+        16,
+        "Sending workers shared by all companies, in turns (each company keeps Fortnox's pace of its own)",
+    ),
+    Option(
         "ledger",
         "backup_hours",
         6.0,

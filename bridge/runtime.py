@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from bridge.config import ConfigError, Settings, TenantSettings
 from bridge.fortnox import ClientCredentials, CompanyTokens, FortnoxClient, OAuth, Pacer, TokenStore
+from bridge.fortnox.client import SharedTransport
 from bridge.fortnox.oauth import oauth_base_for
 from bridge.fortnox.scopes import flows_named
 from bridge.fortnox.topics import FORTNOX_TOPICS_URL
@@ -21,19 +22,25 @@ log = logging.getLogger("bridge")
 
 EMBEDDED_CLIENT = ("demo-client", "demo-secret")
 EMBEDDED_DEMO_TENANT = "demo"
+CONNECTIONS_BEYOND_WORKERS = 8  # calls outside the pool's turns: the live listener, exports, `process`
 
 
 def _pacer(tenant: TenantSettings) -> Pacer:
     return Pacer(limit=tenant["fortnox.requests_per_window"], seconds=5.0)
 
 
-def _embedded_client(url: str, tenant_id: str, tenant: TenantSettings) -> FortnoxClient:
-    oauth = OAuth(f"{url}/oauth-v1", *EMBEDDED_CLIENT, timeout=tenant["fortnox.timeout_seconds"])
+def _embedded_client(
+    url: str, tenant_id: str, tenant: TenantSettings, transport: SharedTransport | None = None
+) -> FortnoxClient:
+    timeout = tenant["fortnox.timeout_seconds"]
+    oauth = OAuth(f"{url}/oauth-v1", *EMBEDDED_CLIENT, timeout=timeout, transport=transport)
     tokens = ClientCredentials(oauth, tenant_id, tenant=tenant.name)
-    return FortnoxClient(url, tokens, pacer=_pacer(tenant), timeout=tenant["fortnox.timeout_seconds"])
+    return FortnoxClient(url, tokens, pacer=_pacer(tenant), timeout=timeout, transport=transport)
 
 
-def fortnox_client(settings: Settings, tenant: TenantSettings) -> FortnoxClient:
+def fortnox_client(
+    settings: Settings, tenant: TenantSettings, transport: SharedTransport | None = None
+) -> FortnoxClient:
     """The client of a company in the real Fortnox (or a mock served elsewhere), with the tokens
     `connect` left for it. Raises ConfigError when the settings cannot work; a company not
     connected yet is no error: its files wait until it is."""
@@ -63,9 +70,12 @@ def fortnox_client(settings: Settings, tenant: TenantSettings) -> FortnoxClient:
         tenant["fortnox.client_id"],
         tenant["fortnox.client_secret"],
         timeout=timeout,
+        transport=transport,
     )
     tokens = CompanyTokens(oauth, store, tenant.name, configured)
-    return FortnoxClient(tenant["fortnox.url"], tokens, pacer=_pacer(tenant), timeout=timeout)
+    return FortnoxClient(
+        tenant["fortnox.url"], tokens, pacer=_pacer(tenant), timeout=timeout, transport=transport
+    )
 
 
 def topics_url_for(tenant: TenantSettings) -> str:
@@ -90,11 +100,13 @@ def open_bridge(
     server = None
     clients: dict[str, FortnoxClient] = {}
     topics: dict[str, tuple[str, str]] = {}  # company -> its topics' address, the integration's secret
+    # Every company's calls share one pool of connections, a few more than the workers that send.
+    shared = SharedTransport(settings["watch.workers"] + CONNECTIONS_BEYOND_WORKERS)
     try:
         for tenant in settings.tenants:
             live_exports(settings, tenant.name)  # an unknown live export is a configuration error now
             if not tenant.embedded:
-                clients[tenant.name] = fortnox_client(settings, tenant)
+                clients[tenant.name] = fortnox_client(settings, tenant, shared)
                 if tenant["live.enabled"]:
                     topics[tenant.name] = (topics_url_for(tenant), tenant["fortnox.client_secret"])
         embedded = [t for t in settings.tenants if t.embedded]
@@ -104,7 +116,7 @@ def open_bridge(
             assert server is not None  # started above for these
             mock_tenant = _embedded_tenant_name(settings, tenant)
             tenant_id = str(server.app.extensions["mockfortnox"].tenant(mock_tenant).id)
-            clients[tenant.name] = _embedded_client(server.url, tenant_id, tenant)
+            clients[tenant.name] = _embedded_client(server.url, tenant_id, tenant, shared)
             topics[tenant.name] = (tenant["live.url"] or server.topics.url, EMBEDDED_CLIENT[1])
         bridge = Bridge(settings, clients, topics=topics, full_check=full_check, rebuilding=rebuilding)
         try:
@@ -114,6 +126,7 @@ def open_bridge(
     finally:
         for client in clients.values():
             client.close()
+        shared.close_shared()
         if server is not None:
             server.stop()
 

@@ -31,6 +31,9 @@ def main() -> None:
     "--topics-port", default=0, show_default=True, type=int, help="WebSocket topics; 0 picks a free port."
 )
 @click.option(
+    "--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Requests answered at once."
+)
+@click.option(
     "--control-token",
     envvar="MOCKFORTNOX_CONTROL_TOKEN",
     show_envvar=True,
@@ -44,6 +47,7 @@ def serve(
     state_file: str | None,
     rate_limit: str,
     topics_port: int,
+    threads: int,
     control_token: str | None,
 ) -> None:
     """Serve the mock (and its WebSocket topics) until interrupted."""
@@ -73,7 +77,7 @@ def serve(
             "MOCK_CONTROL_TOKEN": control_token or None,
         }
     )
-    server = MockServer(app, host, port, topics_port=topics_port)
+    server = MockServer(app, host, port, threads=threads, topics_port=topics_port)
     server.topics.start()  # before the address is printed, so that it can be printed
     click.echo(f"mockfortnox listening on {server.url} (rate limit {rate_limit})", err=True)
     click.echo(f"mockfortnox topics on {server.topics.url}", err=True)

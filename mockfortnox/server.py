@@ -23,6 +23,8 @@ from mockfortnox.topics_server import TopicsServer
 
 __all__ = ["MockServer"]
 
+CONNECTION_LIMIT = 1000
+
 
 class _DroppingTask(WSGITask):
     dropped = False
@@ -52,7 +54,16 @@ class MockServer:
     ) -> None:
         self.app = app
         self.topics = TopicsServer(app, host, topics_port)
-        self._server = create_server(app, host=host, port=port, threads=threads, ident="Fortnox")
+        self._server = create_server(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="Fortnox",
+            # A bureau's bridge, or a test suite, may hold hundreds of keep-alive connections;
+            # past waitress's default of 100 it would stop accepting new ones until idle ones time out.
+            connection_limit=CONNECTION_LIMIT,
+        )
         self._server.channel_class = _DroppingChannel
         self.host = host
         self.port: int = self._server.effective_port

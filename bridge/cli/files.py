@@ -50,12 +50,16 @@ def watch(ctx: Context, once: bool, poll: bool | None) -> None:
         folders = ", ".join(str(f) for f in watcher.folders())
         click.echo(f"Watching {folders} (answers in {bridge.settings.outbox}). Stop with Ctrl-C.", err=True)
         first_id = bridge.last_file_id()
+        waits: list[str] = []
         try:
-            watcher.run(once=once)
+            waits = watcher.run(once=once)
         except KeyboardInterrupt:
             click.echo("Stopped; anything not finished continues on the next start.", err=True)
         if once:
-            finish(print_results(bridge, bridge.files(after=first_id)))
+            failed = print_results(bridge, bridge.files(after=first_id))
+            for line in waits:  # what could not be sent now, and why
+                click.echo(f"Waiting: {line}")
+            finish(failed)
 
 
 @contextmanager

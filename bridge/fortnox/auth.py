@@ -8,6 +8,7 @@ company's lock and the new one is stored before the access token is used.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +21,9 @@ from bridge.fortnox.tokenstore import Connection, TokenStore
 __all__ = ["ClientCredentials", "CompanyTokens", "PersonalToken", "StaticToken", "TokenSource"]
 
 RENEW_BEFORE = 60.0  # seconds before expiry when a token counts as spent
+# A service account's token is renewed ahead of need at a moment drawn from this many seconds
+# before it is spent: companies whose tokens were fetched together do not all renew together.
+RENEW_SPREAD = 600.0
 
 
 class TokenSource(Protocol):
@@ -73,16 +77,31 @@ class ClientCredentials:
         self._token: str | None = None
         self._for_tenant_id = ""
         self._expires = 0.0
+        self._renew_at = 0.0
         self.scopes: tuple[str, ...] = ()
 
     def access_token(self) -> str:
-        with self._lock:
+        return self._fetch(ahead=False)
+
+    def renew_in(self) -> float | None:
+        """Seconds until the token should be renewed ahead of need (None: no token to renew)."""
+        if self._token is None:
+            return None
+        return self._renew_at - self._clock()
+
+    def renew(self) -> None:
+        """Renew the token now if it is due (in the background: on the company's worker)."""
+        self._fetch(ahead=True)
+
+    def _fetch(self, *, ahead: bool) -> str:
+        with self._lock:  # single flight: whoever waits here gets the token the first one fetched
             tenant_id = self._tenant_id()
             if not tenant_id:
                 raise ConnectionRefused(
                     f"{self.tenant or 'the company'} is not connected to Fortnox yet", problem="not_connected"
                 )
-            spent = self._clock() > self._expires - RENEW_BEFORE
+            now = self._clock()
+            spent = now > (self._renew_at if ahead else self._expires - RENEW_BEFORE)
             if self._token is None or spent or tenant_id != self._for_tenant_id:
                 tokens = self.oauth.client_credentials(tenant_id)
                 self._token, self._expires, self.scopes = (
@@ -90,6 +109,8 @@ class ClientCredentials:
                     tokens.expires_at,
                     tokens.scopes,
                 )
+                spread = min(RENEW_SPREAD, max(tokens.expires_at - now - RENEW_BEFORE, 0.0) / 4)
+                self._renew_at = tokens.expires_at - RENEW_BEFORE - random.uniform(0.0, spread)
                 self._for_tenant_id = tenant_id
             return self._token
 
@@ -207,6 +228,17 @@ class CompanyTokens:
 
     def access_token(self) -> str:
         return self._current().access_token()
+
+    def renew_in(self) -> float | None:
+        """A service account's token is renewed ahead of need; a personal one when spent (its
+        refresh token works once: renewing it more often than needed only adds risk)."""
+        current = self._current()
+        return current.renew_in() if isinstance(current, ClientCredentials) else None
+
+    def renew(self) -> None:
+        current = self._current()
+        if isinstance(current, ClientCredentials):
+            current.renew()
 
     def invalidate(self, token: str) -> None:
         self.personal.invalidate(token)

@@ -19,7 +19,7 @@ from bridge.fortnox.errors import ConnectionRefused, FortnoxError, FortnoxUnreac
 from bridge.fortnox.pacing import Pacer
 from bridge.util import dumps, loads
 
-__all__ = ["FortnoxClient"]
+__all__ = ["FortnoxClient", "SharedTransport"]
 
 # Connection errors happen before anything is sent; these may happen after Fortnox acted.
 _AFTER_SEND = (
@@ -49,6 +49,26 @@ def _no_answer_as_error(method: str, path: str) -> Iterator[None]:
         raise FortnoxUnreachable(
             f"cannot connect: {type(exc).__name__}: {exc}", method=method, path=path
         ) from None
+
+
+class SharedTransport(httpx.BaseTransport):
+    """One pool of connections for many companies' clients. A bureau's hundreds of companies
+    talk to the same Fortnox over as many connections as send at once, not one or two each:
+    hundreds of idle keep-alive connections are what a server stops accepting new ones over.
+    A client's `close` leaves it open; whoever made it calls `close_shared` at the end."""
+
+    def __init__(self, connections: int) -> None:
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        self._inner = httpx.HTTPTransport(limits=limits)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        pass
+
+    def close_shared(self) -> None:
+        self._inner.close()
 
 
 class FortnoxClient:

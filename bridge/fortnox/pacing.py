@@ -61,21 +61,28 @@ class Pacer:
         while True:
             with self._lock:
                 now = self._clock()
-                self._slots = [s for s in self._slots if not s.answered or s.at > now - self.seconds]
-                wait = max(self._hold_until - now, 0.0)
-                if not wait and len(self._slots) >= self.limit:
-                    freeing = sorted(s.at for s in self._slots if s.answered)
-                    needed = len(self._slots) - self.limit + 1
-                    wait = (
-                        freeing[needed - 1] + self.seconds - now
-                        if len(freeing) >= needed
-                        else WAIT_FOR_ANSWERS
-                    )
+                wait = self._wait(now)
                 if wait <= 0:
                     taken = _Slot(now)
                     self._slots.append(taken)
                     return taken
             self._sleep(wait)
+
+    def ready_in(self) -> float:
+        """Seconds until a request would fit in the window (0: now); takes no place. A pool of
+        workers shared by many companies asks this first, so that no worker sits waiting."""
+        with self._lock:
+            return max(self._wait(self._clock()), 0.0)
+
+    def _wait(self, now: float) -> float:
+        """Seconds until one more request fits; call with the lock held."""
+        self._slots = [s for s in self._slots if not s.answered or s.at > now - self.seconds]
+        wait = max(self._hold_until - now, 0.0)
+        if not wait and len(self._slots) >= self.limit:
+            freeing = sorted(s.at for s in self._slots if s.answered)
+            needed = len(self._slots) - self.limit + 1
+            wait = freeing[needed - 1] + self.seconds - now if len(freeing) >= needed else WAIT_FOR_ANSWERS
+        return wait
 
     def slow_down(self, seconds: float | None = None) -> None:
         """After a 429: nobody sends for `seconds` (default: one window)."""

@@ -93,6 +93,7 @@ __all__ = ["Bridge", "RequestError"]
 
 log = logging.getLogger("bridge")
 
+REACHABLE_EVERY = 10.0  # seconds: how fresh `status`'s "last success" is kept
 OWN_BACKOFF_AFTER = 3  # transient failures in a row before a document waits on its own
 
 COMPANION = ".companion"  # marks a companion's name in the work area
@@ -143,12 +144,16 @@ class Bridge:
         self.executor = Executor(self.ledger, self.attachments, self.progress.step)
         self._failures: dict[str, int] = {}  # transient failures in a row, per tenant
         self._paused_until: dict[str, float] = {}
+        self._reachable_said: dict[str, float] = {}  # when the ledger last heard Fortnox answered
         self.registers = MasterDataCache(settings.state_dir, self.clients)
         self.schedule = Schedule(settings)
         self.live = LiveWork(settings, self.ledger, self.clients)
         self._unplanned: dict[str, dict[int, Extraction | VoucherStream]] = {}  # read, waiting for registers
         self._unplanned_lock = threading.Lock()
-        self._finalize_lock = threading.Lock()
+        self._finalize_locks: dict[str, threading.Lock] = {}  # per company
+        self._locks_lock = threading.Lock()
+        self._names_lock = threading.Lock()
+        self._reserved: set[str] = set()  # outbox names chosen by files still finishing
         self.gate = AccessGate(self.ledger, multi_tenant=settings.multi_tenant)
 
     def close(self) -> None:
@@ -670,6 +675,28 @@ class Bridge:
 
     # --- sending -------------------------------------------------------------------------
 
+    def pace_wait(self, tenant: str) -> float:
+        """Seconds until the company may make its next call (its window at Fortnox is full)."""
+        client = self.clients.get(tenant)
+        return client.pacer.ready_in() if client is not None and client.pacer is not None else 0.0
+
+    def renew_token(self, tenant: str) -> float | None:
+        """On the company's worker: renew its access token ahead of expiry when due, so that no
+        document waits for a token; answers the seconds until the next renewal (None: none)."""
+        client = self.clients.get(tenant)
+        renew_in = getattr(client.tokens, "renew_in", None) if client is not None else None
+        if client is None or renew_in is None or self.gate.stopped(tenant):
+            return None
+        due: float | None = renew_in()
+        if due is not None and due <= 0:
+            try:
+                client.tokens.renew()  # type: ignore[attr-defined]
+            except FortnoxError as error:  # the next call says what is wrong, through the gate
+                log.info("%s: access token not renewed ahead of time: %s", tenant, error)
+                return None
+            due = renew_in()
+        return due
+
     def run_next(self, tenant: str, files: Sequence[int] = ()) -> tuple[Outcome | None, float | None]:
         """Run the oldest due document of `tenant` (of these `files` only, when given); answers
         its outcome and, when nothing ran or it must wait, when to look again. This is the
@@ -694,8 +721,11 @@ class Bridge:
             return outcome, time.time() + POLL_SECONDS
         if outcome.state == "later":
             return outcome, self._wait_after_failure(tenant, document, outcome)
+        now = time.monotonic()  # said in the ledger after trouble, else every few seconds: not per call
+        if self._failures.get(tenant) or now - self._reachable_said.get(tenant, -math.inf) >= REACHABLE_EVERY:
+            self.ledger.tenant_reachable(tenant)
+            self._reachable_said[tenant] = now
         self._failures[tenant] = 0
-        self.ledger.tenant_reachable(tenant)
         self.gate.sent(tenant)
         if outcome.state == "failed":
             log.warning("%s failed: %s", document.name, outcome.error)
@@ -802,40 +832,56 @@ class Bridge:
                 return
 
     def _finalize(self, file_id: int) -> None:
-        with self._finalize_lock:
+        # One file of a company at a time (an undo rewrites its original's receipt); companies
+        # in parallel. Only choosing a free name in the shared outbox is one at a time for all.
+        with self._company_lock(self.ledger.file(file_id).tenant):
             file = self.ledger.file(file_id)
             documents = self.ledger.documents_of(file_id, with_plan=True)
             state = file_outcome(file, documents)
             target = file.outcome_path
+            reserved: list[str] = []
             if target is None:
-                target = self._choose_target(file, OUTBOX_FOLDERS[state])
-                self.ledger.set_outcome_path(file_id, target)
+                with self._names_lock:
+                    target = self._choose_target(file, OUTBOX_FOLDERS[state])
+                    reserved = self._reservation(file, target)
+                    self._reserved.update(reserved)
+                self.ledger.set_outcome_path(file_id, target)  # the name stays reserved till the end
                 file = replace(file, outcome_path=target)
-            finished_at = now_iso()
-            receipt = self._write_receipts(file, documents, finished_at)
-            for original in self.ledger.undone_files(file_id):  # their receipts say they were undone
-                self._write_receipts(self.ledger.file(original), undone=(file_id, state, finished_at))
-            # A `cancel` command says why it failed itself: nothing for outbox/failed/. (An undo
-            # keeps its report there: what Fortnox would not let be undone, and how to ask again.)
-            made_by_command = file.work_path is None and file.importer != UNDO_IMPORTER
-            if state.retryable and not made_by_command:
-                atomic_write(
-                    target.with_name(target.name + ".error.txt"), receipts.render_error_report(receipt)
-                )
-            if file.companion is not None and file.companion.exists():  # the PDF travels with its XML
-                move_file(file.companion, _companion_target(target, file.companion))
-            work_path = file.work_path
-            if work_path is not None and (work_path.exists() or work_path.is_symlink()):
-                move_file(work_path, target)
-            self.ledger.file_finished(file_id, state)
-            if state.retryable and made_by_command:
-                # Nothing lies in outbox/failed/ to retry: the command said why; its receipt stays.
-                self.ledger.dismiss(file_id)
-                log.info(
-                    "%s: %s (see its receipt in %s)", file.name, state, target.parent.parent / "receipts"
-                )
-                return
-            log.info("%s: %s → %s", file.name, state, target.relative_to(self.settings.outbox.parent))
+            try:
+                self._finish(file, documents, state, target)
+            finally:
+                with self._names_lock:
+                    self._reserved.difference_update(reserved)
+
+    def _company_lock(self, tenant: str) -> threading.Lock:
+        with self._locks_lock:
+            return self._finalize_locks.setdefault(tenant, threading.Lock())
+
+    def _finish(
+        self, file: FileRecord, documents: list[DocumentRecord], state: FileState, target: Path
+    ) -> None:
+        file_id = file.id
+        finished_at = now_iso()
+        receipt = self._write_receipts(file, documents, finished_at)
+        for original in self.ledger.undone_files(file_id):  # their receipts say they were undone
+            self._write_receipts(self.ledger.file(original), undone=(file_id, state, finished_at))
+        # A `cancel` command says why it failed itself: nothing for outbox/failed/. (An undo
+        # keeps its report there: what Fortnox would not let be undone, and how to ask again.)
+        made_by_command = file.work_path is None and file.importer != UNDO_IMPORTER
+        if state.retryable and not made_by_command:
+            atomic_write(target.with_name(target.name + ".error.txt"), receipts.render_error_report(receipt))
+        if file.companion is not None and file.companion.exists():  # the PDF travels with its XML
+            move_file(file.companion, _companion_target(target, file.companion))
+        work_path = file.work_path
+        if work_path is not None and (work_path.exists() or work_path.is_symlink()):
+            move_file(work_path, target)
+        self.ledger.file_finished(file_id, state)
+        if state.retryable and made_by_command:
+            # Nothing lies in outbox/failed/ to retry: the command said why; its receipt stays.
+            self.ledger.dismiss(file_id)
+            log.info("%s: %s (see its receipt in %s)", file.name, state, target.parent.parent / "receipts")
+            return
+        log.info("%s: %s → %s", file.name, state, target.relative_to(self.settings.outbox.parent))
 
     def _write_receipts(
         self,
@@ -876,12 +922,27 @@ class Bridge:
         directory = self.settings.outbox_of(file.tenant) / folder
 
         def free(candidate: str) -> bool:
-            if companion is not None and _companion_target(directory / candidate, companion).exists():
-                return False
+            if (
+                str(receipts_dir / candidate) in self._reserved
+                or str(directory / candidate) in self._reserved
+            ):
+                return False  # another file finishing now has chosen it (or its receipts' name)
+            if companion is not None:
+                pair = _companion_target(directory / candidate, companion)
+                if pair.exists() or str(pair) in self._reserved:
+                    return False
             path = receipts_dir / f"{candidate}.receipt.json"
             return not path.exists() or loads(path.read_text("utf-8")).get("file_id") == file_id
 
         return free_name(directory, fit_name(name), free)
+
+    def _reservation(self, file: FileRecord, target: Path) -> list[str]:
+        """What a file finishing as `target` holds until its answers are written: the name, its
+        receipts' name and its companion's."""
+        held = [str(target), str(self.settings.outbox_of(file.tenant) / "receipts" / target.name)]
+        if file.companion is not None:
+            held.append(str(_companion_target(target, file.companion)))
+        return held
 
     # --- recovery and retry --------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bridge.config import TenantSettings
@@ -11,7 +12,7 @@ from bridge.pipeline.records import DocumentState, FileRecord, FileState
 if TYPE_CHECKING:
     from bridge.pipeline.service import Bridge
 
-__all__ = ["collect_status", "render_status"]
+__all__ = ["collect_status", "render_status", "what_waits"]
 
 
 def collect_status(bridge: Bridge) -> dict[str, Any]:
@@ -55,6 +56,32 @@ def collect_status(bridge: Bridge) -> dict[str, Any]:
         "notices": notices,
         "tenants": tenants,
     }
+
+
+def what_waits(bridge: Bridge, unsettled: list[Path] | None = None) -> list[str]:
+    """After `watch --once`: each company whose documents could not be sent now, how many and
+    why, with what to do; and files still being written into the inbox. Empty: nothing waits."""
+    lines = [f"{path}: still being written; taken once it stops changing" for path in unsettled or ()]
+    for t in collect_status(bridge)["tenants"]:
+        queued = t["queued_documents"]
+        read = t["files"].get(FileState.CLAIMED, 0)  # read, waiting for the company's registers
+        if not queued and not read:
+            continue
+        what = f"{t['tenant']}: {queued} document(s) queued" + (
+            f", {read} file(s) not yet judged" if read else ""
+        )
+        connection = t["connection"]
+        if connection["state"] not in ("connected", "not checked yet"):
+            notices = "; ".join(f"{n['message']} (run: {n['command']})" for n in connection["notices"])
+            lines.append(f"{what}: {connection['state']}" + (f": {notices}" if notices else ""))
+        elif t["waiting_for_fortnox_since"]:
+            lines.append(
+                f"{what}: Fortnox has not answered since {t['waiting_for_fortnox_since']}"
+                f" ({t['last_error']}); `watch` sends them once it does"
+            )
+        else:
+            lines.append(f"{what}: waiting to be retried after a temporary error ({t['last_error']})")
+    return lines
 
 
 def _connection(tenant: TenantSettings, access: dict[str, Any] | None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -15,10 +16,12 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from bridge.exporters.live import topics_for
-from bridge.pipeline.inbox import InboxScanner
+from bridge.pipeline.inbox import Candidate, InboxScanner
 from bridge.pipeline.listener import LiveCompany, LiveListener
 from bridge.pipeline.live import live_exports
+from bridge.pipeline.pool import CompanyPool, Turn
 from bridge.pipeline.service import Bridge
+from bridge.pipeline.status import what_waits
 
 __all__ = ["Watcher"]
 
@@ -51,27 +54,23 @@ class Watcher:
         self.observer: BaseObserver | None = None
         self.wake = threading.Event()
         self.stop = threading.Event()
-        self._kicks = {t.name: threading.Event() for t in settings.tenants}
+        self.workers = settings["watch.workers"]
+        self.pool: CompanyPool | None = None
+        self._checked: set[str] = set()  # companies whose access was checked in this run
 
     # --- the loop ------------------------------------------------------------------------
 
-    def run(self, *, once: bool = False) -> None:
+    def run(self, *, once: bool = False) -> list[str]:
+        """Watch until stopped; with `once`, take what is in the inbox now, send what can be
+        sent now, and answer what still waits and why (empty: nothing)."""
         self.bridge.recover()
-        for tenant in self.bridge.settings.tenants:  # what is missing is said before any file is tried
-            if not tenant.embedded:
-                self.bridge.check_access(tenant.name)
         if once:
-            self._run_once()
-            return
+            return self._run_once()
         observer = self.observer = PollingObserver(timeout=1.0) if self.poll else Observer()
         observer.schedule(_Wake(self.wake), str(self.bridge.settings.inbox), recursive=True)
         observer.start()
-        workers = [
-            threading.Thread(target=self._work, args=(name,), name=f"send-{name}", daemon=True)
-            for name in self._kicks
-        ]
-        for worker in workers:
-            worker.start()
+        pool = self.pool = self._pool(once=False)
+        workers = pool.start()
         listeners = [
             threading.Thread(target=listener.run, name="live", daemon=True) for listener in self.listeners()
         ]
@@ -89,42 +88,124 @@ class Watcher:
                 self.wake.clear()
         finally:
             self.stop.set()
-            for kick in self._kicks.values():
-                kick.set()
             observer.stop()
             observer.join(timeout=5)
             for worker in [*listeners, *workers]:
                 worker.join(timeout=30)
+        return []
 
-    def _run_once(self) -> None:
-        """Take what is in the inbox now, send what can be sent, and return."""
-        deadline = time.monotonic() + max(10 * self.settle, 10.0)
-        while True:
-            self._take_ready()
-            waiting = [c for c in self.scanner.seen.values() if c.size > 0]
-            if not waiting or time.monotonic() > deadline:
-                break
-            time.sleep(min(0.2, self.settle))
-        for name in self._kicks:
-            self.bridge.drain(name, until_blocked=True)
+    def _run_once(self) -> list[str]:
+        """Take what is in the inbox now, send what can be sent, and return what waits. The
+        companies start (their access checks, their first files) while files are still taken."""
+        pool = self.pool = self._pool(once=True)
+        pool.hold()
+        workers = pool.start()
+        try:
+            deadline = time.monotonic() + max(10 * self.settle, 10.0)
+            while True:
+                self._take_ready()
+                waiting = [c for c in self.scanner.seen.values() if c.size > 0]
+                if not waiting or time.monotonic() > deadline:
+                    break
+                time.sleep(min(0.2, self.settle))
+        except BaseException:  # Ctrl-C: the workers end after their current turn
+            self.stop.set()
+            raise
+        finally:
+            pool.release()
+            for worker in workers:
+                while worker.is_alive():
+                    worker.join(timeout=1.0)
+        return what_waits(self.bridge, [c.path for c in self.scanner.seen.values()])
+
+    def _pool(self, *, once: bool) -> CompanyPool:
+        names = [t.name for t in self.bridge.settings.tenants]
+        turn = self._once_turn if once else self._turn
+        return CompanyPool(names, turn, workers=self.workers, stop=self.stop, once=once)
+
+    def _first_turn(self, tenant: str) -> bool:
+        """A company's first turn asks Fortnox what it allows: what is missing is said before
+        any of its files is tried. On the pool, so that hundreds of companies do not all fetch
+        their tokens at the same moment, and a slow token endpoint delays its company only."""
+        if tenant in self._checked:
+            return False
+        self._checked.add(tenant)
+        if not self.bridge.settings.tenant(tenant).embedded:
+            self.bridge.check_access(tenant)
+        return True
+
+    def _turn(self, tenant: str) -> Turn:
+        """One turn of a company under `watch`: live changes, its scheduled exports, its token
+        renewed ahead of expiry, and one document of its queue."""
+        if self._first_turn(tenant):
+            return Turn(more=True)
+        pace = self.bridge.pace_wait(tenant)
+        if pace > 0:  # its window at Fortnox is full: a worker would only wait
+            return Turn(at=time.monotonic() + pace)
+        retry_live = self.bridge.run_live(tenant)
+        live_wait = None if retry_live is None else max(retry_live - time.time(), 0.0)
+        scheduled = _earliest(live_wait, self.bridge.run_scheduled(tenant))
+        scheduled = _earliest(scheduled, self.bridge.renew_token(tenant))
+        outcome, later = self.bridge.run_next(tenant)
+        if outcome is not None and outcome.state != "later":
+            return Turn(more=True)
+        wait = 30.0 if later is None else max(later - time.time(), 0.0)
+        return Turn(at=time.monotonic() + (wait if scheduled is None else min(wait, scheduled)))
+
+    def _once_turn(self, tenant: str) -> Turn:
+        """One turn under `watch --once`: one document; done when nothing more can be sent now
+        (all sent, Fortnox unreachable, or a person must act first), as `Bridge.drain` decides."""
+        if self._first_turn(tenant):
+            return Turn(more=True)
+        pace = self.bridge.pace_wait(tenant)
+        if pace > 0:
+            return Turn(at=time.monotonic() + pace)
+        outcome, later = self.bridge.run_next(tenant)
+        if outcome is not None and outcome.state != "later":
+            return Turn(more=True)
+        if later is None or (outcome is not None and outcome.unreachable):
+            return Turn(done=True)
+        if (outcome is None or outcome.refused) and self.bridge.gate.waiting(tenant):
+            return Turn(done=True)
+        return Turn(at=time.monotonic() + min(max(later - time.time(), 0.01), 1.0))
 
     def _take_ready(self) -> None:
+        """Take the files that have settled: each company's in the order they arrived, several
+        companies at once (reading and recording a file is mostly waiting for the disk, and the
+        ledger commits the records of several companies together)."""
         self.bridge.answer_strays()  # a file at the root of inbox/ when several companies are configured
+        by_company: dict[str, list[Candidate]] = {}
         for candidate in self.scanner.scan():
-            try:
-                taken = self.bridge.take(candidate.path, candidate.tenant, companion=candidate.companion)
-            except PermissionError as exc:
-                log.error("cannot take %s: %s; will try again", candidate.path.name, exc)
-                continue
-            self.scanner.forget(candidate.path)
-            if candidate.companion is not None:
-                self.scanner.forget(candidate.companion)
-            if taken is not None:  # else removed before we could take it
-                self._kicks[candidate.tenant].set()
+            by_company.setdefault(candidate.tenant, []).append(candidate)
+        groups = list(by_company.values())
+        if len(groups) > 1:
+            with ThreadPoolExecutor(min(self.workers, len(groups)), thread_name_prefix="take") as takers:
+                taken = list(takers.map(self._take_all, groups))
+        else:
+            taken = [self._take_all(group) for group in groups]
+        for group in taken:
+            for candidate, took in group:
+                self.scanner.forget(candidate.path)
+                if candidate.companion is not None:
+                    self.scanner.forget(candidate.companion)
+                if took:  # else removed before we could take it
+                    self.kick(candidate.tenant)
         for candidate in self.scanner.stale_empty(EMPTY_FILE_REPORT_SECONDS):
             log.warning(
                 "%s has stayed empty for a minute; it will be taken once it has content", candidate.path
             )
+
+    def _take_all(self, candidates: list[Candidate]) -> list[tuple[Candidate, bool]]:
+        """One company's files, in order; answers those handled (taken, or gone) and whether taken."""
+        handled = []
+        for candidate in candidates:
+            try:
+                record = self.bridge.take(candidate.path, candidate.tenant, companion=candidate.companion)
+            except PermissionError as exc:
+                log.error("cannot take %s: %s; will try again", candidate.path.name, exc)
+                continue
+            handled.append((candidate, record is not None))
+        return handled
 
     def listeners(self) -> list[LiveListener]:
         """One connection to Fortnox's topics per integration, for the companies with live updates on."""
@@ -140,30 +221,9 @@ class Watcher:
         return found
 
     def kick(self, tenant: str) -> None:
-        """Wake the company's worker: there is work for it."""
-        kick = self._kicks.get(tenant)
-        if kick is not None:
-            kick.set()
-
-    def _work(self, tenant: str) -> None:
-        """The company's worker: live changes, its scheduled exports, and its queue, one document
-        at a time."""
-        kick = self._kicks[tenant]
-        while not self.stop.is_set():
-            scheduled = None
-            try:
-                retry_live = self.bridge.run_live(tenant)
-                live_wait = None if retry_live is None else max(retry_live - time.time(), 0.0)
-                scheduled = _earliest(live_wait, self.bridge.run_scheduled(tenant))
-                outcome, later = self.bridge.run_next(tenant)
-            except Exception:  # keep the tenant's queue alive whatever one document does
-                log.exception("sending for %s failed unexpectedly", tenant)
-                outcome, later = None, time.time() + 5
-            if outcome is not None and outcome.state != "later":
-                continue
-            wait = 30.0 if later is None else max(later - time.time(), 0.0)
-            kick.wait(wait if scheduled is None else min(wait, scheduled))
-            kick.clear()
+        """Wake the company: there is work for it."""
+        if self.pool is not None:
+            self.pool.kick(tenant)
 
     def folders(self) -> list[Path]:
         return list(self.scanner.folders.values())

@@ -314,3 +314,76 @@ def test_nothing_lost_nothing_twice_across_kills(tmp_path):
             assert tenant["documents"].get("done", 0) == done
     finally:
         mock.stop()
+
+
+COMPANIES = tuple(f"co{n:02}" for n in range(30))
+BUREAU_FAULTS = {
+    "seed": 20261202,
+    "rules": [
+        {"status": 503, "probability": 0.10},
+        {"method": "POST", "drop_response": True, "probability": 0.05},
+        {"latency_ms": 100},
+    ],
+}
+
+
+def test_thirty_companies_on_the_shared_workers_nothing_lost_nothing_twice_across_kills(tmp_path):
+    """A bureau's companies share a few sending workers: kills while all of them send at once
+    still leave every invoice in its own company exactly once, and every file in one place."""
+    rng = random.Random(30)
+    mock = MockProcess(tmp_path)
+    try:
+        config = f'[fortnox]\nurl = "{mock.url}"\nclient_id = "demo-client"\ntimeout_seconds = 5\n'
+        ids = {}
+        for company in COMPANIES:
+            ids[company] = httpx.post(f"{mock.url}/mock/tenants", json={"name": company}).json()["id"]
+            config += f'[tenants.{company}.fortnox]\ntenant_id = "{ids[company]}"\n'
+        (tmp_path / "bridge.toml").write_text(
+            config + "[watch]\nsettle_seconds = 0.3\nworkers = 4\n", "utf-8"
+        )
+        answer = httpx.post(f"{mock.url}/mock/faults", json=BUREAU_FAULTS)
+        assert answer.status_code in (200, 201), answer.text
+
+        files = {}
+        expected: dict[str, set[str]] = {c: set() for c in COMPANIES}
+        for company in COMPANIES:
+            for k in range(3):
+                rows = [
+                    f"{company}-{k}-{r};{rng.choice(('1001', '1002'))};Konsult;1;{rng.randint(100, 900)}\n"
+                    for r in range(2)
+                ]
+                files[f"{company}-{k}.csv"] = (company, HEADER + "".join(rows))
+                expected[company].update(f"fnb:{company}-{k}-{r}" for r in range(2))
+        pending = list(files.items())
+        rng.shuffle(pending)
+        bridge = BridgeProcess(tmp_path)
+        for batch in range(6):
+            for name, (company, content) in pending[batch * 15 : (batch + 1) * 15]:
+                folder = tmp_path / "inbox" / company
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / f"{name}.tmp").write_text(content, encoding="utf-8")
+                (folder / f"{name}.tmp").rename(folder / name)
+            time.sleep(rng.uniform(0.5, 3.0))
+            bridge.stop(signal.SIGKILL)
+            bridge = BridgeProcess(tmp_path)
+
+        archive = tmp_path / "outbox" / "archive"
+        wait_until(
+            lambda: archive.is_dir() and len(list(archive.iterdir())) == len(files),
+            timeout=600,
+            interval=1,
+            what="every file to be archived",
+        )
+        bridge.stop()
+        httpx.delete(f"{mock.url}/mock/faults")
+
+        assert sorted(p.name for p in archive.iterdir()) == sorted(files)
+        assert not [p for p in (tmp_path / "inbox").rglob("*") if p.is_file()]
+        for company in COMPANIES:
+            stamps = [
+                i["ExternalInvoiceReference1"]
+                for i in mock.api(str(ids[company])).iter_pages("/3/invoices", "Invoices")
+            ]
+            assert sorted(stamps) == sorted(expected[company]), f"{company}: missing or doubled invoices"
+    finally:
+        mock.stop()

@@ -2,6 +2,7 @@
 (never rows) for everything it answers."""
 
 import sqlite3
+import threading
 
 import pytest
 
@@ -58,3 +59,33 @@ def test_a_file_comes_back_as_a_frozen_record_with_its_problems_as_said(tmp_path
     ]
     with pytest.raises(AttributeError):
         file.state = FileState.DONE  # type: ignore[misc]
+
+
+def test_writes_of_many_threads_are_committed_together_and_a_failing_one_alone_is_lost(tmp_path):
+    """Group commit: each write is durable when its call returns, whatever the others do."""
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    errors: list[BaseException] = []
+
+    def write(thread: int) -> None:
+        for n in range(20):
+            try:
+                if n == 7 and thread == 3:
+                    with ledger.transaction() as db:
+                        db.execute("INSERT INTO notices (key, message, since) VALUES ('lost', 'x', 'now')")
+                        raise RuntimeError("this write fails after its statement")
+                ledger.notice(f"t{thread}-{n}", "written")
+            except RuntimeError as error:
+                errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(t,)) for t in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(errors) == 1
+    again = Ledger(tmp_path / "ledger.sqlite3")  # another connection reads what is durable
+    keys = {n.key for n in again.notices()}
+    assert keys == {f"t{t}-{n}" for t in range(12) for n in range(20)} - {"t3-7"}  # no "lost"
+    ledger.close()
+    again.close()

@@ -1,0 +1,253 @@
+"""A bureau's companies in one bridge: 200 companies × 3 one-line CSV invoices, and 1,000 × 1.
+
+`mockfortnox serve` runs as a process of its own with Fortnox's limit per company (25 calls per
+5 s per token); `fortnox-bridge watch --once` runs as a real process over a bureau folder (one
+inbox per company, service-account tokens through OAuth). Measured: the time until `--once`
+returns, the calls per second the mock answered, 429s, timeouts in the bridge's log, files not
+done; for 1,000 companies the bridge's peak memory (VmHWM) and its most threads.
+
+Baseline, same run: min(companies × 5 calls/s — what Fortnox allows them — and the mock's
+capacity for this very flow on this machine). The capacity is measured by replaying the calls
+the bridge made (token, access check, customer look-ups, invoices) for as many other companies
+of the same mock, from as many client threads as keep it busy, each company's calls in order;
+and the token endpoint alone, the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+from bench.report import report
+from tests.e2e.processes import MockProcess
+
+ALLOWED_PER_COMPANY = 25 / 5
+CLIENT = ("demo-client", "demo-secret")
+REPLAY_THREADS = 32  # enough client threads to keep the mock busy (it answers with its own)
+HEADER = "Fakturanummer;Kundnummer;Beskrivning;Antal;À-pris\n"
+
+
+def _companies(url: str, prefix: str, count: int) -> dict[str, int]:
+    with httpx.Client(base_url=url, timeout=60) as http:
+        return {
+            f"{prefix}{n:04}": http.post("/mock/tenants", json={"name": f"{prefix}{n:04}"}).json()["id"]
+            for n in range(count)
+        }
+
+
+def _bureau(workdir: Path, url: str, companies: dict[str, int], files: int) -> None:
+    tables = "".join(f'[tenants.{name}.fortnox]\ntenant_id = "{id_}"\n' for name, id_ in companies.items())
+    (workdir / "bridge.toml").write_text(
+        f'[fortnox]\nurl = "{url}"\nclient_id = "{CLIENT[0]}"\n[watch]\nsettle_seconds = 0.2\n{tables}',
+        encoding="utf-8",
+    )
+    for name in companies:
+        folder = workdir / "inbox" / name
+        folder.mkdir(parents=True)
+        for n in range(files):
+            (folder / f"{name}-{n}.csv").write_text(f"{HEADER}{name}{n};1002;Konsult;1;1500\n", "utf-8")
+
+
+class _Sampler:
+    """The bridge process's peak memory (VmHWM) and most threads, looked at every 50 ms."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_kb = 0
+        self.threads = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.05):
+            try:
+                text = Path(f"/proc/{self.pid}/status").read_text()
+            except OSError:
+                return
+            fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+            self.peak_kb = max(self.peak_kb, int(fields.get("VmHWM", "0 kB").split()[0]))
+            self.threads = max(self.threads, int(fields.get("Threads", "0")))
+
+
+def _watch_once(workdir: Path) -> tuple[float, str, _Sampler]:
+    env = {**os.environ, "FORTNOX_CLIENT_SECRET": CLIENT[1]}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bridge", "watch", "--once"],
+        cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    sampler = _Sampler(process.pid)
+    output, _ = process.communicate()
+    elapsed = time.perf_counter() - started
+    sampler.stop.set()
+    return elapsed, output, sampler
+
+
+def _log(url: str, after: int) -> list[dict]:
+    return httpx.get(f"{url}/mock/requests", params={"after": after}, timeout=120).json()["requests"]
+
+
+def _last_seq(url: str) -> int:
+    """The request log's newest sequence number: the bridge's calls are those after it."""
+    return max((e["seq"] for e in _log(url, 0)), default=0)
+
+
+def _replay(url: str, made: list[dict], ids: dict[int, int]) -> tuple[float, int, int]:
+    """The bridge's calls again, for other companies (`ids`: the bridge's TenantId → another's),
+    each company's in order, from REPLAY_THREADS threads; answers (seconds, calls, non-2xx)."""
+    per_company: dict[int, list[dict]] = {}
+    for entry in made:
+        tenant = entry["tenant"] or int(entry["request"]["headers"].get("Tenantid", 0) or 0)
+        if tenant in ids:
+            per_company.setdefault(ids[tenant], []).append(entry)
+    work: queue.Queue[tuple[int, list[dict]]] = queue.Queue()
+    for item in per_company.items():
+        work.put(item)
+    counts = Counter[str]()
+    lock = threading.Lock()
+
+    def run() -> None:
+        with httpx.Client(base_url=url, timeout=60) as http:
+            while True:
+                try:
+                    tenant, entries = work.get_nowait()
+                except queue.Empty:
+                    return
+                token = ""
+                for entry in entries:
+                    if entry["path"].startswith("/oauth-v1/"):
+                        answer = http.post(
+                            "/oauth-v1/token", auth=CLIENT, headers={"TenantId": str(tenant)},
+                            data={"grant_type": "client_credentials"},
+                        )  # fmt: skip
+                        token = answer.json().get("access_token", "")
+                    else:
+                        body = (entry["request"].get("body") or {}).get("text")
+                        target = entry["path"] + (f"?{entry['query']}" if entry["query"] else "")
+                        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+                        if body:
+                            headers["Content-Type"] = "application/json"
+                        answer = http.request(entry["method"], target, content=body, headers=headers)
+                    with lock:
+                        counts["calls"] += 1
+                        counts["bad"] += answer.status_code >= 300
+
+    threads = [threading.Thread(target=run) for _ in range(REPLAY_THREADS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, counts["calls"], counts["bad"]
+
+
+def _tokens(url: str, ids: list[int], rounds: int = 2) -> float:
+    """Tokens per second the mock issues (client credentials), REPLAY_THREADS at a time."""
+    work: queue.Queue[int] = queue.Queue()
+    for tenant in ids * rounds:
+        work.put(tenant)
+
+    def run() -> None:
+        with httpx.Client(base_url=url, timeout=60) as http:
+            while True:
+                try:
+                    tenant = work.get_nowait()
+                except queue.Empty:
+                    return
+                http.post(
+                    "/oauth-v1/token", auth=CLIENT, headers={"TenantId": str(tenant)},
+                    data={"grant_type": "client_credentials"},
+                ).raise_for_status()  # fmt: skip
+
+    threads = [threading.Thread(target=run) for _ in range(REPLAY_THREADS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(ids) * rounds / (time.perf_counter() - started)
+
+
+def _outcome(workdir: Path, output: str, expected: int) -> tuple[int, int, list[str]]:
+    done = sum(1 for _ in (workdir / "outbox" / "archive").rglob("*.csv"))
+    timeouts = sum(1 for line in output.splitlines() if "timeout" in line.lower() or "timed out" in line)
+    waiting = [line for line in output.splitlines() if line.startswith("Waiting:")]
+    return done, timeouts, waiting
+
+
+def bureau(companies: int = 200, files: int = 3) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        mock = MockProcess(workdir, "--rate-limit", "25/5s")
+        try:
+            ours = _companies(mock.url, "c", companies)
+            others = _companies(mock.url, "r", companies)
+            _bureau(workdir, mock.url, ours, files)
+            before = _last_seq(mock.url)
+            elapsed, output, sampler = _watch_once(workdir)
+            made = _log(mock.url, before)
+            done, timeouts, waiting = _outcome(workdir, output, companies * files)
+            statuses = Counter(e["status"] for e in made)
+            replay_s, replay_calls, replay_bad = _replay(
+                mock.url, made, dict(zip(ours.values(), others.values(), strict=True))
+            )
+            tokens_per_s = _tokens(mock.url, list(others.values()))
+        finally:
+            mock.stop()
+    rate = len(made) / elapsed
+    capacity = replay_calls / replay_s
+    allowed = companies * ALLOWED_PER_COMPANY
+    print(
+        f"{companies} companies × {files} files: {done} of {companies * files} done in {elapsed:.1f} s;"
+        f" {len(made)} calls; answers {dict(sorted(statuses.items()))}; bridge: {sampler.threads} threads,"
+        f" peak {sampler.peak_kb / 1024:.0f} MiB"
+    )
+    for line in waiting:
+        print(f"  {line}")
+    report("mock capacity for this flow (replayed, same run)", capacity, "calls/s",
+           baseline=allowed, baseline_name=f"{companies} companies × 5 calls/s")  # fmt: skip
+    print(f"  (replay: {replay_calls} calls in {replay_s:.1f} s, {replay_bad} not 2xx)")
+    report("mock capacity for tokens (client credentials)", tokens_per_s, "tokens/s")
+    report(f"bridge, {companies} companies × {files} files", rate, "calls/s",
+           baseline=min(allowed, capacity), baseline_name="min(companies × 5/s, mock capacity)",
+           target="ratio ≥ 0.8")  # fmt: skip
+    report("429 answers", statuses.get(429, 0), "", target="0")
+    report("timeouts in the bridge's log", timeouts, "", target="0")
+    report("files not done", companies * files - done, "", target="0")
+
+
+def thousand(companies: int = 1000) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        mock = MockProcess(workdir, "--rate-limit", "25/5s")
+        try:
+            ours = _companies(mock.url, "c", companies)
+            _bureau(workdir, mock.url, ours, 1)
+            elapsed, output, sampler = _watch_once(workdir)
+            done, timeouts, _ = _outcome(workdir, output, companies)
+        finally:
+            mock.stop()
+    print(
+        f"{companies} companies × 1 file: {done} of {companies} done in {elapsed:.1f} s, {timeouts} timeouts"
+    )
+    report("bridge peak memory (VmHWM)", sampler.peak_kb / 1024, "MiB")
+    report("bridge threads, at most", sampler.threads, "")
+
+
+def main() -> None:
+    bureau()
+    thousand()
+
+
+if __name__ == "__main__":
+    main()
