@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import httpx
 import pytest
 
 from bridge.fortnox import FortnoxClient, StaticToken
+from bridge.util.i18n import use_language
 from mockfortnox import create_app
+
+# The suite reads English (the source language); the tests of the Swedish texts choose Swedish
+# themselves. Set in the environment too, so that the commands the tests start inherit it.
+os.environ["FORTNOX_UI_LANGUAGE"] = "en"
+use_language("en")
 
 pytest_plugins = ["pytester"]  # the mock's pytest plugin is tested as its users run it
 

@@ -690,7 +690,7 @@ class Bridge:
     def _finalize(self, file_id: int) -> None:
         with self._finalize_lock:
             file = self.ledger.file(file_id)
-            documents = self.ledger.documents_of(file_id, with_plan=True)
+            documents = self.ledger.documents_of(file_id)
             state = file_outcome(file, documents)
             target = file.outcome_path
             if target is None:
@@ -724,7 +724,7 @@ class Bridge:
         """The file's receipt, JSON and text, written anew (a finished file's keeps its time);
         `undone` is an undo file of it finishing now: its id, how it ends, and when."""
         if documents is None:
-            documents = self.ledger.documents_of(file.id, with_plan=True)
+            documents = self.ledger.documents_of(file.id)
         undos = self.ledger.undos_of(file.id)
         if undone is not None:
             undo_id, state, at = undone

@@ -50,7 +50,7 @@ def test_check_names_line_and_column_and_exits_1(workdir):
 def test_process_sends_and_answers(workdir):
     result = run(workdir, "process", str(workdir / "good.csv"))
     assert result.exit_code == 0, result.output
-    assert "invoice C-1 → Fortnox invoice" in result.output
+    assert "done   created 1 customer invoice (1)" in result.output
     assert (workdir / "good.csv").exists()  # outside the inbox: copied, not moved
     receipt = loads((workdir / "outbox" / "receipts" / "good.csv.receipt.json").read_text())
     assert receipt["state"] == "done"
