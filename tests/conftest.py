@@ -17,7 +17,15 @@ from mockfortnox import create_app
 os.environ["FORTNOX_UI_LANGUAGE"] = "en"
 use_language("en")
 
-pytest_plugins = ["pytester"]  # the mock's pytest plugin is tested as its users run it
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(autouse=True)
+def _english_again():
+    """A command run in-process chooses its language for the whole process: back to English."""
+    yield
+    use_language("en")  # the mock's pytest plugin is tested as its users run it
+
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_REF = REPO.parent / "shared" / "ref"

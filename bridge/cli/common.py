@@ -16,7 +16,8 @@ import click
 
 from bridge.config import ConfigError, Settings, load_settings
 from bridge.pipeline import Bridge, FileRecord, RequestError
-from bridge.pipeline.summary import results_table
+from bridge.pipeline.summary import results_json, results_table
+from bridge.util import dumps
 from bridge.util.i18n import use_language
 
 __all__ = ["EXIT_FAILED", "Context", "finish", "open_bridge", "pass_context", "print_results", "requests"]
@@ -65,8 +66,13 @@ def open_bridge(ctx: Context) -> Iterator[Bridge]:
         raise click.UsageError(f"configuration: {exc}") from None
 
 
-def print_results(bridge: Bridge, files: list[FileRecord]) -> bool:
-    """The results table; answers whether any of the files failed."""
+def print_results(bridge: Bridge, files: list[FileRecord], *, as_json: bool = False) -> bool:
+    """The results table (or, `as_json`, the results for programs); answers whether any of the
+    files failed."""
+    if as_json:
+        answer = results_json(bridge, files)
+        click.echo(dumps(answer, indent=2))
+        return bool(answer["failed"])
     text, failed = results_table(bridge, files)
     click.echo(text)
     return failed

@@ -37,7 +37,14 @@ def _progress(company: str, text: str) -> None:
 
 @export.command("sie")
 @click.option("--year", type=int, help="The financial year that begins in YEAR (default: the latest begun).")
-@click.option("--type", "sie_type", type=click.Choice(["1", "2", "3", "4"]), default="4", show_default=True)
+@click.option(
+    "--type",
+    "sie_type",
+    type=click.Choice(["1", "2", "3", "4"]),
+    default="4",
+    show_default=True,
+    help="SIE type: 1 year-end balances, 2 period balances, 3 object balances, 4 vouchers too.",
+)
 @click.option(
     "--years",
     type=click.IntRange(min=1),

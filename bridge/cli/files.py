@@ -14,6 +14,7 @@ from bridge.cli.common import Context, finish, open_bridge, pass_context, print_
 from bridge.model import Problem
 from bridge.planner.describe import call_line
 from bridge.util import dumpb, dumps
+from bridge.util.i18n import _
 
 if TYPE_CHECKING:
     from bridge.pipeline.check import CheckReport
@@ -28,36 +29,49 @@ def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # a service manager's stop request ends `watch` like Ctrl-C
 
 
+TENANT = click.option("--tenant", help="Only this company, when several are configured.")
+JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+
+
 @click.command()
 @click.option("--once", is_flag=True, help="Take what is in the inbox now, send it, and exit.")
 @click.option("--poll", is_flag=True, default=None, help="Poll the folder (for network shares).")
+@TENANT
+@click.option("--json", "as_json", is_flag=True, help="With --once: print the results as JSON for programs.")
 @pass_context
-def watch(ctx: Context, once: bool, poll: bool | None) -> None:
+def watch(ctx: Context, once: bool, poll: bool | None, tenant: str | None, as_json: bool) -> None:
     """Watch inbox/ and send every file dropped there to Fortnox."""
     from bridge.pipeline.watcher import Watcher
 
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     with open_bridge(ctx) as bridge:
-        watcher = Watcher(bridge, poll=poll)
+        watcher = Watcher(bridge, poll=poll, tenant=tenant)
         folders = ", ".join(str(f) for f in watcher.folders())
-        click.echo(f"Watching {folders} (answers in {bridge.settings.outbox}). Stop with Ctrl-C.", err=True)
+        values = {"folders": folders, "outbox": bridge.settings.outbox}
+        if once:
+            click.echo(_("Taking what is in %(folders)s (answers in %(outbox)s).") % values, err=True)
+        else:
+            click.echo(
+                _("Watching %(folders)s (answers in %(outbox)s). Stop with Ctrl-C.") % values, err=True
+            )
         first_id = bridge.last_file_id()
         try:
             watcher.run(once=once)
         except KeyboardInterrupt:
-            click.echo("Stopped; anything not finished continues on the next start.", err=True)
+            click.echo(_("Stopped; anything not finished continues on the next start."), err=True)
         if once:
-            finish(print_results(bridge, bridge.files(after=first_id)))
+            finish(print_results(bridge, bridge.files(after=first_id, tenant=tenant), as_json=as_json))
 
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=FILES)
 @click.option("--tenant", help="Company to send to, when several are configured.")
+@JSON
 @pass_context
-def process(ctx: Context, files: tuple[Path, ...], tenant: str | None) -> None:
+def process(ctx: Context, files: tuple[Path, ...], tenant: str | None, as_json: bool) -> None:
     """Send these FILES now (files outside the inbox are copied, never moved)."""
     with open_bridge(ctx) as bridge:
-        failed = print_results(bridge, bridge.process(files, tenant))
+        failed = print_results(bridge, bridge.process(files, tenant), as_json=as_json)
     finish(failed)
 
 
@@ -134,28 +148,39 @@ def _print_check(report: CheckReport) -> None:
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@JSON
+@TENANT
 @pass_context
-def status(ctx: Context, as_json: bool) -> None:
+def status(ctx: Context, as_json: bool, tenant: str | None) -> None:
     """What is queued, waiting, failed and done."""
     from bridge.pipeline import Bridge
     from bridge.pipeline.status import render_status
 
     with Bridge(ctx.settings) as bridge:
         info = bridge.status()
+    if tenant is not None:
+        info["tenants"] = [t for t in info["tenants"] if t["tenant"] == tenant]
+        info["notices"] = [n for n in info["notices"] if n["tenant"] in (None, tenant)]
+        if not info["tenants"]:
+            raise click.UsageError(
+                _("no company named %(tenant)r; see `fortnox-bridge tenants`") % {"tenant": tenant}
+            )
     click.echo(dumps(info, indent=2) if as_json else render_status(info))
 
 
 @click.command()
 @click.argument("file", required=False)
 @click.option("--failed", "all_failed", is_flag=True, help="Retry every failed or partly imported file.")
+@TENANT
+@JSON
 @pass_context
-def retry(ctx: Context, file: str | None, all_failed: bool) -> None:
+def retry(ctx: Context, file: str | None, all_failed: bool, tenant: str | None, as_json: bool) -> None:
     """Send again what did not go through for FILE (its name in outbox/failed/), or all with --failed."""
     if bool(file) == all_failed:
-        raise click.UsageError("name one FILE or give --failed")
+        raise click.UsageError(_("name one FILE or give --failed"))
     with open_bridge(ctx) as bridge:
-        failed = print_results(bridge, bridge.retry(bridge.failed_files(file)))
+        chosen = [f for f in bridge.failed_files(file) if tenant in (None, f.tenant)]
+        failed = print_results(bridge, bridge.retry(chosen), as_json=as_json)
     finish(failed)
 
 

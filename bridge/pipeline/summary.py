@@ -13,7 +13,7 @@ from bridge.util.i18n import N_, _, ngettext
 if TYPE_CHECKING:
     from bridge.pipeline.service import Bridge
 
-__all__ = ["file_state_text", "results_table"]
+__all__ = ["file_state_text", "results_json", "results_table"]
 
 FILE_STATES = {
     "done": N_("done"),
@@ -82,3 +82,25 @@ def _outcome(bridge: Bridge, file: FileRecord) -> str:
     if not parts and file.error:
         return _(file.error)
     return "; ".join(parts) or _("nothing new was needed")
+
+
+def results_json(bridge: Bridge, files: Sequence[FileRecord]) -> dict[str, Any]:
+    """The same for programs (`--json`): stable codes, counts and Fortnox's numbers."""
+    answer = []
+    for file in files:
+        views = [receipts._document_view(d) for d in bridge.documents(file.id)]
+        answer.append(
+            {
+                "file": file.name,
+                "file_id": file.id,
+                "tenant": file.tenant,
+                "state": file.state,
+                "summary": receipts._summary(
+                    views, [p for p in file.problems if p["severity"] == "error"], []
+                ),
+                "error": file.error or None,
+                "outcome_path": str(file.outcome_path) if file.outcome_path else None,
+                "duplicate_of": file.duplicate_of.name if file.duplicate_of is not None else None,
+            }
+        )
+    return {"files": answer, "failed": any(f.state.retryable for f in files)}

@@ -18,7 +18,7 @@ from bridge.exporters.live import topics_for
 from bridge.pipeline.inbox import InboxScanner
 from bridge.pipeline.listener import LiveCompany, LiveListener
 from bridge.pipeline.live import live_exports
-from bridge.pipeline.service import Bridge
+from bridge.pipeline.service import Bridge, RequestError
 
 __all__ = ["Watcher"]
 
@@ -38,26 +38,30 @@ class _Wake(FileSystemEventHandler):
 
 
 class Watcher:
-    def __init__(self, bridge: Bridge, *, poll: bool | None = None) -> None:
+    def __init__(self, bridge: Bridge, *, poll: bool | None = None, tenant: str | None = None) -> None:
+        """`tenant`: watch that company's inbox only (`watch --tenant`)."""
         self.bridge = bridge
         settings = bridge.settings
+        self.tenants = [t for t in settings.tenants if tenant in (None, t.name)]
+        if not self.tenants:
+            raise RequestError(f"no company named {tenant!r}; see `fortnox-bridge tenants`")
         self.poll = settings["watch.poll"] if poll is None else poll
         self.settle = settings["watch.settle_seconds"]
         self.rescan = settings["watch.rescan_seconds"]
-        folders = {t.name: settings.inbox_of(t.name) for t in settings.tenants}
+        folders = {t.name: settings.inbox_of(t.name) for t in self.tenants}
         for folder in folders.values():
             folder.mkdir(parents=True, exist_ok=True)
         self.scanner = InboxScanner(folders, self.settle)
         self.observer: BaseObserver | None = None
         self.wake = threading.Event()
         self.stop = threading.Event()
-        self._kicks = {t.name: threading.Event() for t in settings.tenants}
+        self._kicks = {t.name: threading.Event() for t in self.tenants}
 
     # --- the loop ------------------------------------------------------------------------
 
     def run(self, *, once: bool = False) -> None:
         self.bridge.recover()
-        for tenant in self.bridge.settings.tenants:  # what is missing is said before any file is tried
+        for tenant in self.tenants:  # what is missing is said before any file is tried
             if not tenant.embedded:
                 self.bridge.check_access(tenant.name)
         if once:
@@ -134,7 +138,10 @@ class Watcher:
                     n, self.bridge.clients[n].tokens, topics_for(live_exports(self.bridge.settings, n))
                 )
                 for n in names
+                if n in self._kicks
             ]
+            if not companies:
+                continue
             found.append(LiveListener(self.bridge, url, secret, companies, wake=self.kick, stop=self.stop))
         return found
 
