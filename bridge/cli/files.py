@@ -12,9 +12,10 @@ import click
 
 from bridge.cli.common import Context, finish, open_bridge, pass_context, print_results, requests
 from bridge.model import Problem
+from bridge.pipeline.receipts import IMPORTERS, problem_text
 from bridge.planner.describe import call_line
 from bridge.util import dumpb, dumps
-from bridge.util.i18n import _
+from bridge.util.i18n import _, translate_message
 
 if TYPE_CHECKING:
     from bridge.pipeline.check import CheckReport
@@ -115,8 +116,9 @@ def _write_check_json(out: BinaryIO, report: CheckReport, *, first: bool) -> Non
 
 def _print_check(report: CheckReport) -> None:
     head = report.head
-    verdict = "OK" if head["ok"] else "REFUSED"
-    click.echo(f"{head['file']}: {verdict} (read as {head['importer']})")
+    verdict = _("OK") if head["ok"] else _("REFUSED")
+    kind = _(IMPORTERS[head["importer"]]) if head["importer"] in IMPORTERS else head["importer"]
+    click.echo(f"{head['file']}: {verdict} ({_('read as %(kind)s') % {'kind': kind}})")
     # Lists and tables (a SIE file's chart, objects, balances) are for --json; people get the gist.
     facts = head["facts"]
     simple = ", ".join(
@@ -128,23 +130,17 @@ def _print_check(report: CheckReport) -> None:
     if isinstance(counts, dict):
         click.echo("  " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
     for p in head["problems"]:
-        where = ", ".join(
-            x
-            for x in (
-                f"line {p['line']}" if p["line"] else "",
-                f"column {p['field']!r}" if p["field"] else "",
-            )
-            if x
-        )
-        click.echo(f"  {p['severity']}: {where + ': ' if where else ''}{p['message']}")
+        severity = _("error") if p["severity"] == "error" else _("warning")
+        click.echo(f"  {severity}: {problem_text(p)}")
         if p["hint"]:
-            click.echo(f"      what to do: {p['hint']}")
+            click.echo("      " + _("What to do: %(hint)s") % {"hint": translate_message(p["hint"])})
     for doc in report.first(CHECK_DOCUMENTS_SHOWN):
         click.echo(f"  {doc['summary']}")
         for call in doc["calls"]:
             click.echo(f"    {call_line(call)}")
     if report.count > CHECK_DOCUMENTS_SHOWN:
-        click.echo(f"  … and {report.count - CHECK_DOCUMENTS_SHOWN} more documents; --json lists them all")
+        more = report.count - CHECK_DOCUMENTS_SHOWN
+        click.echo("  " + _("… and %(n)s more documents; --json lists them all") % {"n": more})
 
 
 @click.command()

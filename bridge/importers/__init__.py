@@ -20,6 +20,7 @@ from bridge.importers.pdf import PdfImporter
 from bridge.importers.sie import SieImporter, SieVouchers
 from bridge.importers.undo import UndoImporter
 from bridge.model import Extraction, Problem
+from bridge.util.i18n import N_
 
 __all__ = ["IMPORTERS", "FileSource", "Importer", "extract_file", "identify", "open_file"]
 
@@ -101,8 +102,10 @@ def extract_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) ->
                 Problem(
                     f"{source.name} could be {' or '.join(kinds)}: the bridge does not guess",
                     line=1,
-                    hint="keep only the columns of one kind of file (README, 'How a CSV file is "
-                    "recognised'), then drop it again",
+                    hint=N_(
+                        "keep only the columns of one kind of file (README, 'How a CSV file is "
+                        "recognised'), then drop it again"
+                    ),
                     code="file.ambiguous",
                 ),
             ),
@@ -113,7 +116,9 @@ def extract_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) ->
             problems=(
                 Problem(
                     f"{source.name} is not a kind of file the bridge reads",
-                    hint="drop CSV invoices, SIE files, e-invoice XML or PDFs; see README 'What you can drop'",
+                    hint=N_(
+                        "drop CSV invoices, SIE files, e-invoice XML or PDFs; see README 'What you can drop'"
+                    ),
                     code="file.unknown-kind",
                 ),
             ),

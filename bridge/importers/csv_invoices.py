@@ -18,6 +18,7 @@ from bridge.formats.einvoice.identifiers import is_personal_number
 from bridge.importers.base import Source
 from bridge.importers.csv_columns import Column, ColumnSet, header_fields, missing_cell
 from bridge.model import Extraction, Invoice, InvoiceRow, Party, Problem, Severity
+from bridge.util.i18n import N_
 
 __all__ = ["COLUMNS", "CsvInvoiceImporter"]
 
@@ -131,20 +132,20 @@ def _map_columns(columns: tuple[str, ...]) -> tuple[dict[str, str], list[Problem
     if not {"customer_number", "customer_name"} & mapping.keys():
         problems.append(
             Problem(
-                "there is neither a 'Kundnummer' nor a 'Kundnamn' column: the customer is unknown",
+                N_("there is neither a 'Kundnummer' nor a 'Kundnamn' column: the customer is unknown"),
                 line=1,
                 field="CustomerNumber",
-                hint="add a column 'Kundnummer' (or 'Kundnamn' for customers created by name)",
+                hint=N_("add a column 'Kundnummer' (or 'Kundnamn' for customers created by name)"),
                 code="csv.missing-column",
             )
         )
     if not {"description", "article_number"} & mapping.keys():
         problems.append(
             Problem(
-                "there is neither a 'Beskrivning' nor an 'Artikelnummer' column: rows have no text",
+                N_("there is neither a 'Beskrivning' nor an 'Artikelnummer' column: rows have no text"),
                 line=1,
                 field="Description",
-                hint="add a column 'Beskrivning' or 'Artikelnummer'",
+                hint=N_("add a column 'Beskrivning' or 'Artikelnummer'"),
                 code="csv.missing-column",
             )
         )
@@ -165,7 +166,7 @@ def _convert(
                 f"VAT {vat} % is not a Swedish rate",
                 line=line,
                 field=mapping["vat"],
-                hint="use 25, 12, 6 or 0",
+                hint=N_("use 25, 12, 6 or 0"),
                 code="csv.bad-vat",
             )
         )
@@ -198,7 +199,7 @@ def _ignore_ambiguous_article_numbers(
             "text rows",
             line=b_line,
             field=mapping["article_number"],
-            hint="give each article its own number in the program that wrote the file",
+            hint=N_("give each article its own number in the program that wrote the file"),
             severity=Severity.WARNING,
             code="csv.article-number-ambiguous",
         )
@@ -226,7 +227,7 @@ def _build_invoice(
                         f"row but {value!r} here",
                         line=line,
                         field=mapping[column.field],
-                        hint="every row of one invoice must carry the same invoice-level values",
+                        hint=N_("every row of one invoice must carry the same invoice-level values"),
                         code="csv.inconsistent-invoice",
                     )
                 )
@@ -237,7 +238,7 @@ def _build_invoice(
                 f"invoice {number} names no customer",
                 line=first_line,
                 field=mapping.get("customer_number") or mapping.get("customer_name"),
-                hint="fill in the customer number (or the customer name)",
+                hint=N_("fill in the customer number (or the customer name)"),
                 code="csv.no-customer",
             )
         )
@@ -247,7 +248,7 @@ def _build_invoice(
                 f"invoice {number} says it credits itself",
                 line=first_line,
                 field=mapping.get("credit_of"),
-                hint="write the number of the invoice it credits in 'Krediterar'",
+                hint=N_("write the number of the invoice it credits in 'Krediterar'"),
                 code="csv.credits-itself",
             )
         )

@@ -18,6 +18,7 @@ from bridge.formats.csvtable import CsvError, read_table
 from bridge.importers.base import Source
 from bridge.importers.csv_columns import Column, ColumnSet, header_fields, missing_cell, normalise
 from bridge.model import Article, Customer, Extraction, Problem, Project
+from bridge.util.i18n import N_
 
 __all__ = ["ArticleRegisterImporter", "CustomerRegisterImporter", "ProjectRegisterImporter"]
 
@@ -152,7 +153,7 @@ class _RegisterImporter:
                         f"{self.register.word} {number} is on line {first_line[number]} already",
                         line=line,
                         field=mapping["number"],
-                        hint="keep one row per number",
+                        hint=N_("keep one row per number"),
                         code="csv.register-number-twice",
                     )
                 )
@@ -246,7 +247,7 @@ class ProjectRegisterImporter(_RegisterImporter):
                     f"project {values['number']} ends ({end}) before it starts ({start})",
                     line=line,
                     field=mapping["end_date"],
-                    hint="correct the dates",
+                    hint=N_("correct the dates"),
                     code="csv.project-dates",
                 )
             )
@@ -281,7 +282,7 @@ class ArticleRegisterImporter(_RegisterImporter):
                     f"VAT {vat} % is not a Swedish rate",
                     line=line,
                     field=mapping["vat"],
-                    hint="use 25, 12, 6 or 0",
+                    hint=N_("use 25, 12, 6 or 0"),
                     code="csv.bad-vat",
                 )
             )

@@ -37,6 +37,7 @@ from bridge.model import (
     VoucherRow,
     content_hash,
 )
+from bridge.util.i18n import N_
 
 __all__ = ["SieImporter", "looks_like_sie"]
 
@@ -152,7 +153,7 @@ def _not_booked(document: sie.SieDocument, sie_type: str) -> Problem:
         f"It declares {len(document.accounts)} accounts and {len(document.objects)} objects, which can be "
         "created in Fortnox; its balances are not imported",
         severity=Severity.WARNING,
-        hint="for vouchers, export SIE type 4 from the accounting program",
+        hint=N_("for vouchers, export SIE type 4 from the accounting program"),
         code="sie.no-vouchers",
     )
 
@@ -185,7 +186,7 @@ def _voucher(record: sie.Voucher, problems: list[Problem], seen: Counter[str]) -
                 Problem(
                     f"voucher {key} appears more than once in the file",
                     line=record.line,
-                    hint="each voucher number may be used once per series",
+                    hint=N_("each voucher number may be used once per series"),
                     code="sie.duplicate-voucher",
                 )
             )

@@ -22,7 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from bridge.pipeline.fortnox_numbers import fortnox_number, number_ranges
 from bridge.pipeline.records import DocumentRecord, DocumentState, FileRecord, UndoRecord, file_outcome
 from bridge.util import dumps
-from bridge.util.i18n import N_, _, current_language, ngettext
+from bridge.util.i18n import N_, _, current_language, ngettext, translate_message
 
 __all__ = [
     "IDENTIFYING_FIELDS",
@@ -196,6 +196,7 @@ def _helpers() -> dict[str, Any]:
         "when": when,
         "importer_text": lambda code: _(IMPORTERS[code]) if code in IMPORTERS else code,
         "undo_state_text": lambda state: _(UNDO_STATES[state]),
+        "tr": translate_message,
     }
 
 
@@ -307,7 +308,7 @@ def problem_text(p: Mapping[str, Any]) -> str:
         parts.append(_("line %(line)s") % {"line": p["line"]})
     if p.get("field"):
         parts.append(_("column %(field)s") % {"field": repr(p["field"])})
-    message = _(p["message"]) if p["message"] else ""
+    message = translate_message(p["message"] or "")
     return (", ".join(parts) + ": " if parts else "") + message
 
 

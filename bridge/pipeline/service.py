@@ -76,6 +76,7 @@ from bridge.planner import (
 from bridge.planner.describe import describe
 from bridge.planner.uploads import safe_name
 from bridge.util import atomic_write, dumps, free_name, loads, move_file, remove_stale_temporaries
+from bridge.util.i18n import N_
 
 __all__ = ["Bridge", "RequestError"]
 
@@ -356,7 +357,7 @@ class Bridge:
         return file_id
 
     def _fail_unread(self, file_id: int, reason: str) -> None:
-        problem = Problem(reason, hint="put the file itself into the inbox", code="file.unreadable")
+        problem = Problem(reason, hint=N_("put the file itself into the inbox"), code="file.unreadable")
         self.ledger.fail_file(file_id, "", {}, [problem], reason)
         self.finalize(file_id)
 
@@ -448,7 +449,7 @@ class Bridge:
     def _refuse_read(self, file: FileRecord, extraction: Extraction) -> None:
         problems = list(extraction.problems)
         if not extraction.errors:
-            problems.append(Problem("the file holds nothing to send to Fortnox", code="file.empty"))
+            problems.append(Problem(N_("the file holds nothing to send to Fortnox"), code="file.empty"))
         first = next((p for p in problems if p.is_error), problems[0])
         self.ledger.fail_file(file.id, extraction.importer, extraction.facts, problems, first.message)
         log.info("%s refused: %s", file.name, first.message)

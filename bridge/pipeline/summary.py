@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.pipeline import receipts
 from bridge.pipeline.records import FileRecord
-from bridge.util.i18n import N_, _, ngettext
+from bridge.util.i18n import N_, _, ngettext, translate_message
 
 if TYPE_CHECKING:
     from bridge.pipeline.service import Bridge
@@ -41,7 +41,8 @@ def results_table(bridge: Bridge, files: Sequence[FileRecord]) -> tuple[str, boo
         rows.append((file.name, file_state_text(str(file.state)), _outcome(bridge, file)))
     width = min(32, max(len(_("file")), *(len(r[0]) for r in rows)))
     state_width = max(len(_("result")), *(len(r[1]) for r in rows))
-    lines = [f"{_('file'):{width}} {_('result'):{state_width}} {_('in Fortnox')}"]
+    head_file, head_result, head_fortnox = _("file"), _("result"), _("in Fortnox")
+    lines = [f"{head_file:{width}} {head_result:{state_width}} {head_fortnox}"]
     lines += [f"{name[:width]:{width}} {state:{state_width}} {what}" for name, state, what in rows]
     outbox = bridge.settings.outbox
     lines.append(
@@ -80,7 +81,7 @@ def _outcome(bridge: Bridge, file: FileRecord) -> str:
     if waiting:
         parts.append(ngettext("%(n)s queued", "%(n)s queued", waiting) % {"n": waiting})
     if not parts and file.error:
-        return _(file.error)
+        return translate_message(file.error)
     return "; ".join(parts) or _("nothing new was needed")
 
 

@@ -33,6 +33,7 @@ from bridge.planner.invoice_rows import invoice_row, row_net, vat_value
 from bridge.planner.parties import swedish_format
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref, stamp_for
 from bridge.planner.upserts import PROJECT_NEEDS_START, project_fields
+from bridge.util.i18n import N_
 
 __all__ = ["plan_invoice"]
 
@@ -74,7 +75,7 @@ def plan_invoice(
                 f"invoice {invoice.source_key} is negative ({total}) but names no invoice it credits: "
                 "it is sent as a negative invoice, not linked to an original",
                 line=invoice.line,
-                hint="to credit an invoice, write its number in a 'Krediterar' column",
+                hint=N_("to credit an invoice, write its number in a 'Krediterar' column"),
                 severity=Severity.WARNING,
                 code="invoice.negative-without-original",
             )
@@ -187,7 +188,9 @@ def _find_company(invoice: Invoice, problems: list[Problem]) -> Step:
                 "invoices.create_customers = private a company is found by its organisation number",
                 line=invoice.line,
                 field="Organisationsnummer",
-                hint="fill in the company's organisation number (or 'Kundtyp' Privat for a private person)",
+                hint=N_(
+                    "fill in the company's organisation number (or 'Kundtyp' Privat for a private person)"
+                ),
                 code="invoice.company-without-org-number",
             )
         )

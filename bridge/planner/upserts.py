@@ -26,6 +26,7 @@ from bridge.model import (
 )
 from bridge.planner.parties import swedish_format
 from bridge.planner.steps import DocumentPlan, Lookup, Step
+from bridge.util.i18n import N_
 
 __all__ = [
     "PROJECT_NEEDS_START",
@@ -95,7 +96,9 @@ def plan_project(project: Project, tenant: TenantSettings, master: MasterData | 
                 f"project {project.number} has no start date: {PROJECT_NEEDS_START}",
                 line=project.line,
                 field="Startdatum",
-                hint="fill in the project's start date in the program that wrote the file, then drop it again",
+                hint=N_(
+                    "fill in the project's start date in the program that wrote the file, then drop it again"
+                ),
                 code="project.no-start-date",
             )
         )
@@ -195,7 +198,7 @@ def _too_long(what: str, limit: int, line: int | None) -> Problem:
     return Problem(
         f"{what} is longer than Fortnox allows ({limit} characters)",
         line=line,
-        hint="shorten it in the program that wrote the file",
+        hint=N_("shorten it in the program that wrote the file"),
         code="register.too-long",
     )
 

@@ -26,6 +26,7 @@ from bridge.model import (
 from bridge.planner.register_check import Declared, Usage, YearRef, series_for
 from bridge.planner.registers import check_registers
 from bridge.planner.steps import DocumentPlan, Lookup, Step, stamp_for
+from bridge.util.i18n import N_
 
 __all__ = ["plan_voucher", "voucher_plan", "voucher_problems"]
 
@@ -96,7 +97,7 @@ def voucher_problems(voucher: Voucher) -> list[Problem]:
             Problem(
                 f"voucher {voucher.source_key} has {len(voucher.rows)} row(s); Fortnox needs at least two",
                 line=voucher.line,
-                hint="correct the voucher in the program that wrote the file",
+                hint=N_("correct the voucher in the program that wrote the file"),
                 code="sie.too-few-rows",
             )
         )
@@ -105,7 +106,7 @@ def voucher_problems(voucher: Voucher) -> list[Problem]:
             Problem(
                 f"voucher {voucher.source_key} does not balance: its rows sum to {voucher.balance}",
                 line=voucher.line,
-                hint="the rows of a voucher must add up to 0",
+                hint=N_("the rows of a voucher must add up to 0"),
                 code="sie.unbalanced",
             )
         )

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -38,6 +39,7 @@ __all__ = [
     "current_language",
     "language",
     "ngettext",
+    "translate_message",
     "translations",
     "use_language",
 ]
@@ -102,6 +104,49 @@ def ngettext(singular: str, plural: str, count: int, domain: str = "messages") -
     return translations(current_language(), domain).ngettext(singular, plural, count)
 
 
+def translate_message(message: str, domain: str = "messages") -> str:
+    """A message stored in English (an importer's problem, kept in the ledger) in the reader's
+    language. A constant is looked up as it is; one built from a marked template such as
+    `N_("%(value)s is not a number") % {...}` is recognised by that template and its values
+    carried into the translation."""
+    lang = current_language()
+    if lang == SOURCE_LANGUAGE or not message:
+        return message
+    catalog = translations(lang, domain)
+    exact = catalog.gettext(message)
+    if exact != message:
+        return exact
+    for pattern, translated in _templates(lang, domain):
+        match = pattern.fullmatch(message)
+        if match is not None:
+            return translated % match.groupdict()
+    return message
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]")
+
+
+@cache
+def _templates(lang: str, domain: str) -> list[tuple[re.Pattern[str], str]]:
+    """The catalog's templates with their translations, those with the most fixed text first
+    (so that `%(a)s: %(b)s` never wins over a template that says more)."""
+    found = []
+    for msgid, msgstr in getattr(translations(lang, domain), "_catalog", {}).items():
+        if not isinstance(msgid, str) or not msgstr or "%(" not in msgid:
+            continue
+        parts = _PLACEHOLDER.split(msgid)
+        fixed, names = parts[0::2], parts[1::2]
+        if len(set(names)) != len(names) or sum(len(f) for f in fixed) < 8:
+            continue
+        regex = "".join(
+            re.escape(f) + (f"(?P<{names[i]}>.+?)" if i < len(names) else "") for i, f in enumerate(fixed)
+        )
+        translated = _PLACEHOLDER.sub(lambda m: f"%({m[1]})s", msgstr)
+        found.append((re.compile(regex, re.DOTALL), translated, sum(len(f) for f in fixed)))
+    found.sort(key=lambda item: -item[2])
+    return [(pattern, translated) for pattern, translated, _size in found]
+
+
 def N_(message: str) -> str:
     """Mark a message for the catalog without translating it yet (tables built at import)."""
     return message
@@ -121,17 +166,22 @@ def _domain_of(path: str) -> str:
     return "console" if path.startswith("console/") else "messages"
 
 
-def extracted() -> dict[str, dict[str, tuple[str, ...]]]:
+def extracted() -> dict[str, dict[Any, tuple[str, ...]]]:
     """Every marked message in the package, by domain: msgid -> where it is used."""
     from babel.messages.extract import extract_from_dir
 
     package = resources.files("bridge")
-    found: dict[str, dict[str, tuple[str, ...]]] = {domain: {} for domain in DOMAINS}
+    found: dict[str, dict[Any, tuple[str, ...]]] = {domain: {} for domain in DOMAINS}
     options = {"**/templates/**": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
     for path, line, message, _comments, _context in extract_from_dir(
         str(package), _METHODS, options_map=options
     ):
-        msgid = message[0] if isinstance(message, tuple) else message
+        # ngettext's (singular, plural) travels whole, so that the catalog gets both forms
+        msgid = (
+            tuple(message[:2])
+            if isinstance(message, tuple) and len(message) > 1 and message[1]
+            else (message[0] if isinstance(message, tuple) else message)
+        )
         if not msgid:
             continue
         where = found[_domain_of(path)].setdefault(msgid, ())
@@ -144,7 +194,7 @@ def missing(lang: str = "sv") -> list[str]:
     gaps = []
     for domain, messages in extracted().items():
         catalog = _read_catalog(lang, domain)
-        for msgid, where in sorted(messages.items()):
+        for msgid, where in sorted(messages.items(), key=lambda item: str(item[0])):
             entry = catalog.get(msgid) if catalog is not None else None
             if entry is None or entry.fuzzy or not _translated(entry.string):
                 gaps.append(f"{domain}: {msgid!r} ({where[0]})")
@@ -159,7 +209,7 @@ def update_catalogs(lang: str = "sv") -> None:
     for domain, messages in extracted().items():
         template = Catalog(domain=domain, project="fortnox-bridge")
         for msgid, where in messages.items():
-            template.add(msgid, locations=[tuple(w.rsplit(":", 1)) for w in where])  # type: ignore[misc]
+            template.add(msgid, locations=[(w.rsplit(":", 1)[0], int(w.rsplit(":", 1)[1])) for w in where])
         catalog = _read_catalog(lang, domain) or Catalog(
             locale=lang, domain=domain, project="fortnox-bridge", copyright_holder="fortnox-bridge"
         )
