@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import click
 
 from bridge.cli.common import Context, finish, open_bridge, pass_context, print_results, requests
+from bridge.cli.progress import watch_bars
 from bridge.model import Problem
 from bridge.pipeline.receipts import IMPORTERS, problem_text
 from bridge.planner.describe import call_line
@@ -57,7 +58,8 @@ def watch(ctx: Context, once: bool, poll: bool | None, tenant: str | None, as_js
             )
         first_id = bridge.last_file_id()
         try:
-            watcher.run(once=once)
+            with watch_bars(bridge.progress.subscribe):
+                watcher.run(once=once)
         except KeyboardInterrupt:
             click.echo(_("Stopped; anything not finished continues on the next start."), err=True)
         if once:
@@ -72,7 +74,9 @@ def watch(ctx: Context, once: bool, poll: bool | None, tenant: str | None, as_js
 def process(ctx: Context, files: tuple[Path, ...], tenant: str | None, as_json: bool) -> None:
     """Send these FILES now (files outside the inbox are copied, never moved)."""
     with open_bridge(ctx) as bridge:
-        failed = print_results(bridge, bridge.process(files, tenant), as_json=as_json)
+        with watch_bars(bridge.progress.subscribe):
+            taken = bridge.process(files, tenant)
+        failed = print_results(bridge, taken, as_json=as_json)
     finish(failed)
 
 
@@ -176,7 +180,9 @@ def retry(ctx: Context, file: str | None, all_failed: bool, tenant: str | None, 
         raise click.UsageError(_("name one FILE or give --failed"))
     with open_bridge(ctx) as bridge:
         chosen = [f for f in bridge.failed_files(file) if tenant in (None, f.tenant)]
-        failed = print_results(bridge, bridge.retry(chosen), as_json=as_json)
+        with watch_bars(bridge.progress.subscribe):
+            taken = bridge.retry(chosen)
+        failed = print_results(bridge, taken, as_json=as_json)
     finish(failed)
 
 

@@ -275,3 +275,18 @@ def test_check_reports_type_encoding_counts_problems_and_calls(tmp_path):
     text = CliRunner().invoke(main, ["--workdir", str(tmp_path), "check", str(fine)]).output
     assert "4I" in text and "3 vouchers" in text and "master_data" not in text
     assert "create once: POST /3/vouchers  (voucher A 1 20250110)" in text
+
+
+def test_a_big_file_tells_its_progress_to_whoever_draws_a_bar(tmp_path, make_bridge):
+    body = "".join(
+        f'#VER A {n} 202501{n:02d} "Pennor {n}"\n{{\n#TRANS 6110 {{}} {n}.00\n#TRANS 1930 {{}} -{n}.00\n}}\n'
+        for n in range(1, 26)
+    )
+    bridge = make_bridge()
+    heard: list = []
+    bridge.progress.subscribe(heard.append)
+    file_id = send(bridge, sie_file(tmp_path, body))
+    assert bridge.file(file_id).state == "done"
+    documents = [e for e in heard if not e.calls]
+    assert {e.file_name for e in documents} == {"bok.se"} and documents[-1].done == documents[-1].total == 26
+    assert [e.done for e in documents] == sorted(e.done for e in documents)  # 25 vouchers, their registers
