@@ -43,9 +43,16 @@ JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON for prog
 @pass_context
 def watch(ctx: Context, once: bool, poll: bool | None, tenant: str | None, as_json: bool) -> None:
     """Watch inbox/ and send every file dropped there to Fortnox."""
+    before = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        _watch(ctx, once, poll, tenant, as_json)
+    finally:
+        signal.signal(signal.SIGTERM, before)  # run in-process (tests), the caller's handler again
+
+
+def _watch(ctx: Context, once: bool, poll: bool | None, tenant: str | None, as_json: bool) -> None:
     from bridge.pipeline.watcher import Watcher
 
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     with open_bridge(ctx) as bridge:
         watcher = Watcher(bridge, poll=poll, tenant=tenant)
         folders = ", ".join(str(f) for f in watcher.folders())
@@ -139,7 +146,7 @@ def _print_check(report: CheckReport) -> None:
         if p["hint"]:
             click.echo("      " + _("What to do: %(hint)s") % {"hint": translate_message(p["hint"])})
     for doc in report.first(CHECK_DOCUMENTS_SHOWN):
-        click.echo(f"  {doc['summary']}")
+        click.echo(f"  {translate_message(doc['summary'])}")
         for call in doc["calls"]:
             click.echo(f"    {call_line(call)}")
     if report.count > CHECK_DOCUMENTS_SHOWN:

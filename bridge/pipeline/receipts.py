@@ -142,7 +142,7 @@ def identify(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def step_text(step: Mapping[str, Any]) -> str:
     """One call's outcome for a person: `invoice 2026-1001: created in Fortnox (no. 1)`."""
-    return f"{step['label']}: {step_outcome(step)}"
+    return f"{translate_message(step['label'])}: {step_outcome(step)}"
 
 
 def step_outcome(step: Mapping[str, Any]) -> str:
@@ -272,7 +272,12 @@ def _needs_a_person(receipt: Mapping[str, Any]) -> str:
 def document_lines(d: Mapping[str, Any]) -> list[str]:
     """One document for a person: a line when it was one call, its calls beneath it otherwise."""
     steps = d["steps"]
-    head = d["summary"] or f"{d['kind']} {d['source_key']}"
+    raw = d["summary"] or f"{d['kind']} {d['source_key']}"
+    head = (
+        _("accounts, series and objects the file needs")
+        if d["kind"] == "registers"
+        else translate_message(raw)
+    )
     extra: list[str] = []
     if d["state"] == DocumentState.FAILED:
         extra.append(_("NOT created: %(error)s") % {"error": d["error"]})
@@ -282,7 +287,7 @@ def document_lines(d: Mapping[str, Any]) -> list[str]:
         extra.append(_duplicate_text(d))
     if len(steps) == 1 and not extra:
         step = steps[0]
-        return [f"- {head} — {step_outcome(step)}" if step["label"] in head else f"- {step_text(step)}"]
+        return [f"- {head} — {step_outcome(step)}" if step["label"] in raw else f"- {step_text(step)}"]
     return [f"- {head}", *(f"    {step_text(s)}" for s in steps), *(f"    {e}" for e in extra)]
 
 

@@ -85,7 +85,7 @@ def plan_invoice(
         *registers,
         Step(
             kind="create",
-            label=f"create invoice for source invoice {invoice.source_key}",
+            label=N_("create invoice for source invoice %(key)s") % {"key": invoice.source_key},
             method="POST",
             path="/3/invoices",
             envelope="Invoice",
@@ -101,8 +101,13 @@ def plan_invoice(
     )
     return DocumentPlan(
         key=key,
-        summary=f"invoice {invoice.source_key} to {invoice.customer.name or invoice.customer.number}, "
-        f"{len(invoice.rows)} rows, {total} excl. VAT",
+        summary=N_("invoice %(key)s to %(customer)s, %(rows)s rows, %(total)s excl. VAT")
+        % {
+            "key": invoice.source_key,
+            "customer": invoice.customer.name or invoice.customer.number,
+            "rows": len(invoice.rows),
+            "total": total,
+        },
         content_hash=content_hash(invoice),
         steps=steps,
         document=to_plain(invoice),
@@ -147,7 +152,11 @@ def _ensure_customer(invoice: Invoice, tenant: TenantSettings, problems: list[Pr
         )
     return Step(
         kind="ensure",
-        label=f"customer {who}" + (f" ({customer.name})" if customer.name and customer.name != who else ""),
+        label=(
+            N_("customer %(number)s (%(name)s)") % {"number": who, "name": customer.name}
+            if customer.name and customer.name != who
+            else N_("customer %(number)s") % {"number": who}
+        ),
         method="POST",
         path="/3/customers",
         envelope="Customer",
@@ -237,7 +246,11 @@ def _ensure_articles(invoice: Invoice, tenant: TenantSettings) -> list[Step]:
         steps.append(
             Step(
                 kind="ensure",
-                label=f"article {number}" + (f" ({row.description})" if row.description else ""),
+                label=(
+                    N_("article %(number)s (%(name)s)") % {"number": number, "name": row.description}
+                    if row.description
+                    else N_("article %(number)s") % {"number": number}
+                ),
                 method="POST",
                 path="/3/articles",
                 envelope="Article",

@@ -31,6 +31,7 @@ from bridge.planner.register_check import (
     YearRef,
 )
 from bridge.planner.steps import Lookup, Step
+from bridge.util.i18n import N_
 
 __all__ = ["check_registers"]
 
@@ -197,7 +198,7 @@ def _series(
             code,
             Step(
                 kind="ensure",
-                label=f"voucher series {code}",
+                label=N_("voucher series %(code)s") % {"code": code},
                 method="POST",
                 path="/3/voucherseries",
                 envelope="VoucherSeries",
@@ -317,7 +318,12 @@ def _create_account(
         f"{number} {name or ''}".strip(),
         Step(
             kind="ensure",
-            label=f"account {number}" + (f" ({name})" if name else "") + f" in {year.name}",
+            label=(
+                N_("account %(number)s (%(name)s) in %(year)s")
+                % {"number": number, "name": name, "year": year.name}
+                if name
+                else N_("account %(number)s in %(year)s") % {"number": number, "year": year.name}
+            ),
             method="POST",
             path=f"/3/accounts?{year.query}",
             envelope="Account",
@@ -445,7 +451,12 @@ def _create_object(check: RegisterCheck, dimension: int, code: str, name: str, c
         f"{code} {name}",
         Step(
             kind="ensure",
-            label=f"{word} {code} ({name})",
+            label=(
+                N_("cost centre %(code)s (%(name)s)")
+                if word == "cost centre"
+                else N_("project %(code)s (%(name)s)")
+            )
+            % {"code": code, "name": name},
             method="POST",
             path=f"/3/{path}",
             envelope=envelope,

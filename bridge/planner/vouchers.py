@@ -64,7 +64,7 @@ def voucher_plan(
     }
     step = Step(
         kind="create",
-        label=f"voucher {voucher.source_key}",
+        label=N_("voucher %(key)s") % {"key": voucher.source_key},
         method="POST",
         path="/3/vouchers",
         envelope="Voucher",
@@ -82,7 +82,14 @@ def voucher_plan(
     document, digest = json_and_hash(voucher)
     return DocumentPlan(
         key=key,
-        summary=f"voucher {voucher.source_key}{text} into series {series}: {len(voucher.rows)} rows, {debit}",
+        summary=N_("voucher %(key)s%(text)s into series %(series)s: %(rows)s rows, %(amount)s")
+        % {
+            "key": voucher.source_key,
+            "text": text,
+            "series": series,
+            "rows": len(voucher.rows),
+            "amount": debit,
+        },
         content_hash=digest,
         steps=(step,),
         document=msgspec.Raw(document),  # written once, for the fingerprint and the ledger

@@ -105,12 +105,17 @@ def ngettext(singular: str, plural: str, count: int, domain: str = "messages") -
 
 
 def translate_message(message: str, domain: str = "messages") -> str:
-    """A message stored in English (an importer's problem, kept in the ledger) in the reader's
-    language. A constant is looked up as it is; one built from a marked template such as
-    `N_("%(value)s is not a number") % {...}` is recognised by that template and its values
-    carried into the translation."""
+    """A message stored in English (an importer's problem, a planned call's label, kept in the
+    ledger) in the reader's language. A constant is looked up as it is; one built from a marked
+    template such as `N_("%(value)s is not a number") % {...}` is recognised by that template
+    and its values carried into the translation (themselves translated, for a label built of
+    labels)."""
+    return _translate_message(message, domain, depth=2)
+
+
+def _translate_message(message: str, domain: str, depth: int) -> str:
     lang = current_language()
-    if lang == SOURCE_LANGUAGE or not message:
+    if lang == SOURCE_LANGUAGE or not message or depth == 0:
         return message
     catalog = translations(lang, domain)
     exact = catalog.gettext(message)
@@ -119,11 +124,15 @@ def translate_message(message: str, domain: str = "messages") -> str:
     for pattern, translated in _templates(lang, domain):
         match = pattern.fullmatch(message)
         if match is not None:
-            return translated % match.groupdict()
+            values = {k: _translate_message(v, domain, depth - 1) for k, v in match.groupdict().items()}
+            return translated % values
     return message
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]")
+# A value at the very end of a template is a short thing (a number, a key, a name of a few
+# words), so that `voucher %(key)s` never swallows a whole sentence that merely begins alike.
+_LAST_VALUE = r"\S+(?: \S+){0,5}"
 
 
 @cache
@@ -138,9 +147,12 @@ def _templates(lang: str, domain: str) -> list[tuple[re.Pattern[str], str]]:
         fixed, names = parts[0::2], parts[1::2]
         if len(set(names)) != len(names) or sum(len(f) for f in fixed) < 8:
             continue
-        regex = "".join(
-            re.escape(f) + (f"(?P<{names[i]}>.+?)" if i < len(names) else "") for i, f in enumerate(fixed)
-        )
+        regex = ""
+        for i, text in enumerate(fixed):
+            regex += re.escape(text)
+            if i < len(names):
+                last = i == len(names) - 1 and not fixed[-1]
+                regex += f"(?P<{names[i]}>{_LAST_VALUE if last else '.*?'})"
         translated = _PLACEHOLDER.sub(lambda m: f"%({m[1]})s", msgstr)
         found.append((re.compile(regex, re.DOTALL), translated, sum(len(f) for f in fixed)))
     found.sort(key=lambda item: -item[2])
