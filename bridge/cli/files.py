@@ -16,7 +16,7 @@ from bridge.model import Problem
 from bridge.pipeline.receipts import IMPORTERS, problem_text
 from bridge.planner.describe import call_line
 from bridge.util import dumpb, dumps
-from bridge.util.i18n import _, translate_message
+from bridge.util.i18n import N_, _, translate_message
 
 if TYPE_CHECKING:
     from bridge.pipeline.check import CheckReport
@@ -25,6 +25,21 @@ __all__ = ["cancel", "check", "process", "retry", "status", "watch"]
 
 FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
 CHECK_DOCUMENTS_SHOWN = 20
+# What `check` says of a file, by the codes its importer reports (`--json` keeps the codes).
+FACTS = {
+    "sie_type": N_("SIE type"), "encoding": N_("encoding"), "format": N_("format"), "program": N_("program"),
+    "generated": N_("generated"), "currency": N_("currency"), "delimiter": N_("delimiter"), "rows": N_("rows"),
+    "invoices": N_("invoices"), "customers": N_("customers"), "projects": N_("projects"),
+    "articles": N_("articles"), "vouchers": N_("vouchers"), "lines": N_("lines"), "bytes": N_("bytes"),
+    "invoice_number": N_("invoice number"), "credit_of": N_("credits"), "syntax": N_("syntax"),
+    "attachments": N_("attachments"), "attachments_refused": N_("attachments refused"),
+    "is_credit": N_("credit"), "chart_type": N_("chart of accounts"), "balances_until": N_("balances until"),
+}  # fmt: skip
+COUNTED = {
+    "accounts": N_("accounts"), "dimensions": N_("dimensions"), "objects": N_("objects"),
+    "vouchers": N_("vouchers"), "rows": N_("rows"), "balances": N_("balances"),
+    "unknown_records": N_("unknown records"),
+}  # fmt: skip
 
 
 def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
@@ -133,20 +148,35 @@ def _print_check(report: CheckReport) -> None:
     # Lists and tables (a SIE file's chart, objects, balances) are for --json; people get the gist.
     facts = head["facts"]
     simple = ", ".join(
-        f"{k} {v}" for k, v in facts.items() if v not in (None, "") and not isinstance(v, dict | list)
+        f"{_(FACTS[k]) if k in FACTS else k.replace('_', ' ')} {v}"
+        for k, v in facts.items()
+        if v not in (None, "") and not isinstance(v, dict | list)
     )
     if simple:
         click.echo(f"  {simple}")
     counts = facts.get("counts")
     if isinstance(counts, dict):
-        click.echo("  " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
+        click.echo(
+            "  "
+            + ", ".join(
+                f"{v} {_(COUNTED[k]) if k in COUNTED else k.replace('_', ' ')}" for k, v in counts.items()
+            )
+        )
     for p in head["problems"]:
         severity = _("error") if p["severity"] == "error" else _("warning")
         click.echo(f"  {severity}: {problem_text(p)}")
         if p["hint"]:
             click.echo("      " + _("What to do: %(hint)s") % {"hint": translate_message(p["hint"])})
     for doc in report.first(CHECK_DOCUMENTS_SHOWN):
-        click.echo(f"  {translate_message(doc['summary'])}")
+        registers = doc["kind"] == "registers"  # what it creates is listed call by call beneath
+        click.echo(
+            "  "
+            + (
+                _("accounts, series and objects the file needs")
+                if registers
+                else translate_message(doc["summary"])
+            )
+        )
         for call in doc["calls"]:
             click.echo(f"    {call_line(call)}")
     if report.count > CHECK_DOCUMENTS_SHOWN:
