@@ -163,7 +163,7 @@ def _convert(
     if vat is not None and vat not in VAT_RATES:
         problems.append(
             Problem(
-                f"VAT {vat} % is not a Swedish rate",
+                N_("VAT %(rate)s %% is not a Swedish rate") % {"rate": vat},
                 line=line,
                 field=mapping["vat"],
                 hint=N_("use 25, 12, 6 or 0"),
@@ -235,7 +235,7 @@ def _build_invoice(
     if not head.get("customer_number") and not head.get("customer_name"):
         problems.append(
             Problem(
-                f"invoice {number} names no customer",
+                N_("invoice %(number)s names no customer") % {"number": number},
                 line=first_line,
                 field=mapping.get("customer_number") or mapping.get("customer_name"),
                 hint=N_("fill in the customer number (or the customer name)"),

@@ -193,7 +193,8 @@ def _company(
     if currency != "SEK":
         problems.append(
             Problem(
-                f"the file's amounts are in {currency} (#VALUTA); Fortnox vouchers are in SEK",
+                N_("the file's amounts are in %(currency)s (#VALUTA); Fortnox vouchers are in SEK")
+                % {"currency": currency},
                 hint=N_("export the file in SEK from the program that wrote it"),
                 code="sie.currency",
             )

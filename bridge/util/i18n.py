@@ -149,7 +149,7 @@ def _templates(lang: str, domain: str) -> list[tuple[re.Pattern[str], str]]:
             continue
         regex = ""
         for i, text in enumerate(fixed):
-            regex += re.escape(text)
+            regex += re.escape(text.replace("%%", "%"))
             if i < len(names):
                 last = i == len(names) - 1 and not fixed[-1]
                 regex += f"(?P<{names[i]}>{_LAST_VALUE if last else '.*?'})"

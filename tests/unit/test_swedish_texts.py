@@ -74,3 +74,14 @@ def test_a_message_built_from_a_template_is_recognised_by_it_and_its_values_kept
         assert translate_message("something nobody marked") == "something nobody marked"
     with language("en"):
         assert translate_message("'12,x' is not a number") == "'12,x' is not a number"
+
+
+def test_a_label_built_of_labels_is_translated_whole_and_a_sentence_that_only_begins_alike_is_left() -> None:
+    with language("sv"):
+        assert (
+            translate_message("account 1460 (Lager) in financial year 2026-01-01 – 2026-12-31")
+            == "konto 1460 (Lager) i räkenskapsåret 2026-01-01 – 2026-12-31"
+        )
+        assert translate_message("VAT 7 % is not a Swedish rate") == "moms 7 % är ingen svensk momssats"
+        unmarked = "voucher A 1 has been changed in Fortnox since the file sent it (rows struck)"
+        assert translate_message(unmarked) == unmarked  # not "verifikation A 1 has been changed …"
