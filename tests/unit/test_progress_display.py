@@ -4,6 +4,7 @@ output is a log or a pipe."""
 from __future__ import annotations
 
 import io
+import sys
 
 from rich.console import Console
 
@@ -70,3 +71,27 @@ def test_an_export_on_a_terminal_draws_a_bar() -> None:
     shown = bars.render()
     assert "demo" in shown and "10/40" in shown and "2.5 MB" in shown and "about 6 s left" in shown
     bars.__exit__(None, None, None)
+
+
+def test_while_bars_are_up_log_lines_print_above_them_except_those_a_bar_already_shows() -> None:
+    import logging
+
+    out = io.StringIO()
+    root = logging.getLogger()
+    plain = logging.StreamHandler(sys.stderr)
+    root.addHandler(plain)
+    bars = Bars(Console(file=out, force_terminal=False, width=200), auto_refresh=False)
+    try:
+        show_file_progress(bars, FileProgress(1, "bok.se", 1, 30))
+        log = logging.getLogger("bridge")
+        log.setLevel(logging.INFO)
+        log.info("%s: done", "voucher A 1 20250110")
+        log.info("claimed %s (%s bytes) for %s", "annan.csv", 120, "default")
+        assert plain not in root.handlers  # stood aside for the bars
+    finally:
+        bars.__exit__(None, None, None)
+        restored = plain in root.handlers
+        root.removeHandler(plain)
+    assert restored
+    assert "claimed annan.csv (120 bytes) for default" in out.getvalue()
+    assert "voucher A 1 20250110: done" not in out.getvalue()
