@@ -28,9 +28,13 @@ __all__ = [
     "IDENTIFYING_FIELDS",
     "build_receipt",
     "describe_changes",
+    "document_view",
+    "made_text",
     "render_error_report",
     "render_receipt_json",
     "render_receipt_text",
+    "summarise",
+    "when",
 ]
 
 IDENTIFYING_FIELDS = (
@@ -212,7 +216,7 @@ def summary_lines(receipt: Mapping[str, Any]) -> list[str]:
     for outcome, heading in headings.items():
         made = [m for m in summary["fortnox"] if m["outcome"] == outcome]
         if made:
-            lines.append(f"{heading}: " + "; ".join(_made_text(m) for m in made) + ".")
+            lines.append(f"{heading}: " + "; ".join(made_text(m) for m in made) + ".")
     if not lines and receipt["state"] != "duplicate":
         lines.append(_("Nothing new was created in Fortnox."))
     duplicates = summary["documents"].get(DocumentState.DUPLICATE, 0)
@@ -239,7 +243,7 @@ def summary_lines(receipt: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _made_text(made: Mapping[str, Any]) -> str:
+def made_text(made: Mapping[str, Any]) -> str:
     text = counted(made["envelope"], made["count"])
     runs = made["numbers"]
     if not runs:
@@ -340,7 +344,7 @@ def build_receipt(
     (whose answer's place, `outcome_path`, is chosen); `receipts` is the receipts folder;
     `undos` the undo files that undid it."""
     target = file.outcome_path or Path(file.name)
-    views = [_document_view(d) for d in documents]
+    views = [document_view(d) for d in documents]
     problems = [_problem_view(p) for p in file.problems if p["severity"] == "error"]
     warnings = [_problem_view(p) for p in file.problems if p["severity"] == "warning"]
     receipt: dict[str, Any] = {
@@ -354,7 +358,7 @@ def build_receipt(
         "received_at": file.claimed_at,
         "finished_at": finished_at,
         "importer": file.importer,
-        "summary": _summary(views, problems, warnings),
+        "summary": summarise(views, problems, warnings),
         "facts": file.facts,
         "problems": problems,
         "warnings": warnings,
@@ -373,7 +377,7 @@ def build_receipt(
     return receipt
 
 
-def _summary(views: list[dict[str, Any]], problems: list[Any], warnings: list[Any]) -> dict[str, Any]:
+def summarise(views: list[dict[str, Any]], problems: list[Any], warnings: list[Any]) -> dict[str, Any]:
     """Counts and Fortnox's numbers of what changed there, by record kind (envelope) and outcome."""
     made: dict[tuple[str, str], list[str]] = {}
     counts: Counter[tuple[str, str]] = Counter()
@@ -416,7 +420,7 @@ def _undo_view(undo: UndoRecord, receipts: Path) -> dict[str, Any]:
     }
 
 
-def _document_view(d: DocumentRecord) -> dict[str, Any]:
+def document_view(d: DocumentRecord) -> dict[str, Any]:
     steps = []
     for step in d.result:
         envelope = step.get("envelope", "")

@@ -60,14 +60,14 @@ def _outcome(bridge: Bridge, file: FileRecord) -> str:
             "file": first.name,
             "at": receipts.when(first.claimed_at),
         }
-    views = [receipts._document_view(d) for d in bridge.documents(file.id)]
-    summary: dict[str, Any] = receipts._summary(views, [], [])
+    views = [receipts.document_view(d) for d in bridge.documents(file.id)]
+    summary: dict[str, Any] = receipts.summarise(views, [], [])
     verbs = {
         "created": _("created %(what)s"),
         "updated": _("changed %(what)s"),
         "removed": _("removed %(what)s"),
     }
-    parts = [verbs[m["outcome"]] % {"what": receipts._made_text(m)} for m in summary["fortnox"]]
+    parts = [verbs[m["outcome"]] % {"what": receipts.made_text(m)} for m in summary["fortnox"]]
     states = summary["documents"]
     if states.get("duplicate"):
         parts.append(
@@ -89,14 +89,14 @@ def results_json(bridge: Bridge, files: Sequence[FileRecord]) -> dict[str, Any]:
     """The same for programs (`--json`): stable codes, counts and Fortnox's numbers."""
     answer = []
     for file in files:
-        views = [receipts._document_view(d) for d in bridge.documents(file.id)]
+        views = [receipts.document_view(d) for d in bridge.documents(file.id)]
         answer.append(
             {
                 "file": file.name,
                 "file_id": file.id,
                 "tenant": file.tenant,
                 "state": file.state,
-                "summary": receipts._summary(
+                "summary": receipts.summarise(
                     views, [p for p in file.problems if p["severity"] == "error"], []
                 ),
                 "error": file.error or None,
