@@ -227,7 +227,7 @@ def summary_lines(receipt: Mapping[str, Any]) -> list[str]:
                 "%(n)s documents were sent before and not again.",
                 duplicates,
             )
-            % {"n": duplicates}
+            % {"n": count_text(duplicates)}
         )
     waiting = summary["documents"].get(DocumentState.QUEUED, 0) + summary["documents"].get(
         DocumentState.SENDING, 0
@@ -237,7 +237,7 @@ def summary_lines(receipt: Mapping[str, Any]) -> list[str]:
             ngettext(
                 "%(n)s document is waiting to be sent.", "%(n)s documents are waiting to be sent.", waiting
             )
-            % {"n": waiting}
+            % {"n": count_text(waiting)}
         )
     lines.append(_needs_a_person(receipt))
     return lines
@@ -261,7 +261,7 @@ def _needs_a_person(receipt: Mapping[str, Any]) -> str:
             "Needs a person: %(n)s document was not created; what to do is in %(report)s.",
             "Needs a person: %(n)s documents were not created; what to do is in %(report)s.",
             failed,
-        ) % {"n": failed, "report": report}
+        ) % {"n": count_text(failed), "report": report}
     if problems or receipt["state"] in ("failed", "partial"):
         return _("Needs a person: yes; what is wrong and what to do is in %(report)s.") % {"report": report}
     if summary["warnings"]:
