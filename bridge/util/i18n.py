@@ -23,10 +23,6 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
-
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
 
@@ -63,6 +59,12 @@ def translations(lang: str, domain: str = "messages") -> gettext.NullTranslation
         raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
     if lang == SOURCE_LANGUAGE:
         return gettext.NullTranslations()
+    # Babel only here: the SIE engine marks its messages (N_) and travels in the mock's own
+    # distribution, which has no Babel and speaks no language but English.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
     po = resources.files("bridge") / "locale" / lang / "LC_MESSAGES" / f"{domain}.po"
     if not po.is_file():
         return gettext.NullTranslations()
@@ -241,6 +243,8 @@ def _catalog_path(lang: str, domain: str) -> Path:
 
 
 def _read_catalog(lang: str, domain: str) -> Catalog | None:
+    from babel.messages.pofile import read_po
+
     path = _catalog_path(lang, domain)
     if not path.is_file():
         return None
