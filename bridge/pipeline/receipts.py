@@ -83,6 +83,8 @@ STEP_VERBS = {
     "absent": N_("not in Fortnox"),
     "unchanged": N_("unchanged in Fortnox, nothing written"),
     "removed": N_("removed from Fortnox"),
+    "module": N_("the company has it"),
+    "no-module": N_("the company has none; the bridge keeps the order as an expected order"),
 }
 
 UNDO_STATES = {

@@ -22,6 +22,7 @@ CALL_WORDS = {
     "upload": N_("upload once:"),
     "upsert": N_("create, or update what differs:"),
     "delete": N_("remove once:"),
+    "probe": N_("ask whether the company has:"),
 }
 
 
