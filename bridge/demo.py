@@ -16,6 +16,7 @@ from bridge.pipeline.lock import LockHeld, StateLock
 from bridge.pipeline.summary import results_table
 from bridge.pipeline.watcher import Watcher
 from bridge.runtime import open_bridge
+from bridge.util.i18n import _, use_language
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "fixtures" / "samples"
@@ -37,7 +38,10 @@ def main(once: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     for noisy in ("httpx", "httpcore", "waitress", "watchdog"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    settings = load_settings(REPO, environ={})
+    # Only the language may come from the environment: the demo always runs on the embedded mock.
+    language = {k: v for k, v in os.environ.items() if k == "FORTNOX_UI_LANGUAGE"}
+    settings = load_settings(REPO, environ=language)
+    use_language(settings["ui.language"])
     if not settings.tenants[0].embedded:
         sys.exit("make demo runs on the embedded mock: move bridge.toml aside (it names a Fortnox URL).")
     try:
@@ -57,19 +61,21 @@ def _run(settings: Settings, once: bool) -> None:
             tmp = inbox / f"{sample.name}.part"
             shutil.copyfile(sample, tmp)
             os.replace(tmp, inbox / sample.name)
-            print(f"dropped {sample.name} into {inbox}")
+            print(_("dropped %(file)s into %(inbox)s") % {"file": sample.name, "inbox": inbox})
         watcher = Watcher(bridge)
         watcher.run(once=True)
-        text, _ = results_table(bridge, bridge.files(after=start))
+        text, _failed = results_table(bridge, bridge.files(after=start))
         print("\n" + text)
-        print("\nRun the demo again and the same files are recognised as already sent.")
+        print("\n" + _("Run the demo again and the same files are recognised as already sent."))
         if once:
             return
-        print(f"\nStill watching {inbox}: drop more files there. Stop with Ctrl-C.")
+        print(
+            "\n" + _("Still watching %(inbox)s: drop more files there. Stop with Ctrl-C.") % {"inbox": inbox}
+        )
         try:
             Watcher(bridge).run()
         except KeyboardInterrupt:
-            print("\nStopped.")
+            print("\n" + _("Stopped."))
 
 
 if __name__ == "__main__":

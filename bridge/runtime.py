@@ -15,6 +15,7 @@ from bridge.fortnox.scopes import flows_named
 from bridge.fortnox.topics import FORTNOX_TOPICS_URL
 from bridge.pipeline.live import live_exports
 from bridge.pipeline.service import Bridge
+from bridge.util.i18n import _
 
 __all__ = ["EMBEDDED_CLIENT", "fortnox_client", "open_bridge", "topics_url_for"]
 
@@ -154,7 +155,10 @@ def _start_embedded(settings: Settings, tenants: list[TenantSettings], announce)
         state.save(state_file)
     server = MockServer(app).start()
     announce(
-        f"No Fortnox URL is configured: using the embedded mock Fortnox at {server.url} "
-        f"(demo company; its data is kept in {state_file})."
+        _(
+            "No Fortnox URL is configured: using the embedded mock Fortnox at %(url)s "
+            "(demo company; its data is kept in %(state)s)."
+        )
+        % {"url": server.url, "state": state_file}
     )
     return server

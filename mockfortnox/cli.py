@@ -20,7 +20,7 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int, help="0 picks a free port.")
 @click.option("--seed", "seeds", multiple=True, help="Seed JSON or SIE file (.se), or 'demo' (default).")
 @click.option("--state", "state_file", type=click.Path(dir_okay=False), help="Persist state in this file.")

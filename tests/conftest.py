@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import httpx
@@ -10,9 +11,23 @@ import pytest
 from bridge.config import load_settings
 from bridge.fortnox import FortnoxClient, StaticToken
 from bridge.pipeline.service import Bridge
+from bridge.util.i18n import use_language
 from mockfortnox import create_app
 
+# The suite reads English (the source language); the tests of the Swedish texts choose Swedish
+# themselves. Set in the environment too, so that the commands the tests start inherit it.
+os.environ["FORTNOX_UI_LANGUAGE"] = "en"
+use_language("en")
+
 pytest_plugins = ["pytester"]  # the mock's pytest plugin is tested as its users run it
+
+
+@pytest.fixture(autouse=True)
+def _english_again():
+    """A command run in-process chooses its language for the whole process: back to English."""
+    yield
+    use_language("en")
+
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_REF = REPO.parent / "shared" / "ref"

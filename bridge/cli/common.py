@@ -18,7 +18,8 @@ from bridge.config import ConfigError, Settings, load_settings
 from bridge.pipeline import Bridge, FileRecord, RequestError
 from bridge.pipeline.ledger import LedgerTrouble
 from bridge.pipeline.lock import LockHeld, StateLock
-from bridge.pipeline.summary import results_table
+from bridge.pipeline.summary import results_json, results_table
+from bridge.util import dumps
 from bridge.util.i18n import use_language
 
 __all__ = [
@@ -122,8 +123,13 @@ def open_bridge(
             raise Refused(str(exc)) from None
 
 
-def print_results(bridge: Bridge, files: list[FileRecord]) -> bool:
-    """The results table; answers whether any of the files failed."""
+def print_results(bridge: Bridge, files: list[FileRecord], *, as_json: bool = False) -> bool:
+    """The results table (or, `as_json`, the results for programs); answers whether any of the
+    files failed."""
+    if as_json:
+        answer = results_json(bridge, files)
+        click.echo(dumps(answer, indent=2))
+        return bool(answer["failed"])
     text, failed = results_table(bridge, files)
     click.echo(text)
     return failed

@@ -13,7 +13,9 @@ from bridge.config import ConfigError, Settings, TenantSettings
 from bridge.fortnox.access import AccessCheck, check_access
 from bridge.fortnox.errors import FortnoxError
 from bridge.fortnox.scopes import MODULES, flows_named
+from bridge.pipeline.status import CONNECTION_STATES
 from bridge.util import dumps
+from bridge.util.i18n import _, translate_message
 
 __all__ = ["auth", "connect_command", "tenants"]
 
@@ -42,16 +44,23 @@ def connect_command(ctx: Context, tenant: str | None, personal: bool, paste: boo
     except ConfigError as exc:
         raise _usage(exc) from None
     except ConnectFailed as failure:
-        click.echo(f"Not connected: {failure}", err=True)
+        click.echo(_("Not connected: %(reason)s") % {"reason": failure}, err=True)
         sys.exit(EXIT_FAILED)
     c = connected.connection
     _record(settings, {c.tenant: connected.check})  # a waiting `watch` sees it and sends
-    how = "a personal consent" if c.kind == "personal" else "a service account"
+    how = _("a personal consent") if c.kind == "personal" else _("a service account")
     click.echo(
-        f"Connected {c.tenant}: {c.company} ({c.organisation_number}), TenantId {c.tenant_id}, with {how}."
+        _("Connected %(company)s: %(name)s (%(org)s), TenantId %(id)s, with %(how)s.")
+        % {
+            "company": c.tenant,
+            "name": c.company,
+            "org": c.organisation_number,
+            "id": c.tenant_id,
+            "how": how,
+        }
     )
     if tenant and settings.multi_tenant is False:
-        click.echo(f"Its files go into {settings.inbox / c.tenant}/.")
+        click.echo(_("Its files go into %(folder)s/.") % {"folder": settings.inbox / c.tenant})
     for notice in connected.check.blocked:
         click.echo(f"! {notice.message}\n  {notice.command}")
 
@@ -93,12 +102,15 @@ def auth_status(ctx: Context, as_json: bool) -> None:
         return
     for row in rows:
         if row["fortnox"] == "embedded mock":
-            click.echo(f"{row['tenant']}: the embedded mock (needs no connecting)")
+            click.echo(f"{row['tenant']}: " + _("the embedded mock (needs no connecting)"))
         elif not row["tenant_id"]:
-            click.echo(f"{row['tenant']}: not connected; run `{_connect(settings, row['tenant'])}`")
+            click.echo(
+                f"{row['tenant']}: "
+                + _("not connected; run `%(command)s`") % {"command": _connect(settings, row["tenant"])}
+            )
         else:
-            how = {"personal": "a personal consent", "service": "a service account"}[row["kind"]]
-            since = f" since {row['connected_at']}" if row["connected_at"] else ""
+            how = _("a personal consent") if row["kind"] == "personal" else _("a service account")
+            since = " " + _("since %(since)s") % {"since": row["connected_at"]} if row["connected_at"] else ""
             click.echo(
                 f"{row['tenant']}: {row['company'] or '?'} (TenantId {row['tenant_id']}), {how}{since}"
             )
@@ -116,7 +128,9 @@ def auth_logout(ctx: Context, tenant: str | None) -> None:
     except ConfigError as exc:
         raise _usage(exc) from None
     click.echo(
-        "Forgotten here; its files wait until it is connected again." if forgot else "It was not connected."
+        _("Forgotten here; its files wait until it is connected again.")
+        if forgot
+        else _("It was not connected.")
     )
 
 
@@ -210,19 +224,24 @@ def _render_tenant(row: dict[str, Any]) -> str:
     company = (
         f"{row['company']} ({row['organisation_number']})" if row["organisation_number"] else row["company"]
     )
-    lines = [f"{row['tenant']}: {row['state']}" + (f" — {company}" if company else "")]
+    state = _(CONNECTION_STATES[row["state"]]) if row["state"] in CONNECTION_STATES else row["state"]
+    lines = [f"{row['tenant']}: {state}" + (f" — {company}" if company else "")]
     if row["scopes"]:
-        lines.append(f"  scopes: {' '.join(row['scopes'])}")
+        lines.append("  " + _("scopes: %(scopes)s") % {"scopes": " ".join(row["scopes"])})
     missing = [scope for scope, present in row["licences"].items() if not present]
     if row["licences"]:
-        found = "all found" if not missing else "missing " + ", ".join(MODULES.get(s, s) for s in missing)
-        lines.append(f"  licences: {found}")
+        found = (
+            _("all found")
+            if not missing
+            else _("missing %(modules)s") % {"modules": ", ".join(MODULES.get(s, s) for s in missing)}
+        )
+        lines.append("  " + _("licences: %(found)s") % {"found": found})
     if row.get("last_success"):
-        lines.append(f"  last successful call: {row['last_success']}")
+        lines.append("  " + _("last successful call: %(at)s") % {"at": row["last_success"]})
     for notice in row["notices"]:
-        lines.append(f"  ! {notice['message']}")
+        lines.append(f"  ! {translate_message(notice['message'])}")
         if notice["command"]:
-            lines.append(f"    run: {notice['command']}")
+            lines.append("    " + _("run: %(command)s") % {"command": notice["command"]})
     return "\n".join(lines)
 
 

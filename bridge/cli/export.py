@@ -12,6 +12,7 @@ from bridge.cli.common import Context, finish, open_bridge, pass_context
 from bridge.cli.progress import DocumentProgress, size_text
 from bridge.exporters.registers import register_names
 from bridge.util import dumps
+from bridge.util.i18n import _, ngettext
 
 __all__ = ["export"]
 
@@ -37,7 +38,14 @@ def _progress(company: str, text: str) -> None:
 
 @export.command("sie")
 @click.option("--year", type=int, help="The financial year that begins in YEAR (default: the latest begun).")
-@click.option("--type", "sie_type", type=click.Choice(["1", "2", "3", "4"]), default="4", show_default=True)
+@click.option(
+    "--type",
+    "sie_type",
+    type=click.Choice(["1", "2", "3", "4"]),
+    default="4",
+    show_default=True,
+    help="SIE type: 1 year-end balances, 2 period balances, 3 object balances, 4 vouchers too.",
+)
 @click.option(
     "--years",
     type=click.IntRange(min=1),
@@ -86,7 +94,9 @@ def export_sie_command(
             except ExportRequestError as error:
                 raise click.UsageError(f"{name}: {error}") from None
             except FortnoxError as error:
-                click.echo(f"{name}: not exported: {error}", err=True)
+                click.echo(
+                    _("%(company)s: not exported: %(error)s") % {"company": name, "error": error}, err=True
+                )
                 failed = True
                 continue
             failed |= not all(e.ok for e in exports)
@@ -97,9 +107,14 @@ def export_sie_command(
         for item in results:
             span = f"{item['financial_year']['from']} – {item['financial_year']['to']}"
             if item["ok"]:
-                click.echo(f"{item['tenant']}: {span}: {item['vouchers']} vouchers → {item['file']}")
+                vouchers = ngettext("%(n)s voucher", "%(n)s vouchers", item["vouchers"]) % {
+                    "n": item["vouchers"]
+                }
+                click.echo(f"{item['tenant']}: {span}: {vouchers} → {item['file']}")
             else:
-                click.echo(f"{item['tenant']}: {span}: NOT exported, the file from Fortnox failed its check:")
+                click.echo(
+                    f"{item['tenant']}: {span}: " + _("NOT exported, the file from Fortnox failed its check:")
+                )
                 for problem in item["problems"]:
                     click.echo(f"    {problem}")
     finish(failed)
@@ -125,7 +140,9 @@ def export_payments_command(ctx: Context, full: bool, tenant: str | None, as_jso
                     bridge.clients[name], name, settings.outbox, settings.state_dir, full=full
                 )
             except FortnoxError as error:
-                click.echo(f"{name}: not exported: {error}", err=True)
+                click.echo(
+                    _("%(company)s: not exported: %(error)s") % {"company": name, "error": error}, err=True
+                )
                 failed = True
                 continue
             done.append(
@@ -141,8 +158,15 @@ def export_payments_command(ctx: Context, full: bool, tenant: str | None, as_jso
         click.echo(dumps({"exports": done}, indent=2))
     else:
         for item in done:
-            since = f" changed since {item['changed_since']}" if item["changed_since"] else ""
-            click.echo(f"{item['tenant']}: {item['invoices']} invoices{since} → {item['csv']}")
+            invoices = ngettext("%(n)s invoice", "%(n)s invoices", int(str(item["invoices"]))) % {
+                "n": item["invoices"]
+            }
+            since = (
+                " " + _("changed since %(since)s") % {"since": item["changed_since"]}
+                if item["changed_since"]
+                else ""
+            )
+            click.echo(f"{item['tenant']}: {invoices}{since} → {item['csv']}")
     finish(failed)
 
 
@@ -188,7 +212,11 @@ def export_masterdata_command(
                     progress=functools.partial(_progress, name),
                 )
             except FortnoxError as error:
-                click.echo(f"{name}: not exported: {error}; nothing was lost, run it again later", err=True)
+                click.echo(
+                    _("%(company)s: not exported: %(error)s; nothing was lost, run it again later")
+                    % {"company": name, "error": error},
+                    err=True,
+                )
                 failed = True
                 continue
             failed |= bool(result.skipped)
@@ -197,19 +225,23 @@ def export_masterdata_command(
         click.echo(dumps({"exports": done}, indent=2))
     else:
         for item in done:
-            changes = item["changes_file"] or "no changes since the last export"
-            click.echo(
-                f"{item['tenant']}: {sum(item['registers'].values()):,} records → {item['folder']} ({changes})"
-            )
+            changes = item["changes_file"] or _("no changes since the last export")
+            records = sum(item["registers"].values())
+            counted = ngettext("%(n)s record", "%(n)s records", records) % {"n": f"{records:,}"}
+            click.echo(f"{item['tenant']}: {counted} → {item['folder']} ({changes})")
             for register, reason in item["skipped"].items():
-                click.echo(f"    {register}: not exported: {reason}")
+                click.echo(f"    {register}: " + _("not exported: %(reason)s") % {"reason": reason})
     finish(failed)
 
 
 def _documents_line(item: dict[str, Any]) -> str:
-    counts = ", ".join(f"{item[k]} {k}" for k in ("new", "replaced", "changed", "unchanged") if item[k])
-    removed = f", {item['removed']} removed" if item["removed"] else ""
-    return f"{item['files']:,} files ({counts or 'none'}{removed}), {size_text(item['bytes'])} → {item['manifest']}"
+    words = {"new": _("%(n)s new"), "replaced": _("%(n)s replaced"), "changed": _("%(n)s changed"),
+             "unchanged": _("%(n)s unchanged"), "removed": _("%(n)s removed")}  # fmt: skip
+    counts = ", ".join(
+        words[k] % {"n": item[k]} for k in ("new", "replaced", "changed", "unchanged", "removed") if item[k]
+    )
+    files = ngettext("%(n)s file", "%(n)s files", item["files"]) % {"n": f"{item['files']:,}"}
+    return f"{files} ({counts or _('none')}), {size_text(item['bytes'])} → {item['manifest']}"
 
 
 KINDS_HELP = "Comma-separated: vouchers, supplierinvoices, invoices (default: all)."
@@ -256,7 +288,9 @@ def export_documents_command(
                 raise click.UsageError(f"{name}: {error}") from None
             except FortnoxError as error:
                 click.echo(
-                    f"{name}: not finished: {error}; run it again to continue where it stopped", err=True
+                    _("%(company)s: not finished: %(error)s; run it again to continue where it stopped")
+                    % {"company": name, "error": error},
+                    err=True,
                 )
                 failed = True
                 continue
@@ -313,7 +347,9 @@ def export_year_command(
                 raise click.UsageError(f"{name}: {error}") from None
             except FortnoxError as error:
                 click.echo(
-                    f"{name}: not finished: {error}; run it again to continue where it stopped", err=True
+                    _("%(company)s: not finished: %(error)s; run it again to continue where it stopped")
+                    % {"company": name, "error": error},
+                    err=True,
                 )
                 failed = True
                 continue
@@ -323,18 +359,23 @@ def export_year_command(
     if as_json:
         click.echo(dumps({"exports": done}, indent=2))
         finish(failed)
-    click.echo("Summary:")
+    click.echo(_("Summary:"))
     for item in done:
         sie = item["sie"]
         click.echo(f"  {item['tenant']}: {item['label']}:")
         if sie["ok"]:
-            click.echo(f"    SIE 4: {sie['vouchers']:,} vouchers → {sie['file']}")
+            vouchers = ngettext("%(n)s voucher", "%(n)s vouchers", sie["vouchers"]) % {
+                "n": f"{sie['vouchers']:,}"
+            }
+            click.echo(f"    SIE 4: {vouchers} → {sie['file']}")
         else:
             click.echo(
-                "    SIE 4: NOT exported, the file from Fortnox failed its check: "
+                "    SIE 4: "
+                + _("NOT exported, the file from Fortnox failed its check:")
+                + " "
                 + "; ".join(sie["problems"])
             )
-        click.echo(f"    documents: {_documents_line(item['documents'])}")
+        click.echo("    " + _("documents: %(line)s") % {"line": _documents_line(item["documents"])})
         for problem in item["documents"]["problems"]:
             click.echo(f"      {problem}")
     finish(failed)
@@ -367,7 +408,9 @@ def export_supplierinvoices_command(ctx: Context, since, tenant: str | None, as_
                 )
             except FortnoxError as error:
                 click.echo(
-                    f"{name}: not finished: {error}; run it again to continue where it stopped", err=True
+                    _("%(company)s: not finished: %(error)s; run it again to continue where it stopped")
+                    % {"company": name, "error": error},
+                    err=True,
                 )
                 failed = True
                 continue
@@ -378,8 +421,15 @@ def export_supplierinvoices_command(ctx: Context, since, tenant: str | None, as_
     else:
         for item in done:
             click.echo(
-                f"{item['tenant']}: {item['invoices']:,} supplier invoices since {item['since']}, "
-                f"{item['rows']:,} rows, {item['files']:,} files → {item['csv']}"
+                f"{item['tenant']}: "
+                + _("%(invoices)s supplier invoices since %(since)s, %(rows)s rows, %(files)s files")
+                % {
+                    "invoices": f"{item['invoices']:,}",
+                    "since": item["since"],
+                    "rows": f"{item['rows']:,}",
+                    "files": f"{item['files']:,}",
+                }
+                + f" → {item['csv']}"
             )
     finish(failed)
 

@@ -15,10 +15,13 @@ from typing import TYPE_CHECKING, BinaryIO
 import click
 
 from bridge.cli.common import Context, finish, open_bridge, pass_context, print_results, reading, requests
+from bridge.cli.progress import watch_bars
 from bridge.model import Problem
 from bridge.pipeline.ledger import LedgerTrouble
+from bridge.pipeline.receipts import IMPORTERS, problem_text
 from bridge.planner.describe import call_line
 from bridge.util import dumpb, dumps
+from bridge.util.i18n import N_, _, translate_message
 
 if TYPE_CHECKING:
     from bridge.pipeline import Bridge
@@ -30,35 +33,70 @@ log = logging.getLogger("bridge")
 
 FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
 CHECK_DOCUMENTS_SHOWN = 20
+# What `check` says of a file, by the codes its importer reports (`--json` keeps the codes).
+FACTS = {
+    "sie_type": N_("SIE type"), "encoding": N_("encoding"), "format": N_("format"), "program": N_("program"),
+    "generated": N_("generated"), "currency": N_("currency"), "delimiter": N_("delimiter"), "rows": N_("rows"),
+    "invoices": N_("invoices"), "customers": N_("customers"), "projects": N_("projects"),
+    "articles": N_("articles"), "vouchers": N_("vouchers"), "lines": N_("lines"), "bytes": N_("bytes"),
+    "invoice_number": N_("invoice number"), "credit_of": N_("credits"), "syntax": N_("syntax"),
+    "attachments": N_("attachments"), "attachments_refused": N_("attachments refused"),
+    "is_credit": N_("credit"), "chart_type": N_("chart of accounts"), "balances_until": N_("balances until"),
+}  # fmt: skip
+COUNTED = {
+    "accounts": N_("accounts"), "dimensions": N_("dimensions"), "objects": N_("objects"),
+    "vouchers": N_("vouchers"), "rows": N_("rows"), "balances": N_("balances"),
+    "unknown_records": N_("unknown records"),
+}  # fmt: skip
 
 
 def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # a service manager's stop request ends `watch` like Ctrl-C
 
 
+TENANT = click.option("--tenant", help="Only this company, when several are configured.")
+JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+
+
 @click.command()
 @click.option("--once", is_flag=True, help="Take what is in the inbox now, send it, and exit.")
 @click.option("--poll", is_flag=True, default=None, help="Poll the folder (for network shares).")
+@TENANT
+@click.option("--json", "as_json", is_flag=True, help="With --once: print the results as JSON for programs.")
 @pass_context
-def watch(ctx: Context, once: bool, poll: bool | None) -> None:
+def watch(ctx: Context, once: bool, poll: bool | None, tenant: str | None, as_json: bool) -> None:
     """Watch inbox/ and send every file dropped there to Fortnox."""
+    before = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        _watch(ctx, once, poll, tenant, as_json)
+    finally:
+        signal.signal(signal.SIGTERM, before)  # run in-process (tests), the caller's handler again
+
+
+def _watch(ctx: Context, once: bool, poll: bool | None, tenant: str | None, as_json: bool) -> None:
     from bridge.pipeline.watcher import Watcher
 
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     with open_bridge(ctx, full_check=True) as bridge, rolling_backups(bridge):
-        watcher = Watcher(bridge, poll=poll)
+        watcher = Watcher(bridge, poll=poll, tenant=tenant)
         folders = ", ".join(str(f) for f in watcher.folders())
-        click.echo(f"Watching {folders} (answers in {bridge.settings.outbox}). Stop with Ctrl-C.", err=True)
+        values = {"folders": folders, "outbox": bridge.settings.outbox}
+        if once:
+            click.echo(_("Taking what is in %(folders)s (answers in %(outbox)s).") % values, err=True)
+        else:
+            click.echo(
+                _("Watching %(folders)s (answers in %(outbox)s). Stop with Ctrl-C.") % values, err=True
+            )
         first_id = bridge.last_file_id()
         waits: list[str] = []
         try:
-            waits = watcher.run(once=once)
+            with watch_bars(bridge.progress.subscribe):
+                waits = watcher.run(once=once)
         except KeyboardInterrupt:
-            click.echo("Stopped; anything not finished continues on the next start.", err=True)
+            click.echo(_("Stopped; anything not finished continues on the next start."), err=True)
         if once:
-            failed = print_results(bridge, bridge.files(after=first_id))
-            for line in waits:  # what could not be sent now, and why
-                click.echo(f"Waiting: {line}")
+            failed = print_results(bridge, bridge.files(after=first_id, tenant=tenant), as_json=as_json)
+            for line in waits:  # what could not be sent now, and why (beside the JSON, not in it)
+                click.echo(_("Waiting: %(what)s") % {"what": line}, err=as_json)
             finish(failed)
 
 
@@ -100,11 +138,14 @@ def rolling_backups(bridge: Bridge) -> Iterator[None]:
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=FILES)
 @click.option("--tenant", help="Company to send to, when several are configured.")
+@JSON
 @pass_context
-def process(ctx: Context, files: tuple[Path, ...], tenant: str | None) -> None:
+def process(ctx: Context, files: tuple[Path, ...], tenant: str | None, as_json: bool) -> None:
     """Send these FILES now (files outside the inbox are copied, never moved)."""
     with open_bridge(ctx) as bridge:
-        failed = print_results(bridge, bridge.process(files, tenant))
+        with watch_bars(bridge.progress.subscribe):
+            taken = bridge.process(files, tenant)
+        failed = print_results(bridge, taken, as_json=as_json)
     finish(failed)
 
 
@@ -148,60 +189,83 @@ def _write_check_json(out: BinaryIO, report: CheckReport, *, first: bool) -> Non
 
 def _print_check(report: CheckReport) -> None:
     head = report.head
-    verdict = "OK" if head["ok"] else "REFUSED"
-    click.echo(f"{head['file']}: {verdict} (read as {head['importer']})")
+    verdict = _("OK") if head["ok"] else _("REFUSED")
+    kind = _(IMPORTERS[head["importer"]]) if head["importer"] in IMPORTERS else head["importer"]
+    click.echo(f"{head['file']}: {verdict} ({_('read as %(kind)s') % {'kind': kind}})")
     # Lists and tables (a SIE file's chart, objects, balances) are for --json; people get the gist.
     facts = head["facts"]
     simple = ", ".join(
-        f"{k} {v}" for k, v in facts.items() if v not in (None, "") and not isinstance(v, dict | list)
+        f"{_(FACTS[k]) if k in FACTS else k.replace('_', ' ')} {v}"
+        for k, v in facts.items()
+        if v not in (None, "") and not isinstance(v, dict | list)
     )
     if simple:
         click.echo(f"  {simple}")
     counts = facts.get("counts")
     if isinstance(counts, dict):
-        click.echo("  " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
-    for p in head["problems"]:
-        where = ", ".join(
-            x
-            for x in (
-                f"line {p['line']}" if p["line"] else "",
-                f"column {p['field']!r}" if p["field"] else "",
+        click.echo(
+            "  "
+            + ", ".join(
+                f"{v} {_(COUNTED[k]) if k in COUNTED else k.replace('_', ' ')}" for k, v in counts.items()
             )
-            if x
         )
-        click.echo(f"  {p['severity']}: {where + ': ' if where else ''}{p['message']}")
+    for p in head["problems"]:
+        severity = _("error") if p["severity"] == "error" else _("warning")
+        click.echo(f"  {severity}: {problem_text(p)}")
         if p["hint"]:
-            click.echo(f"      what to do: {p['hint']}")
+            click.echo("      " + _("What to do: %(hint)s") % {"hint": translate_message(p["hint"])})
     for doc in report.first(CHECK_DOCUMENTS_SHOWN):
-        click.echo(f"  {doc['summary']}")
+        registers = doc["kind"] == "registers"  # what it creates is listed call by call beneath
+        click.echo(
+            "  "
+            + (
+                _("accounts, series and objects the file needs")
+                if registers
+                else translate_message(doc["summary"])
+            )
+        )
         for call in doc["calls"]:
             click.echo(f"    {call_line(call)}")
     if report.count > CHECK_DOCUMENTS_SHOWN:
-        click.echo(f"  … and {report.count - CHECK_DOCUMENTS_SHOWN} more documents; --json lists them all")
+        more = report.count - CHECK_DOCUMENTS_SHOWN
+        click.echo("  " + _("… and %(n)s more documents; --json lists them all") % {"n": more})
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@JSON
+@TENANT
 @pass_context
-def status(ctx: Context, as_json: bool) -> None:
+def status(ctx: Context, as_json: bool, tenant: str | None) -> None:
     """What is queued, waiting, failed and done."""
     from bridge.pipeline.status import render_status
 
     with reading(ctx) as bridge:
         info = bridge.status()
+    if tenant is not None:
+        info["tenants"] = [t for t in info["tenants"] if t["tenant"] == tenant]
+        info["notices"] = [n for n in info["notices"] if n["tenant"] in (None, tenant)]
+        if not info["tenants"]:
+            raise click.UsageError(
+                _("no company named %(tenant)r; see `fortnox-bridge tenants`") % {"tenant": tenant}
+            )
     click.echo(dumps(info, indent=2) if as_json else render_status(info))
 
 
 @click.command()
 @click.argument("file", required=False)
 @click.option("--failed", "all_failed", is_flag=True, help="Retry every failed or partly imported file.")
+@TENANT
+@JSON
 @pass_context
-def retry(ctx: Context, file: str | None, all_failed: bool) -> None:
+def retry(ctx: Context, file: str | None, all_failed: bool, tenant: str | None, as_json: bool) -> None:
     """Send again what did not go through for FILE (its name in outbox/failed/), or all with --failed."""
     if bool(file) == all_failed:
-        raise click.UsageError("name one FILE or give --failed")
+        raise click.UsageError(_("name one FILE or give --failed"))
     with open_bridge(ctx) as bridge:
-        failed = print_results(bridge, bridge.retry(bridge.failed_files(file)))
+        chosen = [f for f in bridge.failed_files(file) if tenant in (None, f.tenant)]
+        with watch_bars(bridge.progress.subscribe):
+            taken = bridge.retry(chosen)
+        failed = print_results(bridge, taken, as_json=as_json)
     finish(failed)
 
 

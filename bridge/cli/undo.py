@@ -10,6 +10,7 @@ from bridge.cli.common import Context, finish, open_bridge, pass_context, print_
 from bridge.pipeline.records import FileState
 from bridge.planner.describe import call_line
 from bridge.util import dumps
+from bridge.util.i18n import _, translate_message
 
 __all__ = ["undo"]
 
@@ -44,16 +45,25 @@ def undo(ctx: Context, file: str, preview: bool, tenant: str | None, as_json: bo
 
 
 def _preview_text(report: dict[str, Any]) -> str:
-    lines = [f"undo {report['file']} ({report['tenant']}): {'OK' if report['ok'] else 'REFUSED'}"]
+    verdict = _("OK") if report["ok"] else _("REFUSED")
+    lines = [
+        _("undo %(file)s (%(company)s): %(verdict)s")
+        % {"file": report["file"], "company": report["tenant"], "verdict": verdict}
+    ]
     for problem in report["problems"]:
-        lines.append(f"  {problem['severity']}: {problem['message']}")
+        severity = _("error") if problem["severity"] == "error" else _("warning")
+        lines.append(f"  {severity}: {translate_message(problem['message'])}")
         if problem["hint"]:
-            lines.append(f"      what to do: {problem['hint']}")
+            lines.append("      " + _("What to do: %(hint)s") % {"hint": translate_message(problem["hint"])})
     for document in report["documents"]:
-        lines.append(f"  {document['summary']}")
+        lines.append(f"  {translate_message(document['summary'])}")
         if document.get("already_undone_by"):
-            lines.append(f"    already undone by {document['already_undone_by']}: nothing is sent again")
+            lines.append(
+                "    "
+                + _("already undone by %(file)s: nothing is sent again")
+                % {"file": document["already_undone_by"]}
+            )
         lines += [f"    {call_line(call)}" for call in document["calls"]]
     if not report["documents"]:
-        lines.append("  nothing to reverse")
+        lines.append("  " + _("nothing to reverse"))
     return "\n".join(lines)

@@ -10,9 +10,12 @@ import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from bridge.util.i18n import N_
 from bridge.util.text import excerpt
 
 __all__ = ["parse_date", "parse_decimal"]
+
+NOT_A_NUMBER = N_("%(value)s is not a number")  # translated where it is shown
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _MINUSES = str.maketrans({"\u2212": "-", "\u2013": "-"})
@@ -36,22 +39,22 @@ def parse_decimal(text: str, *, allow_percent: bool = False) -> Decimal:
         decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
         group_sep = "." if decimal_sep == "," else ","
         if text.count(decimal_sep) > 1:
-            raise ValueError(f"{excerpt(raw)} is not a number")
+            raise ValueError(NOT_A_NUMBER % {"value": excerpt(raw)})
         text = text.replace(group_sep, "").replace(decimal_sep, ".")
     elif commas > 1 or points > 1:
         sep = "," if commas else "."
         groups = text.lstrip("+-").split(sep)
         if not all(len(g) == 3 for g in groups[1:]):
-            raise ValueError(f"{excerpt(raw)} is not a number")
+            raise ValueError(NOT_A_NUMBER % {"value": excerpt(raw)})
         text = text.replace(sep, "")
     else:
         text = text.replace(",", ".")
     if not _PLAIN.fullmatch(text):
-        raise ValueError(f"{excerpt(raw)} is not a number")
+        raise ValueError(NOT_A_NUMBER % {"value": excerpt(raw)})
     try:
         return Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern above admits only valid input
-        raise ValueError(f"{excerpt(raw)} is not a number") from None
+        raise ValueError(NOT_A_NUMBER % {"value": excerpt(raw)}) from None
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d")
@@ -65,4 +68,4 @@ def parse_date(text: str) -> date:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"{excerpt(text)} is not a date; write it as YYYY-MM-DD")
+    raise ValueError(N_("%(value)s is not a date; write it as YYYY-MM-DD") % {"value": excerpt(text)})

@@ -26,6 +26,7 @@ from bridge.importers.peppol_order import PeppolOrderImporter
 from bridge.importers.sie import SieImporter, SieVouchers
 from bridge.importers.undo import UndoImporter
 from bridge.model import Extraction, Problem
+from bridge.util.i18n import N_
 from bridge.util.text import printable
 
 __all__ = [
@@ -200,8 +201,10 @@ def extract_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) ->
                 Problem(
                     f"{printable(source.name)} could be {' or '.join(kinds)}: the bridge does not guess",
                     line=1,
-                    hint="keep only the columns of one kind of file (README, 'How a CSV file is "
-                    "recognised'), then drop it again",
+                    hint=N_(
+                        "keep only the columns of one kind of file (README, 'How a CSV file is "
+                        "recognised'), then drop it again"
+                    ),
                     code="file.ambiguous",
                 ),
             ),
@@ -213,7 +216,9 @@ def extract_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) ->
                 Problem(
                     f"{printable(source.name)} is not a kind of file the bridge reads",
                     line=1,  # what a file is, is told by its name and its first line
-                    hint="drop CSV invoices, SIE files, e-invoice XML or PDFs; see README 'What you can drop'",
+                    hint=N_(
+                        "drop CSV invoices, SIE files, e-invoice XML or PDFs; see README 'What you can drop'"
+                    ),
                     code="file.unknown-kind",
                 ),
             ),

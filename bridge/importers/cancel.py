@@ -17,6 +17,7 @@ import shlex
 from bridge.formats.csvtable import decode_text
 from bridge.importers.base import Source
 from bridge.model import Cancellation, Extraction, Problem
+from bridge.util.i18n import N_
 
 __all__ = ["CancelImporter", "cancellation", "cancellation_key", "parse_cancel_line"]
 
@@ -37,7 +38,7 @@ def parse_cancel_line(text: str, line: int | None = None) -> Cancellation | Prob
     if "--supplier" in words:
         at = words.index("--supplier")
         if at + 1 >= len(words):
-            return Problem("--supplier needs the supplier", line=line, hint=USAGE, code="cancel.syntax")
+            return Problem(N_("--supplier needs the supplier"), line=line, hint=USAGE, code="cancel.syntax")
         supplier = words[at + 1]
         del words[at : at + 2]
     if len(words) != 2 or words[0].lower() not in KINDS:
@@ -51,7 +52,7 @@ def cancellation(number: str, supplier: str | None = None, line: int | None = No
         return Problem(
             f"{number!r} is not a Fortnox supplier invoice number (digits only)",
             line=line,
-            hint="add --supplier <supplier> to cancel by the supplier's own invoice number",
+            hint=N_("add --supplier <supplier> to cancel by the supplier's own invoice number"),
             code="cancel.syntax",
         )
     return Cancellation(cancellation_key(number, supplier), number, supplier, line)

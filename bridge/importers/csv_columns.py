@@ -17,6 +17,7 @@ from typing import Any
 from bridge.formats.csvtable import CsvError, decode_text, sniff_delimiter
 from bridge.formats.numbers import parse_date, parse_decimal
 from bridge.model import Problem, Severity
+from bridge.util.i18n import N_
 from bridge.util.text import excerpt
 
 __all__ = [
@@ -49,7 +50,10 @@ def normalise(name: str) -> str:
 
 def _parse_account(text: str) -> int:
     if not (text.isdigit() and len(text) == 4):
-        raise ValueError(f"{excerpt(text)} is not an account number; accounts have four digits (1000–9999)")
+        raise ValueError(
+            N_("%(value)s is not an account number; accounts have four digits (1000–9999)")
+            % {"value": excerpt(text)}
+        )
     return int(text)
 
 
@@ -57,13 +61,13 @@ def _parse_percent(text: str) -> Decimal:
     return parse_decimal(text, allow_percent=True)
 
 
-HINT_NUMBER = "write a number such as 2, 1,5 or 1 234,50"
+HINT_NUMBER = N_("write a number such as 2, 1,5 or 1 234,50")
 
 _CONVERTERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "decimal": (parse_decimal, HINT_NUMBER),
-    "percent": (_parse_percent, "write a percentage such as 25 or 12,5"),
-    "date": (parse_date, "write the date as YYYY-MM-DD"),
-    "account": (_parse_account, "write a four-digit BAS account such as 3001"),
+    "percent": (_parse_percent, N_("write a percentage such as 25 or 12,5")),
+    "date": (parse_date, N_("write the date as YYYY-MM-DD")),
+    "account": (_parse_account, N_("write a four-digit BAS account such as 3001")),
 }
 
 
@@ -88,7 +92,8 @@ class ColumnSet:
             if column is None:
                 problems.append(
                     Problem(
-                        f"column {name!r} is not one the bridge knows; it is ignored",
+                        N_("column %(name)s is not one the bridge knows; it is ignored")
+                        % {"name": repr(name)},
                         line=1,
                         field=name,
                         severity=Severity.WARNING,
@@ -101,7 +106,7 @@ class ColumnSet:
                         f"columns {mapping[column.field]!r} and {name!r} both mean {column.field}",
                         line=1,
                         field=name,
-                        hint="keep one of them",
+                        hint=N_("keep one of them"),
                         code="csv.duplicate-column",
                     )
                 )
@@ -115,10 +120,12 @@ class ColumnSet:
     def missing_column(self, field: str, why: str = "") -> Problem:
         column = next(c for c in self.columns if c.field == field)
         return Problem(
-            f"the required column {column.names[0]!r} is missing" + (f": {why}" if why else ""),
+            N_("the required column %(name)s is missing") % {"name": repr(column.names[0])}
+            + (f": {why}" if why else ""),
             line=1,
             field=column.names[0],
-            hint="add a column named " + " or ".join(repr(n) for n in column.names[:3]),
+            hint=N_("add a column named %(names)s")
+            % {"names": " / ".join(repr(n) for n in column.names[:3])},
             code="csv.missing-column",
         )
 

@@ -18,6 +18,7 @@ from bridge.formats.einvoice.identifiers import is_personal_number
 from bridge.importers.base import Source
 from bridge.importers.csv_columns import Column, ColumnSet, header_fields, missing_cell, table_problem
 from bridge.model import Extraction, Invoice, InvoiceRow, Party, Problem, Severity
+from bridge.util.i18n import N_
 from bridge.util.text import excerpt
 
 __all__ = ["COLUMNS", "CsvInvoiceImporter"]
@@ -141,20 +142,20 @@ def _map_columns(columns: tuple[str, ...]) -> tuple[dict[str, str], list[Problem
     if not {"customer_number", "customer_name"} & mapping.keys():
         problems.append(
             Problem(
-                "there is neither a 'Kundnummer' nor a 'Kundnamn' column: the customer is unknown",
+                N_("there is neither a 'Kundnummer' nor a 'Kundnamn' column: the customer is unknown"),
                 line=1,
                 field="CustomerNumber",
-                hint="add a column 'Kundnummer' (or 'Kundnamn' for customers created by name)",
+                hint=N_("add a column 'Kundnummer' (or 'Kundnamn' for customers created by name)"),
                 code="csv.missing-column",
             )
         )
     if not {"description", "article_number"} & mapping.keys():
         problems.append(
             Problem(
-                "there is neither a 'Beskrivning' nor an 'Artikelnummer' column: rows have no text",
+                N_("there is neither a 'Beskrivning' nor an 'Artikelnummer' column: rows have no text"),
                 line=1,
                 field="Description",
-                hint="add a column 'Beskrivning' or 'Artikelnummer'",
+                hint=N_("add a column 'Beskrivning' or 'Artikelnummer'"),
                 code="csv.missing-column",
             )
         )
@@ -172,10 +173,10 @@ def _convert(
     if vat is not None and vat not in VAT_RATES:
         problems.append(
             Problem(
-                f"VAT {vat} % is not a Swedish rate",
+                N_("VAT %(rate)s %% is not a Swedish rate") % {"rate": vat},
                 line=line,
                 field=mapping["vat"],
-                hint="use 25, 12, 6 or 0",
+                hint=N_("use 25, 12, 6 or 0"),
                 code="csv.bad-vat",
             )
         )
@@ -209,7 +210,7 @@ def _ignore_ambiguous_article_numbers(
             "text rows",
             line=b_line,
             field=mapping["article_number"],
-            hint="give each article its own number in the program that wrote the file",
+            hint=N_("give each article its own number in the program that wrote the file"),
             severity=Severity.WARNING,
             code="csv.article-number-ambiguous",
         )
@@ -248,7 +249,7 @@ def _build_invoice(
                         f"{excerpt(str(head[column.field]))} on an earlier row but {excerpt(str(value))} here",
                         line=line,
                         field=mapping[column.field],
-                        hint="every row of one invoice must carry the same invoice-level values",
+                        hint=N_("every row of one invoice must carry the same invoice-level values"),
                         code="csv.inconsistent-invoice",
                     )
                 )
@@ -256,10 +257,10 @@ def _build_invoice(
     if not head.get("customer_number") and not head.get("customer_name"):
         problems.append(
             Problem(
-                f"invoice {excerpt(number, quote=False)} names no customer",
+                N_("invoice %(number)s names no customer") % {"number": excerpt(number, quote=False)},
                 line=first_line,
                 field=mapping.get("customer_number") or mapping.get("customer_name"),
-                hint="fill in the customer number (or the customer name)",
+                hint=N_("fill in the customer number (or the customer name)"),
                 code="csv.no-customer",
             )
         )
@@ -269,7 +270,7 @@ def _build_invoice(
                 f"invoice {excerpt(number, quote=False)} says it credits itself",
                 line=first_line,
                 field=mapping.get("credit_of"),
-                hint="write the number of the invoice it credits in 'Krediterar'",
+                hint=N_("write the number of the invoice it credits in 'Krediterar'"),
                 code="csv.credits-itself",
             )
         )

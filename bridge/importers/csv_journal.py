@@ -17,6 +17,7 @@ from bridge.formats.csvtable import CsvError, read_table
 from bridge.importers.base import Source
 from bridge.importers.csv_columns import Column, ColumnSet, header_fields, missing_cell, table_problem
 from bridge.model import Extraction, JournalDeclarations, Problem, Voucher, VoucherRow
+from bridge.util.i18n import N_
 
 __all__ = ["JOURNAL_COLUMNS", "JournalImporter"]
 
@@ -93,10 +94,10 @@ class JournalImporter:
         if signed and {"debit", "credit"} & mapping.keys():
             problems.append(
                 Problem(
-                    "the file has both a signed amount ('Belopp') and 'Debet'/'Kredit' columns",
+                    N_("the file has both a signed amount ('Belopp') and 'Debet'/'Kredit' columns"),
                     line=1,
                     field=mapping["amount"],
-                    hint="keep either 'Belopp' (debit positive, credit negative) or 'Debet' and 'Kredit'",
+                    hint=N_("keep either 'Belopp' (debit positive, credit negative) or 'Debet' and 'Kredit'"),
                     code="csv.journal-amount-columns",
                 )
             )
@@ -138,7 +139,7 @@ def _amount(
                 f"the row has both a debit ({debit}) and a credit ({credit})",
                 line=line,
                 field=mapping["debit"],
-                hint="write each amount on a row of its own",
+                hint=N_("write each amount on a row of its own"),
                 code="csv.journal-debit-and-credit",
             )
         )

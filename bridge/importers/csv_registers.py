@@ -25,6 +25,7 @@ from bridge.importers.csv_columns import (
     table_problem,
 )
 from bridge.model import Article, Customer, Extraction, Problem, Project
+from bridge.util.i18n import N_
 
 __all__ = ["ArticleRegisterImporter", "CustomerRegisterImporter", "ProjectRegisterImporter"]
 
@@ -159,7 +160,7 @@ class _RegisterImporter:
                         f"{self.register.word} {number} is on line {first_line[number]} already",
                         line=line,
                         field=mapping["number"],
-                        hint="keep one row per number",
+                        hint=N_("keep one row per number"),
                         code="csv.register-number-twice",
                     )
                 )
@@ -253,7 +254,7 @@ class ProjectRegisterImporter(_RegisterImporter):
                     f"project {values['number']} ends ({end}) before it starts ({start})",
                     line=line,
                     field=mapping["end_date"],
-                    hint="correct the dates",
+                    hint=N_("correct the dates"),
                     code="csv.project-dates",
                 )
             )
@@ -288,7 +289,7 @@ class ArticleRegisterImporter(_RegisterImporter):
                     f"VAT {vat} % is not a Swedish rate",
                     line=line,
                     field=mapping["vat"],
-                    hint="use 25, 12, 6 or 0",
+                    hint=N_("use 25, 12, 6 or 0"),
                     code="csv.bad-vat",
                 )
             )

@@ -26,6 +26,7 @@ from bridge.formats.einvoice.safexml import is_html, prolog_text
 from bridge.formats.pdf import PDF_MEDIA_TYPE, pdf_problem
 from bridge.importers.base import Source
 from bridge.model import Attachment, Extraction, Problem, Severity, SupplierInvoice
+from bridge.util.i18n import N_
 
 __all__ = ["EInvoiceImporter", "with_image_beside"]
 
@@ -47,7 +48,7 @@ class EInvoiceImporter:
         if size > MAX_FILE_BYTES:
             problem = Problem(
                 f"the file is {size // (1024 * 1024)} MB; e-invoices over {MAX_FILE_BYTES // (1024 * 1024)} MB are not read",
-                hint="ask the sender for the invoice without oversized attachments",
+                hint=N_("ask the sender for the invoice without oversized attachments"),
                 code="einvoice.too-large",
             )
             return Extraction(self.name, problems=(problem,), facts={"format": None})
@@ -70,7 +71,7 @@ def with_image_beside(
     if reason is not None:
         problem = Problem(
             f"the PDF beside the invoice is not attached: {reason}",
-            hint="drop the invoice's real PDF beside it, or attach it later by name (see README, PDFs)",
+            hint=N_("drop the invoice's real PDF beside it, or attach it later by name (see README, PDFs)"),
             severity=Severity.WARNING,
             code="einvoice.image-not-pdf",
         )

@@ -24,6 +24,7 @@ from pathlib import PurePosixPath
 from bridge.formats.pdf import PDF_MEDIA_TYPE, pdf_problem
 from bridge.importers.base import Source
 from bridge.model import Attachment, Extraction, PdfFile, Problem
+from bridge.util.i18n import N_
 
 __all__ = ["FOLDERS", "PdfImporter", "read_name"]
 
@@ -93,6 +94,6 @@ class PdfImporter:
 
     def _refuse(self, message: str) -> Extraction:
         problem = Problem(
-            message, hint="drop the document's real PDF (as saved or scanned)", code="pdf.not-a-pdf"
+            message, hint=N_("drop the document's real PDF (as saved or scanned)"), code="pdf.not-a-pdf"
         )
         return Extraction(self.name, problems=(problem,))

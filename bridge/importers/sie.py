@@ -37,6 +37,7 @@ from bridge.model import (
     VoucherRow,
     content_hash,
 )
+from bridge.util.i18n import N_
 
 __all__ = ["SieImporter", "looks_like_sie"]
 
@@ -152,7 +153,7 @@ def _not_booked(document: sie.SieDocument, sie_type: str) -> Problem:
         f"It declares {len(document.accounts)} accounts and {len(document.objects)} objects, which can be "
         "created in Fortnox; its balances are not imported",
         severity=Severity.WARNING,
-        hint="for vouchers, export SIE type 4 from the accounting program",
+        hint=N_("for vouchers, export SIE type 4 from the accounting program"),
         code="sie.no-vouchers",
     )
 
@@ -183,9 +184,9 @@ def _voucher(record: sie.Voucher, problems: list[Problem], seen: SeenKeys) -> Vo
         if record.number:
             problems.append(
                 Problem(
-                    f"voucher {key} appears more than once in the file",
+                    N_("voucher %(key)s appears more than once in the file") % {"key": key},
                     line=record.line,
-                    hint="each voucher number may be used once per series",
+                    hint=N_("each voucher number may be used once per series"),
                     code="sie.duplicate-voucher",
                 )
             )
@@ -218,7 +219,8 @@ def _row(row: sie.Transaction, problems: list[Problem]) -> VoucherRow:
     if len(row.account) != 4:
         problems.append(
             Problem(
-                f"account {row.account} does not have four digits; Fortnox accounts are 1000–9999",
+                N_("account %(number)s does not have four digits; Fortnox accounts are 1000–9999")
+                % {"number": row.account},
                 line=row.line,
                 field="account",
                 severity=Severity.WARNING,
@@ -228,7 +230,8 @@ def _row(row: sie.Transaction, problems: list[Problem]) -> VoucherRow:
     if row.amount.as_tuple().exponent < -2:  # type: ignore[operator]
         problems.append(
             Problem(
-                f"amount {row.amount} has more than two decimals; Fortnox books whole öre",
+                N_("amount %(amount)s has more than two decimals; Fortnox books whole öre")
+                % {"amount": row.amount},
                 line=row.line,
                 field="amount",
                 code="sie.amount-decimals",

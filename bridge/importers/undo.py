@@ -19,6 +19,7 @@ from pathlib import PurePath
 from bridge.formats.csvtable import decode_text
 from bridge.importers.base import Source
 from bridge.model import Extraction, Problem, UndoRequest
+from bridge.util.i18n import N_
 
 __all__ = ["UndoImporter", "is_undo_file"]
 
@@ -49,8 +50,10 @@ class UndoImporter:
             requests.append(UndoRequest(name, name, number))
         if not requests:
             problem = Problem(
-                "the undo file names no file",
-                hint="write the name of each file to undo on a line of its own, as it is in outbox/archive/",
+                N_("the undo file names no file"),
+                hint=N_(
+                    "write the name of each file to undo on a line of its own, as it is in outbox/archive/"
+                ),
                 code="undo.empty",
             )
             return Extraction(self.name, problems=(problem,))

@@ -1,37 +1,59 @@
 """What the bridge answers in `outbox/`: a receipt per file (JSON for programs, text for
 people) and, for files that did not go through, an error report saying what to do.
 
+A receipt opens with its summary — what was created, counted, with Fortnox's numbers gathered
+into runs, and whether anything needs a person — before the detail. The JSON is for programs and
+stays language-neutral: states, outcomes and envelopes are stable codes, and it carries Fortnox's
+numbers, not the planned calls (a year of vouchers would make it megabytes). The text speaks the
+reader's language (`ui.language`), through the gettext catalogs.
+
 Pure: a receipt is built from the file's record and its documents' records alone."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from bridge.pipeline.fortnox_numbers import fortnox_number, number_ranges
 from bridge.pipeline.records import DocumentRecord, DocumentState, FileRecord, UndoRecord, file_outcome
-from bridge.planner.describe import describe_calls
 from bridge.util import dumps
+from bridge.util.i18n import N_, _, current_language, ngettext, translate_message
 from bridge.util.text import printable
 
 __all__ = [
     "IDENTIFYING_FIELDS",
     "build_receipt",
     "describe_changes",
+    "document_view",
     "fix_lies_in",
+    "made_text",
     "next_step",
     "render_error_report",
     "render_receipt_json",
     "render_receipt_text",
+    "summarise",
+    "when",
 ]
 
 IDENTIFYING_FIELDS = (
     "DocumentNumber", "CustomerNumber", "ArticleNumber", "GivenNumber", "SupplierNumber",
     "VoucherSeries", "VoucherNumber", "Year", "Id", "FileId", "Code", "Number", "ProjectNumber",
-    "InvoiceNumber", "OCR", "Total", "@url",
+    "InvoiceNumber", "OCR", "Total",
 )  # fmt: skip
+
+# Outcomes that leave something new or changed in Fortnox, and the summary line each counts in.
+_SUMMARY_OUTCOMES = {
+    "created": "created",
+    "reconciled": "created",
+    "updated": "updated",
+    "removed": "removed",
+}
+SHOWN_RANGES = 8  # a summary line names this many runs of numbers, then how many in all
 
 _ENV = Environment(
     loader=PackageLoader("bridge", "templates"),
@@ -42,15 +64,55 @@ _ENV = Environment(
     autoescape=False,  # plain-text reports
     # A file name or value with a newline or an escape sequence is shown escaped, never raw.
     finalize=lambda value: printable(value) if isinstance(value, str) else value,
+    extensions=["jinja2.ext.i18n"],
 )
+# Callables, not one catalog: the language is looked up at each message (a process may write
+# receipts for companies, or console readers, in different languages).
+_ENV.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 HEADLINES = {
-    "done": "imported",
-    "partial": "imported in part",
-    "failed": "not imported",
-    "duplicate": "duplicate, nothing sent",
+    "done": N_("imported"),
+    "partial": N_("imported in part"),
+    "failed": N_("not imported"),
+    "duplicate": N_("duplicate, nothing sent"),
 }
-UNDO_HEADLINES = {"done": "undone", "partial": "undone in part", "failed": "not undone"}
+UNDO_HEADLINES = {"done": N_("undone"), "partial": N_("undone in part"), "failed": N_("not undone")}
+
+STEP_VERBS = {
+    "created": N_("created in Fortnox"),
+    "existing": N_("already in Fortnox"),
+    "reconciled": N_("found in Fortnox (created by an earlier attempt)"),
+    "updated": N_("done in Fortnox"),
+    "already": N_("already done in Fortnox"),
+    "skipped": N_("not needed"),
+    "absent": N_("not in Fortnox"),
+    "unchanged": N_("unchanged in Fortnox, nothing written"),
+    "removed": N_("removed from Fortnox"),
+    "module": N_("the company has it"),
+    "no-module": N_("the company has none; the bridge keeps the order as an expected order"),
+}
+
+UNDO_STATES = {
+    "done": N_("undone"),
+    "partial": N_("undone in part: see its error report for what could not be undone"),
+    "failed": N_("not undone"),
+    "duplicate": N_("nothing left to undo"),
+    "queued": N_("being undone"),
+    "claimed": N_("being undone"),
+}
+
+IMPORTERS = {
+    "sie": N_("a SIE file"),
+    "csv-invoices": N_("CSV invoices"),
+    "csv-journal": N_("a journal CSV"),
+    "csv-customers": N_("a customer register"),
+    "csv-projects": N_("a project register"),
+    "csv-articles": N_("an article register"),
+    "einvoice": N_("an e-invoice"),
+    "pdf": N_("a PDF"),
+    "cancel": N_("a cancellation"),
+    "undo": N_("an undo file"),
+}
 
 
 # Where the fix of a refusal lies, by the problem's code, so that the report offers `retry` only
@@ -108,29 +170,56 @@ def _next_step(file: FileRecord, documents: Sequence[DocumentRecord]) -> str:
     return next_step([*file.problems, *planned], by_fortnox, made_by_command=file.work_path is None)
 
 
-def identify(record: dict[str, Any]) -> dict[str, Any]:
+def counted(envelope: str, n: int) -> str:
+    """`3 vouchers`, `1 customer`: what Fortnox calls the records, counted, in the reader's language."""
+    nouns = {
+        "Voucher": lambda: ngettext("%(n)s voucher", "%(n)s vouchers", n),
+        "VoucherSeries": lambda: ngettext("%(n)s voucher series", "%(n)s voucher series", n),
+        "Account": lambda: ngettext("%(n)s account", "%(n)s accounts", n),
+        "CostCenter": lambda: ngettext("%(n)s cost centre", "%(n)s cost centres", n),
+        "Project": lambda: ngettext("%(n)s project", "%(n)s projects", n),
+        "Customer": lambda: ngettext("%(n)s customer", "%(n)s customers", n),
+        "Article": lambda: ngettext("%(n)s article", "%(n)s articles", n),
+        "Supplier": lambda: ngettext("%(n)s supplier", "%(n)s suppliers", n),
+        "Invoice": lambda: ngettext("%(n)s customer invoice", "%(n)s customer invoices", n),
+        "SupplierInvoice": lambda: ngettext("%(n)s supplier invoice", "%(n)s supplier invoices", n),
+        "SupplierInvoiceAccrual": lambda: ngettext("%(n)s accrual", "%(n)s accruals", n),
+        "FinancialYear": lambda: ngettext("%(n)s financial year", "%(n)s financial years", n),
+        "File": lambda: ngettext("%(n)s file", "%(n)s files", n),
+        "VoucherFileConnection": lambda: ngettext(
+            "%(n)s document attached to a voucher", "%(n)s documents attached to vouchers", n
+        ),
+        "SupplierInvoiceFileConnection": lambda: ngettext(
+            "%(n)s image attached to a supplier invoice", "%(n)s images attached to supplier invoices", n
+        ),
+    }
+    text = nouns[envelope]() if envelope in nouns else ngettext("%(n)s record", "%(n)s records", n)
+    return text % {"n": count_text(n)}
+
+
+def count_text(n: int) -> str:
+    """`4,434` in English, `4 434` in Swedish (a no-break space, as Swedish typesetting has it)."""
+    return f"{n:,}".replace(",", "\u00a0") if current_language() == "sv" else f"{n:,}"
+
+
+def identify(record: Mapping[str, Any]) -> dict[str, Any]:
     return {k: record[k] for k in IDENTIFYING_FIELDS if record.get(k) not in (None, "")}
 
 
-def step_text(step: dict[str, Any]) -> str:
-    ids = ", ".join(f"{k} {v}" for k, v in step.get("fortnox", {}).items() if k not in ("@url", "Total"))
-    verb = {
-        "created": "created in Fortnox",
-        "existing": "already in Fortnox",
-        "reconciled": "found in Fortnox (created by an earlier attempt)",
-        "updated": "done in Fortnox",
-        "already": "already done in Fortnox",
-        "skipped": "not needed",
-        "absent": "not in Fortnox",
-        "unchanged": "unchanged in Fortnox, nothing written",
-        "removed": "removed from Fortnox",
-        "module": "the company has it",
-        "no-module": "the company has none; the bridge keeps the order as an expected order",
-    }.get(step["outcome"], step["outcome"])
-    changes = step.get("changes")
-    if changes:  # a register record: which fields were written, before → after
-        verb = "updated in Fortnox: " + "; ".join(changes)
-    return f"{step['label']}: {verb}" + (f" ({ids})" if ids else "")
+def step_text(step: Mapping[str, Any]) -> str:
+    """One call's outcome for a person: `invoice 2026-1001: created in Fortnox (no. 1)`."""
+    return f"{translate_message(step['label'])}: {step_outcome(step)}"
+
+
+def step_outcome(step: Mapping[str, Any]) -> str:
+    verb = _(STEP_VERBS[step["outcome"]]) if step["outcome"] in STEP_VERBS else step["outcome"]
+    if step.get("changes"):  # a register record: which fields were written, before → after
+        changes = "; ".join(change_text(c["field"], c["before"], c["after"]) for c in step["changes"])
+        verb = _("updated in Fortnox: %(changes)s") % {"changes": changes}
+    number = step.get("number")
+    if number and not re.search(rf"(?<![\w-]){re.escape(number)}(?![\w-])", step["label"]):
+        verb += " (" + _("no. %(number)s") % {"number": number} + ")"
+    return verb
 
 
 def change_text(field_name: str, before: Any, after: Any) -> str:
@@ -138,24 +227,171 @@ def change_text(field_name: str, before: Any, after: Any) -> str:
 
 
 def _shown(value: Any) -> str:
-    return "(empty)" if value in (None, "") else repr(value) if isinstance(value, str) else str(value)
+    return _("(empty)") if value in (None, "") else repr(value) if isinstance(value, str) else str(value)
+
+
+# -- Rendering ----------------------------------------------------------------------------------
 
 
 def render_receipt_json(receipt: dict[str, Any]) -> str:
-    return dumps(receipt, indent=2) + "\n"
+    """Laid out for reading, with one line per document (a SIE file has thousands)."""
+    documents = receipt["documents"]
+    head = dumps({**receipt, "documents": None}, indent=2)
+    if not documents:
+        return head.replace('"documents": null', '"documents": []') + "\n"
+    lines = ",\n    ".join(dumps(d) for d in documents)
+    return head.replace('"documents": null', f'"documents": [\n    {lines}\n  ]') + "\n"
 
 
 def render_receipt_text(receipt: dict[str, Any]) -> str:
     state = receipt["state"]
-    headline = (
-        UNDO_HEADLINES.get(state, HEADLINES[state]) if receipt["importer"] == "undo" else HEADLINES[state]
-    )
-    return _ENV.get_template("receipt.txt.j2").render(r=receipt, headline=headline)
+    table = UNDO_HEADLINES if receipt["importer"] == "undo" and state in UNDO_HEADLINES else HEADLINES
+    return _ENV.get_template("receipt.txt.j2").render(r=receipt, headline=_(table[state]), **_helpers())
 
 
 def render_error_report(receipt: dict[str, Any]) -> str:
     template = "undo-error.txt.j2" if receipt["importer"] == "undo" else "error.txt.j2"
-    return _ENV.get_template(template).render(r=receipt)
+    return _ENV.get_template(template).render(r=receipt, **_helpers())
+
+
+def _helpers() -> dict[str, Any]:
+    return {
+        "summary_lines": summary_lines,
+        "document_lines": document_lines,
+        "problem_text": problem_text,
+        "when": when,
+        "importer_text": lambda code: _(IMPORTERS[code]) if code in IMPORTERS else code,
+        "undo_state_text": lambda state: _(UNDO_STATES[state]),
+        "tr": translate_message,
+    }
+
+
+def summary_lines(receipt: Mapping[str, Any]) -> list[str]:
+    """The receipt's opening: what Fortnox has now, and what needs a person."""
+    summary = receipt["summary"]
+    lines = []
+    headings = {
+        "created": _("Created in Fortnox"),
+        "updated": _("Changed in Fortnox"),
+        "removed": _("Removed from Fortnox"),
+    }
+    for outcome, heading in headings.items():
+        made = [m for m in summary["fortnox"] if m["outcome"] == outcome]
+        if made:
+            lines.append(f"{heading}: " + "; ".join(made_text(m) for m in made) + ".")
+    if not lines and receipt["state"] != "duplicate":
+        lines.append(_("Nothing new was created in Fortnox."))
+    duplicates = summary["documents"].get(DocumentState.DUPLICATE, 0)
+    if duplicates and receipt["state"] != "duplicate":
+        lines.append(
+            ngettext(
+                "%(n)s document was sent before and not again.",
+                "%(n)s documents were sent before and not again.",
+                duplicates,
+            )
+            % {"n": count_text(duplicates)}
+        )
+    waiting = summary["documents"].get(DocumentState.QUEUED, 0) + summary["documents"].get(
+        DocumentState.SENDING, 0
+    )
+    if waiting:
+        lines.append(
+            ngettext(
+                "%(n)s document is waiting to be sent.", "%(n)s documents are waiting to be sent.", waiting
+            )
+            % {"n": count_text(waiting)}
+        )
+    lines.append(_needs_a_person(receipt))
+    return lines
+
+
+def made_text(made: Mapping[str, Any]) -> str:
+    text = counted(made["envelope"], made["count"])
+    runs = made["numbers"]
+    if not runs:
+        return text
+    shown = ", ".join(runs[:SHOWN_RANGES]) + (" …" if len(runs) > SHOWN_RANGES else "")
+    return f"{text} ({shown})"
+
+
+def _needs_a_person(receipt: Mapping[str, Any]) -> str:
+    summary = receipt["summary"]
+    failed, problems = summary["failed_documents"], summary["problems"]
+    report = f"outbox/failed/{receipt['outcome_name']}.error.txt"
+    if failed:
+        return ngettext(
+            "Needs a person: %(n)s document was not created; what to do is in %(report)s.",
+            "Needs a person: %(n)s documents were not created; what to do is in %(report)s.",
+            failed,
+        ) % {"n": count_text(failed), "report": report}
+    if problems or receipt["state"] in ("failed", "partial"):
+        return _("Needs a person: yes; what is wrong and what to do is in %(report)s.") % {"report": report}
+    if summary["warnings"]:
+        return ngettext(
+            "Needs a person: nothing, but read the warning at the end.",
+            "Needs a person: nothing, but read the %(n)s warnings at the end.",
+            summary["warnings"],
+        ) % {"n": summary["warnings"]}
+    return _("Needs a person: nothing.")
+
+
+def document_lines(d: Mapping[str, Any]) -> list[str]:
+    """One document for a person: a line when it was one call, its calls beneath it otherwise."""
+    steps = d["steps"]
+    raw = d["summary"] or f"{d['kind']} {d['source_key']}"
+    head = (
+        _("accounts, series and objects the file needs")
+        if d["kind"] == "registers"
+        else translate_message(raw)
+    )
+    extra: list[str] = []
+    if d["state"] == DocumentState.FAILED:
+        extra.append(_("NOT created: %(error)s") % {"error": d["error"]})
+    elif d["state"] in (DocumentState.QUEUED, DocumentState.SENDING):
+        extra.append(_("waiting to be sent"))
+    elif d["state"] == DocumentState.DUPLICATE:
+        extra.append(_duplicate_text(d))
+    if len(steps) == 1 and not extra:
+        step = steps[0]
+        return [f"- {head} — {step_outcome(step)}" if step["label"] in raw else f"- {step_text(step)}"]
+    return [f"- {head}", *(f"    {step_text(s)}" for s in steps), *(f"    {e}" for e in extra)]
+
+
+def _duplicate_text(d: Mapping[str, Any]) -> str:
+    first = d.get("duplicate_of")
+    if not first:
+        return _("sent before, not again")
+    values = {"file": first["file"], "at": when(first["received_at"])}
+    if d["kind"] == "undo":
+        return _("already undone by %(file)s (%(at)s); not sent again") % values
+    text = _("already transferred from %(file)s (%(at)s); not sent again") % values
+    if first.get("changed"):
+        text += "; " + _("its content has changed since: %(changes)s") % {
+            "changes": "; ".join(first["changed"])
+        }
+    return text
+
+
+def problem_text(p: Mapping[str, Any]) -> str:
+    """`line 3, column 'Antal': 'två' is not a number`."""
+    parts = []
+    if p.get("line") is not None:
+        parts.append(_("line %(line)s") % {"line": p["line"]})
+    if p.get("field"):
+        parts.append(_("column %(field)s") % {"field": repr(p["field"])})
+    message = translate_message(p["message"] or "")
+    return (", ".join(parts) + ": " if parts else "") + message
+
+
+def when(at: str | None) -> str:
+    """An ISO moment as people write it: `2026-12-02 09:20` (UTC kept when it says so)."""
+    if not at:
+        return ""
+    text = at[:16].replace("T", " ")
+    return text + " UTC" if at.endswith(("+00:00", "Z")) else text
+
+
+# -- Building -----------------------------------------------------------------------------------
 
 
 def build_receipt(
@@ -170,8 +406,9 @@ def build_receipt(
     (whose answer's place, `outcome_path`, is chosen); `receipts` is the receipts folder;
     `undos` the undo files that undid it."""
     target = file.outcome_path or Path(file.name)
-    views = [_document_view(d) for d in documents]
-    problems = file.problems
+    views = [document_view(d) for d in documents]
+    problems = [_problem_view(p) for p in file.problems if p["severity"] == "error"]
+    warnings = [_problem_view(p) for p in file.problems if p["severity"] == "warning"]
     receipt: dict[str, Any] = {
         "file": file.name,
         "file_id": file.id,
@@ -183,15 +420,14 @@ def build_receipt(
         "received_at": file.claimed_at,
         "finished_at": finished_at,
         "importer": file.importer,
+        "summary": summarise(views, problems, warnings),
         "facts": file.facts,
-        "documents": views,
-        "problems": [_problem_view(p) for p in problems if p["severity"] == "error"],
-        "warnings": [_problem_text(p) for p in problems if p["severity"] == "warning"],
-        "failed_documents": [d for d in views if d["state"] == DocumentState.FAILED],
+        "problems": problems,
+        "warnings": warnings,
         "next": _next_step(file, documents),
-        "done_documents": [d for d in views if d["state"] == DocumentState.DONE],
         "duplicate_of": None,
         "undone": [_undo_view(u, receipts) for u in undos],
+        "documents": views,
     }
     first = file.duplicate_of
     if first is not None:
@@ -204,14 +440,35 @@ def build_receipt(
     return receipt
 
 
-UNDO_STATES = {
-    "done": "undone",
-    "partial": "undone in part: see its error report for what could not be undone",
-    "failed": "not undone",
-    "duplicate": "nothing left to undo",
-    "queued": "being undone",
-    "claimed": "being undone",
-}
+def summarise(views: list[dict[str, Any]], problems: list[Any], warnings: list[Any]) -> dict[str, Any]:
+    """Counts and Fortnox's numbers of what changed there, by record kind (envelope) and outcome."""
+    made: dict[tuple[str, str], list[str]] = {}
+    counts: Counter[tuple[str, str]] = Counter()
+    for view in views:
+        for step in view["steps"]:
+            outcome = _SUMMARY_OUTCOMES.get(step["outcome"])
+            if outcome is None:
+                continue
+            key = (step["envelope"], outcome)
+            counts[key] += 1
+            if step.get("number"):
+                made.setdefault(key, []).append(step["number"])
+    states = Counter(str(v["state"]) for v in views)
+    return {
+        "documents": dict(sorted(states.items())),
+        "fortnox": [
+            {
+                "envelope": envelope,
+                "outcome": outcome,
+                "count": n,
+                "numbers": number_ranges(made.get((envelope, outcome), [])),
+            }
+            for (envelope, outcome), n in counts.items()
+        ],
+        "failed_documents": states.get(DocumentState.FAILED, 0),
+        "problems": len(problems),
+        "warnings": len(warnings),
+    }
 
 
 def _undo_view(undo: UndoRecord, receipts: Path) -> dict[str, Any]:
@@ -219,7 +476,6 @@ def _undo_view(undo: UndoRecord, receipts: Path) -> dict[str, Any]:
     return {
         "undo_file": undo.undo_file,
         "state": undo.state,
-        "state_text": UNDO_STATES[undo.state],
         "requested_by": undo.requested_by,
         "requested_at": undo.requested_at,
         "finished_at": undo.finished_at,
@@ -227,65 +483,42 @@ def _undo_view(undo: UndoRecord, receipts: Path) -> dict[str, Any]:
     }
 
 
-STATE_TEXTS = {
-    DocumentState.DONE: "done",
-    DocumentState.FAILED: "NOT created",
-    DocumentState.DUPLICATE: "duplicate",
-    DocumentState.QUEUED: "queued",
-    DocumentState.SENDING: "being sent",
-}
-
-
-def _document_view(d: DocumentRecord) -> dict[str, Any]:
+def document_view(d: DocumentRecord) -> dict[str, Any]:
     steps = []
     for step in d.result:
-        view = {
+        envelope = step.get("envelope", "")
+        view: dict[str, Any] = {
             "label": step["label"],
+            "envelope": envelope,
             "outcome": step["outcome"],
+            "number": fortnox_number(envelope, step["record"]),
             "fortnox": identify(step["record"]),
         }
         if step.get("changes"):
-            view["changes"] = [change_text(*change) for change in step["changes"]]
-        view["text"] = step_text(view)
+            view["changes"] = [{"field": f, "before": b, "after": a} for f, b, a in step["changes"]]
         steps.append(view)
-    note = ""
-    first = d.duplicate_of
-    if d.state == DocumentState.DUPLICATE and first is not None and d.kind == "undo":
-        note = f"already undone by {first.file_name} ({first.file_claimed_at}); not sent again"
-    elif d.state == DocumentState.DUPLICATE and first is not None:
-        note = f"already transferred from {first.file_name} ({first.file_claimed_at}); not sent again"
-        if first.content_hash != d.content_hash:
-            changes = describe_changes(first.document, d.document)
-            note += "; its content has changed since: " + "; ".join(changes)
-    created = (
-        ", ".join(s["text"] for s in steps if s["outcome"] in ("created", "reconciled", "updated"))
-        or "nothing new"
-    )
-    return {
+    view_of: dict[str, Any] = {
         "kind": d.kind,
         "source_key": d.source_key,
         "state": d.state,
-        "state_text": STATE_TEXTS[d.state],
         "summary": d.summary,
-        "calls": describe_calls(d.plan, bodies=False),
         "steps": steps,
-        "created": created,
         "error": d.last_error if d.state == DocumentState.FAILED else "",
-        "note": note,
+        "duplicate_of": None,
     }
+    first = d.duplicate_of
+    if d.state == DocumentState.DUPLICATE and first is not None:
+        changed = describe_changes(first.document, d.document) if first.content_hash != d.content_hash else []
+        view_of["duplicate_of"] = {
+            "file": first.file_name,
+            "received_at": first.file_claimed_at,
+            "changed": changed,
+        }
+    return view_of
 
 
 def _problem_view(p: Mapping[str, Any]) -> dict[str, Any]:
-    parts = []
-    if p.get("line") is not None:
-        parts.append(f"line {p['line']}")
-    if p.get("field"):
-        parts.append(f"column {p['field']!r}")
-    return {**p, "where": (", ".join(parts) + ": ") if parts else ""}
-
-
-def _problem_text(p: Mapping[str, Any]) -> str:
-    return f"{_problem_view(p)['where']}{p['message']}"
+    return {k: p.get(k) for k in ("code", "message", "line", "field", "hint")}
 
 
 def describe_changes(before: Any, after: Any, path: str = "") -> list[str]:

@@ -88,6 +88,7 @@ from bridge.util import (
     remove_stale_temporaries,
     share_folder,
 )
+from bridge.util.i18n import N_
 
 __all__ = ["Bridge", "RequestError"]
 
@@ -472,7 +473,7 @@ class Bridge:
         return file_id
 
     def _fail_unread(self, file_id: int, reason: str) -> None:
-        problem = Problem(reason, hint="put the file itself into the inbox", code="file.unreadable")
+        problem = Problem(reason, hint=N_("put the file itself into the inbox"), code="file.unreadable")
         self.ledger.fail_file(file_id, "", {}, [problem], reason)
         self.finalize(file_id)
 
@@ -564,7 +565,7 @@ class Bridge:
     def _refuse_read(self, file: FileRecord, extraction: Extraction) -> None:
         problems = list(extraction.problems)
         if not extraction.errors:
-            problems.append(Problem("the file holds nothing to send to Fortnox", code="file.empty"))
+            problems.append(Problem(N_("the file holds nothing to send to Fortnox"), code="file.empty"))
         first = next((p for p in problems if p.is_error), problems[0])
         self.ledger.fail_file(file.id, extraction.importer, extraction.facts, problems, first.message)
         log.info("%s refused: %s", file.name, first.message)
@@ -836,7 +837,7 @@ class Bridge:
         # in parallel. Only choosing a free name in the shared outbox is one at a time for all.
         with self._company_lock(self.ledger.file(file_id).tenant):
             file = self.ledger.file(file_id)
-            documents = self.ledger.documents_of(file_id, with_plan=True)
+            documents = self.ledger.documents_of(file_id)
             state = file_outcome(file, documents)
             target = file.outcome_path
             reserved: list[str] = []
@@ -894,7 +895,7 @@ class Bridge:
         """The file's receipt, JSON and text, written anew (a finished file's keeps its time);
         `undone` is an undo file of it finishing now: its id, how it ends, and when."""
         if documents is None:
-            documents = self.ledger.documents_of(file.id, with_plan=True)
+            documents = self.ledger.documents_of(file.id)
         undos = self.ledger.undos_of(file.id)
         if undone is not None:
             undo_id, state, at = undone

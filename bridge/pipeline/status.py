@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.config import TenantSettings
 from bridge.pipeline.live import live_exports
+from bridge.pipeline.receipts import when
 from bridge.pipeline.records import DocumentState, FileRecord, FileState
+from bridge.pipeline.summary import file_state_text
+from bridge.util.i18n import N_, _, ngettext, translate_message
 
 if TYPE_CHECKING:
     from bridge.pipeline.service import Bridge
@@ -100,38 +103,92 @@ def _first_error(bridge: Bridge, file: FileRecord) -> str:
     return ""
 
 
+EMBEDDED = N_("embedded mock")
+CONNECTION_STATES = {
+    "connected": N_("connected"),
+    "not connected": N_("not connected"),
+    "reconnect needed": N_("reconnect needed"),
+    "not checked yet": N_("not checked yet"),
+}
+
+
 def render_status(info: dict[str, Any]) -> str:
-    lines = [f"Inbox: {info['inbox']}   Outbox: {info['outbox']}"]
+    """`status` for a person, in the language of the settings (`--json` keeps the codes)."""
+    lines = [_("Inbox: %(inbox)s   Outbox: %(outbox)s") % {"inbox": info["inbox"], "outbox": info["outbox"]}]
     for notice in info["notices"]:
-        lines.append(f"! since {notice['since']}: {notice['message']}")
+        lines.append(
+            "! "
+            + _("since %(since)s: %(message)s")
+            % {"since": when(notice["since"]), "message": translate_message(notice["message"])}
+        )
     for t in info["tenants"]:
-        files = ", ".join(f"{n} {s}" for s, n in sorted(t["files"].items())) or "none yet"
-        lines.append(f"\n{t['tenant']} ({t['fortnox']}): files: {files}")
+        files = ", ".join(f"{n} {file_state_text(s)}" for s, n in sorted(t["files"].items())) or _("none yet")
+        lines.append(
+            "\n"
+            + _("%(company)s (%(fortnox)s): files: %(files)s")
+            % {
+                "company": t["tenant"],
+                "fortnox": _(EMBEDDED) if t["fortnox"] == "embedded mock" else t["fortnox"],
+                "files": files,
+            }
+        )
         connection = t["connection"]
+        queued = t["queued_documents"]
         if connection["state"] != "connected":
-            since = f" since {connection['since']}" if connection["since"] else ""
-            lines.append(f"  {connection['state']}{since}, {t['queued_documents']} documents queued")
+            state = (
+                _(CONNECTION_STATES[connection["state"]])
+                if connection["state"] in CONNECTION_STATES
+                else connection["state"]
+            )
+            since = (
+                " " + _("since %(since)s") % {"since": when(connection["since"])}
+                if connection["since"]
+                else ""
+            )
+            lines.append(f"  {state}{since}, " + _queued(queued))
         for notice in connection["notices"]:
-            lines.append(f"  ! {notice['message']}")
-            lines.append(f"    run: {notice['command']}")
+            lines.append(f"  ! {translate_message(notice['message'])}")
+            lines.append("    " + _("run: %(command)s") % {"command": notice["command"]})
         if t["waiting_for_fortnox_since"]:
             lines.append(
-                f"  waiting for Fortnox since {t['waiting_for_fortnox_since']}, "
-                f"{t['queued_documents']} documents queued (last error: {t['last_error']})"
+                "  "
+                + _("waiting for Fortnox since %(since)s, %(queued)s (last error: %(error)s)")
+                % {
+                    "since": when(t["waiting_for_fortnox_since"]),
+                    "queued": _queued(queued),
+                    "error": t["last_error"],
+                }
             )
-        elif t["queued_documents"]:
-            lines.append(f"  {t['queued_documents']} documents queued")
+        elif queued:
+            lines.append("  " + _queued(queued))
         live = t["live"]
         if live["exports"]:
             lines.append(
-                f"  live updates of {', '.join(live['exports'])}: {live['done_events']} change(s) written, "
-                f"{live['pending_events']} waiting"
+                "  "
+                + _("live updates of %(exports)s: %(written)s written, %(waiting)s waiting")
+                % {
+                    "exports": ", ".join(live["exports"]),
+                    "written": ngettext("%(n)s change", "%(n)s changes", live["done_events"])
+                    % {"n": live["done_events"]},
+                    "waiting": live["pending_events"],
+                }
             )
         for f in t["failed_files"]:
-            lines.append(f"  {f['state']}: {f['file']}: {f['error']}")
             lines.append(
-                f"      see {f['path']}.error.txt; then `fortnox-bridge retry {f['path'].rsplit('/', 1)[-1]}`"
-                if f["path"]
-                else ""
+                f"  {file_state_text(str(f['state']))}: {f['file']}: {translate_message(f['error'])}"
             )
-    return "\n".join(line for line in lines if line is not None)
+            if f["path"]:
+                name = f["path"].rsplit("/", 1)[-1]
+                lines.append(
+                    "      "
+                    + _("see %(report)s; then `fortnox-bridge retry %(name)s`")
+                    % {
+                        "report": f"{f['path']}.error.txt",
+                        "name": name,
+                    }
+                )
+    return "\n".join(lines)
+
+
+def _queued(n: int) -> str:
+    return ngettext("%(n)s document queued", "%(n)s documents queued", n) % {"n": n}

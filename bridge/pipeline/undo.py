@@ -19,6 +19,7 @@ from bridge.model import Extraction, Problem, Reversal, UndoRequest
 from bridge.pipeline.ledger import Ledger
 from bridge.pipeline.records import DocumentState, FileRecord, FileState, StepState
 from bridge.planner.undo import SentDocument, SentStep, reversals_of
+from bridge.util.i18n import N_
 
 __all__ = ["UNDO_IMPORTER", "find_sent_file", "os_user", "resolve_undo", "sent_name"]
 
@@ -114,7 +115,7 @@ def resolve_undo(
                 Problem(
                     f"nothing {name} created in Fortnox can be reversed",
                     line=request.line,
-                    hint="the warnings say what stays in Fortnox and why",
+                    hint=N_("the warnings say what stays in Fortnox and why"),
                     code="undo.nothing",
                 )
             )

@@ -20,7 +20,7 @@ from bridge.pipeline.inbox import Candidate, InboxScanner
 from bridge.pipeline.listener import LiveCompany, LiveListener
 from bridge.pipeline.live import live_exports
 from bridge.pipeline.pool import CompanyPool, Turn
-from bridge.pipeline.service import Bridge
+from bridge.pipeline.service import Bridge, RequestError
 from bridge.pipeline.status import what_waits
 
 __all__ = ["Watcher"]
@@ -41,13 +41,17 @@ class _Wake(FileSystemEventHandler):
 
 
 class Watcher:
-    def __init__(self, bridge: Bridge, *, poll: bool | None = None) -> None:
+    def __init__(self, bridge: Bridge, *, poll: bool | None = None, tenant: str | None = None) -> None:
+        """`tenant`: watch that company's inbox only (`watch --tenant`)."""
         self.bridge = bridge
         settings = bridge.settings
+        self.tenants = [t for t in settings.tenants if tenant in (None, t.name)]
+        if not self.tenants:
+            raise RequestError(f"no company named {tenant!r}; see `fortnox-bridge tenants`")
         self.poll = settings["watch.poll"] if poll is None else poll
         self.settle = settings["watch.settle_seconds"]
         self.rescan = settings["watch.rescan_seconds"]
-        folders = {t.name: settings.inbox_of(t.name) for t in settings.tenants}
+        folders = {t.name: settings.inbox_of(t.name) for t in self.tenants}
         for folder in folders.values():
             folder.mkdir(parents=True, exist_ok=True)
         self.scanner = InboxScanner(folders, self.settle)
@@ -119,7 +123,7 @@ class Watcher:
         return what_waits(self.bridge, [c.path for c in self.scanner.seen.values()])
 
     def _pool(self, *, once: bool) -> CompanyPool:
-        names = [t.name for t in self.bridge.settings.tenants]
+        names = [t.name for t in self.tenants]
         turn = self._once_turn if once else self._turn
         return CompanyPool(names, turn, workers=self.workers, stop=self.stop, once=once)
 
@@ -216,7 +220,10 @@ class Watcher:
                     n, self.bridge.clients[n].tokens, topics_for(live_exports(self.bridge.settings, n))
                 )
                 for n in names
+                if n in {t.name for t in self.tenants}
             ]
+            if not companies:
+                continue
             found.append(LiveListener(self.bridge, url, secret, companies, wake=self.kick, stop=self.stop))
         return found
 

@@ -23,6 +23,7 @@ from bridge.config import TenantSettings
 from bridge.model import DocumentKey, Invoice, Problem, content_hash, to_plain
 from bridge.planner.invoice_rows import credit_rows, invoice_row, row_net
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref, stamp_for
+from bridge.util.i18n import N_
 
 __all__ = ["plan_credit"]
 
@@ -41,7 +42,7 @@ def plan_credit(invoice: Invoice, tenant: TenantSettings) -> DocumentPlan:
             Problem(
                 f"credit {invoice.source_key} of invoice {original} has no amount",
                 line=invoice.line,
-                hint="give the credit's rows their amounts",
+                hint=N_("give the credit's rows their amounts"),
                 code="credit.empty",
             )
         )

@@ -10,6 +10,7 @@ from bridge.model import Invoice, InvoiceRow, MasterData, Party, Problem, Severi
 from bridge.planner.invoices import plan_invoice
 from bridge.planner.parties import swedish_format
 from bridge.planner.steps import DocumentPlan
+from bridge.util.i18n import N_
 
 __all__ = ["as_customer_invoice", "plan_own_einvoice"]
 
@@ -19,7 +20,7 @@ def plan_own_einvoice(
 ) -> DocumentPlan:
     plan = plan_invoice(as_customer_invoice(invoice), tenant, master)
     note = Problem(
-        "this company is the seller of this e-invoice: it is sent as a customer invoice",
+        N_("this company is the seller of this e-invoice: it is sent as a customer invoice"),
         severity=Severity.WARNING,
         code="einvoice.own-invoice",
     )

@@ -10,18 +10,19 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bridge.planner.steps import DocumentPlan, Step
+from bridge.util.i18n import N_, _, translate_message
 
 __all__ = ["CALL_WORDS", "call_line", "describe", "describe_calls"]
 
 CALL_WORDS = {
-    "ensure": "look up, create if missing:",
-    "find": "look up:",
-    "create": "create once:",
-    "action": "then:",
-    "upload": "upload once:",
-    "upsert": "create, or update what differs:",
-    "delete": "remove once:",
-    "probe": "ask whether the company has:",
+    "ensure": N_("look up, create if missing:"),
+    "find": N_("look up:"),
+    "create": N_("create once:"),
+    "action": N_("then:"),
+    "upload": N_("upload once:"),
+    "upsert": N_("create, or update what differs:"),
+    "delete": N_("remove once:"),
+    "probe": N_("ask whether the company has:"),
 }
 
 
@@ -63,4 +64,6 @@ def describe(plans: Sequence[DocumentPlan]) -> list[dict[str, Any]]:
 
 def call_line(call: dict[str, Any]) -> str:
     """`create once: POST /3/vouchers  (voucher A 1 20250110)`"""
-    return f"{CALL_WORDS[call['kind']]} {call['method']} {call['path']}  ({call['label']})"
+    return (
+        f"{_(CALL_WORDS[call['kind']])} {call['method']} {call['path']}  ({translate_message(call['label'])})"
+    )

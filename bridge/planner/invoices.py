@@ -33,6 +33,7 @@ from bridge.planner.invoice_rows import invoice_row, row_net, vat_value
 from bridge.planner.parties import swedish_format
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref, stamp_for
 from bridge.planner.upserts import PROJECT_NEEDS_START, project_fields
+from bridge.util.i18n import N_
 
 __all__ = ["plan_invoice"]
 
@@ -74,7 +75,7 @@ def plan_invoice(
                 f"invoice {invoice.source_key} is negative ({total}) but names no invoice it credits: "
                 "it is sent as a negative invoice, not linked to an original",
                 line=invoice.line,
-                hint="to credit an invoice, write its number in a 'Krediterar' column",
+                hint=N_("to credit an invoice, write its number in a 'Krediterar' column"),
                 severity=Severity.WARNING,
                 code="invoice.negative-without-original",
             )
@@ -84,7 +85,7 @@ def plan_invoice(
         *registers,
         Step(
             kind="create",
-            label=f"create invoice for source invoice {invoice.source_key}",
+            label=N_("create invoice for source invoice %(key)s") % {"key": invoice.source_key},
             method="POST",
             path="/3/invoices",
             envelope="Invoice",
@@ -100,8 +101,13 @@ def plan_invoice(
     )
     return DocumentPlan(
         key=key,
-        summary=f"invoice {invoice.source_key} to {invoice.customer.name or invoice.customer.number}, "
-        f"{len(invoice.rows)} rows, {total} excl. VAT",
+        summary=N_("invoice %(key)s to %(customer)s, %(rows)s rows, %(total)s excl. VAT")
+        % {
+            "key": invoice.source_key,
+            "customer": invoice.customer.name or invoice.customer.number,
+            "rows": len(invoice.rows),
+            "total": total,
+        },
         content_hash=content_hash(invoice),
         steps=steps,
         document=to_plain(invoice),
@@ -146,7 +152,11 @@ def _ensure_customer(invoice: Invoice, tenant: TenantSettings, problems: list[Pr
         )
     return Step(
         kind="ensure",
-        label=f"customer {who}" + (f" ({customer.name})" if customer.name and customer.name != who else ""),
+        label=(
+            N_("customer %(number)s (%(name)s)") % {"number": who, "name": customer.name}
+            if customer.name and customer.name != who
+            else N_("customer %(number)s") % {"number": who}
+        ),
         method="POST",
         path="/3/customers",
         envelope="Customer",
@@ -187,7 +197,9 @@ def _find_company(invoice: Invoice, problems: list[Problem]) -> Step:
                 "invoices.create_customers = private a company is found by its organisation number",
                 line=invoice.line,
                 field="Organisationsnummer",
-                hint="fill in the company's organisation number (or 'Kundtyp' Privat for a private person)",
+                hint=N_(
+                    "fill in the company's organisation number (or 'Kundtyp' Privat for a private person)"
+                ),
                 code="invoice.company-without-org-number",
             )
         )
@@ -234,7 +246,11 @@ def _ensure_articles(invoice: Invoice, tenant: TenantSettings) -> list[Step]:
         steps.append(
             Step(
                 kind="ensure",
-                label=f"article {number}" + (f" ({row.description})" if row.description else ""),
+                label=(
+                    N_("article %(number)s (%(name)s)") % {"number": number, "name": row.description}
+                    if row.description
+                    else N_("article %(number)s") % {"number": number}
+                ),
                 method="POST",
                 path="/3/articles",
                 envelope="Article",

@@ -21,6 +21,7 @@ from bridge.model import Extraction, MasterData, Problem, Severity, Voucher, Vou
 from bridge.planner.register_check import Uses, YearRef
 from bridge.planner.steps import DocumentPlan
 from bridge.planner.vouchers import voucher_plan, voucher_problems
+from bridge.util.i18n import N_
 
 __all__ = ["ROUNDING_TEXT", "SERIES_SETTINGS", "plan_journal_file"]
 
@@ -92,7 +93,7 @@ def _rounding(voucher: Voucher, tenant: TenantSettings) -> tuple[VoucherRow | No
                 f"voucher {voucher.source_number} of {voucher.transaction_date} does not balance: {sums}, "
                 f"more than vouchers.rounding_tolerance ({tolerance})",
                 line=voucher.line,
-                hint="correct the voucher in the program that wrote the file, then drop it again",
+                hint=N_("correct the voucher in the program that wrote the file, then drop it again"),
                 code="journal.unbalanced",
             )
         ]
@@ -125,8 +126,10 @@ def _registers(vouchers: list[Voucher], master: MasterData | None) -> list[Probl
                     f"voucher {voucher.source_number} is dated {voucher.transaction_date}, and Fortnox has "
                     f"locked the books until {master.locked_until}",
                     line=voucher.line,
-                    hint="open the period in Fortnox (Inställningar → Bokföring → Låst period) or correct "
-                    "the date, then retry the file",
+                    hint=N_(
+                        "open the period in Fortnox (Inställningar → Bokföring → Låst period) or correct "
+                        "the date, then retry the file"
+                    ),
                     code="journal.locked-period",
                 )
             )
@@ -142,7 +145,9 @@ def _registers(vouchers: list[Voucher], master: MasterData | None) -> list[Probl
             Problem(
                 f"Fortnox has no financial year for {day} ({years.where(day)})",
                 line=years.first[day],
-                hint="create the financial year in Fortnox (Inställningar → Räkenskapsår), then retry the file",
+                hint=N_(
+                    "create the financial year in Fortnox (Inställningar → Räkenskapsår), then retry the file"
+                ),
                 code="journal.no-financial-year",
             )
         )

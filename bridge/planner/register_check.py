@@ -11,6 +11,7 @@ from typing import Any
 from bridge.config import TenantSettings
 from bridge.model import Account, Problem, Severity, Voucher
 from bridge.planner.steps import Step
+from bridge.util.i18n import N_
 
 __all__ = [
     "COST_CENTRE",
@@ -67,9 +68,9 @@ class YearRef:
     @property
     def name(self) -> str:
         return (
-            f"financial year {self.start} – {self.end}"
+            N_("financial year %(start)s – %(end)s") % {"start": self.start, "end": self.end}
             if self.end
-            else f"the financial year holding {self.start}"
+            else N_("the financial year holding %(day)s") % {"day": self.start}
         )
 
 

@@ -31,6 +31,7 @@ from bridge.planner.register_check import (
     YearRef,
 )
 from bridge.planner.steps import Lookup, Step
+from bridge.util.i18n import N_
 
 __all__ = ["check_registers"]
 
@@ -174,20 +175,27 @@ def _series(
         if known is not None and code in known:
             if not known[code]:
                 check.error(
-                    f"voucher series {code} does not allow manual vouchers in Fortnox",
+                    N_("voucher series %(code)s does not allow manual vouchers in Fortnox") % {"code": code},
                     line,
-                    f"in Fortnox, tick 'Manuell' for series {code} (Inställningar → Bokföring → "
-                    "Verifikationsserier), or send the vouchers to another series with sie.series, then retry",
+                    N_(
+                        "in Fortnox, tick 'Manuell' for series %(code)s (Inställningar → Bokföring → "
+                        "Verifikationsserier), or send the vouchers to another series with sie.series, then retry"
+                    )
+                    % {"code": code},
                     "sie.series-not-manual",
                 )
             continue
         creatable = tenant["sie.create_series"]
         if known is not None and not creatable:
             check.error(
-                f"voucher series {code} does not exist in Fortnox ({uses.where(code)})",
+                N_("voucher series %(code)s does not exist in Fortnox (%(where)s)")
+                % {"code": code, "where": uses.where(code)},
                 line,
-                f"create series {code} in Fortnox (open for manual vouchers), set sie.create_series = true, "
-                "or choose another with sie.series, then retry the file",
+                N_(
+                    "create series %(code)s in Fortnox (open for manual vouchers), set sie.create_series = true, "
+                    "or choose another with sie.series, then retry the file"
+                )
+                % {"code": code},
                 "sie.series-missing",
             )
             continue
@@ -197,7 +205,7 @@ def _series(
             code,
             Step(
                 kind="ensure",
-                label=f"voucher series {code}",
+                label=N_("voucher series %(code)s") % {"code": code},
                 method="POST",
                 path="/3/voucherseries",
                 envelope="VoucherSeries",
@@ -317,7 +325,12 @@ def _create_account(
         f"{number} {name or ''}".strip(),
         Step(
             kind="ensure",
-            label=f"account {number}" + (f" ({name})" if name else "") + f" in {year.name}",
+            label=(
+                N_("account %(number)s (%(name)s) in %(year)s")
+                % {"number": number, "name": name, "year": year.name}
+                if name
+                else N_("account %(number)s in %(year)s") % {"number": number, "year": year.name}
+            ),
             method="POST",
             path=f"/3/accounts?{year.query}",
             envelope="Account",
@@ -342,9 +355,13 @@ def _reactivate(
 ) -> None:
     if not tenant["sie.reactivate_accounts"]:
         check.error(
-            f"account {number} is inactive in Fortnox in {year.name} ({used.where((year, number))})",
+            N_("account %(number)s is inactive in Fortnox in %(year)s (%(where)s)")
+            % {"number": number, "year": year.name, "where": used.where((year, number))},
             line,
-            f"activate account {number} in Fortnox or set sie.reactivate_accounts = true, then retry the file",
+            N_(
+                "activate account %(number)s in Fortnox or set sie.reactivate_accounts = true, then retry the file"
+            )
+            % {"number": number},
             "sie.account-inactive",
         )
         return
@@ -445,7 +462,12 @@ def _create_object(check: RegisterCheck, dimension: int, code: str, name: str, c
         f"{code} {name}",
         Step(
             kind="ensure",
-            label=f"{word} {code} ({name})",
+            label=(
+                N_("cost centre %(code)s (%(name)s)")
+                if word == "cost centre"
+                else N_("project %(code)s (%(name)s)")
+            )
+            % {"code": code, "name": name},
             method="POST",
             path=f"/3/{path}",
             envelope=envelope,

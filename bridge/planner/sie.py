@@ -41,6 +41,7 @@ from bridge.planner.registers import check_registers
 from bridge.planner.steps import DocumentPlan
 from bridge.planner.vouchers import voucher_plan, voucher_problems
 from bridge.util import dumpb
+from bridge.util.i18n import N_
 
 __all__ = ["VoucherStream", "declared_registers", "plan_sie_file", "plan_sie_stream"]
 
@@ -192,8 +193,9 @@ def _company(
     if currency != "SEK":
         problems.append(
             Problem(
-                f"the file's amounts are in {currency} (#VALUTA); Fortnox vouchers are in SEK",
-                hint="export the file in SEK from the program that wrote it",
+                N_("the file's amounts are in %(currency)s (#VALUTA); Fortnox vouchers are in SEK")
+                % {"currency": currency},
+                hint=N_("export the file in SEK from the program that wrote it"),
                 code="sie.currency",
             )
         )
@@ -205,8 +207,10 @@ def _company(
     problems.append(
         Problem(
             f"the file is for organisation number {theirs} (#ORGNR), but this Fortnox company is {ours}",
-            hint="drop the file into the right company's inbox; if it is right, set sie.org_number = "
-            "warning (or ignore) and retry the file",
+            hint=N_(
+                "drop the file into the right company's inbox; if it is right, set sie.org_number = "
+                "warning (or ignore) and retry the file"
+            ),
             severity=Severity.ERROR if policy == "error" else Severity.WARNING,
             code="sie.org-number",
         )

@@ -26,6 +26,7 @@ from bridge.planner.customer_einvoices import plan_own_einvoice
 from bridge.planner.parties import company_role, ensure_supplier, party_text
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref
 from bridge.planner.uploads import attach_to_supplier_invoice, supplier_invoice_files, upload_step
+from bridge.util.i18n import N_
 
 __all__ = ["accrual_months", "plan_supplier_invoice"]
 
@@ -68,8 +69,10 @@ def plan_supplier_invoice(
     if not invoice.attachments:
         problems.append(
             Problem(
-                "the invoice carries no image (no PDF inside it or beside it): none is attached in Fortnox",
-                hint="drop the invoice's PDF with the same name beside the XML to attach it",
+                N_(
+                    "the invoice carries no image (no PDF inside it or beside it): none is attached in Fortnox"
+                ),
+                hint=N_("drop the invoice's PDF with the same name beside the XML to attach it"),
                 severity=Severity.WARNING,
                 code="supplierinvoice.no-image",
             )
@@ -132,8 +135,10 @@ def _role_problems(role: str, invoice: SupplierInvoice, master: MasterData | Non
                 f"this invoice is not for {company}: its buyer is {party_text(invoice.buyer, invoice.buyer_organisation_number)}"
                 f" and its seller {party_text(invoice.supplier)}",
                 field="AccountingCustomerParty",
-                hint="drop it in the inbox of the company that bought (inbox/<company>/ with several companies), "
-                "or check the organisation number in Fortnox's company settings",
+                hint=N_(
+                    "drop it in the inbox of the company that bought (inbox/<company>/ with several companies), "
+                    "or check the organisation number in Fortnox's company settings"
+                ),
                 code="supplierinvoice.not-our-company",
             )
         ]
@@ -202,7 +207,9 @@ def _booking_problems(invoice: SupplierInvoice, master: MasterData | None) -> li
             Problem(
                 f"there is no financial year for the invoice date {day} in Fortnox, so it cannot be booked",
                 field="IssueDate",
-                hint="create the financial year in Fortnox, or set supplierinvoices.bookkeep = preliminary",
+                hint=N_(
+                    "create the financial year in Fortnox, or set supplierinvoices.bookkeep = preliminary"
+                ),
                 code="config.financial-year-missing",
             )
         ]
@@ -211,7 +218,7 @@ def _booking_problems(invoice: SupplierInvoice, master: MasterData | None) -> li
             Problem(
                 f"the invoice date {day} is in a locked period (locked up to {master.locked_until})",
                 field="IssueDate",
-                hint="open the period in Fortnox, or set supplierinvoices.bookkeep = preliminary",
+                hint=N_("open the period in Fortnox, or set supplierinvoices.bookkeep = preliminary"),
                 code="config.locked-period",
             )
         ]

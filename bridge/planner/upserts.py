@@ -26,6 +26,7 @@ from bridge.model import (
 )
 from bridge.planner.parties import swedish_format
 from bridge.planner.steps import DocumentPlan, Lookup, Step
+from bridge.util.i18n import N_
 
 __all__ = [
     "PROJECT_NEEDS_START",
@@ -67,7 +68,11 @@ def plan_customer(
         }
     )
     step = _upsert(
-        f"customer {customer.number} ({customer.name})", "customers", "Customer", customer.number, fields
+        N_("customer %(number)s (%(name)s)") % {"number": customer.number, "name": customer.name},
+        "customers",
+        "Customer",
+        customer.number,
+        fields,
     )
     return _plan(tenant, customer, f"customer {customer.number} {customer.name}", step)
 
@@ -95,7 +100,9 @@ def plan_project(project: Project, tenant: TenantSettings, master: MasterData | 
                 f"project {project.number} has no start date: {PROJECT_NEEDS_START}",
                 line=project.line,
                 field="Startdatum",
-                hint="fill in the project's start date in the program that wrote the file, then drop it again",
+                hint=N_(
+                    "fill in the project's start date in the program that wrote the file, then drop it again"
+                ),
                 code="project.no-start-date",
             )
         )
@@ -104,7 +111,7 @@ def plan_project(project: Project, tenant: TenantSettings, master: MasterData | 
     if len(project.name) > PROJECT_NAME_LIMIT:
         problems.append(_cut(f"project {project.number}'s name", PROJECT_NAME_LIMIT, project.line))
     step = _upsert(
-        f"project {project.number} ({project.name})",
+        N_("project %(code)s (%(name)s)") % {"code": project.number, "name": project.name},
         "projects",
         "Project",
         project.number,
@@ -138,7 +145,7 @@ def plan_article(article: Article, tenant: TenantSettings, master: MasterData | 
             _cut(f"article {article.number}'s description", ARTICLE_DESCRIPTION_LIMIT, article.line)
         )
     step = _upsert(
-        f"article {article.number} ({article.description})",
+        N_("article %(number)s (%(name)s)") % {"number": article.number, "name": article.description},
         "articles",
         "Article",
         article.number,
@@ -169,7 +176,7 @@ def _plan(
 ) -> DocumentPlan:
     return DocumentPlan(
         key=DocumentKey(tenant.name, record.kind, record.source_key),
-        summary=f"{what}: create, or update what differs",
+        summary=N_("%(what)s: create, or update what differs") % {"what": what},
         content_hash=content_hash(record),
         steps=(step,),
         document=to_plain(record),
@@ -195,7 +202,7 @@ def _too_long(what: str, limit: int, line: int | None) -> Problem:
     return Problem(
         f"{what} is longer than Fortnox allows ({limit} characters)",
         line=line,
-        hint="shorten it in the program that wrote the file",
+        hint=N_("shorten it in the program that wrote the file"),
         code="register.too-long",
     )
 

@@ -26,6 +26,7 @@ from bridge.model import (
 from bridge.planner.register_check import Declared, Usage, YearRef, series_for
 from bridge.planner.registers import check_registers
 from bridge.planner.steps import DocumentPlan, Lookup, Step, stamp_for
+from bridge.util.i18n import N_
 
 __all__ = ["plan_voucher", "voucher_plan", "voucher_problems"]
 
@@ -63,7 +64,7 @@ def voucher_plan(
     }
     step = Step(
         kind="create",
-        label=f"voucher {voucher.source_key}",
+        label=N_("voucher %(key)s") % {"key": voucher.source_key},
         method="POST",
         path="/3/vouchers",
         envelope="Voucher",
@@ -81,7 +82,14 @@ def voucher_plan(
     document, digest = json_and_hash(voucher)
     return DocumentPlan(
         key=key,
-        summary=f"voucher {voucher.source_key}{text} into series {series}: {len(voucher.rows)} rows, {debit}",
+        summary=N_("voucher %(key)s%(text)s into series %(series)s: %(rows)s rows, %(amount)s")
+        % {
+            "key": voucher.source_key,
+            "text": text,
+            "series": series,
+            "rows": len(voucher.rows),
+            "amount": debit,
+        },
         content_hash=digest,
         steps=(step,),
         document=msgspec.Raw(document),  # written once, for the fingerprint and the ledger
@@ -96,7 +104,7 @@ def voucher_problems(voucher: Voucher) -> list[Problem]:
             Problem(
                 f"voucher {voucher.source_key} has {len(voucher.rows)} row(s); Fortnox needs at least two",
                 line=voucher.line,
-                hint="correct the voucher in the program that wrote the file",
+                hint=N_("correct the voucher in the program that wrote the file"),
                 code="sie.too-few-rows",
             )
         )
@@ -105,7 +113,7 @@ def voucher_problems(voucher: Voucher) -> list[Problem]:
             Problem(
                 f"voucher {voucher.source_key} does not balance: its rows sum to {voucher.balance}",
                 line=voucher.line,
-                hint="the rows of a voucher must add up to 0",
+                hint=N_("the rows of a voucher must add up to 0"),
                 code="sie.unbalanced",
             )
         )

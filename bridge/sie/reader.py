@@ -35,6 +35,7 @@ from bridge.sie.labels import LABELS, ROW_LABELS, build_record
 from bridge.sie.lexer import iter_line_chunks, split_record
 from bridge.sie.problems import ProblemLog, SieProblem
 from bridge.sie.records import Checksum, Record, Transaction, UnknownRecord, Voucher, book_rows
+from bridge.util.i18n import N_
 
 __all__ = ["SieReader", "Source"]
 
@@ -326,7 +327,7 @@ class SieReader:
                 f"voucher {voucher.key} does not balance: its rows sum to {total}",
                 line=voucher.line,
                 label="#VER",
-                hint="the amounts of a voucher's #TRANS rows must add up to 0",
+                hint=N_("the amounts of a voucher's #TRANS rows must add up to 0"),
             )
 
     def _check_twins(self, pairs: list[tuple[Transaction, Transaction | None]]) -> None:
@@ -400,13 +401,13 @@ class SieReader:
                 f"{decoder.damaged_lines} line(s) hold U+FFFD replacement characters: letters such as å, ä, ö "
                 "were lost before the file reached us",
                 line=decoder.first_damaged_line,
-                hint="ask for a new export from the program that wrote the file",
+                hint=N_("ask for a new export from the program that wrote the file"),
             )
         if decoder.file_encoding.startswith("utf-8"):
             self.log.warn(
                 "sie.encoding",
                 "the file is UTF-8, but SIE files are CP437 (#FORMAT PC8); read as UTF-8",
-                hint="most programs read such files with garbled å, ä, ö; ask for a CP437 export",
+                hint=N_("most programs read such files with garbled å, ä, ö; ask for a CP437 export"),
             )
         elif decoder.windows_1252_fields:
             self.log.warn(

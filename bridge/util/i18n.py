@@ -14,17 +14,14 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
@@ -38,6 +35,7 @@ __all__ = [
     "current_language",
     "language",
     "ngettext",
+    "translate_message",
     "translations",
     "use_language",
 ]
@@ -61,6 +59,12 @@ def translations(lang: str, domain: str = "messages") -> gettext.NullTranslation
         raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
     if lang == SOURCE_LANGUAGE:
         return gettext.NullTranslations()
+    # Babel only here: the SIE engine marks its messages (N_) and travels in the mock's own
+    # distribution, which has no Babel and speaks no language but English.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
     po = resources.files("bridge") / "locale" / lang / "LC_MESSAGES" / f"{domain}.po"
     if not po.is_file():
         return gettext.NullTranslations()
@@ -102,6 +106,61 @@ def ngettext(singular: str, plural: str, count: int, domain: str = "messages") -
     return translations(current_language(), domain).ngettext(singular, plural, count)
 
 
+def translate_message(message: str, domain: str = "messages") -> str:
+    """A message stored in English (an importer's problem, a planned call's label, kept in the
+    ledger) in the reader's language. A constant is looked up as it is; one built from a marked
+    template such as `N_("%(value)s is not a number") % {...}` is recognised by that template
+    and its values carried into the translation (themselves translated, for a label built of
+    labels)."""
+    return _translate_message(message, domain, depth=2)
+
+
+def _translate_message(message: str, domain: str, depth: int) -> str:
+    lang = current_language()
+    if lang == SOURCE_LANGUAGE or not message or depth == 0:
+        return message
+    catalog = translations(lang, domain)
+    exact = catalog.gettext(message)
+    if exact != message:
+        return exact
+    for pattern, translated in _templates(lang, domain):
+        match = pattern.fullmatch(message)
+        if match is not None:
+            values = {k: _translate_message(v, domain, depth - 1) for k, v in match.groupdict().items()}
+            return translated % values
+    return message
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]")
+# A value at the very end of a template is a short thing (a number, a key, a name of a few
+# words), so that `voucher %(key)s` never swallows a whole sentence that merely begins alike.
+_LAST_VALUE = r"\S+(?: \S+){0,5}"
+
+
+@cache
+def _templates(lang: str, domain: str) -> list[tuple[re.Pattern[str], str]]:
+    """The catalog's templates with their translations, those with the most fixed text first
+    (so that `%(a)s: %(b)s` never wins over a template that says more)."""
+    found = []
+    for msgid, msgstr in getattr(translations(lang, domain), "_catalog", {}).items():
+        if not isinstance(msgid, str) or not msgstr or "%(" not in msgid:
+            continue
+        parts = _PLACEHOLDER.split(msgid)
+        fixed, names = parts[0::2], parts[1::2]
+        if len(set(names)) != len(names) or sum(len(f) for f in fixed) < 8:
+            continue
+        regex = ""
+        for i, text in enumerate(fixed):
+            regex += re.escape(text.replace("%%", "%"))
+            if i < len(names):
+                last = i == len(names) - 1 and not fixed[-1]
+                regex += f"(?P<{names[i]}>{_LAST_VALUE if last else '.*?'})"
+        translated = _PLACEHOLDER.sub(lambda m: f"%({m[1]})s", msgstr)
+        found.append((re.compile(regex, re.DOTALL), translated, sum(len(f) for f in fixed)))
+    found.sort(key=lambda item: -item[2])
+    return [(pattern, translated) for pattern, translated, _size in found]
+
+
 def N_(message: str) -> str:
     """Mark a message for the catalog without translating it yet (tables built at import)."""
     return message
@@ -121,17 +180,22 @@ def _domain_of(path: str) -> str:
     return "console" if path.startswith("console/") else "messages"
 
 
-def extracted() -> dict[str, dict[str, tuple[str, ...]]]:
+def extracted() -> dict[str, dict[Any, tuple[str, ...]]]:
     """Every marked message in the package, by domain: msgid -> where it is used."""
     from babel.messages.extract import extract_from_dir
 
     package = resources.files("bridge")
-    found: dict[str, dict[str, tuple[str, ...]]] = {domain: {} for domain in DOMAINS}
+    found: dict[str, dict[Any, tuple[str, ...]]] = {domain: {} for domain in DOMAINS}
     options = {"**/templates/**": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
     for path, line, message, _comments, _context in extract_from_dir(
         str(package), _METHODS, options_map=options
     ):
-        msgid = message[0] if isinstance(message, tuple) else message
+        # ngettext's (singular, plural) travels whole, so that the catalog gets both forms
+        msgid = (
+            tuple(message[:2])
+            if isinstance(message, tuple) and len(message) > 1 and message[1]
+            else (message[0] if isinstance(message, tuple) else message)
+        )
         if not msgid:
             continue
         where = found[_domain_of(path)].setdefault(msgid, ())
@@ -144,7 +208,7 @@ def missing(lang: str = "sv") -> list[str]:
     gaps = []
     for domain, messages in extracted().items():
         catalog = _read_catalog(lang, domain)
-        for msgid, where in sorted(messages.items()):
+        for msgid, where in sorted(messages.items(), key=lambda item: str(item[0])):
             entry = catalog.get(msgid) if catalog is not None else None
             if entry is None or entry.fuzzy or not _translated(entry.string):
                 gaps.append(f"{domain}: {msgid!r} ({where[0]})")
@@ -159,7 +223,7 @@ def update_catalogs(lang: str = "sv") -> None:
     for domain, messages in extracted().items():
         template = Catalog(domain=domain, project="fortnox-bridge")
         for msgid, where in messages.items():
-            template.add(msgid, locations=[tuple(w.rsplit(":", 1)) for w in where])  # type: ignore[misc]
+            template.add(msgid, locations=[(w.rsplit(":", 1)[0], int(w.rsplit(":", 1)[1])) for w in where])
         catalog = _read_catalog(lang, domain) or Catalog(
             locale=lang, domain=domain, project="fortnox-bridge", copyright_holder="fortnox-bridge"
         )
@@ -179,6 +243,8 @@ def _catalog_path(lang: str, domain: str) -> Path:
 
 
 def _read_catalog(lang: str, domain: str) -> Catalog | None:
+    from babel.messages.pofile import read_po
+
     path = _catalog_path(lang, domain)
     if not path.is_file():
         return None

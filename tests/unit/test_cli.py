@@ -15,7 +15,7 @@ BAD = "Fakturanummer;Kundnummer;Beskrivning;Antal;À-pris\nC-2;1001;Konsult;två
 
 @pytest.fixture
 def workdir(tmp_path, monkeypatch):
-    for name in [k for k in os.environ if k.startswith("FORTNOX_")]:
+    for name in [k for k in os.environ if k.startswith("FORTNOX_") and k != "FORTNOX_UI_LANGUAGE"]:
         monkeypatch.delenv(name)
     (tmp_path / "good.csv").write_text(GOOD, encoding="utf-8")
     (tmp_path / "bad.csv").write_text(BAD, encoding="utf-8")
@@ -50,7 +50,7 @@ def test_check_names_line_and_column_and_exits_1(workdir):
 def test_process_sends_and_answers(workdir):
     result = run(workdir, "process", str(workdir / "good.csv"))
     assert result.exit_code == 0, result.output
-    assert "invoice C-1 → Fortnox invoice" in result.output
+    assert "done   created 1 customer invoice (1)" in result.output
     assert (workdir / "good.csv").exists()  # outside the inbox: copied, not moved
     receipt = loads((workdir / "outbox" / "receipts" / "good.csv.receipt.json").read_text())
     assert receipt["state"] == "done"
@@ -77,3 +77,28 @@ def test_usage_errors_exit_2(workdir):
     result = run(workdir, "status")
     assert result.exit_code == 2
     assert "watch.settle_seconds must be a float" in result.output
+
+
+def test_process_for_scripts_says_the_totals_and_fortnox_numbers_as_json(workdir):
+    result = run(workdir, "process", str(workdir / "good.csv"), "--json")
+    assert result.exit_code == 0, result.output
+    (file,) = loads(result.stdout)["files"]
+    assert file["state"] == "done" and file["tenant"] == "default"
+    assert {"envelope": "Invoice", "outcome": "created", "count": 1, "numbers": ["1"]} in file["summary"][
+        "fortnox"
+    ]
+
+
+def test_watch_once_takes_what_is_there_and_does_not_ask_for_ctrl_c(workdir):
+    (workdir / "inbox").mkdir()
+    (workdir / "inbox" / "good.csv").write_text(GOOD, encoding="utf-8")
+    result = CliRunner().invoke(main, ["--workdir", str(workdir), "watch", "--once", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "Ctrl-C" not in result.output
+    assert [f["file"] for f in loads(result.stdout)["files"]] == ["good.csv"]
+
+
+def test_status_of_one_company(workdir):
+    result = run(workdir, "status", "--json", "--tenant", "default")
+    assert [t["tenant"] for t in loads(result.output)["tenants"]] == ["default"]
+    assert run(workdir, "status", "--tenant", "nobody").exit_code == 2

@@ -105,9 +105,12 @@ def test_same_invoice_in_another_file_is_not_sent_again(tmp_path, make_bridge, a
     assert [d.state for d in bridge.documents(file_id)] == ["duplicate", "duplicate"]
     assert len(invoices_in(api)) == 2
     receipt = loads((tmp_path / "outbox" / "receipts" / "b.csv.receipt.json").read_text())
-    notes = [d["note"] for d in receipt["documents"]]
-    assert "already transferred from a.csv" in notes[0] and "changed" not in notes[0]
-    assert "rows[1].price: 500 → 650" in notes[1]
+    firsts = [d["duplicate_of"] for d in receipt["documents"]]
+    assert firsts[0]["file"] == "a.csv" and firsts[0]["changed"] == []
+    assert firsts[1]["changed"] == ["rows[1].price: 500 → 650"]
+    text = (tmp_path / "outbox" / "receipts" / "b.csv.receipt.txt").read_text()
+    assert "2 documents were sent before and not again." in text
+    assert "its content has changed since: rows[1].price: 500 → 650" in text
 
 
 def test_same_bytes_under_another_name_is_a_duplicate_file(tmp_path, make_bridge, api):

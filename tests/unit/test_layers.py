@@ -33,7 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     "configfile": {"util"},
     "connect": {"util", "config", "configfile", "fortnox"},
     "runtime": {"util", "config", "fortnox", "pipeline", "mockfortnox"},
-    "demo": {"config", "pipeline", "runtime"},
+    "demo": {"util", "config", "pipeline", "runtime"},
     "cli": {
         "util",
         "model",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from bridge.formats.pdf import PDF_MEDIA_TYPE, pdf_problem
 from bridge.model import Attachment, Problem, Severity
+from bridge.util.i18n import N_
 
 __all__ = ["MAX_ATTACHMENT_BYTES", "EmbeddedFile", "decode_attachment"]
 
@@ -132,7 +133,7 @@ def _left_out(embedded: EmbeddedFile, reason: str) -> Problem:
         f"an attachment was left out: {reason}",
         line=embedded.line,
         field=embedded.path,
-        hint="the invoice is imported without it; ask the sender for the file if it is needed",
+        hint=N_("the invoice is imported without it; ask the sender for the file if it is needed"),
         severity=Severity.WARNING,
         code="einvoice.attachment-refused",
     )

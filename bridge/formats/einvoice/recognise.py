@@ -15,6 +15,7 @@ from lxml import etree
 
 from bridge.formats.einvoice.errors import EInvoiceError
 from bridge.formats.einvoice.safexml import prolog_text
+from bridge.util.i18n import N_
 
 __all__ = [
     "CII",
@@ -123,7 +124,7 @@ def recognise(tree: etree._ElementTree) -> Recognised:
             raise _refused(
                 "this is a Svefaktura attachment envelope (ObjectEnvelope) without its invoice",
                 object_envelopes[0],
-                hint="drop the invoice itself; its attachments must travel in the same file (SBDH)",
+                hint=N_("drop the invoice itself; its attachments must travel in the same file (SBDH)"),
             )
         raise _refused("the envelope holds no document", root)
     if len(invoices) > 1:
@@ -157,13 +158,13 @@ def _recognise_ubl(document: etree._Element, envelopes: tuple[str, ...]) -> Reco
             "this is a self-billing invoice: the buyer issued it on the seller's behalf, so buyer "
             "and seller are the other way round for the books; it is not imported automatically",
             document,
-            hint="book it by hand, or ask for an ordinary invoice from the seller",
+            hint=N_("book it by hand, or ask for an ordinary invoice from the seller"),
         )
     if not customization:
         raise _refused(
             "the UBL document has no CustomizationID, so it is not an EN 16931 / Peppol invoice",
             document,
-            hint="ask the sender for Peppol BIS Billing 3.0",
+            hint=N_("ask the sender for Peppol BIS Billing 3.0"),
         )
     if customization.startswith(PEPPOL_BIS3):
         kind = "peppol-bis3"
@@ -175,7 +176,7 @@ def _recognise_ubl(document: etree._Element, envelopes: tuple[str, ...]) -> Reco
         raise _refused(
             f"the UBL document follows {customization!r}, which is not EN 16931 or Peppol BIS",
             document,
-            hint="ask the sender for Peppol BIS Billing 3.0",
+            hint=N_("ask the sender for Peppol BIS Billing 3.0"),
         )
     return Recognised(kind, "ubl", document, customization, profile, envelopes)
 
@@ -186,7 +187,7 @@ def _refusal_for(namespace: str, name: str, element: etree._Element) -> EInvoice
             "this is a CII invoice (UN/CEFACT Cross Industry Invoice, as in Factur-X, ZUGFeRD or "
             "XRechnung-CII); the bridge reads UBL (Peppol BIS 3) and Svefaktura only",
             element,
-            hint="ask the sender for the same invoice as Peppol BIS Billing 3.0 (UBL)",
+            hint=N_("ask the sender for the same invoice as Peppol BIS Billing 3.0 (UBL)"),
         )
     if namespace == VEFA_TEST_SET:
         return _refused("this is a validator test set, not an invoice", element)
@@ -196,7 +197,7 @@ def _refusal_for(namespace: str, name: str, element: etree._Element) -> EInvoice
     return _refused(
         f"this XML is not an e-invoice the bridge reads (its root element is {shown})",
         element,
-        hint="drop Peppol BIS 3 or Svefaktura 1.0 invoices",
+        hint=N_("drop Peppol BIS 3 or Svefaktura 1.0 invoices"),
     )
 
 

@@ -15,6 +15,7 @@ import re
 from lxml import etree
 
 from bridge.formats.einvoice.errors import EInvoiceError
+from bridge.util.i18n import N_
 
 __all__ = ["MAX_FILE_BYTES", "has_doctype", "parse_untrusted_xml", "prolog_text"]
 
@@ -82,7 +83,7 @@ def parse_untrusted_xml(data: bytes) -> etree._ElementTree:
             f"the file is {len(data) // (1024 * 1024)} MB; e-invoices over "
             f"{MAX_FILE_BYTES // (1024 * 1024)} MB are not read",
             code="einvoice.too-large",
-            hint="ask the sender for the invoice without oversized attachments",
+            hint=N_("ask the sender for the invoice without oversized attachments"),
         )
     if has_doctype(data[:65536]):
         raise _doctype_refused(line=_doctype_line(data[:65536]))
@@ -96,13 +97,13 @@ def parse_untrusted_xml(data: bytes) -> etree._ElementTree:
                 "a value in the file (usually an attachment) is larger than 10 MB",
                 line=line,
                 code="einvoice.too-large",
-                hint="ask the sender to attach a smaller file",
+                hint=N_("ask the sender to attach a smaller file"),
             ) from None
         raise EInvoiceError(
             f"the file is not well-formed XML: {message}",
             line=line,
             code="einvoice.not-xml",
-            hint="the file is damaged or not XML; ask the sender for a new copy",
+            hint=N_("the file is damaged or not XML; ask the sender for a new copy"),
         ) from None
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
@@ -116,5 +117,5 @@ def _doctype_refused(line: int | None) -> EInvoiceError:
         "(e-invoices do not use one, but XML attacks do)",
         line=line,
         code="einvoice.doctype",
-        hint="if this is a real invoice, ask the sender to remove the <!DOCTYPE …> declaration",
+        hint=N_("if this is a real invoice, ask the sender to remove the <!DOCTYPE …> declaration"),
     )

@@ -34,6 +34,7 @@ from bridge.model import (
     SupplierInvoiceRow,
     VatBreakdown,
 )
+from bridge.util.i18n import N_
 
 __all__ = ["read_svefaktura"]
 
@@ -328,7 +329,7 @@ def _attachments(doc: Node, recognised: Recognised, reading: Reading) -> None:
                 f"the invoice refers to the attachment {missing!r}, which is not in this file",
                 line=doc.line,
                 field=doc.path + "/AdditionalDocumentReference",
-                hint="Svefaktura attachments must travel in the same file (SBDH) to be kept",
+                hint=N_("Svefaktura attachments must travel in the same file (SBDH) to be kept"),
                 severity=Severity.WARNING,
                 code="einvoice.attachment-missing",
             )

@@ -20,6 +20,7 @@ from bridge.formats.einvoice.reading import Reading
 from bridge.formats.einvoice.ubl import NAMESPACES
 from bridge.formats.einvoice.xmlread import Node, ValueLog
 from bridge.model import Problem, Severity
+from bridge.util.i18n import N_
 
 __all__ = ["peppol_swedish_rules", "swedish_rule_problems"]
 
@@ -168,7 +169,7 @@ def _svefaktura_rules(reading: Reading) -> list[Problem]:
             "Swedish organisation number (10 digits passing the Luhn check)",
             line=position.line,
             field=position.path,
-            hint="the supplier cannot be matched by organisation number; check it with the supplier",
+            hint=N_("the supplier cannot be matched by organisation number; check it with the supplier"),
             severity=Severity.WARNING,
             code="SE-R-013",
         ),
@@ -180,7 +181,7 @@ def _sfti_warning(rule: str, message: str, node: Node) -> Problem:
         f"[{rule}] {message}",
         line=node.line,
         field=node.path,
-        hint="imported anyway; SFTI's validator would have refused this",
+        hint=N_("imported anyway; SFTI's validator would have refused this"),
         severity=Severity.WARNING,
         code=rule,
     )
@@ -204,7 +205,9 @@ def _warning(rule: str, node: Node) -> Problem:
         f"[{rule}] {_MESSAGES[rule]} (found {_normalize_space(node)!r})",
         line=node.line,
         field=node.path,
-        hint="imported anyway; Peppol access points would have refused this, so check the supplier's details",
+        hint=N_(
+            "imported anyway; Peppol access points would have refused this, so check the supplier's details"
+        ),
         severity=Severity.WARNING,
         code=rule,
     )

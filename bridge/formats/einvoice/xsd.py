@@ -24,6 +24,7 @@ from bridge.formats.einvoice.recognise import (
 )
 from bridge.formats.einvoice.xmlread import element_path
 from bridge.model import Problem, Severity
+from bridge.util.i18n import N_
 
 __all__ = ["schema_problems"]
 
@@ -64,7 +65,7 @@ def schema_problems(element: etree._Element) -> list[Problem]:
             f"the file breaks the {_schema_name(namespace)} schema: {_readable(entry.message)}",
             line=entry.line or None,
             field=_path(standalone, entry.path),
-            hint="the sender's system produced an invalid e-invoice; ask for a corrected one",
+            hint=N_("the sender's system produced an invalid e-invoice; ask for a corrected one"),
             severity=Severity.ERROR,
             code="XSD",
         )

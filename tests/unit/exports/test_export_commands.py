@@ -14,7 +14,7 @@ from bridge.util import loads
 
 @pytest.fixture
 def run(tmp_path, monkeypatch):
-    for name in [k for k in os.environ if k.startswith("FORTNOX_")]:
+    for name in [k for k in os.environ if k.startswith("FORTNOX_") and k != "FORTNOX_UI_LANGUAGE"]:
         monkeypatch.delenv(name)
     runner = CliRunner()
 

@@ -115,7 +115,14 @@ def test_a_sie_file_becomes_vouchers_with_the_registers_they_need(tmp_path, make
     assert api.get("/3/projects/P1")["Project"]["Description"] == "Projekt ett"
     assert api.get("/3/voucherseries/K")["VoucherSeries"]["Manual"] is True
     receipt = (tmp_path / "outbox" / "receipts" / "bok.se.receipt.txt").read_text()
-    assert "voucher A 2 20250310: created in Fortnox (VoucherSeries A, VoucherNumber 2, Year 1)" in receipt
+    assert receipt.startswith("bok.se — imported\n")  # the totals first, the detail after
+    assert (
+        "Created in Fortnox: 1 voucher series (K); 1 account (6570); 1 project (P1); 3 vouchers (A 1–2, K 1)"
+        in receipt
+    )
+    assert "Needs a person: nothing, but read the warning at the end." in receipt
+    assert "into series A: 2 rows, 50.00 — created in Fortnox\n" in receipt
+    assert "Year" not in receipt and "registers" not in receipt  # Fortnox's internal ids, our own words
     assert (
         "account 6570 (Bankkostnader) in financial year 2025-01-01 – 2025-12-31: created in Fortnox"
         in receipt
@@ -169,11 +176,9 @@ def test_vouchers_fortnox_refuses_leave_the_file_partial_and_retry_sends_only_th
     assert bridge.file(file_id).state == "partial"
     assert vouchers_in(bridge) == {"fnb:A 2 20250310": ("A", 1)}
     report = (tmp_path / "outbox" / "failed" / "bok.se.error.txt").read_text()
-    assert "voucher A 1 20250110: Fortnox refused POST /3/vouchers" in report
-    assert (
-        "voucher A 2 20250310: voucher A 2 20250310: created in Fortnox (VoucherSeries A, VoucherNumber 1"
-        in report
-    )
+    assert "Needs a person: 2 documents were not created" in report
+    assert "  - voucher A 1 20250110 " in report and ": Fortnox refused POST /3/vouchers" in report
+    assert "  - voucher A 2 20250310 " in report and "— created in Fortnox (no. A 1)" in report
 
     control.patch("/mock/tenants/ovning", json={"locked_period": None})
     bridge.retry([file_id], until_blocked=False)
@@ -217,7 +222,10 @@ def test_types_1_to_3_create_accounts_and_objects_and_say_what_was_not_imported(
     receipt = loads((tmp_path / "outbox" / "receipts" / "bok.se.receipt.json").read_text())
     (registers,) = receipt["documents"]
     assert registers["kind"] == "registers" and registers["state"] == "done"
-    assert any("type 3 file holds balances and master data, not vouchers" in w for w in receipt["warnings"])
+    assert any(
+        "type 3 file holds balances and master data, not vouchers" in w["message"]
+        for w in receipt["warnings"]
+    )
 
 
 def test_the_same_file_or_the_same_voucher_again_is_not_sent_twice(tmp_path, make_bridge):
@@ -267,3 +275,18 @@ def test_check_reports_type_encoding_counts_problems_and_calls(tmp_path):
     text = CliRunner().invoke(main, ["--workdir", str(tmp_path), "check", str(fine)]).output
     assert "4I" in text and "3 vouchers" in text and "master_data" not in text
     assert "create once: POST /3/vouchers  (voucher A 1 20250110)" in text
+
+
+def test_a_big_file_tells_its_progress_to_whoever_draws_a_bar(tmp_path, make_bridge):
+    body = "".join(
+        f'#VER A {n} 202501{n:02d} "Pennor {n}"\n{{\n#TRANS 6110 {{}} {n}.00\n#TRANS 1930 {{}} -{n}.00\n}}\n'
+        for n in range(1, 26)
+    )
+    bridge = make_bridge()
+    heard: list = []
+    bridge.progress.subscribe(heard.append)
+    file_id = send(bridge, sie_file(tmp_path, body))
+    assert bridge.file(file_id).state == "done"
+    documents = [e for e in heard if not e.calls]
+    assert {e.file_name for e in documents} == {"bok.se"} and documents[-1].done == documents[-1].total == 26
+    assert [e.done for e in documents] == sorted(e.done for e in documents)  # 25 vouchers, their registers

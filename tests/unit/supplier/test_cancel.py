@@ -20,7 +20,7 @@ INVOICE = REPO / "fixtures" / "einvoice" / "peppol-bis3-invoice-two-rates-roundi
 
 @pytest.fixture
 def workdir(tmp_path, monkeypatch):
-    for name in [k for k in os.environ if k.startswith("FORTNOX_")]:
+    for name in [k for k in os.environ if k.startswith("FORTNOX_") and k != "FORTNOX_UI_LANGUAGE"]:
         monkeypatch.delenv(name)
     return tmp_path
 

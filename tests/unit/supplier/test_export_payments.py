@@ -81,7 +81,7 @@ def test_full_then_only_what_changed(make_bridge, api, mock_http, tmp_path, gold
 
 
 def test_export_payments_command(tmp_path, monkeypatch):
-    for name in [k for k in os.environ if k.startswith("FORTNOX_")]:
+    for name in [k for k in os.environ if k.startswith("FORTNOX_") and k != "FORTNOX_UI_LANGUAGE"]:
         monkeypatch.delenv(name)
     runner = CliRunner()
     result = runner.invoke(main, ["--workdir", str(tmp_path), "export", "payments", "--json"])

@@ -101,7 +101,8 @@ def test_supplier_invoices_preliminary_is_cancelled_booked_is_credited(bridge, a
     assert Decimal(credit["Total"]) == -Decimal(booked["Total"]) and credit["Credit"] is True
     (kept,) = loads(receipt(bridge, "undo-kv-1.xml.txt", "json"))["warnings"]  # its image stays
     assert (
-        "stays connected to what supplierinvoice 5566778899:KV-1 made: it is that document's underlag" in kept
+        "stays connected to what supplierinvoice 5566778899:KV-1 made: it is that document's underlag"
+        in kept["message"]
     )
     assert len(connections(api, by_number["KV-1"]["GivenNumber"])) == 1
 

@@ -1,0 +1,87 @@
+"""What a Swedish office reads: receipts, error reports and `status` in Swedish (the default,
+`ui.language = sv`), while the JSON beside them keeps its language-neutral codes."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from bridge.cli import main
+from bridge.util import loads
+from bridge.util.i18n import language, translate_message
+
+GOOD = "Fakturanummer;Kundnummer;Beskrivning;Antal;À-pris\nS-1;1001;Konsult;2;1 000,00\nS-2;1001;Resa;1;500\n"
+BAD = "Fakturanummer;Kundnummer;Beskrivning;Antal;À-pris\nS-3;1001;Konsult;två;100\n"
+
+
+@pytest.fixture
+def office(tmp_path, monkeypatch):
+    """A working folder whose settings speak Swedish, as an office's do by default."""
+    for name in [k for k in os.environ if k.startswith("FORTNOX_")]:
+        monkeypatch.delenv(name)
+    (tmp_path / "fakturor.csv").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "fel.csv").write_text(BAD, encoding="utf-8")
+    return tmp_path
+
+
+def run(workdir, *args: str):
+    return CliRunner().invoke(main, ["--workdir", str(workdir), *args], catch_exceptions=False)
+
+
+def test_a_receipt_opens_with_the_totals_in_swedish(office) -> None:
+    result = run(office, "process", str(office / "fakturor.csv"))
+    assert result.exit_code == 0, result.output
+    receipt = (office / "outbox" / "receipts" / "fakturor.csv.receipt.txt").read_text()
+    assert receipt.splitlines()[:5] == [
+        "fakturor.csv — importerad",
+        "=========================",
+        "",
+        "Skapat i Fortnox: 2 kundfakturor (1–2).",
+        "Kräver åtgärd: inget.",
+    ]
+    assert "I detalj:" in receipt and "skapad i Fortnox (nr 1)" in receipt
+    assert "fakturor.csv klar     skapade 2 kundfakturor (1–2)" in result.stdout
+    data = loads((office / "outbox" / "receipts" / "fakturor.csv.receipt.json").read_text())
+    assert data["state"] == "done" and data["summary"]["fortnox"][0]["envelope"] == "Invoice"
+
+
+def test_an_error_report_says_what_is_wrong_and_what_to_do_in_swedish(office) -> None:
+    assert run(office, "process", str(office / "fel.csv")).exit_code == 1
+    report = (office / "outbox" / "failed" / "fel.csv.error.txt").read_text()
+    assert report.startswith("fel.csv kunde inte importeras.\n")
+    assert "Kräver åtgärd: ja" in report
+    assert "  - rad 2, kolumn 'Antal': 'två' är inte ett tal\n" in report
+    assert "      Åtgärd: skriv ett tal, till exempel 2, 1,5 eller 1 234,50\n" in report
+    assert "Vad du gör nu:" in report and 'fortnox-bridge retry "fel.csv"' in report
+    problem = loads((office / "outbox" / "receipts" / "fel.csv.receipt.json").read_text())["problems"][0]
+    assert problem["code"] == "csv.bad-value" and problem["message"] == "'två' is not a number"
+
+
+def test_status_speaks_swedish(office) -> None:
+    run(office, "process", str(office / "fel.csv"))
+    result = run(office, "status")
+    assert result.output.startswith("Inkorg: ")
+    assert "filer: 1 misslyckad" in result.output
+    assert "misslyckad: fel.csv: 'två' är inte ett tal" in result.output
+    assert "kör sedan `fortnox-bridge retry fel.csv`" in result.output
+
+
+def test_a_message_built_from_a_template_is_recognised_by_it_and_its_values_kept() -> None:
+    with language("sv"):
+        assert translate_message("'12,x' is not a number") == "'12,x' är inte ett tal"
+        assert translate_message("something nobody marked") == "something nobody marked"
+    with language("en"):
+        assert translate_message("'12,x' is not a number") == "'12,x' is not a number"
+
+
+def test_a_label_built_of_labels_is_translated_whole_and_a_sentence_that_only_begins_alike_is_left() -> None:
+    with language("sv"):
+        assert (
+            translate_message("account 1460 (Lager) in financial year 2026-01-01 – 2026-12-31")
+            == "konto 1460 (Lager) i räkenskapsåret 2026-01-01 – 2026-12-31"
+        )
+        assert translate_message("VAT 7 % is not a Swedish rate") == "moms 7 % är ingen svensk momssats"
+        unmarked = "voucher A 1 has been changed in Fortnox since the file sent it (rows struck)"
+        assert translate_message(unmarked) == unmarked  # not "verifikation A 1 has been changed …"
