@@ -1,7 +1,7 @@
 """`fortnox-bridge`: thin click commands over `Bridge`, the library's one entrance.
 
 One module per command group: `files` (watch, process, check, status, retry, cancel),
-`undo`, `export`, `connection` (connect, auth, tenants). `common` holds what they share
+`undo`, `export`, `connection` (connect, auth, tenants), `console`. `common` holds what they share
 (settings, the opened bridge, exit codes: 0 ok, 1 some file failed, 2 usage or configuration
 error).
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from bridge.cli import connection, export, files, undo
+from bridge.cli import connection, console, export, files, undo
 from bridge.cli.common import Context
 
 __all__ = ["main"]
@@ -55,5 +55,6 @@ for command in (
     connection.connect_command,
     connection.auth,
     connection.tenants,
+    console.console,
 ):
     main.add_command(command)

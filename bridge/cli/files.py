@@ -31,14 +31,26 @@ def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
 @click.command()
 @click.option("--once", is_flag=True, help="Take what is in the inbox now, send it, and exit.")
 @click.option("--poll", is_flag=True, default=None, help="Poll the folder (for network shares).")
+@click.option(
+    "--console", "with_console", is_flag=True, help="Serve the operator console too (see `console`)."
+)
+@click.option("--console-host", default="127.0.0.1", show_default=True, help="The console's address.")
+@click.option("--console-port", default=8470, show_default=True, type=int, help="The console's port.")
 @pass_context
-def watch(ctx: Context, once: bool, poll: bool | None) -> None:
+def watch(
+    ctx: Context, once: bool, poll: bool | None, with_console: bool, console_host: str, console_port: int
+) -> None:
     """Watch inbox/ and send every file dropped there to Fortnox."""
     from bridge.pipeline.watcher import Watcher
 
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     with open_bridge(ctx) as bridge:
         watcher = Watcher(bridge, poll=poll)
+        server = None
+        if with_console and not once:
+            from bridge.cli.console import start_beside
+
+            server = start_beside(bridge, console_host, console_port, watcher.kick)
         folders = ", ".join(str(f) for f in watcher.folders())
         click.echo(f"Watching {folders} (answers in {bridge.settings.outbox}). Stop with Ctrl-C.", err=True)
         first_id = bridge.last_file_id()
@@ -46,6 +58,9 @@ def watch(ctx: Context, once: bool, poll: bool | None) -> None:
             watcher.run(once=once)
         except KeyboardInterrupt:
             click.echo("Stopped; anything not finished continues on the next start.", err=True)
+        finally:
+            if server is not None:
+                server.stop()
         if once:
             finish(print_results(bridge, bridge.files(after=first_id)))
 

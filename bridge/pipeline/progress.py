@@ -35,6 +35,7 @@ class Progress:
         self.every = every
         self.clock = clock
         self._last = -every
+        self.calls = 0  # steps answered since start: the console measures the pace from it
 
     def _due(self) -> bool:
         now = self.clock()
@@ -45,6 +46,7 @@ class Progress:
 
     def step(self, document: DocumentRecord, done: int, steps: int) -> None:
         """A document of many calls has made `done` of its `steps`."""
+        self.calls += 1
         if steps >= BIG and done < steps and self._due():
             log.info(
                 "%s: %s: %s of %s calls", self._file_name(document), document.name, f"{done:,}", f"{steps:,}"

@@ -150,6 +150,10 @@ class Bridge:
     def documents(self, file_id: int) -> list[DocumentRecord]:
         return self.ledger.documents_of(file_id)
 
+    def document_counts(self, file_id: int) -> dict[str, int]:
+        """The file's documents by state, counted (a SIE file holds thousands)."""
+        return self.ledger.document_counts(file_id)
+
     def last_file_id(self) -> int:
         return self.ledger.last_file_id()
 
@@ -276,10 +280,13 @@ class Bridge:
             raise RequestError(f"no failed file named {name!r}; see `fortnox-bridge status`")
         return found[-1:]
 
-    def retry(self, files: Iterable[FileRecord | int], *, until_blocked: bool = True) -> list[FileRecord]:
-        """Send again what failed in these files, now; answers the files that were taken back."""
+    def retry(
+        self, files: Iterable[FileRecord | int], *, until_blocked: bool = True, send: bool = True
+    ) -> list[FileRecord]:
+        """Send again what failed in these files, now (without `send`, queue it for the
+        company's worker); answers the files that were taken back."""
         taken = [self.ledger.file(file_id) for file_id in self._reopen(files)]
-        return self._send_now(taken, until_blocked)
+        return self._send_now(taken, until_blocked) if send else taken
 
     def _send_now(self, files: Sequence[FileRecord], until_blocked: bool) -> list[FileRecord]:
         for tenant in dict.fromkeys(f.tenant for f in files):

@@ -159,7 +159,7 @@ def update_catalogs(lang: str = "sv") -> None:
     for domain, messages in extracted().items():
         template = Catalog(domain=domain, project="fortnox-bridge")
         for msgid, where in messages.items():
-            template.add(msgid, locations=[tuple(w.rsplit(":", 1)) for w in where])  # type: ignore[misc]
+            template.add(msgid, locations=[(w.rsplit(":", 1)[0], int(w.rsplit(":", 1)[1])) for w in where])
         catalog = _read_catalog(lang, domain) or Catalog(
             locale=lang, domain=domain, project="fortnox-bridge", copyright_holder="fortnox-bridge"
         )
