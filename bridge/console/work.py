@@ -47,15 +47,23 @@ class Pace:
 
     through: int
     total: int
-    calls_per_second: float
+    calls_per_second: float  # calls this process made (0 when another process sends)
+    documents_per_second: float
     seconds_left: float | None
     measured: bool  # False: no calls seen yet, the time left is at Fortnox's limit
 
 
 class Work:
-    def __init__(self, bridge: Bridge, *, kick: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        bridge: Bridge,
+        *,
+        kick: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.bridge = bridge
         self.kick = kick
+        self.clock = clock
         self.jobs: list[Job] = []
         self.consents: dict[str, tuple[float, Consent]] = {}
         self._lock = threading.Lock()
@@ -174,17 +182,19 @@ class Work:
         total = sum(counts.values())
         left = counts.get("queued", 0) + counts.get("sending", 0)
         through = total - left
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             calls = self._window(self._calls, now, self.bridge.progress.calls)
             done = self._window(self._through.setdefault(file_id, deque()), now, through)
         calls_per_second = _rate(calls)
         documents_per_second = _rate(done)
         if not left:
-            return Pace(through, total, calls_per_second, 0.0, True)
+            return Pace(through, total, calls_per_second, documents_per_second, 0.0, True)
         if documents_per_second > 0:
-            return Pace(through, total, calls_per_second, left / documents_per_second, True)
-        return Pace(through, total, calls_per_second, left / FORTNOX_CALLS_PER_SECOND, False)
+            seconds = left / documents_per_second
+            return Pace(through, total, calls_per_second, documents_per_second, seconds, True)
+        seconds = left / FORTNOX_CALLS_PER_SECOND  # at least a call each: at best Fortnox's limit
+        return Pace(through, total, calls_per_second, documents_per_second, seconds, False)
 
     @staticmethod
     def _window(samples: deque[tuple[float, int]], now: float, value: int) -> deque[tuple[float, int]]:

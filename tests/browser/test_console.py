@@ -120,6 +120,7 @@ def test_a_refused_file_is_read_in_swedish_fixed_in_fortnox_and_retried_without_
     report = browser.find_element(By.ID, "file-state").text
     assert "ligger i en låst period" in report  # Fortnox's own words, as it said them
     assert every_control_is_labelled(browser) == []
+    screenshot(browser, REPO / "docs" / "console-file.png" if golden else workdir / "console-file.png")
 
     httpx.patch(f"{mock.url}/mock/tenants/acme", json={"locked_period": None}).raise_for_status()
     browser.execute_script("window.stillTheSamePage = true")

@@ -1,0 +1,142 @@
+"""The console's rules, through Flask's test client over a real ledger: who may start it where,
+the login, the CSRF token, the language, what a file page says, and that no page shows a secret.
+(The pages in a real browser: tests/browser/test_console.py.)"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bridge.config import load_settings
+from bridge.console import ConsoleError, ConsoleServer, hash_password
+from bridge.console.work import Work
+from bridge.model import Problem
+from bridge.pipeline import Bridge
+
+SECRET = "integrationens-hemlighet"
+PASSWORD = "rätt lösen"
+
+
+def _bridge(tmp_path, **environ) -> Bridge:
+    toml = '[fortnox]\nurl = "http://127.0.0.1:9"\nclient_id = "app"\n[tenants.acme]\n[tenants.bygg]\n'
+    (tmp_path / "bridge.toml").write_text(toml, encoding="utf-8")
+    settings = load_settings(tmp_path, environ={"FORTNOX_CLIENT_SECRET": SECRET, **environ})
+    return Bridge(settings)
+
+
+@pytest.fixture
+def bridge(tmp_path):
+    with _bridge(tmp_path) as opened:
+        yield opened
+
+
+def _client(bridge: Bridge, host: str = "127.0.0.1"):
+    server = ConsoleServer(bridge, host, 0)
+    try:
+        return server.app.test_client()
+    finally:
+        server.stop()
+
+
+def _token(page: bytes) -> str:
+    return re.search(rb'name="csrf_token" value="([^"]+)"', page)[1].decode()
+
+
+def test_off_the_loopback_address_the_console_refuses_to_start_without_a_login(bridge):
+    with pytest.raises(ConsoleError, match=r"console\.password_hash"):
+        ConsoleServer(bridge, "0.0.0.0", 0)
+
+
+def test_a_password_in_the_settings_instead_of_its_hash_is_refused(tmp_path):
+    with (
+        _bridge(tmp_path, FORTNOX_CONSOLE_PASSWORD_HASH=PASSWORD) as bridge,
+        pytest.raises(ConsoleError, match="not a password hash"),
+    ):
+        ConsoleServer(bridge, "127.0.0.1", 0)
+
+
+def test_with_a_password_every_page_but_the_login_and_the_callback_asks_for_it(tmp_path):
+    with _bridge(tmp_path, FORTNOX_CONSOLE_PASSWORD_HASH=hash_password(PASSWORD)) as bridge:
+        client = _client(bridge, "0.0.0.0")
+        assert client.get("/").status_code == 302
+        assert client.get("/companies/rows", headers={"X-Requested-With": "fetch"}).status_code == 401
+        assert client.get("/connect/callback?state=x&code=y").status_code == 400  # open, but unknown
+        login = client.get("/login")
+        wrong = client.post("/login", data={"password": "fel", "csrf_token": _token(login.data)})
+        assert wrong.status_code == 401
+        right = client.post("/login", data={"password": PASSWORD, "csrf_token": _token(login.data)})
+        assert right.status_code == 302
+        page = client.get("/")
+        assert page.status_code == 200 and b"acme" in page.data
+        cookie = right.headers["Set-Cookie"]
+        assert "Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_a_post_without_the_token_of_this_session_is_refused(bridge):
+    client = _client(bridge)
+    page = client.get("/exports")
+    assert client.post("/exports", data={"kind": "sie", "tenant": "acme"}).status_code == 400
+    refused = client.post("/exports", data={"kind": "sie", "tenant": "acme", "csrf_token": "gissat"})
+    assert refused.status_code == 400
+    assert "säkerhetstoken saknas".encode() in refused.data
+    other = _client(bridge)  # another browser's token is no good here either
+    other.get("/exports")
+    assert other.post("/exports", data={"csrf_token": _token(page.data)}).status_code == 400
+
+
+def test_swedish_unless_the_reader_chooses_english(bridge):
+    client = _client(bridge)
+    assert "Företag".encode() in client.get("/").data
+    assert b"Companies" in client.get("/?lang=en").data
+    assert b"Companies" in client.get("/").data  # the choice stays with the session
+
+
+def test_a_not_connected_company_and_no_secret_on_any_page(bridge):
+    bridge.ledger.record_access("bygg", "not connected", [], None)
+    client = _client(bridge)
+    pages = [client.get(path).data for path in ("/", "/companies/acme", "/companies/bygg", "/exports")]
+    assert b'data-state="not connected"' in pages[0]
+    assert all(SECRET.encode() not in page for page in pages)
+
+
+def test_a_failed_file_page_says_what_is_wrong_and_offers_retry(bridge):
+    file_id = bridge.ledger.add_file("acme", "fel.csv", "0" * 64, 10, None, origin="fel.csv")
+    problem = Problem(
+        "kolumnen Antal saknas", line=1, field="Antal", hint="lägg till kolumnen", code="csv.column"
+    )
+    bridge.ledger.fail_file(file_id, "csv", {}, [problem], problem.message)
+    client = _client(bridge)
+    page = client.get(f"/files/{file_id}").data.decode()
+    assert "Misslyckades" in page and "kolumnen Antal saknas" in page and "lägg till kolumnen" in page
+    assert "Försök igen" in page
+    assert 'id="file-fel' not in page  # a file page, not the company's table
+    assert client.get("/files/999").status_code == 404
+
+
+def test_an_export_is_downloaded_from_the_exports_folder_only(bridge):
+    folder = bridge.settings.outbox / "exports"
+    folder.mkdir(parents=True)
+    (folder / "5560000001_2026_SIE4.se").write_text("#FLAGGA 0\n", encoding="cp437")
+    (bridge.settings.workdir / "bridge.toml").touch()
+    client = _client(bridge)
+    assert b"5560000001_2026_SIE4.se" in client.get("/exports").data
+    assert client.get("/exports/files/5560000001_2026_SIE4.se").data == b"#FLAGGA 0\n"
+    assert client.get("/exports/files/../../bridge.toml").status_code == 404
+
+
+def test_the_time_left_is_at_fortnoxs_limit_until_a_pace_is_measured(bridge, monkeypatch):
+    counts = {"queued": 100, "done": 0}
+    monkeypatch.setattr(bridge, "document_counts", lambda file_id: dict(counts))
+    now = [1000.0]
+    work = Work(bridge, clock=lambda: now[0])
+    first = work.pace(7)
+    assert (first.through, first.total, first.measured) == (0, 100, False)
+    assert first.seconds_left == 100 / 5  # Fortnox's 25 calls in 5 seconds, a call a document at least
+    counts.update(queued=80, done=20)
+    now[0] += 10
+    second = work.pace(7)
+    assert (second.through, second.documents_per_second, second.measured) == (20, 2.0, True)
+    assert second.seconds_left == 40.0
+    counts.update(queued=0, done=100)
+    assert work.pace(7).seconds_left == 0.0
