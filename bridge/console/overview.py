@@ -57,7 +57,7 @@ def company_rows(bridge: Bridge) -> list[dict[str, Any]]:
         access = bridge.access(name) or {}
         checked = access.get("checked") or {}
         files = company["files"]
-        done = bridge.files(states=[FileState.DONE], tenant=name)
+        done = bridge.latest_files(name, [FileState.DONE], limit=1)
         colour, words = connection_label(company["connection"]["state"])
         rows.append(
             {
@@ -74,7 +74,7 @@ def company_rows(bridge: Bridge) -> list[dict[str, Any]]:
                 "documents_queued": company["queued_documents"],
                 "waiting_since": company["waiting_for_fortnox_since"],
                 "failed": len(company["failed_files"]),
-                "last_done": _file_summary(done[-1]) if done else None,
+                "last_done": _file_summary(done[0]) if done else None,
             }
         )
     return rows
@@ -92,8 +92,9 @@ def _file_summary(file: FileRecord) -> dict[str, Any]:
 
 def recent_files(bridge: Bridge, tenant: str) -> list[dict[str, Any]]:
     """The company's latest files, newest first."""
-    files = bridge.files(tenant=tenant)[-FILES_SHOWN:]
-    return [file_view(bridge, f, with_documents=False) for f in reversed(files)]
+    return [
+        file_view(bridge, f, with_documents=False) for f in bridge.latest_files(tenant, limit=FILES_SHOWN)
+    ]
 
 
 def file_view(bridge: Bridge, file: FileRecord, *, with_documents: bool = True) -> dict[str, Any]:

@@ -116,6 +116,14 @@ def activation(name: str) -> str:
     )
 
 
+@bp.post("/companies/<name>/check")
+def check(name: str) -> Any:
+    """Ask Fortnox again what the company allows (after a licence was bought)."""
+    _company(name)
+    _work().check_companies([name])
+    return redirect(url_for("console.company", name=name))
+
+
 @bp.get("/connect/callback")
 def connect_callback() -> tuple[str, int]:
     """Where Fortnox sends the administrator's browser back with the code."""

@@ -94,16 +94,22 @@ class Work:
 
     # --- connecting ------------------------------------------------------------------------
 
-    def check_companies(self) -> None:
-        """Ask Fortnox what each company allows, in the background (what `watch` does at start)."""
+    def check_companies(self, names: list[str] | None = None) -> None:
+        """Ask Fortnox what each company allows (or these), in the background (what `watch`
+        does at start; after a licence is bought, what `tenants` does)."""
+        chosen = [
+            t.name
+            for t in self.bridge.settings.tenants
+            if not t.embedded and t.name in self.bridge.clients and (names is None or t.name in names)
+        ]
 
         def check() -> None:
-            for tenant in self.bridge.settings.tenants:
-                if not tenant.embedded and tenant.name in self.bridge.clients:
-                    try:
-                        self.bridge.check_access(tenant.name)
-                    except Exception:
-                        log.exception("checking %s failed", tenant.name)
+            for name in chosen:
+                try:
+                    if self.bridge.check_access(name) is not None and self.kick is not None:
+                        self.kick(name)
+                except Exception:
+                    log.exception("checking %s failed", name)
 
         threading.Thread(target=check, name="console-check", daemon=True).start()
 

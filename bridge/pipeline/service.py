@@ -147,6 +147,12 @@ class Bridge:
         """Files in the order they were taken (those taken after id `after`)."""
         return self.ledger.files(states, tenant, after)
 
+    def latest_files(
+        self, tenant: str, states: Sequence[FileState] | None = None, limit: int = 100
+    ) -> list[FileRecord]:
+        """The company's last files (of `states`), newest first."""
+        return self.ledger.latest_files(tenant, states, limit)
+
     def documents(self, file_id: int) -> list[DocumentRecord]:
         return self.ledger.documents_of(file_id)
 
