@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 
 from bridge.config import load_settings
 from bridge.console import ConsoleError, ConsoleServer, hash_password
 from bridge.console.work import Work
+from bridge.fortnox import FortnoxClient, StaticToken
 from bridge.model import Problem
-from bridge.pipeline import Bridge
+from bridge.pipeline import Bridge, FileState
+from tests.e2e.processes import wait_until
 
 SECRET = "integrationens-hemlighet"
 PASSWORD = "rätt lösen"
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+FETCH = {"X-Requested-With": "fetch"}
 
 
 def _bridge(tmp_path, **environ) -> Bridge:
@@ -140,3 +145,38 @@ def test_the_time_left_is_at_fortnoxs_limit_until_a_pace_is_measured(bridge, mon
     assert second.seconds_left == 40.0
     counts.update(queued=0, done=100)
     assert work.pace(7).seconds_left == 0.0
+
+
+def test_a_file_being_sent_shows_how_far_it_is_and_the_time_left(tmp_path):
+    (tmp_path / "kvitto.pdf").write_bytes(PDF)
+    with Bridge(load_settings(tmp_path, environ={})) as bridge:
+        taken = bridge.take(tmp_path / "kvitto.pdf", "default", copy=True)
+        assert taken is not None and taken.state == FileState.QUEUED
+        page = _client(bridge).get(f"/files/{taken.id}").data.decode()
+    assert "0 av 1 dokument" in page and "I kö" in page
+    assert "min kvar med Fortnox gräns" in page  # nothing measured yet
+
+
+def test_retry_in_the_console_alone_sends_on_its_own_thread(tmp_path, mock_app, demo_token):
+    """Without `watch` in the process, the console sends the retried file itself."""
+    control = httpx.Client(transport=httpx.WSGITransport(app=mock_app), base_url="http://mock")
+    control.patch("/mock/tenants/demo", json={"locked_period": "2026-03-31"}).raise_for_status()
+    client = FortnoxClient(
+        "http://mock", StaticToken(demo_token), transport=httpx.WSGITransport(app=mock_app)
+    )
+    journal = tmp_path / "V-3.csv"
+    journal.write_text(
+        "Date,VoucherId,Account,Amount,Description\n"
+        "2026-03-15,V-3,6110,500.00,Kontorsmaterial\n2026-03-15,V-3,1930,-500.00,Kontorsmaterial\n",
+        encoding="utf-8",
+    )
+    with Bridge(load_settings(tmp_path, environ={}), {"default": client}) as bridge:
+        [failed] = bridge.process([journal])
+        assert failed.state == FileState.FAILED
+        control.patch("/mock/tenants/demo", json={"locked_period": None}).raise_for_status()
+        web = _client(bridge)
+        token = _token(web.get(f"/files/{failed.id}").data)
+        answer = web.post(f"/files/{failed.id}/retry", data={"csrf_token": token}, headers=FETCH)
+        assert answer.status_code == 202 and "skickas igen" in answer.data.decode()
+        wait_until(lambda: bridge.file(failed.id).state == FileState.DONE, 30, what="the retried file")
+        assert "Klar" in web.get(f"/files/{failed.id}/state").data.decode()
