@@ -180,3 +180,17 @@ def test_retry_in_the_console_alone_sends_on_its_own_thread(tmp_path, mock_app, 
         assert answer.status_code == 202 and "skickas igen" in answer.data.decode()
         wait_until(lambda: bridge.file(failed.id).state == FileState.DONE, 30, what="the retried file")
         assert "Klar" in web.get(f"/files/{failed.id}/state").data.decode()
+
+
+def test_the_password_hash_is_made_by_the_command_and_the_password_never_kept(tmp_path):
+    from click.testing import CliRunner
+    from werkzeug.security import check_password_hash
+
+    from bridge.cli import main
+
+    answer = CliRunner().invoke(
+        main, ["--workdir", str(tmp_path), "console", "--hash-password"], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
+    assert answer.exit_code == 0, answer.output
+    made = answer.stdout.strip().splitlines()[-1]
+    assert check_password_hash(made, PASSWORD) and PASSWORD not in made
