@@ -64,7 +64,8 @@ class ConsoleServer:
         self._server = create_server(
             _placeholder, host=host, port=port, threads=THREADS, ident="fortnox-bridge console"
         )
-        self.port = self._server.effective_port
+        # One socket has `effective_port`; a name such as localhost may give several (IPv4 and IPv6).
+        self.port = getattr(self._server, "effective_port", None) or self._server.effective_listen[0][1]
         shown = f"[{host}]" if ":" in host else host
         where = "127.0.0.1" if host in ("0.0.0.0", "::") else shown
         self.url = settings["console.url"].rstrip("/") or f"http://{where}:{self.port}"

@@ -239,13 +239,14 @@ def login() -> Any:
             session["operator"] = True
             session.permanent = True
             target = request.args.get("next", "")
-            return redirect(
-                target
-                if target.startswith("/") and not target.startswith("//")
-                else url_for("console.companies")
-            )
+            return redirect(target if _own_path(target) else url_for("console.companies"))
         failed = True
     return render_template("login.html", failed=failed), 401 if failed else 200
+
+
+def _own_path(target: str) -> bool:
+    """A page of this console (`/files/3`), never another site (`//evil`, `/\\evil`)."""
+    return target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target
 
 
 @bp.post("/logout")

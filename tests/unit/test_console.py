@@ -194,3 +194,15 @@ def test_the_password_hash_is_made_by_the_command_and_the_password_never_kept(tm
     assert answer.exit_code == 0, answer.output
     made = answer.stdout.strip().splitlines()[-1]
     assert check_password_hash(made, PASSWORD) and PASSWORD not in made
+
+
+def test_after_the_login_the_console_goes_to_its_own_pages_only(tmp_path):
+    with _bridge(tmp_path, FORTNOX_CONSOLE_PASSWORD_HASH=hash_password(PASSWORD)) as bridge:
+        client = _client(bridge, "0.0.0.0")
+        for target, lands in (("/exports", "/exports"), ("//evil.example/", "/"), ("/\\evil.example", "/")):
+            client.post("/logout", data={"csrf_token": _token(client.get("/login").data)})
+            token = _token(client.get("/login").data)
+            answer = client.post(
+                "/login", query_string={"next": target}, data={"password": PASSWORD, "csrf_token": token}
+            )
+            assert answer.headers["Location"] == lands
