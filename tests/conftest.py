@@ -7,7 +7,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bridge.config import load_settings
 from bridge.fortnox import FortnoxClient, StaticToken
+from bridge.pipeline.service import Bridge
 from mockfortnox import create_app
 
 pytest_plugins = ["pytester"]  # the mock's pytest plugin is tested as its users run it
@@ -53,6 +55,30 @@ def api(mock_app, demo_token):
     )
     yield client
     client.close()
+
+
+@pytest.fixture
+def make_bridge(tmp_path, mock_app, demo_token):
+    """Bridges on the in-process mock (the demo company) in `tmp_path`, closed after the test.
+
+    Settings come as `environ` or as keywords (`series="B"` is FORTNOX_SERIES).
+    """
+    bridges: list[Bridge] = []
+
+    def make(
+        transport: httpx.BaseTransport | None = None, environ: dict[str, str] | None = None, **settings: str
+    ) -> Bridge:
+        environ = {**(environ or {}), **{f"FORTNOX_{k.upper()}": str(v) for k, v in settings.items()}}
+        client = FortnoxClient(
+            "http://mock", StaticToken(demo_token), transport=transport or httpx.WSGITransport(app=mock_app)
+        )
+        bridge = Bridge(load_settings(tmp_path, environ=environ), {"default": client})
+        bridges.append(bridge)
+        return bridge
+
+    yield make
+    for bridge in bridges:
+        bridge.close()
 
 
 def pytest_addoption(parser):

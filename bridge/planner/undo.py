@@ -334,33 +334,18 @@ def _date_problems(day: str, master: MasterData | None) -> list[Problem]:
 
 def _invoice(reversal: Reversal, key: DocumentKey, master: MasterData | None) -> Planned:
     number, total = str(reversal.record["DocumentNumber"]), reversal.record.get("Total")
-    path = f"/3/invoices/{number}"
-    steps = [
-        Step(
-            kind="action",
-            label=f"cancel invoice {number} (when not booked)",
-            method="PUT",
-            path=f"{path}/cancel",
-            envelope="Invoice",
-            check_path=path,
-            done_when={"Cancelled": True},
-            skip_when={"Booked": True},
-        ),
-        Step(
-            kind="action",
-            label=f"credit invoice {number} (when booked, and not paid)",
-            method="PUT",
-            path=f"{path}/credit",
-            envelope="Invoice",
-            check_path=path,
-            done_when={"CreditInvoiceReference": {"$not": "0"}},
-            skip_when={"Cancelled": True},
-            refuse_when={"Balance": {"$not": total}},
-            missing_hint=f"invoice {number} has been paid (in whole or in part) in Fortnox since the file "
-            f"sent it (or its amount changed): it is not credited. If it should be undone all the same, "
-            "reverse the payment or credit the invoice in Fortnox",
-        ),
-    ]
+    steps = _cancel_or_credit(
+        "/3/invoices",
+        number,
+        what=f"invoice {number}",
+        envelope="Invoice",
+        unbooked="when not booked",
+        credited_field="CreditInvoiceReference",
+        total=total,
+        paid=f"invoice {number} has been paid (in whole or in part) in Fortnox since the file "
+        f"sent it (or its amount changed): it is not credited. If it should be undone all the same, "
+        "reverse the payment or credit the invoice in Fortnox",
+    )
     return f"undo invoice {number}: cancel it, or credit it when booked", steps, []
 
 
@@ -382,33 +367,57 @@ def _credit_invoice(reversal: Reversal, key: DocumentKey, master: MasterData | N
 
 def _supplier_invoice(reversal: Reversal, key: DocumentKey, master: MasterData | None) -> Planned:
     number, total = str(reversal.record["GivenNumber"]), reversal.record.get("Total")
-    path = f"/3/supplierinvoices/{number}"
-    steps = [
+    steps = _cancel_or_credit(
+        "/3/supplierinvoices",
+        number,
+        what=f"supplier invoice {number}",
+        envelope="SupplierInvoice",
+        unbooked="when preliminary",
+        credited_field="CreditReference",
+        total=total,
+        paid=f"supplier invoice {number} has been paid (in whole or in part) in Fortnox since "
+        "the file sent it: it is not credited. If it should be undone all the same, credit it in Fortnox",
+    )
+    return f"undo supplier invoice {number}: cancel it when preliminary, credit it when booked", steps, []
+
+
+def _cancel_or_credit(
+    base: str,
+    number: str,
+    *,
+    what: str,
+    envelope: str,
+    unbooked: str,
+    credited_field: str,
+    total: object,
+    paid: str,
+) -> list[Step]:
+    """Cancel the document while it is not booked; credit it once booked, unless it was paid since."""
+    path = f"{base}/{number}"
+    return [
         Step(
             kind="action",
-            label=f"cancel supplier invoice {number} (when preliminary)",
+            label=f"cancel {what} ({unbooked})",
             method="PUT",
             path=f"{path}/cancel",
-            envelope="SupplierInvoice",
+            envelope=envelope,
             check_path=path,
             done_when={"Cancelled": True},
             skip_when={"Booked": True},
         ),
         Step(
             kind="action",
-            label=f"credit supplier invoice {number} (when booked, and not paid)",
+            label=f"credit {what} (when booked, and not paid)",
             method="PUT",
             path=f"{path}/credit",
-            envelope="SupplierInvoice",
+            envelope=envelope,
             check_path=path,
-            done_when={"CreditReference": {"$not": "0"}},
+            done_when={credited_field: {"$not": "0"}},
             skip_when={"Cancelled": True},
             refuse_when={"Balance": {"$not": total}},
-            missing_hint=f"supplier invoice {number} has been paid (in whole or in part) in Fortnox since "
-            "the file sent it: it is not credited. If it should be undone all the same, credit it in Fortnox",
+            missing_hint=paid,
         ),
     ]
-    return f"undo supplier invoice {number}: cancel it when preliminary, credit it when booked", steps, []
 
 
 def _supplier_credit(reversal: Reversal, key: DocumentKey, master: MasterData | None) -> Planned:

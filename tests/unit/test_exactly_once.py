@@ -3,10 +3,7 @@
 from pathlib import Path
 
 import httpx
-import pytest
 
-from bridge.config import load_settings
-from bridge.fortnox import FortnoxClient, StaticToken
 from bridge.pipeline.service import Bridge
 from bridge.util import loads
 
@@ -31,23 +28,6 @@ class DropAfterApplying(httpx.BaseTransport):
                 self.drops -= 1
                 raise httpx.ReadTimeout("the answer was lost", request=request)
         return response
-
-
-@pytest.fixture
-def make_bridge(tmp_path, mock_app, demo_token):
-    bridges = []
-
-    def make(transport: httpx.BaseTransport | None = None, environ: dict | None = None) -> Bridge:
-        settings = load_settings(tmp_path, environ=environ or {})
-        transport = transport or httpx.WSGITransport(app=mock_app)
-        client = FortnoxClient("http://mock", StaticToken(demo_token), transport=transport)
-        bridge = Bridge(settings, {"default": client})
-        bridges.append(bridge)
-        return bridge
-
-    yield make
-    for bridge in bridges:
-        bridge.close()
 
 
 def drop(tmp_path: Path, name: str, text: str) -> Path:

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
 import pytest
-
-from bridge.config import load_settings
-from bridge.fortnox import FortnoxClient, StaticToken
-from bridge.pipeline.service import Bridge
 
 BUYER_ORG = "559123-4561"  # the buyer in fixtures/einvoice/*.xml
 
@@ -27,18 +22,6 @@ def company(mock_http) -> Callable[[str], None]:
 
 
 @pytest.fixture
-def make_bridge(tmp_path, mock_app, demo_token, company):
-    bridges: list[Bridge] = []
-
-    def make(transport: httpx.BaseTransport | None = None, **settings: str) -> Bridge:
-        environ = {f"FORTNOX_{k.upper()}": str(v) for k, v in settings.items()}
-        client = FortnoxClient(
-            "http://mock", StaticToken(demo_token), transport=transport or httpx.WSGITransport(app=mock_app)
-        )
-        bridge = Bridge(load_settings(tmp_path, environ=environ), {"default": client})
-        bridges.append(bridge)
-        return bridge
-
-    yield make
-    for bridge in bridges:
-        bridge.close()
+def make_bridge(make_bridge, company):
+    """The shared bridge factory, with the demo company as the fixtures' buyer first."""
+    return make_bridge
