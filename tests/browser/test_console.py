@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -42,7 +43,7 @@ class Console(Process):
             workdir / log,
             env={"FORTNOX_CLIENT_SECRET": SECRET, **(env or {})},
         )
-        wait_until(lambda: "The console is at" in self.output(), 30, what="the console to listen")
+        wait_until(lambda: "The console is at" in self.output(), 90, what="the console to listen")
 
 
 @pytest.fixture
@@ -71,13 +72,32 @@ def console(bureau):
     process.stop()
 
 
+# Parts of the pages are replaced every two seconds: an element found a moment ago may be gone.
+# Reads go through one script call (atomic), clicks and waits try again on a stale element.
+
+
 def _wait(browser, condition, timeout: float = 30, what: str = ""):
-    return WebDriverWait(browser, timeout).until(lambda d: condition(d), message=what)
+    waiting = WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,))
+    return waiting.until(lambda d: condition(d), message=what)
+
+
+def _text(browser, css: str) -> str:
+    return browser.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? e.innerText : ''", css
+    )
+
+
+def _attribute(browser, css: str, name: str) -> str:
+    script = "const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : ''"
+    return browser.execute_script(script, css, name) or ""
+
+
+def _click(browser, by: str, value: str) -> None:
+    _wait(browser, lambda d: d.find_element(by, value).click() or True, 10, what=f"to click {value}")
 
 
 def _connection(browser, company: str) -> str:
-    cells = browser.find_elements(By.CSS_SELECTOR, f"#company-{company} td.connection")
-    return cells[0].get_attribute("data-state") if cells else ""
+    return _attribute(browser, f"#company-{company} td.connection", "data-state")
 
 
 def _drop(workdir: Path, company: str, name: str, date: str) -> None:
@@ -92,8 +112,8 @@ def test_the_companies_page_shows_a_connected_and_a_not_connected_company(browse
     assert "Företag" in browser.title
     _wait(browser, lambda d: _connection(d, "bygg") == "not connected", what="bygg checked at Fortnox")
     assert _connection(browser, "acme") == "connected"
-    assert "Inte ansluten" in browser.find_element(By.ID, "company-bygg").text
-    assert "Ansluten" in browser.find_element(By.ID, "company-acme").text
+    assert "Inte ansluten" in _text(browser, "#company-bygg")
+    assert "Ansluten" in _text(browser, "#company-acme")
     assert every_control_is_labelled(browser) == []
 
 
@@ -104,31 +124,33 @@ def test_a_refused_file_is_read_in_swedish_fixed_in_fortnox_and_retried_without_
     _drop(workdir, "acme", "V-1.csv", "2026-02-27")  # fetches the company's registers, goes through
     wait_until(lambda: (workdir / "outbox" / "archive" / "V-1.csv").exists(), 60, what="V-1 done")
     # Someone closes March in Fortnox after the bridge read the registers: Fortnox refuses the next one.
-    httpx.patch(f"{mock.url}/mock/tenants/acme", json={"locked_period": "2026-03-31"}).raise_for_status()
+    httpx.patch(
+        f"{mock.url}/mock/tenants/acme", json={"locked_period": "2026-03-31"}, timeout=30
+    ).raise_for_status()
     _drop(workdir, "acme", "V-2.csv", "2026-03-15")
     wait_until(lambda: (workdir / "outbox" / "failed" / "V-2.csv").exists(), 60, what="V-2 refused")
 
     browser.get(url)
-    _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#company-acme td.failed").text == "1")
+    _wait(browser, lambda d: _text(d, "#company-acme td.failed") == "1")
     _wait(browser, lambda d: _connection(d, "bygg") == "not connected")
     # The README's picture: `make golden` (--update-golden) keeps it in docs/.
     golden = request.config.getoption("--update-golden")
     screenshot(browser, REPO / "docs" / "console.png" if golden else workdir / "console.png")
-    browser.find_element(By.LINK_TEXT, "acme").click()
-    browser.find_element(By.LINK_TEXT, "V-2.csv").click()
-    assert browser.find_element(By.ID, "state").text == "Misslyckades"
-    report = browser.find_element(By.ID, "file-state").text
+    _click(browser, By.LINK_TEXT, "acme")
+    _click(browser, By.LINK_TEXT, "V-2.csv")
+    assert _text(browser, "#state") == "Misslyckades"
+    report = _text(browser, "#file-state")
     assert "ligger i en låst period" in report  # Fortnox's own words, as it said them
     assert every_control_is_labelled(browser) == []
     screenshot(browser, REPO / "docs" / "console-file.png" if golden else workdir / "console-file.png")
 
-    httpx.patch(f"{mock.url}/mock/tenants/acme", json={"locked_period": None}).raise_for_status()
+    httpx.patch(f"{mock.url}/mock/tenants/acme", json={"locked_period": None}, timeout=30).raise_for_status()
     browser.execute_script("window.stillTheSamePage = true")
-    browser.find_element(By.CSS_SELECTOR, "button.retry").click()
-    _wait(browser, lambda d: d.find_element(By.ID, "state").get_attribute("data-state") == "done", 60)
+    _click(browser, By.CSS_SELECTOR, "button.retry")
+    _wait(browser, lambda d: _attribute(d, "#state", "data-state") == "done", 60)
     assert browser.execute_script("return window.stillTheSamePage") is True  # no reload
-    assert browser.find_element(By.ID, "state").text == "Klar"
-    assert "VoucherNumber" in browser.find_element(By.ID, "documents").text  # its Fortnox number
+    assert _text(browser, "#state") == "Klar"
+    assert "VoucherNumber" in _text(browser, "#documents")  # its Fortnox number
 
 
 def test_the_activation_link_connects_the_company(browser, console):
@@ -156,8 +178,8 @@ def test_a_post_without_the_csrf_token_is_refused(browser, console):
     browser.get(f"{url}/exports")
     browser.execute_script("document.querySelector('input[name=csrf_token]').remove()")
     browser.find_element(By.ID, "start-export").click()
-    assert "säkerhetstoken saknas" in browser.find_element(By.ID, "refusal").text
-    assert httpx.post(f"{url}/exports", data={"kind": "sie", "tenant": "acme"}).status_code == 400
+    _wait(browser, lambda d: "säkerhetstoken saknas" in _text(d, "#refusal"), what="the refusal")
+    assert httpx.post(f"{url}/exports", data={"kind": "sie", "tenant": "acme"}, timeout=30).status_code == 400
 
 
 def test_off_the_loopback_address_the_console_asks_for_a_login(browser, bureau):
@@ -179,13 +201,13 @@ def test_off_the_loopback_address_the_console_asks_for_a_login(browser, bureau):
     process = Console(workdir, "console", "--host", "0.0.0.0", "--port", str(port), env=env)
     try:
         url = f"http://127.0.0.1:{port}"
-        assert httpx.get(f"{url}/companies/rows").status_code == 302
+        assert httpx.get(f"{url}/companies/rows", timeout=30).status_code == 302
         browser.get(url)
         assert "/login" in browser.current_url
         assert every_control_is_labelled(browser) == []
         browser.find_element(By.ID, "password").send_keys("fel")
         browser.find_element(By.ID, "login").click()
-        assert "Fel lösenord" in browser.page_source
+        _wait(browser, lambda d: "Fel lösenord" in d.page_source, what="the refusal")
         browser.find_element(By.ID, "password").send_keys(PASSWORD)
         browser.find_element(By.ID, "login").click()
         _wait(
