@@ -160,6 +160,31 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("supplierinvoices", "accrual_account", 1790, "Balance account for accrued (prepaid) costs"),
     Option("supplierinvoices", "prepaid_account", 1480, "Account of advance payments an invoice deducts"),
+    Option(
+        "matching",
+        "enabled",
+        False,
+        "Match supplier invoices to purchase orders: an invoice naming an order is booked only when it "
+        "matches (`supplierinvoices.bookkeep`), otherwise a deviation report waits for a person",
+    ),
+    Option(
+        "matching",
+        "quantity_tolerance",
+        Decimal("0"),
+        "How far an invoiced quantity may differ from what is still open on the order row (units)",
+    ),
+    Option(
+        "matching",
+        "price_tolerance_percent",
+        Decimal("1"),
+        "How far an invoiced unit price may differ from the order's, in per cent of the order price",
+    ),
+    Option(
+        "matching",
+        "every_minutes",
+        5,
+        "How often `watch` reads supplier invoices changed in Fortnox and matches them (0: never)",
+    ),
     Option("files", "default_folder", "inbox_s", "Fortnox inbox folder for a PDF dropped on its own"),
     Option("files", "include_on_send", True, "Send a PDF attached to a customer invoice along with it"),
     Option(

@@ -45,6 +45,8 @@ __all__ = [
     "PdfFile",
     "Problem",
     "Project",
+    "PurchaseOrder",
+    "PurchaseOrderRow",
     "Reversal",
     "Severity",
     "SieDeclarations",
@@ -493,6 +495,49 @@ Document = (
     | UndoRequest
     | Reversal
 )
+
+
+@dataclass(frozen=True)
+class PurchaseOrderRow:
+    """What is ordered: an article (our number) or only a description, a quantity at a unit
+    price (net, in the order's currency), and where its cost is booked."""
+
+    quantity: Decimal
+    price: Decimal
+    article_number: str | None = None
+    description: str | None = None
+    account: int | None = None
+    project: str | None = None
+    line: int | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        return self.quantity * self.price
+
+
+@dataclass(frozen=True)
+class PurchaseOrder:
+    """A purchase order from the ordering system; `source_key` is its order number there.
+
+    `cancelled`: the ordering system cancelled it; the same order number then voids the order
+    (its key is the order number with `#cancelled`, so it is a document of its own, sent once)."""
+
+    source_key: str
+    order_number: str
+    supplier: Party
+    rows: tuple[PurchaseOrderRow, ...]
+    order_date: date | None = None
+    delivery_date: date | None = None
+    currency: str = "SEK"
+    cancelled: bool = False
+    note: str | None = None
+    line: int | None = None
+
+    kind = "purchaseorder"
+
+    @property
+    def total(self) -> Decimal:
+        return sum((row.amount for row in self.rows), Decimal(0))
 
 
 @dataclass(frozen=True)

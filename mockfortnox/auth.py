@@ -19,7 +19,7 @@ from flask import Blueprint, Response, g, redirect, render_template, request
 
 from mockfortnox.errors import ApiError
 from mockfortnox.resources.common import current_state, json_response
-from mockfortnox.state import MockState, Tenant, TokenRecord
+from mockfortnox.state import MockState, Tenant, TokenRecord, User
 
 __all__ = ["ACCESS_TOKEN_LIFETIME", "ALL_SCOPES", "authenticate", "bp", "issue_tokens"]
 
@@ -54,7 +54,9 @@ def _client_from_basic(state: MockState):
     except (binascii.Error, UnicodeDecodeError):
         return None
     client = state.clients.get(client_id)
-    return client if client and secrets.compare_digest(client.client_secret, secret) else None
+    return (
+        client if client and secrets.compare_digest(client.client_secret.encode(), secret.encode()) else None
+    )
 
 
 def _make_jwt(record: TokenRecord) -> str:
@@ -71,9 +73,17 @@ def _make_jwt(record: TokenRecord) -> str:
     return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.{secrets.token_urlsafe(32)}"
 
 
-def issue_tokens(state: MockState, tenant: Tenant, client_id: str, scopes: list[str], refresh: bool) -> dict:
+def issue_tokens(
+    state: MockState,
+    tenant: Tenant,
+    client_id: str,
+    scopes: list[str],
+    refresh: bool,
+    *,
+    control: bool = False,
+) -> dict:
     now = state.clock.now()
-    access = TokenRecord(tenant.id, client_id, scopes, now + ACCESS_TOKEN_LIFETIME)
+    access = TokenRecord(tenant.id, client_id, scopes, now + ACCESS_TOKEN_LIFETIME, control=control)
     token = _make_jwt(access)
     state.store_token("access_tokens", token, access)
     # Recorded key order: access_token, expires_in, token_type, scope, refresh_token.
@@ -103,11 +113,14 @@ def token():
         tenant = state.tenant(request.headers.get("TenantId", ""))
         if tenant is None:
             return _oauth_error("invalid_request", "Unknown TenantId", 400, "text/html")
-        if not client.service_accounts or (client.client_id, tenant.id) not in state.service_consents:
+        consent = (client.client_id, tenant.id)
+        if not client.service_accounts or consent not in state.service_consents:
             return _oauth_error(
                 "unauthorized_client", "Client does not allow service account", 400, "text/html"
             )
-        scopes = [s for s in ALL_SCOPES if s in tenant.licences]
+        # Only what the administrator consented to (a seeded consent: whatever the company licenses).
+        granted = state.service_consents[consent]
+        scopes = [s for s in ALL_SCOPES if s in tenant.licences] if granted is None else list(granted)
         return json_response(issue_tokens(state, tenant, client.client_id, scopes, refresh=False))
     if grant in ("authorization_code", "refresh_token"):
         store = "codes" if grant == "authorization_code" else "refresh_tokens"
@@ -116,10 +129,8 @@ def token():
         what = "authorization code" if grant == "authorization_code" else "refresh token"
         if record is None or record.expires_at <= now or record.client_id != client.client_id:
             return _oauth_error("invalid_grant", f"Invalid {what}", 400, "text/html")
-        if (
-            grant == "authorization_code"
-            and request.form.get("redirect_uri", record.redirect_uri) != record.redirect_uri
-        ):
+        if grant == "authorization_code" and request.form.get("redirect_uri", "") != record.redirect_uri:
+            # The exchange repeats the redirect_uri of the consent, character for character.
             return _oauth_error("invalid_grant", "Invalid redirect_uri", 400, "text/html")
         tenant = state.tenant(record.tenant_id)
         if tenant is None:
@@ -164,15 +175,20 @@ def _consent_error(message: str, status: int = 400) -> Response:
 
 @bp.route("/oauth-v1/auth", methods=["GET", "POST"])
 def authorize():
-    """The page Fortnox shows a user: log in as a user with access to one or more companies
-    (a bureau user has several), grant the scopes, and go back to the app with a code."""
+    """The page Fortnox shows a user: log in (a bureau user sees several companies), see which
+    application asks for which scopes, pick the company, approve — and go back to the app with
+    a code and the app's `state`, unchanged."""
     state = current_state()
     params = request.values
     client = state.clients.get(params.get("client_id", ""))
     if client is None:
         return _consent_error("Okänd klient (client_id).")
-    redirect_uri = params.get("redirect_uri") or (client.redirect_uris[0] if client.redirect_uris else "")
-    if not redirect_uri or (client.redirect_uris and redirect_uri not in client.redirect_uris):
+    if not client.redirect_uris:
+        return _consent_error(
+            "Klienten har ingen registrerad redirect_uri och kan inte använda inloggningsflödet."
+        )
+    redirect_uri = params.get("redirect_uri") or client.redirect_uris[0]
+    if redirect_uri not in client.redirect_uris:
         return _consent_error("redirect_uri stämmer inte med den registrerade adressen.")
     scopes = [s for s in params.get("scope", "").split() if s]
     unknown = [s for s in scopes if s not in ALL_SCOPES]
@@ -181,21 +197,49 @@ def authorize():
     service = params.get("account_type") == "service"
     if service and not client.service_accounts:
         return _consent_error("Client does not allow service account")
-    tenants = sorted(state.tenants.values(), key=lambda t: t.id)
-    if request.method == "GET":
-        return render_template(
-            "consent.html",
-            client=client,
-            scopes=scopes,
-            tenants=tenants,
-            params=dict(params.items()),
-            service=service,
-        )
-    if params.get("decision") != "allow":
+    # What the app sent, carried through the login and the consent form (never our own fields).
+    carried = {k: v for k, v in params.items() if k in AUTHORIZE_PARAMS}
+    user, session = _logged_in(state)
+    if state.users and user is None:
+        if request.method == "POST" and "username" in request.form:
+            user = state.users.get(request.form["username"])
+            if user is None or not secrets.compare_digest(
+                user.password.encode(), request.form.get("password", "").encode()
+            ):
+                return _login_page(client, carried, "Fel e-postadress eller lösenord.", 401)
+            session = secrets.token_urlsafe(24)
+            state.sessions[session] = user.username
+            return _consent_page(state, client, scopes, carried, service, user, session)
+        return _login_page(client, carried)
+    if request.method == "GET" or "decision" not in request.form:
+        return _consent_page(state, client, scopes, carried, service, user, session)
+    form_token = state.consent_forms.pop(request.form.get("consent_token", ""), None)
+    if (
+        form_token is None
+        or form_token[0] != session
+        or form_token[1] != client.client_id
+        or form_token[2] < state.clock.now().timestamp()
+    ):
+        # Not the form this user was shown (another site's, an old one, one used already).
+        return _consent_error("Formuläret är ogiltigt eller har gått ut. Börja om från integrationen.", 403)
+    if request.form.get("decision") != "allow":
         return _back(redirect_uri, {"error": "access_denied", "state": params["state"]})
-    tenant = state.tenant(params.get("tenant", "")) if len(tenants) > 1 else (tenants[0] if tenants else None)
+    companies = _companies(state, user)
+    chosen = request.form.get("tenant", "")
+    tenant = next((t for t in companies if str(t.id) == chosen), None)
+    if tenant is None and len(companies) == 1 and not chosen:
+        tenant = companies[0]
     if tenant is None:
         return _consent_error("Välj ett företag.")
+    if service and user is not None and not user.sysadmin:
+        return _back(
+            redirect_uri,
+            {
+                "error": "access_denied",
+                "error_description": "Only a system administrator can approve a service account",
+                "state": params["state"],
+            },
+        )
     code = secrets.token_urlsafe(24)
     record = TokenRecord(
         tenant.id,
@@ -208,8 +252,58 @@ def authorize():
     )
     state.store_token("codes", code, record)
     if service:
-        state.consent_service(client.client_id, tenant.id)
+        state.consent_service(client.client_id, tenant.id, scopes)
     return _back(redirect_uri, {"code": code, "state": params["state"]})
+
+
+AUTHORIZE_PARAMS = (
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "response_type",
+    "access_type",
+    "account_type",
+)
+SESSION_COOKIE = "fortnox_login"
+CONSENT_FORM_LIFETIME = timedelta(minutes=10)
+
+
+def _logged_in(state: MockState) -> tuple[User | None, str]:
+    session = request.cookies.get(SESSION_COOKIE, "")
+    username = state.sessions.get(session)
+    return (state.users.get(username) if username else None), session
+
+
+def _companies(state: MockState, user: User | None) -> list[Tenant]:
+    """The companies the user may pick: theirs; with no users at all, every company."""
+    tenants = sorted(state.tenants.values(), key=lambda t: t.id)
+    return tenants if user is None else [t for t in tenants if t.id in user.tenants]
+
+
+def _login_page(client, carried: dict, message: str = "", status: int = 200) -> Response:
+    page = render_template("login.html", client=client, params=carried, message=message)
+    return Response(page, status=status, mimetype="text/html")
+
+
+def _consent_page(state: MockState, client, scopes, carried, service, user, session) -> Response:
+    form_token = secrets.token_urlsafe(24)
+    expires = (state.clock.now() + CONSENT_FORM_LIFETIME).timestamp()
+    state.consent_forms[form_token] = (session, client.client_id, expires)
+    page = render_template(
+        "consent.html",
+        client=client,
+        scopes=scopes,
+        tenants=_companies(state, user),
+        params=carried,
+        service=service,
+        user=user,
+        consent_token=form_token,
+    )
+    response = Response(page, mimetype="text/html")
+    if session:
+        response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="Lax", path="/oauth-v1")
+    return response
 
 
 def _back(redirect_uri: str, query: dict) -> Response:
@@ -240,4 +334,8 @@ def authenticate(state: MockState, scope: str | None) -> Response | None:
             raise ApiError("missing_scope")
     g.tenant = tenant
     g.token = token_value
+    # Fortnox counts the limit per integration and company, not per token: new tokens do not
+    # buy a fresh window. A tester's token from the control API counts on its own, so that
+    # looking at a company never eats the window of the integration under test.
+    g.rate_key = token_value if record.control else f"{record.client_id}\n{tenant.id}"
     return None

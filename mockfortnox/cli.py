@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 
 import click
@@ -29,8 +30,21 @@ def main() -> None:
 @click.option(
     "--topics-port", default=0, show_default=True, type=int, help="WebSocket topics; 0 picks a free port."
 )
+@click.option(
+    "--control-token",
+    envvar="MOCKFORTNOX_CONTROL_TOKEN",
+    show_envvar=True,
+    help="Only requests with this token (header X-Mock-Token) may use the control API under /mock/; "
+    "required when --host is not a loopback address.",
+)
 def serve(
-    host: str, port: int, seeds: tuple[str, ...], state_file: str | None, rate_limit: str, topics_port: int
+    host: str,
+    port: int,
+    seeds: tuple[str, ...],
+    state_file: str | None,
+    rate_limit: str,
+    topics_port: int,
+    control_token: str | None,
 ) -> None:
     """Serve the mock (and its WebSocket topics) until interrupted."""
     from mockfortnox.app import create_app
@@ -40,8 +54,24 @@ def serve(
         parse_rate(rate_limit)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--rate-limit") from None
+    if not is_loopback(host):
+        click.echo(
+            f"warning: mockfortnox on {host} is reachable from other machines; its control API can reset "
+            "and reseed every company, so it answers only requests carrying --control-token",
+            err=True,
+        )
+        if not control_token:
+            raise click.UsageError(
+                f"--host {host} is not a loopback address: give --control-token TOKEN (or set "
+                "MOCKFORTNOX_CONTROL_TOKEN), or serve on 127.0.0.1"
+            )
     app = create_app(
-        {"MOCK_SEEDS": list(seeds) or ["demo"], "MOCK_STATE_FILE": state_file, "MOCK_RATE_LIMIT": rate_limit}
+        {
+            "MOCK_SEEDS": list(seeds) or ["demo"],
+            "MOCK_STATE_FILE": state_file,
+            "MOCK_RATE_LIMIT": rate_limit,
+            "MOCK_CONTROL_TOKEN": control_token or None,
+        }
     )
     server = MockServer(app, host, port, topics_port=topics_port)
     server.topics.start()  # before the address is printed, so that it can be printed
@@ -52,6 +82,16 @@ def serve(
         server.serve_forever()
     except KeyboardInterrupt:
         server.stop()
+
+
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach `host` (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name that resolves elsewhere, or 0.0.0.0-like wildcards
 
 
 def _scopes(ctx: click.Context, param: click.Parameter, given: tuple[str, ...]) -> list[str]:
@@ -82,10 +122,16 @@ def _scopes(ctx: click.Context, param: click.Parameter, given: tuple[str, ...]) 
     callback=_scopes,
     help='Limit the token to these scopes: repeat it, or give several with spaces ("customer invoice").',
 )
-def token(tenant: str, url: str, scopes: list[str]) -> None:
+@click.option(
+    "--control-token", envvar="MOCKFORTNOX_CONTROL_TOKEN", show_envvar=True, help="The mock's control token."
+)
+def token(tenant: str, url: str, scopes: list[str], control_token: str | None) -> None:
     """Print a ready access token for TENANT, valid for one hour."""
+    headers = {"X-Mock-Token": control_token} if control_token else {}
     try:
-        answer = httpx.post(f"{url.rstrip('/')}/mock/tokens", json={"tenant": tenant, "scopes": scopes})
+        answer = httpx.post(
+            f"{url.rstrip('/')}/mock/tokens", json={"tenant": tenant, "scopes": scopes}, headers=headers
+        )
     except httpx.HTTPError as exc:
         raise click.ClickException(f"cannot reach the mock at {url}: {exc}") from None
     if answer.status_code != 200:

@@ -5,19 +5,27 @@ Not part of Fortnox; nothing here needs a token. Never expose a mock on a public
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from flask import Blueprint, current_app, request
 
-from bridge.util import loads
+from bridge.util import dumps, loads
 from mockfortnox import __version__, requestlog
 from mockfortnox.auth import ALL_SCOPES, issue_tokens
 from mockfortnox.errors import ApiError
 from mockfortnox.faults import FaultRule
 from mockfortnox.resources.common import current_state, json_response
-from mockfortnox.seed import DEMO_SEED, apply_seed, consent_all_service_clients, load_seed, seed_tenant
+from mockfortnox.seed import (
+    DEMO_SEED,
+    add_user,
+    apply_seed,
+    consent_all_service_clients,
+    load_seed,
+    seed_tenant,
+)
 from mockfortnox.sie_seed import tenant_name_for, tenant_spec_from_sie
-from mockfortnox.state import Tenant
+from mockfortnox.state import TOKEN_STORES, Tenant
 
 bp = Blueprint("control", __name__, url_prefix="/mock")
 
@@ -37,11 +45,26 @@ def _body() -> dict:
     raw = request.get_data()
     try:
         body = loads(raw) if raw.strip() else {}
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ControlError("the body is not JSON") from None
     if not isinstance(body, dict):
         raise ControlError("the body must be a JSON object")
     return body
+
+
+_KIND_WORDS = {list: "a list", bool: "true or false", dict: "an object", str: "a string", int: "a number"}
+
+
+def _check_shape(body: dict, fields: dict[str, type | tuple[type, ...]]) -> None:
+    """Each named field, when present, of its kind; a 400 naming the field otherwise."""
+    for name, kind in fields.items():
+        if name not in body:
+            continue
+        value = body[name]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            words = " or ".join("null" if k is type(None) else _KIND_WORDS.get(k, k.__name__) for k in kinds)
+            raise ControlError(f'"{name}" must be {words}, not {dumps(value)[:40]}')
 
 
 def _tenant(ref: object) -> Tenant:
@@ -153,6 +176,16 @@ def change_tenant(ref: str):
     `company` fields."""
     tenant = _tenant(ref)
     body = _body()
+    _check_shape(
+        body, {"licences": list, "api_licence": bool, "locked_period": (str, type(None)), "company": dict}
+    )
+    if "licences" in body and not all(isinstance(s, str) for s in body["licences"]):
+        raise ControlError('"licences" must be a list of licence names (strings)')
+    if body.get("locked_period"):
+        try:
+            date.fromisoformat(body["locked_period"])
+        except ValueError:
+            raise ControlError('"locked_period" must be a date (YYYY-MM-DD) or null') from None
     with tenant.lock:
         if "licences" in body:
             tenant.licences = [str(s) for s in body["licences"]]
@@ -167,16 +200,30 @@ def change_tenant(ref: str):
     )
 
 
+@bp.post("/users")
+def create_user():
+    """A login for the consent page: `{"username", "password", "name", "sysadmin", "tenants":
+    [names or ids]}` (a bureau user lists several companies)."""
+    try:
+        user = add_user(current_state(), _body())
+    except ValueError as exc:
+        raise ControlError(str(exc)) from None
+    return json_response({"username": user.username, "sysadmin": user.sysadmin, "tenants": user.tenants}, 201)
+
+
 @bp.post("/tokens")
 def token_for_tenant():
     """A ready access token for a tenant (by id or name), as a client-credentials grant gives."""
     body = _body()
+    _check_shape(body, {"tenant": (str, int), "scopes": list, "client_id": str, "refresh": bool})
+    if not all(isinstance(s, str) for s in body.get("scopes") or []):
+        raise ControlError('"scopes" must be a list of scope names (strings)')
     state = current_state()
     tenant = _tenant(body.get("tenant"))
     scopes = body.get("scopes") or [s for s in ALL_SCOPES if s in tenant.licences]
     client_id = body.get("client_id") or next(iter(state.clients), "mock")
     return json_response(
-        issue_tokens(state, tenant, client_id, list(scopes), refresh=bool(body.get("refresh")))
+        issue_tokens(state, tenant, client_id, list(scopes), refresh=bool(body.get("refresh")), control=True)
     )
 
 
@@ -187,13 +234,29 @@ def dump_state():
         tenant = _tenant(ref)
         with tenant.lock:
             return json_response(tenant.to_json())
-    return json_response(current_state().snapshot())
+    return json_response(without_secrets(current_state().snapshot()))
+
+
+def without_secrets(snapshot: dict) -> dict:
+    """The state as `/mock/state` shows it: client secrets masked, and the tokens described
+    (whose, which scopes, until when) but not given: whoever reads the state cannot act as a
+    client or a company with it."""
+    shown = dict(snapshot)
+    shown["clients"] = [{**c, "client_secret": "***"} for c in snapshot.get("clients", [])]
+    shown["users"] = [{**u, "password": "***"} for u in snapshot.get("users", [])]
+    for store in TOKEN_STORES:
+        shown[store] = [
+            {k: v for k, v in record.items() if k != "redirect_uri" or store == "codes"}
+            for record in snapshot.get(store, {}).values()
+        ]
+    return shown
 
 
 @bp.post("/faults")
 def set_faults():
     """Replace the fault rules: `{"rules": [...], "seed": 42}` (see `mockfortnox.faults`)."""
     body = _body()
+    _check_shape(body, {"rules": list, "seed": (int, type(None))})
     try:
         rules = [FaultRule.from_json(r) for r in body.get("rules", [])]
     except (TypeError, ValueError) as exc:
@@ -244,6 +307,7 @@ def clock():
     """`{"freeze": true | "2026-01-31T12:00:00+00:00"}`, `{"advance": seconds}`, `{"unfreeze": true}`."""
     state_clock = current_state().clock
     body = _body() if request.method == "POST" else {}
+    _check_shape(body, {"advance": (int, Decimal), "unfreeze": bool, "freeze": (bool, str)})
     if body.get("unfreeze"):
         state_clock.unfreeze()
     if body.get("freeze"):
@@ -254,5 +318,7 @@ def clock():
             raise ControlError("freeze takes true or an ISO 8601 time") from None
         state_clock.freeze(at if at is None or at.tzinfo else at.replace(tzinfo=UTC))
     if "advance" in body:
+        if abs(body["advance"]) > 100 * 366 * 86_400:
+            raise ControlError('"advance" must be seconds within a hundred years')
         state_clock.advance(float(body["advance"]))
     return json_response({"now": state_clock.now().isoformat(), "frozen": state_clock.frozen is not None})

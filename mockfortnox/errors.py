@@ -382,7 +382,24 @@ INVENTED_BEHAVIOUR: dict[str, str] = {
     "vacation_debt": "the vacation debt basis lists active employees with zero amounts (the mock runs no payroll)",
     "created_and_deleted_status": "families whose spec documents 200 for create or delete answer 200 "
     "(employees, salary rows, assets, Fortnox Finans); the delete's body is empty",
-    "number_bound": "numbers of 10^15 or more are refused as invalid values",
+    "number_bound": "a number in a body of 10^15 or more, or with more than 12 decimals, is refused with "
+    "2000108 (not numeric), as NaN and Infinity are refused as JSON syntax (2002115)",
+    "bad_date": "a date that is not YYYY-MM-DD or not in the calendar answers 2999028 naming the field",
+    "wrong_shape": "an object or a list where a field takes text or a number (or the reverse) answers "
+    "2001392 (no or wrong type of data)",
+    "currency_codes": "a currency in a body must be an ISO 4217 code or one in the company's register; "
+    "any other answers 400 with the currency-not-found code",
+    "consent_login": "the consent page asks for a login (e-mail and password) before the consent; a "
+    "company's own user logs in with the password 'fortnox'; a wrong one shows the login again with 401",
+    "consent_form_token": "the consent form carries a one-time token bound to the login and the client, "
+    "valid 10 minutes; a POST without it, with another's or a second time answers a 403 page",
+    "service_consent_admin": "a user who is not a system administrator approving account_type=service is "
+    "sent back with error=access_denied and error_description 'Only a system administrator can approve "
+    "a service account' (Fortnox's docs say only administrators may; its answer is not published)",
+    "redirect_uri_exchange": "the code exchange must repeat the consent's redirect_uri exactly (none when "
+    "the consent named none), else invalid_grant 'Invalid redirect_uri'",
+    "refused_create_number": "a refused request gives back the numbers it drew: the next create gets "
+    "the number the refused one would have had",
 }
 # The WebSocket topics' rules (TOPICS_BEHAVIOUR above) belong to the same list.
 INVENTED_BEHAVIOUR.update({f"topics: {key}": text for key, text in TOPICS_BEHAVIOUR.items()})

@@ -50,12 +50,19 @@ class FaultRule:
     fired: int = field(default=0, compare=False)
 
     @classmethod
-    def from_json(cls, data: dict) -> FaultRule:
+    def from_json(cls, data: Any) -> FaultRule:
+        """A rule from the control API's JSON; ValueError naming the field when one is wrong
+        (a rule taken unchecked would fail on every later request instead)."""
+        if not isinstance(data, dict):
+            raise ValueError("a rule must be a JSON object")
         known = {f for f in cls.__dataclass_fields__ if f != "fired"}
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown fault rule keys: {', '.join(sorted(unknown))}")
-        rule = cls(**data)
+        for name, value in data.items():
+            _check_rule_field(name, value)
+        rule = cls(**{k: v for k, v in data.items() if not (k == "times" and v is None)})
+        rule.probability = float(rule.probability)
         if not 0 <= rule.probability <= 1:
             raise ValueError("probability must lie between 0 and 1")
         if not (rule.status or rule.drop_response or rule.latency_ms or rule.rate_limit):
@@ -74,6 +81,34 @@ class FaultRule:
         shown = {k: v for k, v in self.__dict__.items() if v not in (None, False, 0, "*") or k == "fired"}
         shown["probability"] = Decimal(str(self.probability))  # JSON numbers here are never floats
         return shown
+
+
+# What each field of a rule takes: its type and, for numbers, the range that makes sense.
+_RULE_FIELDS: dict[str, tuple[type | tuple[type, ...], int | None, int | None]] = {
+    "method": (str, None, None),
+    "path": (str, None, None),
+    "probability": ((int, Decimal), 0, 1),
+    "times": (int, 0, None),
+    "status": (int, 100, 599),
+    "drop_response": (bool, None, None),
+    "latency_ms": (int, 0, 600_000),
+    "rate_limit": (bool, None, None),
+    "retry_after": (int, 0, 86_400),
+}
+
+
+def _check_rule_field(name: str, value: Any) -> None:
+    if name == "body" or (name in ("times", "status") and value is None):
+        return
+    kind, low, high = _RULE_FIELDS[name]
+    wrong_type = not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool)
+    if wrong_type:
+        wanted = {str: "a string", bool: "true or false", int: "a whole number"}.get(kind, "a number")  # type: ignore[call-overload]
+        raise ValueError(f"{name} must be {wanted}, not {dumps(value)[:40]}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(
+            f"{name} must lie between {low} and {high if high is not None else 'any'}, not {value}"
+        )
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Fortnox's rate limit: 25 requests per 5-second sliding window, counted per access token."""
+"""Fortnox's rate limit: 25 requests per 5-second sliding window, counted per integration
+(client id) and company (tenant): every token of the pair shares one window."""
 
 from __future__ import annotations
 

@@ -23,11 +23,12 @@ from mockfortnox.resources.bookkeeping import DEFAULT_PREDEFINED_SERIES, account
 from mockfortnox.resources.services import READ_ONLY_TABLES
 from mockfortnox.resources.vouchers import vouchers
 from mockfortnox.sie_seed import looks_like_sie_seed, tenant_name_for, tenant_spec_from_sie
-from mockfortnox.state import Client, MockState, Tenant
+from mockfortnox.state import Client, MockState, Tenant, User
 
-__all__ = ["DEMO_SEED", "apply_seed", "load_seed", "seed_tenant"]
+__all__ = ["DEMO_SEED", "add_user", "apply_seed", "company_user", "load_seed", "seed_tenant"]
 
 DEMO_SEED = "demo"
+DEFAULT_PASSWORD = "fortnox"  # of a company's own user (its `user`) on the consent page
 # Seed keys that are not registers of records.
 TENANT_KEYS = frozenset({"name", "id", "company", "licences", "settings", "api_licence", "user"})
 BOOKKEEPING_KEYS = frozenset({"openingbalances", "vouchers"})
@@ -54,7 +55,40 @@ def apply_seed(state: MockState, seed: dict[str, Any]) -> list[Tenant]:
     tenants = [seed_tenant(state, spec) for spec in seed.get("tenants", [])]
     for tenant in tenants:
         consent_all_service_clients(state, tenant)
+    for item in seed.get("users", []):
+        add_user(state, item)
     return tenants
+
+
+def add_user(state: MockState, item: dict[str, Any]) -> User:
+    """A login for the consent page: `{"username", "password", "name", "sysadmin", "tenants":
+    [names or ids]}`; ValueError naming what is wrong."""
+    unknown = set(item) - {"username", "password", "name", "sysadmin", "tenants"}
+    if unknown:
+        raise ValueError(f"unknown user keys: {', '.join(sorted(unknown))}")
+    if not isinstance(item.get("username"), str) or not isinstance(item.get("password"), str):
+        raise ValueError("a user needs a username and a password (strings)")
+    if not isinstance(item.get("tenants", []), list):
+        raise ValueError("a user's tenants must be a list of company names or ids")
+    ids = []
+    for ref in item.get("tenants", []):
+        tenant = state.tenant(ref)
+        if tenant is None:
+            raise ValueError(f"no tenant {ref!r} for user {item['username']}")
+        ids.append(tenant.id)
+    return state.add_user(
+        User(item["username"], item["password"], str(item.get("name") or ""), bool(item.get("sysadmin")), ids)
+    )
+
+
+def company_user(state: MockState, tenant: Tenant) -> None:
+    """The company's own user (its `user`, what `/3/me` shows) can log in on the consent page
+    with the e-mail address and the password `fortnox`."""
+    me = tenant.settings.get("user") or {}
+    if me.get("Email"):
+        state.add_user(
+            User(me["Email"], DEFAULT_PASSWORD, me.get("Name", ""), bool(me.get("SysAdmin")), [tenant.id])
+        )
 
 
 def consent_all_service_clients(state: MockState, tenant: Tenant) -> None:
@@ -91,6 +125,7 @@ def seed_tenant(
     except Exception:
         state.remove_tenant(tenant.id)  # a seed is applied whole or not at all
         raise
+    company_user(state, tenant)
     return tenant
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from bridge.util import atomic_write, dumps, loads
 
-__all__ = ["Client", "Clock", "MockState", "Tenant", "TokenRecord", "journal_path"]
+__all__ = ["Client", "Clock", "MockState", "Tenant", "TokenRecord", "User", "journal_path"]
 
 TOKEN_STORES = ("access_tokens", "refresh_tokens", "codes")
 
@@ -58,6 +58,18 @@ class Client:
 
 
 @dataclass
+class User:
+    """Someone who logs in on the consent page: a company's own user, or a bureau's user who
+    sees several companies. Only a system administrator may consent to a service account."""
+
+    username: str
+    password: str
+    name: str = ""
+    sysadmin: bool = False
+    tenants: list[int] = field(default_factory=list)
+
+
+@dataclass
 class TokenRecord:
     tenant_id: int
     client_id: str
@@ -66,6 +78,7 @@ class TokenRecord:
     offline: bool = True  # an authorization code from access_type=offline yields a refresh token
     redirect_uri: str = ""
     service: bool = False
+    control: bool = False  # handed out by the control API to a tester, not by Fortnox's OAuth
 
     def to_json(self) -> dict:
         return {**self.__dict__, "expires_at": self.expires_at.isoformat()}
@@ -170,8 +183,15 @@ class MockState:
         self.access_tokens: dict[str, TokenRecord] = {}
         self.refresh_tokens: dict[str, TokenRecord] = {}
         self.codes: dict[str, TokenRecord] = {}
-        # (client id, tenant id) pairs where an administrator consented to a service account
-        self.service_consents: set[tuple[str, int]] = set()
+        # (client id, tenant id) → the scopes an administrator consented to for a service
+        # account; None for a seeded consent: every scope the company holds a licence for
+        self.service_consents: dict[tuple[str, int], list[str] | None] = {}
+        self.users: dict[str, User] = {}
+        # Not kept in the state file: a restart logs everyone out, as a new browser session would.
+        self.sessions: dict[str, str] = {}  # login cookie → username
+        self.consent_forms: dict[
+            str, tuple[str, str, float]
+        ] = {}  # one-time form token → (session, client, expiry)
         self.token_changes: list[dict] = []
         # Orders journal entries and snapshots: an entry older than the snapshot of its tenant
         # is already in it and is skipped on load.
@@ -202,10 +222,22 @@ class MockState:
             self.needs_snapshot = True
             return client
 
-    def consent_service(self, client_id: str, tenant_id: int) -> None:
+    def consent_service(self, client_id: str, tenant_id: int, scopes: list[str] | None = None) -> None:
         with self.lock:
-            self.service_consents.add((client_id, tenant_id))
+            self.service_consents[(client_id, tenant_id)] = scopes
             self.needs_snapshot = True
+
+    def add_user(self, user: User) -> User:
+        """Add a user, or give one already known (by username) the companies of this one too."""
+        with self.lock:
+            known = self.users.get(user.username)
+            if known is not None:
+                known.tenants = sorted({*known.tenants, *user.tenants})
+                known.sysadmin = known.sysadmin or user.sysadmin
+                user = known
+            self.users[user.username] = user
+            self.needs_snapshot = True
+            return user
 
     def new_tenant_id(self) -> int:
         with self.lock:
@@ -233,6 +265,9 @@ class MockState:
             self.tenants.clear()
             self.clients.clear()
             self.service_consents.clear()
+            self.users.clear()
+            self.sessions.clear()
+            self.consent_forms.clear()
             for store in TOKEN_STORES:
                 getattr(self, store).clear()
             self.token_changes.clear()
@@ -247,7 +282,8 @@ class MockState:
             tenants = list(self.tenants.values())
             answer: dict[str, Any] = {
                 "clients": [dict(c.__dict__) for c in self.clients.values()],
-                "service_consents": sorted([c, t] for c, t in self.service_consents),
+                "service_consents": sorted([c, t, s] for (c, t), s in self.service_consents.items()),
+                "users": [dict(u.__dict__) for u in self.users.values()],
                 "seq": {"tokens": next(self.sequence)},
             }
             for store in TOKEN_STORES:
@@ -266,7 +302,12 @@ class MockState:
                 self.tenants[item["id"]] = Tenant.from_json(item)
             for item in data.get("clients", []):
                 self.clients[item["client_id"]] = Client(**item)
-            self.service_consents = {(c, int(t)) for c, t in data.get("service_consents", [])}
+            self.service_consents = {
+                (item[0], int(item[1])): (item[2] if len(item) > 2 else None)
+                for item in data.get("service_consents", [])
+            }
+            for item in data.get("users", []):
+                self.users[item["username"]] = User(**item)
             for store in TOKEN_STORES:
                 getattr(self, store).update(
                     {k: TokenRecord.from_json(v) for k, v in data.get(store, {}).items()}

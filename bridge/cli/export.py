@@ -382,3 +382,48 @@ def export_supplierinvoices_command(ctx: Context, since, tenant: str | None, as_
                 f"{item['rows']:,} rows, {item['files']:,} files → {item['csv']}"
             )
     finish(failed)
+
+
+@export.command("matching")
+@click.option(
+    "--open",
+    "only_open",
+    is_flag=True,
+    help="Only open and partly invoiced orders, and invoices awaiting a decision.",
+)
+@click.option("--tenant", help="Only this company, when several are configured.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@pass_context
+def export_matching_command(ctx: Context, only_open: bool, tenant: str | None, as_json: bool) -> None:
+    """Match supplier invoices changed in Fortnox to the purchase orders the bridge received, then
+    list orders and invoices (CSV and JSON in outbox/exports/matching/)."""
+    from bridge.fortnox import FortnoxError
+    from bridge.pipeline.matching import run_matching
+
+    names = _companies(ctx, tenant)
+    done, failed = [], False
+    with open_bridge(ctx) as bridge:
+        for name in names:
+            try:
+                run = run_matching(
+                    bridge.clients[name], bridge.ledger, ctx.settings, name, only_open=only_open
+                )
+            except FortnoxError as error:
+                click.echo(f"{name}: not matched: {error}", err=True)
+                failed = True
+                continue
+            done.append(
+                {
+                    "tenant": name,
+                    "matched": run.matched,
+                    "reports": [str(p) for p in run.reports],
+                    "csv": str(run.csv_path),
+                    "json": str(run.json_path),
+                }
+            )
+    if as_json:
+        click.echo(dumps({"exports": done}, indent=2))
+    else:
+        for item in done:
+            click.echo(f"{item['tenant']}: {len(item['matched'])} invoice(s) matched → {item['csv']}")
+    finish(failed)

@@ -54,6 +54,15 @@ FLOWS: tuple[Flow, ...] = (
         ("bookkeeping", "settings"),
         ("costcenter", "project"),
     ),
+    # Without the warehouse module a purchase order is kept by the bridge as an expected order,
+    # so the module is asked for, never required (the plan's probe step finds out).
+    Flow(
+        "purchaseorders",
+        "purchase orders",
+        ("purchaseorder",),
+        ("supplier",),
+        ("warehouse", "article"),
+    ),
     Flow("files", "documents (PDF) for Fortnox's inbox", ("file",), ("inbox", "connectfile"), ("archive",)),
     Flow("exports", "exports", (), ("archive", "bookkeeping", "companyinformation"), ("payment",)),
 )
@@ -82,6 +91,7 @@ MODULES = {
     "settings": "company settings",
     "supplier": "Leverantörsfakturor (suppliers)",
     "supplierinvoice": "Leverantörsfakturor (supplier invoices)",
+    "warehouse": "Lager (warehouse: purchase orders, incoming goods)",
 }
 
 # One cheap read per scope: Fortnox answers 2001101 when the company lacks the licence.
@@ -101,6 +111,7 @@ PROBES = {
     "settings": "/3/settings/lockedperiod",
     "supplier": "/3/suppliers?limit=1",
     "supplierinvoice": "/3/supplierinvoices?limit=1",
+    "warehouse": "/api/warehouse/purchaseorders-v1?limit=1",
 }
 
 # Path prefixes of the resources the bridge uses, after Fortnox's table of scopes.
@@ -133,6 +144,7 @@ _PATH_SCOPES = (
     ("/3/archive", "archive"),
     ("/3/inbox", "inbox"),
     ("/3/me", "profile"),
+    ("/api/warehouse", "warehouse"),
 )
 _FLOW_NAMES = re.compile(r"[\s,]+")
 

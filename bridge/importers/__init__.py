@@ -10,6 +10,7 @@ from bridge.importers.base import Importer, Source
 from bridge.importers.cancel import CancelImporter
 from bridge.importers.csv_invoices import CsvInvoiceImporter
 from bridge.importers.csv_journal import JournalImporter
+from bridge.importers.csv_purchaseorders import PurchaseOrderCsvImporter
 from bridge.importers.csv_registers import (
     ArticleRegisterImporter,
     CustomerRegisterImporter,
@@ -17,6 +18,7 @@ from bridge.importers.csv_registers import (
 )
 from bridge.importers.einvoice import EInvoiceImporter
 from bridge.importers.pdf import PdfImporter
+from bridge.importers.peppol_order import PeppolOrderImporter
 from bridge.importers.sie import SieImporter, SieVouchers
 from bridge.importers.undo import UndoImporter
 from bridge.model import Extraction, Problem
@@ -31,6 +33,8 @@ IMPORTERS: tuple[Importer, ...] = (
     ProjectRegisterImporter(),
     ArticleRegisterImporter(),
     JournalImporter(),
+    PurchaseOrderCsvImporter(),
+    PeppolOrderImporter(),
     EInvoiceImporter(),
     SieImporter(),
     PdfImporter(),

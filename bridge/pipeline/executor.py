@@ -140,6 +140,9 @@ class Executor:
                     return {"outcome": "absent", "record": {}}
                 raise PlanError(step.missing_hint or f"{step.label} does not exist in Fortnox")
         path = _resolve_path(step.path, results)
+        if step.kind == "probe":
+            available = _module_available(client, path)
+            return {"outcome": "module" if available else "no-module", "record": {"available": available}}
         if step.kind == "delete":
             return self._delete(client, document, record, path)
         if step.kind == "action" and (step.done_when or step.refuse_when or step.skip_when):
@@ -147,7 +150,8 @@ class Executor:
             current = self._index().find(check_path, {})
             wanted = {*step.done_when, *step.refuse_when, *step.skip_when}
             if not isinstance(current, dict) or not wanted <= current.keys():
-                current = client.get(check_path).get(step.envelope, {})
+                answer = client.get(check_path)  # the newer services answer bare objects
+                current = answer.get(step.envelope, {}) if step.envelope else answer
             if step.done_when and _fields_hold(step.done_when, current):
                 return {"outcome": "already", "record": current}
             if step.skip_when and _fields_hold(step.skip_when, current):
@@ -328,6 +332,21 @@ def loosely_equal(actual: Any, expected: Any) -> bool:
         return Decimal(str(actual)) == Decimal(str(expected))
     except InvalidOperation:
         return str(actual) == str(expected)
+
+
+def _module_available(client: FortnoxClient, path: str) -> bool:
+    """Whether the company has the licence behind `path`; a missing scope still waits for a
+    person (the consent lacks it, the company may well have the module)."""
+    try:
+        client.get(path, limit=1)
+    except ConnectionRefused as error:
+        if error.problem == "licence":
+            return False
+        raise
+    except FortnoxError as error:
+        if error.transient:
+            raise
+    return True
 
 
 def conditions_hold(conditions: dict[str, Any], results: dict[str, Any]) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -170,10 +170,32 @@ CREATE TABLE live_offsets (
 );
 """
 
+# Supplier invoices matched to purchase orders (the orders are the `purchaseorder` documents):
+# one row per invoice (Fortnox's GivenNumber), written with its report in one transaction;
+# `state` says how far recording it in Fortnox has come (`matched` → `recorded`), `decision`
+# what a person decided on a deviation. `invoiced`: order row → quantity this invoice takes.
+_MATCHES = """
+CREATE TABLE matches (
+    id INTEGER PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    invoice TEXT NOT NULL,
+    order_number TEXT,
+    status TEXT NOT NULL,
+    state TEXT NOT NULL,
+    report TEXT NOT NULL,
+    invoiced TEXT NOT NULL,
+    decision TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (tenant, invoice)
+);
+CREATE TABLE match_cursors (tenant TEXT PRIMARY KEY, since TEXT NOT NULL);
+"""
+
 # Each entry takes a ledger one version further; a new ledger runs them all. `origin` is where
 # in the inbox a file was dropped (`vouchers/A-15.pdf`), `companion` the work path of a PDF
 # claimed together with its e-invoice.
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_1, _UNDOS, _ACCESS, _SCHEMA_LIVE)
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_1, _UNDOS, _ACCESS, _SCHEMA_LIVE, _MATCHES)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -920,6 +942,83 @@ class Ledger:
             ):
                 out[table][state] = count
         return out
+
+    # --- purchase orders and their matches ------------------------------------------------
+
+    def finished_documents(self, tenant: str, kind: str) -> list[dict[str, Any]]:
+        """Documents of `kind` that are through (`done`), oldest first: `source_key`, the
+        document and what its steps answered."""
+        rows = self.db.execute(
+            "SELECT source_key, document, result FROM documents WHERE tenant = ? AND kind = ? AND state = 'done'"
+            " ORDER BY id",
+            (tenant, kind),
+        )
+        return [
+            {
+                "source_key": r["source_key"],
+                "document": loads(r["document"]),
+                "result": loads(r["result"] or "[]"),
+            }
+            for r in rows
+        ]
+
+    def add_match(
+        self, tenant: str, invoice: str, decide: Callable[[], tuple[str | None, str, Any, Any] | None]
+    ) -> bool:
+        """Record the invoice's match once: `decide()` answers (order number, status, report,
+        quantities taken) or None, reading the ledger inside this one write transaction, so
+        that two processes never count the same open quantity twice. False when the invoice
+        was matched before, or `decide` found nothing to record."""
+        now = now_iso()
+        with self.transaction() as db:
+            if db.execute(
+                "SELECT 1 FROM matches WHERE tenant = ? AND invoice = ?", (tenant, invoice)
+            ).fetchone():
+                return False
+            decided = decide()
+            if decided is None:
+                return False
+            order_number, status, report, invoiced = decided
+            cursor = db.execute(
+                "INSERT INTO matches (tenant, invoice, order_number, status, state, report, invoiced, created_at,"
+                " updated_at) VALUES (?, ?, ?, ?, 'matched', ?, ?, ?, ?) ON CONFLICT (tenant, invoice) DO NOTHING",
+                (tenant, invoice, order_number, status, dumps(report), dumps(invoiced), now, now),
+            )
+            return cursor.rowcount == 1
+
+    def matches(self, tenant: str) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT * FROM matches WHERE tenant = ? ORDER BY id", (tenant,))
+        return [
+            {
+                "invoice": r["invoice"],
+                "order_number": r["order_number"],
+                "status": r["status"],
+                "state": r["state"],
+                "report": loads(r["report"]),
+                "invoiced": loads(r["invoiced"]),
+                "decision": r["decision"],
+                "created_at": r["created_at"],
+            }
+            for r in rows
+        ]
+
+    def match_state(self, tenant: str, invoice: str, state: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE matches SET state = ?, updated_at = ? WHERE tenant = ? AND invoice = ?",
+                (state, now_iso(), tenant, invoice),
+            )
+
+    def match_cursor(self, tenant: str) -> str | None:
+        row = self.db.execute("SELECT since FROM match_cursors WHERE tenant = ?", (tenant,)).fetchone()
+        return row[0] if row is not None else None
+
+    def set_match_cursor(self, tenant: str, since: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO match_cursors VALUES (?, ?) ON CONFLICT (tenant) DO UPDATE SET since = excluded.since",
+                (tenant, since),
+            )
 
 
 # --- rows to records ---------------------------------------------------------------------

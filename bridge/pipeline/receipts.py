@@ -64,6 +64,8 @@ def step_text(step: dict[str, Any]) -> str:
         "absent": "not in Fortnox",
         "unchanged": "unchanged in Fortnox, nothing written",
         "removed": "removed from Fortnox",
+        "module": "the company has it",
+        "no-module": "the company has none; the bridge keeps the order as an expected order",
     }.get(step["outcome"], step["outcome"])
     changes = step.get("changes")
     if changes:  # a register record: which fields were written, before → after

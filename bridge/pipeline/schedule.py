@@ -16,6 +16,8 @@ from bridge.config import Settings
 from bridge.exporters.masterdata import export_masterdata
 from bridge.exporters.payments import export_payments
 from bridge.fortnox import FortnoxClient, FortnoxError
+from bridge.pipeline.ledger import Ledger
+from bridge.pipeline.matching import run_matching
 
 __all__ = ["JOBS", "Job", "Schedule"]
 
@@ -30,6 +32,7 @@ class Job:
     export: str  # as `live.exports` names it: live updates replace the schedule while connected
     every_minutes: str  # the setting that says how often
     run: Callable[[FortnoxClient, str, Settings], str]
+    enabled_by: str = ""  # a setting that must be true for the job to be scheduled at all
 
 
 def _payments(client: FortnoxClient, tenant: str, settings: Settings) -> str:
@@ -43,9 +46,19 @@ def _masterdata(client: FortnoxClient, tenant: str, settings: Settings) -> str:
     return f"{sum(result.counts.values())} records, {result.changes_path or 'no changes'}{skipped}"
 
 
+def _matching(client: FortnoxClient, tenant: str, settings: Settings) -> str:
+    ledger = Ledger(settings.state_dir / "ledger.sqlite3")  # this worker thread's own connection
+    try:
+        run = run_matching(client, ledger, settings, tenant)
+    finally:
+        ledger.close()
+    return f"{len(run.matched)} supplier invoice(s) matched → {run.csv_path}"
+
+
 JOBS: tuple[Job, ...] = (
     Job("payment status", "payments", "exports.payments_every_minutes", _payments),
     Job("master data", "masterdata", "exports.masterdata_every_minutes", _masterdata),
+    Job("purchase-order matching", "matching", "matching.every_minutes", _matching, "matching.enabled"),
 )
 
 
@@ -64,8 +77,9 @@ class Schedule:
         (`replaced`); answers the seconds until the next is due (None: none is scheduled)."""
         waits = []
         for job in self.jobs:
-            every = self.settings.tenant(tenant)[job.every_minutes] * 60.0
-            if not every:
+            company = self.settings.tenant(tenant)
+            every = company[job.every_minutes] * 60.0
+            if not every or (job.enabled_by and not company[job.enabled_by]):
                 continue
             now = time.monotonic()
             due = self._due.setdefault((tenant, job.name), now)

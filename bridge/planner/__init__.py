@@ -29,6 +29,7 @@ from bridge.model import (
     PdfFile,
     Problem,
     Project,
+    PurchaseOrder,
     Reversal,
     SieDeclarations,
     SupplierInvoice,
@@ -39,6 +40,7 @@ from bridge.planner.cancel import plan_cancel
 from bridge.planner.files import plan_file
 from bridge.planner.invoices import plan_invoice
 from bridge.planner.journal import plan_journal_file
+from bridge.planner.purchaseorders import plan_purchase_order
 from bridge.planner.sie import VoucherStream, plan_sie_file, plan_sie_stream
 from bridge.planner.steps import DocumentPlan, Lookup, Step, ref, stamp_for
 from bridge.planner.supplierinvoices import plan_supplier_invoice
@@ -80,6 +82,7 @@ PLANNERS: dict[type, Planner] = {
     Article: plan_article,
     Reversal: plan_reversal,
     UndoRequest: plan_undo_request,
+    PurchaseOrder: plan_purchase_order,
 }
 
 # Declarations whose files are planned as a whole (they always judge against master data).

@@ -21,6 +21,7 @@ CALL_WORDS = {
     "upload": "upload once:",
     "upsert": "create, or update what differs:",
     "delete": "remove once:",
+    "probe": "ask whether the company has:",
 }
 
 

@@ -17,7 +17,7 @@ from bridge.model import DocumentKey, Problem
 
 __all__ = ["DocumentPlan", "Lookup", "Step", "UploadFile", "ref", "stamp_for"]
 
-StepKind = Literal["ensure", "create", "action", "upload", "upsert", "delete"]
+StepKind = Literal["ensure", "create", "action", "upload", "upsert", "delete", "probe"]
 
 
 def ref(step: str, field_name: str, default: Any = None) -> dict[str, Any]:
@@ -88,6 +88,9 @@ class Step:
     → POST `body`; present → PUT to `lookup.path` only the fields that differ (the result
     lists them), nothing when none differ.
     `delete`: a DELETE sent once; Fortnox answering 404 means it is gone already.
+    `probe`: a GET that asks whether the company has the module behind `path`; its record is
+    `{"available": true|false}` (a missing licence is an answer here, not a wait), so later
+    steps can go one way or the other with `when`/`unless` on `<save_as>.available`.
     `when`: run only if these fields of earlier steps' records hold (a condition on a step
     that did not run is false); otherwise the step is skipped. `unless`: skipped when all of
     these hold (the other branch of a `when`).

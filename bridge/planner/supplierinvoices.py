@@ -44,6 +44,9 @@ def plan_supplier_invoice(
     cost_account = ref("supplier", "PreDefinedAccount", tenant["supplierinvoices.default_account"])
     problems += _account_problems(invoice, tenant, master)
     definitive = tenant["supplierinvoices.bookkeep"] == "definitive"
+    # An invoice naming a purchase order is booked by its match, and only when it matches.
+    held = definitive and bool(tenant["matching.enabled"] and invoice.order_reference)
+    definitive = definitive and not held
     if definitive:
         problems += _booking_problems(invoice, master)
     steps: list[Step] = [
@@ -91,7 +94,13 @@ def plan_supplier_invoice(
         f"{what} {invoice.invoice_number} from {party_text(invoice.supplier)}, "
         f"{invoice.total} {invoice.currency} incl. VAT {invoice.vat}, {len(invoice.rows)} rows, "
         f"{len(invoice.attachments)} file(s) attached, "
-        + ("booked (definitive)" if definitive else "registered, not booked (preliminary)")
+        + (
+            "booked (definitive)"
+            if definitive
+            else f"registered; booked once it matches purchase order {invoice.order_reference}"
+            if held
+            else "registered, not booked (preliminary)"
+        )
         + (", payment blocked" if tenant["supplierinvoices.disable_payment_file"] else "")
     )
     if invoice.is_credit and invoice.credit_of:

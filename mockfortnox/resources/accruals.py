@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from mockfortnox.errors import ApiError
 from mockfortnox.resources.bookkeeping import chart_account
-from mockfortnox.resources.common import Resource, crud_routes, decimal, money
+from mockfortnox.resources.common import Resource, check_rows, crud_routes, decimal, money
 from mockfortnox.resources.invoices import invoices
 from mockfortnox.resources.supplierinvoices import supplierinvoices
 from mockfortnox.state import Tenant
@@ -64,10 +64,7 @@ class Accruals(Resource):
         if len(rows) < 2:
             raise ApiError("too_few_rows")
         complete_rows = []
-        for row in rows:
-            for field_name in row:
-                if field_name not in ROW_TEMPLATE:
-                    raise ApiError("unknown_field", field=field_name)
+        for row in check_rows(rows, ROW_TEMPLATE):
             if chart_account(tenant, row.get("Account")) is None:
                 raise ApiError("account_missing_in_body")
             merged = {**ROW_TEMPLATE, **row}

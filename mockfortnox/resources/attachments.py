@@ -34,7 +34,7 @@ bp.scope = "invoice"
 def _read_json() -> object:
     try:
         return loads(request.get_data() or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ApiError("att_missing_field", field="body") from None
 
 

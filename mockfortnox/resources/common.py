@@ -6,7 +6,9 @@ thin routes from `crud_routes`; anything special (actions such as `bookkeep`) it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
@@ -20,16 +22,26 @@ from mockfortnox.state import MockState, Tenant
 
 __all__ = [
     "API_BLANK",
+    "FAST_ROOT",
+    "NUMERIC_FIELDS",
     "Resource",
     "action_route",
     "api_root",
+    "check_currency",
+    "check_numbers",
+    "check_rows",
+    "check_value",
     "crud_routes",
     "current_state",
     "decimal",
+    "excerpt",
+    "in_range",
+    "iso_date",
     "json_response",
     "list_response",
     "lower_args",
     "money",
+    "numeric",
     "paginate",
     "read_body",
     "read_optional_body",
@@ -60,10 +72,11 @@ def decimal(value: Any) -> Decimal:
     """A number from a body or a record, however loosely typed (`"1250.50"`, 1250, null)."""
     if value in (None, ""):
         return Decimal(0)
-    try:
-        return value if isinstance(value, Decimal) else Decimal(str(value))
-    except InvalidOperation:
-        raise ApiError("not_numeric", value=value) from None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    return numeric(value)
 
 
 def read_optional_body(envelope: str) -> dict[str, Any]:
@@ -82,11 +95,11 @@ def read_body(envelope: str) -> dict[str, Any]:
         raise ApiError("invalid_content_type")  # docs: JSON only (XML is no longer served)
     try:
         body = loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested past the parser's depth
         raise ApiError("bad_json") from None
     if not isinstance(body, dict) or not isinstance(body.get(envelope), dict):
         raise ApiError("no_data")
-    return body[envelope]
+    return check_numbers(body[envelope])
 
 
 class Resource:
@@ -143,6 +156,7 @@ class Resource:
 
     def create(self, tenant: Tenant, body: dict) -> dict:
         self.check_fields(body)
+        check_currency(tenant, body.get("Currency"))
         record = self.fresh_template()
         record.update(self.apply_blanks(body, record))
         if not body.get(self.key):
@@ -154,6 +168,7 @@ class Resource:
 
     def update(self, tenant: Tenant, record: dict, body: dict) -> dict:
         self.check_fields(body)
+        check_currency(tenant, body.get("Currency"))
         changes = {k: v for k, v in self.apply_blanks(body, record).items() if k != self.key}
         candidate = {**record, **changes}
         self.complete(tenant, candidate, creating=False)
@@ -179,7 +194,7 @@ class Resource:
                 continue
             if field_name not in self.template:
                 raise ApiError("unknown_field", field=field_name)
-            _check_type(self.template[field_name], value)
+            check_value(field_name, self.template[field_name], value)
 
     def apply_blanks(self, body: dict, record: dict) -> dict:
         """Writable fields of `body`; `API_BLANK` empties a field."""
@@ -255,9 +270,16 @@ class CancelledNotDeleted:
         return self.save(tenant, record)
 
 
+# The root of a request answered outside Flask (`mockfortnox.fastlane`), where `g` is not there.
+FAST_ROOT: ContextVar[str | None] = ContextVar("FAST_ROOT", default=None)
+
+
 def api_root() -> str:
     """`http://host:port/` of this request, as `@url` links start (werkzeug's `url_root`
     costs more than the rest of a small GET, so it is built once per request from the environ)."""
+    root = FAST_ROOT.get()
+    if root is not None:
+        return root
     root = g.get("api_root")
     if root is None:
         environ = request.environ
@@ -283,19 +305,145 @@ def _parse_timestamp(text: str) -> str:
     raise ApiError("invalid_parameter")
 
 
-def _check_type(default: Any, value: Any) -> None:
+# Fields that carry a number whatever their template default says (None, or "0" where Fortnox
+# prints the number as a string): a body's value must read as one.
+NUMERIC_FIELDS = frozenset(
+    {
+        "Account", "AccountNumber", "Amount", "AmountCurrency", "Credit", "CreditCurrency", "Debit",
+        "DebitCurrency", "DeliveredQuantity", "Discount", "Freight", "Price", "Quantity", "Total", "VAT",
+    }
+)  # fmt: skip
+# The largest magnitude and the finest fraction a body's number may have. Fortnox stores amounts
+# and quantities as decimals far inside these; beyond them a number cannot be an amount, and
+# written out in full (1e999999 is a million digits) it would be a denial of service.
+MAX_INTEGER_DIGITS = 15
+MAX_FRACTION_DIGITS = 12
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def excerpt(value: Any, limit: int = 40) -> str:
+    """A value as an error message quotes it: short, whatever was sent."""
+    text = (
+        value if isinstance(value, str) else dumps(value) if isinstance(value, (dict, list)) else str(value)
+    )
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def in_range(number: Decimal) -> bool:
+    if not number.is_finite():
+        return False
+    if number.is_zero():
+        return True
+    exponent = number.as_tuple().exponent
+    return number.adjusted() < MAX_INTEGER_DIGITS and -int(exponent) <= MAX_FRACTION_DIGITS
+
+
+def check_numbers(body: Any) -> Any:
+    """Every number anywhere in a parsed body within range, or 2000108 naming the first that is
+    not (a number in a text field is stored and written back out, so all of them count)."""
+    stack = [body]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif _is_number(item) and not in_range(Decimal(item)):
+            raise ApiError("not_numeric", value=excerpt(item))
+    return body
+
+
+def _is_number(item: Any) -> bool:
+    return isinstance(item, Decimal) or (isinstance(item, int) and not isinstance(item, bool))
+
+
+def numeric(value: Any) -> Decimal:
+    """A body's number (1250, "1250.50") as a Decimal, or Fortnox's 2000108 naming the value."""
+    if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
+        raise ApiError("not_numeric", value=excerpt(value))
+    try:
+        number = Decimal(value) if isinstance(value, int) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ApiError("not_numeric", value=excerpt(value)) from None
+    if not in_range(number):
+        raise ApiError("not_numeric", value=excerpt(value))
+    return number
+
+
+def iso_date(field_name: str, value: Any) -> str:
+    """A date as Fortnox takes it, YYYY-MM-DD and a day the calendar has."""
+    text = value if isinstance(value, str) else ""
+    try:
+        if _ISO_DATE.fullmatch(text):
+            date.fromisoformat(text)
+            return text
+    except ValueError:
+        pass
+    raise ApiError("invalid_value", field=field_name, value=excerpt(value))
+
+
+def check_value(field_name: str, default: Any, value: Any) -> None:
+    """One field of a body against its template default: the right shape and form, or the
+    Fortnox error that names it (never an exception further in, which would answer a 500)."""
     if value is None or value == API_BLANK:
         return
     if isinstance(default, bool):
         if not (isinstance(value, bool) or str(value).lower() in ("true", "false")):
-            raise ApiError("not_boolean", value=value)
-    elif isinstance(default, (int, Decimal)) and not isinstance(default, bool):
-        if isinstance(value, bool):
-            raise ApiError("not_numeric", value=value)
-        try:
-            Decimal(str(value))
-        except InvalidOperation:
-            raise ApiError("not_numeric", value=value) from None
+            raise ApiError("not_boolean", value=excerpt(value))
+    elif (
+        isinstance(default, (int, Decimal)) and not isinstance(default, bool)
+    ) or field_name in NUMERIC_FIELDS:
+        if value != "":
+            numeric(value)
+    elif isinstance(default, dict):
+        if not isinstance(value, dict):
+            raise ApiError("no_data")
+    elif isinstance(default, list):
+        if not isinstance(value, list):
+            raise ApiError("no_data")
+    elif isinstance(value, (dict, list)):
+        raise ApiError("no_data")  # a text field given an object or a list
+    elif field_name.endswith("Date") and value != "":
+        iso_date(field_name, value)
+
+
+# ISO 4217's active codes: a currency Fortnox knows even before the company's register lists it.
+ISO_CURRENCIES = frozenset(
+    {
+        "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN",
+        "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF",
+        "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB",
+        "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG",
+        "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF",
+        "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA",
+        "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO",
+        "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD",
+        "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN",
+        "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD",
+        "UYU", "UZS", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWL",
+    }
+)  # fmt: skip
+
+
+def check_currency(tenant: Tenant, code: Any) -> None:
+    """A currency named in a body must exist: an ISO 4217 code or one in the company's register."""
+    if code in (None, "", API_BLANK):
+        return
+    if not isinstance(code, str) or (code not in ISO_CURRENCIES and code not in tenant.table("currencies")):
+        raise ApiError("currency_not_found", status=400)
+
+
+def check_rows(rows: Any, template: dict[str, Any], also: frozenset[str] = frozenset()) -> list[dict]:
+    """A body's list of rows: a list of objects whose fields the row template (or `also`) knows,
+    each of the right form."""
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise ApiError("no_data")
+    for row in rows:
+        for field_name, value in row.items():
+            if field_name not in template and field_name not in also:
+                raise ApiError("unknown_field", field=field_name)
+            check_value(field_name, template.get(field_name), value)
+    return rows
 
 
 def paginate(rows: list[dict], args: dict[str, str]) -> tuple[list[dict], dict]:

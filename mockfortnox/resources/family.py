@@ -23,6 +23,7 @@ from bridge.util import loads
 from mockfortnox.errors import ApiError
 from mockfortnox.resources.common import (
     Resource,
+    check_numbers,
     json_response,
     list_response,
     lower_args,
@@ -254,11 +255,14 @@ def read_json(kind: type = dict, error: str = "service_bad_body") -> Any:
     raw = request.get_data(cache=True)
     try:
         body = loads(raw) if raw.strip() else None
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ApiError(error) from None
     if not isinstance(body, kind):
         raise ApiError(error)
-    return body
+    try:
+        return check_numbers(body)
+    except ApiError as refused:
+        raise ApiError("service_invalid", field="number", value=refused.values.get("value")) from None
 
 
 def service_routes(

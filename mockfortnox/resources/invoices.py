@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -11,18 +10,10 @@ from flask import Response
 from mockfortnox.errors import ApiError
 from mockfortnox.pdf import text_pdf
 from mockfortnox.resources.articles import articles
-from mockfortnox.resources.bookkeeping import chart_account, series_for
-from mockfortnox.resources.common import (
-    CancelledNotDeleted,
-    Resource,
-    action_route,
-    crud_routes,
-    decimal,
-    money,
-    today,
-)
+from mockfortnox.resources.bookable import BookableDocument
+from mockfortnox.resources.bookkeeping import chart_account
+from mockfortnox.resources.common import action_route, check_rows, crud_routes, decimal, money, today
 from mockfortnox.resources.customers import customers
-from mockfortnox.resources.vouchers import vouchers
 from mockfortnox.state import Tenant
 
 ORE = Decimal("0.01")
@@ -75,7 +66,7 @@ READ_ONLY = frozenset(
 )  # fmt: skip
 
 
-class Invoices(CancelledNotDeleted, Resource):
+class Invoices(BookableDocument):
     name = "invoices"
     singular = "Invoice"
     plural = "Invoices"
@@ -85,6 +76,8 @@ class Invoices(CancelledNotDeleted, Resource):
     location = "invoices"
     read_only = READ_ONLY
     date_field = "InvoiceDate"
+    series_function, reference_type, voucher_title = "INVOICE", "INVOICE", "Kundfaktura"
+    party_field, credit_reference = "CustomerName", "CreditInvoiceReference"
     list_fields = (
         "Balance", "Booked", "Cancelled", "CostCenter", "Currency", "CurrencyRate", "CurrencyUnit",
         "CustomerName", "CustomerNumber", "DocumentNumber", "DueDate", "ExternalInvoiceReference1",
@@ -166,13 +159,7 @@ class Invoices(CancelledNotDeleted, Resource):
 
     def check_fields(self, body: dict) -> None:
         super().check_fields(body)
-        rows = body.get("InvoiceRows", [])
-        if not isinstance(rows, list):
-            raise ApiError("no_data")
-        for row in rows:
-            for field_name in row:
-                if field_name not in ROW_TEMPLATE and field_name not in ROW_READ_ONLY | ROW_WRITE_ONLY:
-                    raise ApiError("unknown_field", field=field_name)
+        check_rows(body.get("InvoiceRows", []), ROW_TEMPLATE, ROW_READ_ONLY | ROW_WRITE_ONLY)
 
     def create(self, tenant: Tenant, body: dict) -> dict:
         body = dict(body)
@@ -182,10 +169,7 @@ class Invoices(CancelledNotDeleted, Resource):
         return record
 
     def update(self, tenant: Tenant, record: dict, body: dict) -> dict:
-        if record["Booked"]:
-            raise ApiError("document_booked")
-        if record["Cancelled"]:
-            raise ApiError("document_cancelled")
+        self.check_writable(record)  # before the rows are read
         body = dict(body)
         if "InvoiceRows" in body:
             self.check_fields({"InvoiceRows": body["InvoiceRows"]})
@@ -205,10 +189,7 @@ class Invoices(CancelledNotDeleted, Resource):
             record["OutboundDate"] = record["OutboundDate"] or record["InvoiceDate"]
             record["OCR"] = record["OCR"] or ocr_for(record["DocumentNumber"])
             record["AccountingMethod"] = tenant.company.get("AccountingMethod", "ACCRUAL")
-        if not record["DueDate"]:
-            terms = str(record["TermsOfPayment"] or "30")
-            days = int(terms) if terms.isdigit() else 30
-            record["DueDate"] = (date.fromisoformat(record["InvoiceDate"]) + timedelta(days=days)).isoformat()
+        self.fill_due_date(record, record["TermsOfPayment"])
         for field_name in ("ExternalInvoiceReference1", "ExternalInvoiceReference2"):
             if len(str(record[field_name] or "")) > 80:
                 raise ApiError("forbidden_characters", value=record[field_name])
@@ -216,50 +197,15 @@ class Invoices(CancelledNotDeleted, Resource):
 
     # --- actions ------------------------------------------------------------------------
 
-    def bookkeep(self, tenant: Tenant, record: dict, body: dict) -> dict:
-        """Book the invoice: a voucher in the INVOICE series (B unless changed); a credit
-        invoice also settles the invoice it credits."""
-        if body:
-            self.update(tenant, record, body)
-        if record["Cancelled"]:
-            raise ApiError("document_cancelled")
-        if record["Booked"]:
-            raise ApiError("already_booked")
-        voucher = vouchers.post(
-            tenant,
-            series=series_for(tenant, "INVOICE"),
-            transaction_date=record["InvoiceDate"],
-            description=f"Kundfaktura {record['DocumentNumber']}, {record['CustomerName']}"[:200],
-            rows=_voucher_rows(record),
-            reference_type="INVOICE",
-            reference_number=record["DocumentNumber"],
-        )
-        record.update(
-            Booked=True,
-            VoucherSeries=voucher["VoucherSeries"],
-            VoucherNumber=voucher["VoucherNumber"],
-            VoucherYear=voucher["Year"],
-        )
-        original = tenant.table(self.name).get(str(record["CreditInvoiceReference"]))
-        if record["Credit"] == "true" and original is not None:
-            settled = decimal(original["Balance"]) + decimal(record["Balance"])
-            original["Balance"] = money(max(settled, Decimal(0)))
-            record["Balance"] = 0
-            record["FinalPayDate"] = record["InvoiceDate"]
-            if original["Balance"] == 0:
-                original["FinalPayDate"] = record["InvoiceDate"]
-            self.save(tenant, original)
-        tenant.mark(self.name, str(record["DocumentNumber"]), "bookkeep")
-        return self.save(tenant, record)
+    def voucher_rows(self, tenant: Tenant, record: dict) -> list[dict]:
+        return _voucher_rows(record)
+
+    def is_credit(self, record: dict) -> bool:
+        return record["Credit"] == "true"
 
     def credit(self, tenant: Tenant, record: dict, body: dict) -> dict:
         """Create a credit invoice for a booked invoice; both point at each other."""
-        if record["Cancelled"]:
-            raise ApiError("document_cancelled")
-        if not record["Booked"]:
-            raise ApiError("not_booked")
-        if record["Credit"] == "true" or str(record["CreditInvoiceReference"]) != "0":
-            raise ApiError("already_credited")
+        self.check_creditable(record)
         copied = {
             k: v
             for k, v in record.items()
@@ -322,8 +268,8 @@ class Invoices(CancelledNotDeleted, Resource):
                 base = by_id.get(row.get("RowId"), {})
             else:
                 base = existing[position] if position < len(existing) else {}
-            sent = {k: v for k, v in row.items() if k not in ROW_READ_ONLY | ROW_WRITE_ONLY}
-            merged = {**ROW_TEMPLATE, **base, **sent}
+            writable = {k: v for k, v in row.items() if k not in ROW_READ_ONLY | ROW_WRITE_ONLY}
+            merged = {**ROW_TEMPLATE, **base, **writable}
             result.append(_complete_row(tenant, merged))
         for row_id, row in enumerate(result, start=1):
             row["RowId"] = row_id
@@ -397,13 +343,16 @@ def _complete_row(tenant: Tenant, row: dict) -> dict:
             row["VAT"] = article.get("VAT")
     if row["VAT"] is None:
         row["VAT"] = 25
-    vat = Decimal(str(row["VAT"]))
+    vat = decimal(row["VAT"])
     if row["AccountNumber"] in (None, "", 0):
-        row["AccountNumber"] = (article or {}).get("SalesAccount") or SALES_ACCOUNT_BY_VAT.get(vat, 3001)
+        # Only the standard rates have a default sales account; a custom rate needs the row's
+        # (or its article's) account, so this is checked before any default is filled in.
+        account = (article or {}).get("SalesAccount") or SALES_ACCOUNT_BY_VAT.get(vat)
+        if account is None:
+            raise ApiError("custom_vat_needs_account")
+        row["AccountNumber"] = account
     if chart_account(tenant, row["AccountNumber"]) is None:
         raise ApiError("account_missing_in_body")
-    if vat not in SALES_ACCOUNT_BY_VAT and not row.get("AccountNumber"):
-        raise ApiError("custom_vat_needs_account")
     quantity = Decimal(str(row["DeliveredQuantity"] or "0"))
     price = Decimal(str(row["Price"] or 0))
     discount = Decimal(str(row["Discount"] or 0))

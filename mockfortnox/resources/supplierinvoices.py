@@ -10,22 +10,13 @@ suppliernumber=<n>&invoicenumber=<no>` — both are "contains" searches, so comp
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from decimal import Decimal
 
 from mockfortnox.errors import ApiError
-from mockfortnox.resources.bookkeeping import chart_account, series_for
-from mockfortnox.resources.common import (
-    CancelledNotDeleted,
-    Resource,
-    action_route,
-    crud_routes,
-    decimal,
-    money,
-    today,
-)
+from mockfortnox.resources.bookable import BookableDocument
+from mockfortnox.resources.bookkeeping import chart_account
+from mockfortnox.resources.common import action_route, check_rows, crud_routes, decimal, money, today
 from mockfortnox.resources.suppliers import suppliers
-from mockfortnox.resources.vouchers import vouchers
 from mockfortnox.state import Tenant
 
 PAYABLES_ACCOUNT = 2440
@@ -62,13 +53,19 @@ def _paid_state(r: dict) -> tuple[bool, Decimal]:
     return r["Booked"] and not r["Cancelled"], decimal(r["Balance"])
 
 
-class SupplierInvoices(CancelledNotDeleted, Resource):
+class SupplierInvoices(BookableDocument):
     name, singular, plural = "supplierinvoices", "SupplierInvoice", "SupplierInvoices"
     key = "GivenNumber"
     scope = "supplierinvoice"
     not_found = "supplierinvoice_not_found"
     location = "supplierinvoices"
     date_field = "InvoiceDate"
+    series_function, reference_type, voucher_title = (
+        "SUPPLIERINVOICE",
+        "SUPPLIERINVOICE",
+        "Leverantörsfaktura",
+    )
+    party_field, credit_reference = "SupplierName", "CreditReference"
     read_only = frozenset(
         {
             "AccountingMethod", "Balance", "Booked", "Cancelled", "Credit", "CreditReference",
@@ -137,20 +134,7 @@ class SupplierInvoices(CancelledNotDeleted, Resource):
 
     def check_fields(self, body: dict) -> None:
         super().check_fields(body)
-        rows = body.get("SupplierInvoiceRows", [])
-        if not isinstance(rows, list):
-            raise ApiError("no_data")
-        for row in rows:
-            for field_name in row:
-                if field_name not in ROW_TEMPLATE:
-                    raise ApiError("unknown_field", field=field_name)
-
-    def update(self, tenant: Tenant, record: dict, body: dict) -> dict:
-        if record["Booked"]:
-            raise ApiError("document_booked")
-        if record["Cancelled"]:
-            raise ApiError("document_cancelled")
-        return super().update(tenant, record, body)
+        check_rows(body.get("SupplierInvoiceRows", []), ROW_TEMPLATE)
 
     def complete(self, tenant: Tenant, record: dict, *, creating: bool) -> None:
         number = str(record.get("SupplierNumber") or "")
@@ -166,10 +150,7 @@ class SupplierInvoices(CancelledNotDeleted, Resource):
             record["Currency"] = record["Currency"] or supplier["Currency"]
             record["DisablePaymentFile"] = record["DisablePaymentFile"] or supplier["DisablePaymentFile"]
             record["AccountingMethod"] = tenant.company.get("AccountingMethod", "ACCRUAL")
-        if not record["DueDate"]:
-            terms = str(supplier.get("TermsOfPayment") or "30")
-            days = int(terms) if terms.isdigit() else 30
-            record["DueDate"] = (date.fromisoformat(record["InvoiceDate"]) + timedelta(days=days)).isoformat()
+        self.fill_due_date(record, supplier.get("TermsOfPayment"))
         if len(str(record["InvoiceNumber"])) > 64:
             raise ApiError("invalid_value", field="InvoiceNumber", value=record["InvoiceNumber"])
         if record["VATType"] not in ("NORMAL", "EUINTERNAL", "REVERSE"):
@@ -235,62 +216,28 @@ class SupplierInvoices(CancelledNotDeleted, Resource):
 
     # --- actions ------------------------------------------------------------------------
 
-    def bookkeep(self, tenant: Tenant, record: dict, body: dict) -> dict:
-        if body:
-            self.update(tenant, record, body)
-        if record["Cancelled"]:
-            raise ApiError("document_cancelled")
-        if record["Booked"]:
-            raise ApiError("already_booked")
-        voucher = vouchers.post(
-            tenant,
-            series=series_for(tenant, "SUPPLIERINVOICE"),
-            transaction_date=record["InvoiceDate"],
-            description=f"Leverantörsfaktura {record['GivenNumber']}, {record['SupplierName']}"[:200],
-            rows=[
-                {
-                    k: row[k]
-                    for k in ("Account", "Debit", "Credit", "CostCenter", "Project", "TransactionInformation")
-                }
-                for row in record["SupplierInvoiceRows"]
-            ],
-            reference_type="SUPPLIERINVOICE",
-            reference_number=record["GivenNumber"],
-        )
-        record.update(
-            Booked=True,
-            VoucherNumber=voucher["VoucherNumber"],
-            VoucherSeries=voucher["VoucherSeries"],
-            VoucherYear=voucher["Year"],
-            Vouchers=[
-                {
-                    "Number": voucher["VoucherNumber"],
-                    "Series": voucher["VoucherSeries"],
-                    "Year": voucher["Year"],
-                    "ReferenceType": "SUPPLIERINVOICE",
-                }
-            ],
-        )
-        original = tenant.table(self.name).get(str(record["CreditReference"]))
-        if record["Credit"] and original is not None:  # a booked credit settles what it credits
-            original["Balance"] = str(
-                money(max(decimal(original["Balance"]) + decimal(record["Balance"]), Decimal(0)))
-            )
-            record["Balance"] = "0"
-            record["FinalPayDate"] = record["InvoiceDate"]
-            if decimal(original["Balance"]) == 0:
-                original["FinalPayDate"] = record["InvoiceDate"]
-            self.save(tenant, original)
-        tenant.mark(self.name, str(record["GivenNumber"]), "bookkeep")
-        return self.save(tenant, record)
+    def voucher_rows(self, tenant: Tenant, record: dict) -> list[dict]:
+        fields = ("Account", "Debit", "Credit", "CostCenter", "Project", "TransactionInformation")
+        return [{k: row[k] for k in fields} for row in record["SupplierInvoiceRows"]]
+
+    def is_credit(self, record: dict) -> bool:
+        return bool(record["Credit"])
+
+    def amount(self, value: Decimal) -> str:
+        return str(money(value))  # the spec types a supplier invoice's amounts as strings
+
+    def booked(self, record: dict, voucher: dict) -> None:
+        record["Vouchers"] = [
+            {
+                "Number": voucher["VoucherNumber"],
+                "Series": voucher["VoucherSeries"],
+                "Year": voucher["Year"],
+                "ReferenceType": self.reference_type,
+            }
+        ]
 
     def credit(self, tenant: Tenant, record: dict, body: dict) -> dict:
-        if record["Cancelled"]:
-            raise ApiError("document_cancelled")
-        if not record["Booked"]:
-            raise ApiError("not_booked")
-        if record["Credit"] or record["CreditReference"]:
-            raise ApiError("already_credited")
+        self.check_creditable(record)
         negated = {"Total": -decimal(record["Total"]), "VAT": -decimal(record["VAT"])}
         rows = [
             {

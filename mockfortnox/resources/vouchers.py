@@ -26,6 +26,7 @@ from mockfortnox.resources.bookkeeping import (
 from mockfortnox.resources.common import (
     Resource,
     api_root,
+    check_rows,
     decimal,
     json_response,
     list_response,
@@ -121,13 +122,7 @@ class Vouchers(Resource):
 
     def create_from_body(self, tenant: Tenant, body: dict, args: dict[str, str]) -> dict:
         self.check_fields(body)
-        rows = body.get("VoucherRows") or []
-        if not isinstance(rows, list):
-            raise ApiError("no_data")
-        for row in rows:
-            for field_name in row:
-                if field_name not in ROW_TEMPLATE:
-                    raise ApiError("unknown_field", field=field_name)
+        rows = check_rows(body.get("VoucherRows") or [], ROW_TEMPLATE)
         for field_name in ("Description", "TransactionDate", "VoucherSeries"):
             if not str(body.get(field_name) or "").strip():
                 raise ApiError("required_field", field=field_name)

@@ -18,7 +18,7 @@ from bridge.pipeline.check import check_file
 from bridge.util import dumps, loads
 
 REPO = Path(__file__).resolve().parents[2]
-FOLDERS = ("samples", "csv", "einvoice", "sie")
+FOLDERS = ("samples", "csv", "einvoice", "sie", "purchaseorders")
 
 
 def _inputs() -> list[Path]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -15,24 +17,53 @@ def token_request(fortnox, form: dict, headers: dict | None = None):
     return fortnox.http.post("/oauth-v1/token", data=form, headers={**BASIC, **(headers or {})})
 
 
-def consent(fortnox, **params) -> dict:
-    """Walk the consent page as a user who clicks Godkänn; answers the redirect's query."""
-    query = {
-        "client_id": "demo-client",
-        "response_type": "code",
-        "state": "xyz",
-        "scope": "bookkeeping invoice",
-        "redirect_uri": "http://127.0.0.1/callback",
-        "access_type": "offline",
-        **params,
-    }
+ADMIN = ("anna@demobolaget.example", "fortnox")  # the demo company's own administrator
+CALLBACK = "http://127.0.0.1/callback"  # what the demo client registered
+QUERY = {
+    "client_id": "demo-client",
+    "response_type": "code",
+    "state": "xyz",
+    "scope": "bookkeeping invoice",
+    "redirect_uri": CALLBACK,
+    "access_type": "offline",
+}
+
+
+def hidden_fields(html: bytes) -> dict[str, str]:
+    found = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html.decode())
+    return {name: unescape(value) for name, value in found}  # as a browser reads the page
+
+
+def open_consent_page(fortnox, query: dict, login: tuple[str, str] = ADMIN):
+    """Open the link as a browser does and log in when asked; answers the consent page."""
     page = fortnox.http.get("/oauth-v1/auth", query_string=query)
+    if b'id="username"' in page.data:
+        form = {**hidden_fields(page.data), "username": login[0], "password": login[1]}
+        page = fortnox.http.post("/oauth-v1/auth", data=form)
+    return page
+
+
+def press(fortnox, page, decision: str = "allow", **fields):
+    """Press a button of the consent page: its form, as shown, plus what the user picked."""
+    return fortnox.http.post(
+        "/oauth-v1/auth", data={**hidden_fields(page.data), "decision": decision, **fields}
+    )
+
+
+def consent(fortnox, login: tuple[str, str] = ADMIN, **params) -> dict:
+    """Walk the consent page as a user who clicks Godkänn; answers the redirect's query."""
+    page = open_consent_page(fortnox, {**QUERY, **params}, login)
     assert page.status_code == 200 and b"Demobolaget i Sverige AB" in page.data
-    answer = fortnox.http.post("/oauth-v1/auth", data={**query, "decision": "allow", "tenant": "123456"})
-    assert answer.status_code == 302
+    answer = press(fortnox, page, tenant="123456")
+    assert answer.status_code == 302, answer.data
     location = urlsplit(answer.headers["Location"])
-    assert f"{location.scheme}://{location.netloc}{location.path}" == "http://127.0.0.1/callback"
+    assert f"{location.scheme}://{location.netloc}{location.path}" == CALLBACK
     return {k: v[0] for k, v in parse_qs(location.query).items()}
+
+
+def exchange(fortnox, code: str, redirect_uri: str = CALLBACK):
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+    return token_request(fortnox, form)
 
 
 def test_a_bad_or_missing_token_is_401_unauthorized(fortnox):
@@ -127,16 +158,14 @@ def test_an_authorization_code_lives_ten_minutes(fortnox):
     fortnox.control("POST", "/mock/clock", {"freeze": True})
     code = consent(fortnox)["code"]
     fortnox.control("POST", "/mock/clock", {"advance": 601})
-    answer = token_request(fortnox, {"grant_type": "authorization_code", "code": code})
+    answer = exchange(fortnox, code)
     assert json.loads(answer.data)["error"] == "invalid_grant"
 
 
 def test_a_refresh_token_lives_45_days(fortnox):
     fortnox.control("POST", "/mock/clock", {"freeze": True})
     code = consent(fortnox)["code"]
-    refresh = token_request(fortnox, {"grant_type": "authorization_code", "code": code}).get_json()[
-        "refresh_token"
-    ]
+    refresh = exchange(fortnox, code).get_json()["refresh_token"]
     fortnox.control("POST", "/mock/clock", {"advance": 45 * 86400})
     assert (
         token_request(fortnox, {"grant_type": "refresh_token", "refresh_token": refresh}).status_code == 400
@@ -145,10 +174,7 @@ def test_a_refresh_token_lives_45_days(fortnox):
 
 def test_without_offline_access_there_is_no_refresh_token(fortnox):
     code = consent(fortnox, access_type="")["code"]
-    assert (
-        "refresh_token"
-        not in token_request(fortnox, {"grant_type": "authorization_code", "code": code}).get_json()
-    )
+    assert "refresh_token" not in exchange(fortnox, code).get_json()
 
 
 def test_consent_checks_the_redirect_uri_and_the_user_can_refuse(fortnox):
@@ -164,18 +190,16 @@ def test_consent_checks_the_redirect_uri_and_the_user_can_refuse(fortnox):
     )
     assert page.status_code == 400 and b"redirect_uri" in page.data
     query = {"client_id": "demo-client", "response_type": "code", "state": "s", "scope": "invoice"}
-    refused = fortnox.http.post("/oauth-v1/auth", data={**query, "decision": "deny"})
+    refused = press(fortnox, open_consent_page(fortnox, query), "deny")
     assert "error=access_denied" in refused.headers["Location"] and "state=s" in refused.headers["Location"]
 
 
 def test_a_bureau_user_picks_one_of_several_companies(fortnox):
     other = fortnox.control("POST", "/mock/tenants", {"name": "klient2"}).body
     query = {"client_id": "demo-client", "response_type": "code", "state": "s", "scope": "companyinformation"}
-    page = fortnox.http.get("/oauth-v1/auth", query_string=query)
+    page = open_consent_page(fortnox, query)
     assert page.data.count(b'name="tenant"') == 2
-    answer = fortnox.http.post(
-        "/oauth-v1/auth", data={**query, "decision": "allow", "tenant": str(other["id"])}
-    )
+    answer = press(fortnox, page, tenant=str(other["id"]))
     code = parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
     token = token_request(fortnox, {"grant_type": "authorization_code", "code": code}).get_json()[
         "access_token"
@@ -187,9 +211,7 @@ def test_a_bureau_user_picks_one_of_several_companies(fortnox):
 
 
 def test_revoke(fortnox):
-    tokens = token_request(
-        fortnox, {"grant_type": "authorization_code", "code": consent(fortnox)["code"]}
-    ).get_json()
+    tokens = exchange(fortnox, consent(fortnox)["code"]).get_json()
     answer = fortnox.http.post(
         "/oauth-v1/revoke",
         data={"token_type_hint": "refresh_token", "token": tokens["refresh_token"]},

@@ -189,3 +189,36 @@ def test_invoice_accruals_need_balanced_rows(fortnox, invoice):
     fortnox.post("/3/invoiceaccruals", {"InvoiceAccrual": accrual}).expect_error(
         400, 2000434, "Kan inte hitta fakturan."
     )
+
+
+def test_a_custom_vat_rate_needs_the_rows_account(fortnox):
+    """Only 25, 12, 6 and 0 % have a default sales account; any other rate names its own."""
+    row = {"Description": "Konsultation", "DeliveredQuantity": "1", "Price": 100, "VAT": 18}
+    answer = fortnox.post("/3/invoices", {"Invoice": {"CustomerNumber": "1001", "InvoiceRows": [row]}})
+    answer.expect_error(400, 2004167, "Ett konto måste anges när en egen momssats används.")
+    row["AccountNumber"] = 3001
+    created = fortnox.post("/3/invoices", {"Invoice": {"CustomerNumber": "1001", "InvoiceRows": [row]}})
+    assert created.status == 201, created.body
+    assert created.body["Invoice"]["InvoiceRows"][0]["AccountNumber"] == 3001
+
+
+def test_rows_sent_with_row_ids_update_those_rows_and_drop_the_others(fortnox):
+    rows = [
+        {"ArticleNumber": "KONS", "DeliveredQuantity": "1", "Description": "first"},
+        {"ArticleNumber": "KONS", "DeliveredQuantity": "2", "Description": "second"},
+        {"ArticleNumber": "KONS", "DeliveredQuantity": "3", "Description": "third"},
+    ]
+    number = fortnox.post("/3/invoices", {"Invoice": {"CustomerNumber": "1001", "InvoiceRows": rows}}).body[
+        "Invoice"
+    ]["DocumentNumber"]
+    changed = [
+        {"RowId": 3, "DeliveredQuantity": "5"},
+        {"RowId": 1},
+        {"ArticleNumber": "KONS", "Description": "new"},
+    ]
+    updated = fortnox.put(f"/3/invoices/{number}", {"Invoice": {"InvoiceRows": changed}}).body["Invoice"]
+    assert [(r["RowId"], r["Description"], r["DeliveredQuantity"]) for r in updated["InvoiceRows"]] == [
+        (1, "third", "5"),
+        (2, "first", "1"),
+        (3, "new", "0"),
+    ]

@@ -144,3 +144,11 @@ def test_supplier_list_rows_carry_the_vat_number(fortnox):
     fortnox.put("/3/suppliers/1", {"Supplier": {"VATNumber": "SE556677889901"}})
     rows = fortnox.get("/3/suppliers").body["Suppliers"]
     assert {r["SupplierNumber"]: r["VATNumber"] for r in rows}["1"] == "SE556677889901"
+
+
+def test_the_due_date_follows_the_suppliers_terms_unless_given(fortnox):
+    fortnox.put("/3/suppliers/1", {"Supplier": {"TermsOfPayment": "10"}})
+    body = {"SupplierNumber": "1", "InvoiceDate": "2026-03-01", "Total": 1250, "VAT": 250}
+    made = fortnox.post("/3/supplierinvoices", {"SupplierInvoice": body}).body["SupplierInvoice"]
+    given = fortnox.post("/3/supplierinvoices", {"SupplierInvoice": {**body, "DueDate": "2026-04-30"}})
+    assert (made["DueDate"], given.body["SupplierInvoice"]["DueDate"]) == ("2026-03-11", "2026-04-30")
