@@ -97,6 +97,20 @@ OPTIONS: tuple[Option, ...] = (
         choices=("sv", "en"),
     ),
     Option(
+        "console",
+        "password_hash",
+        "",
+        "The console's login: a hash of its password (`fortnox-bridge console --hash-password` makes"
+        " one); required off 127.0.0.1, and asked for wherever it is set",
+    ),
+    Option(
+        "console",
+        "url",
+        "",
+        "The console's address as browsers reach it (behind a proxy, https://…); its"
+        " `/connect/callback` must be a redirect URI of the integration (default: where it listens)",
+    ),
+    Option(
         "watch", "settle_seconds", 1.0, "A file must keep its size and time this long, and be seen this long"
     ),
     Option("watch", "rescan_seconds", 30.0, "Full rescan of the inbox even when no event arrives"),
@@ -295,7 +309,7 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 _BY_NAME = {(o.section, o.key): o for o in OPTIONS}
-_GLOBAL_SECTIONS = frozenset({"folders", "watch", "exports", "limits", "ledger"})
+_GLOBAL_SECTIONS = frozenset({"folders", "watch", "exports", "limits", "ledger", "console"})
 
 
 @dataclass(frozen=True)

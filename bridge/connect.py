@@ -36,7 +36,18 @@ from bridge.fortnox.callback import CallbackReceiver, answer_from_address
 from bridge.fortnox.oauth import oauth_base_for
 from bridge.fortnox.scopes import MODULES, flows_named, scopes_for
 
-__all__ = ["ConnectFailed", "Connected", "Target", "connect", "logout", "resolve_target", "token_store"]
+__all__ = [
+    "ConnectFailed",
+    "Connected",
+    "Consent",
+    "Target",
+    "ask_consent",
+    "connect",
+    "finish_consent",
+    "logout",
+    "resolve_target",
+    "token_store",
+]
 
 WAIT_SECONDS = 600.0  # Fortnox's code lives 10 minutes; there is no point waiting longer
 
@@ -115,6 +126,51 @@ def _oauth(target: Target) -> OAuth:
     )
 
 
+@dataclass(frozen=True)
+class Consent:
+    """A consent asked for and not answered yet: the link to open, and what its answer must match."""
+
+    target: Target
+    link: str
+    state: str
+    redirect_uri: str
+    personal: bool
+    scopes: tuple[str, ...]
+
+
+def ask_consent(
+    settings: Settings, tenant: str | None, *, personal: bool = False, redirect_uri: str | None = None
+) -> Consent:
+    """The consent link for `tenant` (its answer comes back to `redirect_uri`, by default
+    `fortnox.redirect_uri`). Raises ConfigError when the settings cannot connect."""
+    target = resolve_target(settings, tenant)
+    oauth = _oauth(target)
+    try:
+        scopes = tuple(sorted({*scopes_for(flows_named(target["fortnox.flows"])), "companyinformation"}))
+        redirect_uri = redirect_uri or target["fortnox.redirect_uri"]
+        state = secrets.token_urlsafe(16)
+        link = oauth.authorize_url(
+            redirect_uri=redirect_uri, scopes=scopes, state=state, service=not personal
+        )
+    finally:
+        oauth.close()
+    return Consent(target, link, state, redirect_uri, personal, scopes)
+
+
+def finish_consent(settings: Settings, consent: Consent, answer: dict[str, str] | None) -> Connected:
+    """Exchange the answer the browser brought back (`code`, `state`, or `error`) and record the
+    company. Raises ConnectFailed (nothing was changed) or ConfigError."""
+    target = consent.target
+    oauth = _oauth(target)
+    try:
+        flows = flows_named(target["fortnox.flows"])
+        return _finish(
+            settings, target, oauth, answer, consent.state, consent.redirect_uri, consent.personal, flows
+        )
+    finally:
+        oauth.close()
+
+
 def connect(
     settings: Settings,
     tenant: str | None,
@@ -127,28 +183,22 @@ def connect(
 ) -> Connected:
     """Run the activation flow for `tenant`. `paste`: read the address the browser ended on
     instead of listening for it. Raises ConfigError (the settings cannot work) or ConnectFailed."""
-    target = resolve_target(settings, tenant)
-    oauth = _oauth(target)
-    flows = flows_named(target["fortnox.flows"])
-    scopes = tuple(sorted({*scopes_for(flows), "companyinformation"}))  # to find the company
-    redirect_uri = target["fortnox.redirect_uri"]
-    state = secrets.token_urlsafe(16)
-    link = oauth.authorize_url(redirect_uri=redirect_uri, scopes=scopes, state=state, service=not personal)
+    consent = ask_consent(settings, tenant, personal=personal)
     receiver = None
     if paste is None:
         try:
-            receiver = CallbackReceiver(redirect_uri).start()
+            receiver = CallbackReceiver(consent.redirect_uri).start()
         except (ValueError, OSError) as exc:
             raise ConfigError(
-                f"cannot listen on fortnox.redirect_uri {redirect_uri}: {exc}; or use --paste"
+                f"cannot listen on fortnox.redirect_uri {consent.redirect_uri}: {exc}; or use --paste"
             ) from None
     try:
-        say(_invitation(target, link, scopes, personal, paste is not None))
+        say(_invitation(consent.target, consent.link, consent.scopes, personal, paste is not None))
         if paste is None and _has_browser():
-            (open_browser or webbrowser.open)(link)
+            (open_browser or webbrowser.open)(consent.link)
         answer = answer_from_address(paste()) if paste is not None else receiver.wait(wait_seconds)  # type: ignore[union-attr]
         try:
-            connected = _finish(settings, target, oauth, answer, state, redirect_uri, personal, flows)
+            connected = finish_consent(settings, consent, answer)
         except (ConnectFailed, ConfigError) as failure:
             if receiver is not None:
                 receiver.finish(False, str(failure))
@@ -160,7 +210,6 @@ def connect(
     finally:
         if receiver is not None:
             receiver.stop()
-        oauth.close()
 
 
 def _invitation(target: Target, link: str, scopes, personal: bool, pasting: bool) -> str:

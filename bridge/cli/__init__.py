@@ -1,7 +1,8 @@
 """`fortnox-bridge`: thin click commands over `Bridge`, the library's one entrance.
 
 One module per command group: `files` (watch, process, check, status, retry, dismiss,
-cancel), `undo`, `export`, `connection` (connect, auth, tenants), `ledger` (backup, rebuild). `common` holds what they share
+cancel), `undo`, `export`, `connection` (connect, auth, tenants), `ledger` (backup, rebuild),
+`console`. `common` holds what they share
 (settings, the opened bridge, exit codes: 0 ok, 1 some file failed, 2 usage or configuration
 error).
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from bridge.cli import connection, export, files, ledger, undo
+from bridge.cli import connection, console, export, files, ledger, undo
 from bridge.cli.common import Context
 from bridge.util.text import PrintableArguments
 
@@ -61,5 +62,6 @@ for command in (
     connection.connect_command,
     connection.auth,
     connection.tenants,
+    console.console,
 ):
     main.add_command(command)

@@ -63,21 +63,47 @@ JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON for prog
 @click.option("--poll", is_flag=True, default=None, help="Poll the folder (for network shares).")
 @TENANT
 @click.option("--json", "as_json", is_flag=True, help="With --once: print the results as JSON for programs.")
+@click.option(
+    "--console", "with_console", is_flag=True, help="Serve the operator console too (see `console`)."
+)
+@click.option("--console-host", default="127.0.0.1", show_default=True, help="The console's address.")
+@click.option("--console-port", default=8470, show_default=True, type=int, help="The console's port.")
 @pass_context
-def watch(ctx: Context, once: bool, poll: bool | None, tenant: str | None, as_json: bool) -> None:
+def watch(
+    ctx: Context,
+    once: bool,
+    poll: bool | None,
+    tenant: str | None,
+    as_json: bool,
+    with_console: bool,
+    console_host: str,
+    console_port: int,
+) -> None:
     """Watch inbox/ and send every file dropped there to Fortnox."""
     before = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
-        _watch(ctx, once, poll, tenant, as_json)
+        _watch(ctx, once, poll, tenant, as_json, (console_host, console_port) if with_console else None)
     finally:
         signal.signal(signal.SIGTERM, before)  # run in-process (tests), the caller's handler again
 
 
-def _watch(ctx: Context, once: bool, poll: bool | None, tenant: str | None, as_json: bool) -> None:
+def _watch(
+    ctx: Context,
+    once: bool,
+    poll: bool | None,
+    tenant: str | None,
+    as_json: bool,
+    console_at: tuple[str, int] | None,
+) -> None:
     from bridge.pipeline.watcher import Watcher
 
     with open_bridge(ctx, full_check=True) as bridge, rolling_backups(bridge):
         watcher = Watcher(bridge, poll=poll, tenant=tenant)
+        server = None
+        if console_at is not None and not once:
+            from bridge.cli.console import start_beside
+
+            server = start_beside(bridge, *console_at, watcher.kick)
         folders = ", ".join(str(f) for f in watcher.folders())
         values = {"folders": folders, "outbox": bridge.settings.outbox}
         if once:
@@ -93,6 +119,9 @@ def _watch(ctx: Context, once: bool, poll: bool | None, tenant: str | None, as_j
                 waits = watcher.run(once=once)
         except KeyboardInterrupt:
             click.echo(_("Stopped; anything not finished continues on the next start."), err=True)
+        finally:
+            if server is not None:
+                server.stop()
         if once:
             failed = print_results(bridge, bridge.files(after=first_id, tenant=tenant), as_json=as_json)
             for line in waits:  # what could not be sent now, and why (beside the JSON, not in it)

@@ -655,6 +655,18 @@ class Ledger:
             args.append(tenant)
         return [_file(row) for row in self.db.execute(sql + " ORDER BY f.id", args)]
 
+    def latest_files(
+        self, tenant: str, states: Sequence[FileState] | None = None, limit: int = 100
+    ) -> list[FileRecord]:
+        """The company's last `limit` files (of `states`), newest first: a page needs no more."""
+        sql = f"{_FILES} WHERE f.tenant = ?"
+        args: list[Any] = [tenant]
+        if states:
+            sql += f" AND f.state IN ({','.join('?' * len(states))})"
+            args += list(states)
+        args.append(limit)
+        return [_file(row) for row in self.db.execute(sql + " ORDER BY f.id DESC LIMIT ?", args)]
+
     def find_files(self, name: str) -> list[FileRecord]:
         """Files dropped under `name`, or answered under it in outbox/ (dismissed ones aside)."""
         rows = self.db.execute(

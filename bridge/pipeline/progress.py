@@ -54,6 +54,7 @@ class Progress:
         self.clock = clock
         self._last = -every
         self.listeners: list[Callable[[FileProgress], None]] = []
+        self.calls = 0  # steps answered since start: the console measures the pace from it
 
     def subscribe(self, listener: Callable[[FileProgress], None]) -> None:
         self.listeners.append(listener)
@@ -74,6 +75,7 @@ class Progress:
 
     def step(self, document: DocumentRecord, done: int, steps: int) -> None:
         """A document of many calls has made `done` of its `steps`."""
+        self.calls += 1
         if steps >= BIG and self.listeners:
             part = _("accounts, series and objects") if document.kind == "registers" else document.summary
             self._tell(FileProgress(document.file_id, self._file_name(document), done, steps, True, part))

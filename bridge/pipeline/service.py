@@ -179,8 +179,18 @@ class Bridge:
         """Files in the order they were taken (those taken after id `after`)."""
         return self.ledger.files(states, tenant, after)
 
+    def latest_files(
+        self, tenant: str, states: Sequence[FileState] | None = None, limit: int = 100
+    ) -> list[FileRecord]:
+        """The company's last files (of `states`), newest first."""
+        return self.ledger.latest_files(tenant, states, limit)
+
     def documents(self, file_id: int) -> list[DocumentRecord]:
         return self.ledger.documents_of(file_id)
+
+    def document_counts(self, file_id: int) -> dict[str, int]:
+        """The file's documents by state, counted (a SIE file holds thousands)."""
+        return self.ledger.document_counts(file_id)
 
     def last_file_id(self) -> int:
         return self.ledger.last_file_id()
@@ -344,10 +354,13 @@ class Bridge:
             gone.append(file)
         return gone
 
-    def retry(self, files: Iterable[FileRecord | int], *, until_blocked: bool = True) -> list[FileRecord]:
-        """Send again what failed in these files, now; answers the files that were taken back."""
+    def retry(
+        self, files: Iterable[FileRecord | int], *, until_blocked: bool = True, send: bool = True
+    ) -> list[FileRecord]:
+        """Send again what failed in these files, now (without `send`, queue it for the
+        company's worker); answers the files that were taken back."""
         taken = [self.ledger.file(file_id) for file_id in self._reopen(files)]
-        return self._send_now(taken, until_blocked, ahead=True)
+        return self._send_now(taken, until_blocked, ahead=True) if send else taken
 
     def _send_now(
         self, files: Sequence[FileRecord], until_blocked: bool, *, ahead: bool = False

@@ -234,7 +234,7 @@ def update_catalogs(lang: str = "sv") -> None:
         target = _catalog_path(lang, domain)
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("wb") as out:
-            write_po(out, catalog, width=100, sort_output=True, include_previous=False)
+            write_po(out, catalog, width=100, sort_output=True, include_previous=False, include_lineno=False)
     translations.cache_clear()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -28,7 +29,9 @@ def _token(url: str) -> dict:
 
 
 def _wait(browser, condition, timeout: float = 10):
-    return WebDriverWait(browser, timeout).until(lambda d: condition(d))
+    # The page replaces its parts as it refreshes them: an element found a moment ago may be gone.
+    waiting = WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,))
+    return waiting.until(lambda d: condition(d))
 
 
 def test_every_control_has_a_label(browser, mock):
