@@ -10,6 +10,7 @@ from bridge.console.text import _
 from bridge.fortnox.scopes import MODULES
 from bridge.pipeline import Bridge, DocumentRecord, FileRecord, FileState
 from bridge.pipeline.receipts import identify
+from bridge.util.i18n import translate_message
 
 __all__ = [
     "company_rows",
@@ -111,7 +112,7 @@ def file_view(bridge: Bridge, file: FileRecord, *, with_documents: bool = True) 
         "retryable": file.state.retryable,
         "claimed_at": file.claimed_at,
         "finished_at": file.finished_at,
-        "error": file.error,
+        "error": translate_message(file.error),
         "documents_total": sum(counts.values()),
         "documents_done": counts.get("done", 0),
         "documents_failed": counts.get("failed", 0),
@@ -130,7 +131,7 @@ def document_views(documents: list[DocumentRecord]) -> list[dict[str, Any]]:
             "state": str(d.state),
             "state_text": file_label(str(d.state)),
             "numbers": _numbers(d),
-            "error": d.last_error,
+            "error": translate_message(d.last_error),
         }
         for d in documents
     ]

@@ -24,6 +24,7 @@ from bridge.pipeline.records import DocumentRecord, StepRecord, StepState
 from bridge.planner import Lookup, Step
 from bridge.planner.undo import mirrored_rows
 from bridge.util import dumps
+from bridge.util.i18n import N_
 
 __all__ = ["Executor", "Outcome", "backoff_seconds", "conditions_hold", "loosely_equal"]
 
@@ -32,6 +33,11 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_]+\.[A-Za-z0-9_@]+)\}")
 _SEPARATORS = re.compile(r"[\s\-.]")
 _MISSING = object()
 _UNKNOWN = object()
+# Kept in the ledger in English and translated when read (`translate_message`), like the labels.
+_NOT_POSSIBLE = N_("%(label)s: not possible in Fortnox now")
+_DOES_NOT_EXIST = N_("%(label)s does not exist in Fortnox")
+_REFUSED = N_("Fortnox refused %(method)s %(path)s: %(message)s")
+_REFUSED_CODE = N_("Fortnox refused %(method)s %(path)s: %(message)s (Fortnox code %(code)s)")
 
 
 @dataclass(frozen=True)
@@ -134,14 +140,14 @@ class Executor:
                 if found is _UNKNOWN:
                     found = self._lookup(client, step.lookup, results)
             if found is not None and step.refuse_when and _fields_hold(step.refuse_when, found):
-                raise PlanError(step.missing_hint or f"{step.label}: not possible in Fortnox now")
+                raise PlanError(step.missing_hint or _NOT_POSSIBLE % {"label": step.label})
             if found is not None:
                 known = step.kind == "ensure" and not uncertain
                 return {"outcome": "existing" if known else "reconciled", "record": found}
             if step.kind == "ensure" and not step.create_if_missing:
                 if step.missing_ok:
                     return {"outcome": "absent", "record": {}}
-                raise PlanError(step.missing_hint or f"{step.label} does not exist in Fortnox")
+                raise PlanError(step.missing_hint or _DOES_NOT_EXIST % {"label": step.label})
         path = _resolve_path(step.path, results)
         if step.kind == "probe":
             available = _module_available(client, path)
@@ -160,7 +166,7 @@ class Executor:
             if step.skip_when and _fields_hold(step.skip_when, current):
                 return {"outcome": "skipped", "record": {}}
             if step.refuse_when and _fields_hold(step.refuse_when, current):
-                raise PlanError(step.missing_hint or f"{step.label}: not possible in Fortnox now")
+                raise PlanError(step.missing_hint or _NOT_POSSIBLE % {"label": step.label})
         files = None
         if step.kind == "upload":
             if step.file is None or self.files is None:
@@ -426,5 +432,5 @@ def _resolve(value: Any, results: dict[str, Any]) -> Any:
 
 
 def _explain(error: FortnoxError) -> str:
-    code = f" (Fortnox code {error.code})" if error.code else ""
-    return f"Fortnox refused {error.method} {error.path}: {error.message}{code}"
+    values = {"method": error.method, "path": error.path, "message": error.message, "code": error.code}
+    return (_REFUSED_CODE if error.code else _REFUSED) % values

@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 
 from bridge.util import atomic_write
+from bridge.util.i18n import N_
 
 __all__ = ["FileStore", "MissingFile"]
 
@@ -40,9 +41,13 @@ class FileStore:
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            raise MissingFile(f"the file to upload is missing from {path.parent}") from None
+            raise MissingFile(
+                N_("the file to upload is missing from %(folder)s") % {"folder": path.parent}
+            ) from None
         if hashlib.sha256(data).hexdigest() != sha256:
-            raise MissingFile(f"the file to upload at {path} is damaged (its content changed)")
+            raise MissingFile(
+                N_("the file to upload at %(path)s is damaged (its content changed)") % {"path": path}
+            )
         return data
 
     def discard(self, tenant: str, sha256: str) -> None:

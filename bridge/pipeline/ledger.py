@@ -44,6 +44,7 @@ from bridge.pipeline.records import (
 )
 from bridge.planner import DocumentPlan, Step
 from bridge.util import dumpb, dumps, loads
+from bridge.util.i18n import _
 
 __all__ = [
     "MIGRATIONS",
@@ -248,11 +249,20 @@ def open_ledger(
     if new:
         trace = earlier_work()
         if trace:
-            raise LedgerTrouble(
-                f"the ledger {path} is {'missing' if not path.exists() else 'empty'}, yet {trace}: with a"
-                " new ledger everything dropped again would be sent to Fortnox again, so nothing is"
-                f" sent. Put the ledger back, or rebuild it: {_way_out(path)}"
+            template = (
+                _(
+                    "the ledger %(path)s is missing, yet %(trace)s: with a new ledger everything dropped"
+                    " again would be sent to Fortnox again, so nothing is sent. Put the ledger back, or"
+                    " rebuild it: %(way_out)s"
+                )
+                if not path.exists()
+                else _(
+                    "the ledger %(path)s is empty, yet %(trace)s: with a new ledger everything dropped"
+                    " again would be sent to Fortnox again, so nothing is sent. Put the ledger back, or"
+                    " rebuild it: %(way_out)s"
+                )
             )
+            raise LedgerTrouble(template % {"path": path, "trace": trace, "way_out": _way_out(path)})
         path.unlink(missing_ok=True)
         for leftover in (_sibling(path, "-wal"), _sibling(path, "-shm")):
             leftover.unlink(missing_ok=True)  # a journal of another database must not be replayed
@@ -262,13 +272,17 @@ def open_ledger(
         ledger.verify(full=full_check)
     except sqlite3.DatabaseError as exc:
         raise LedgerTrouble(
-            f"the ledger {path} is damaged ({exc}); nothing was sent. {_way_out(path)}"
-            " (the damaged file is kept beside it)"
+            _(
+                "the ledger %(path)s is damaged (%(error)s); nothing was sent. %(way_out)s"
+                " (the damaged file is kept beside it)"
+            )
+            % {"path": path, "error": exc, "way_out": _way_out(path)}
         ) from None
     if ledger.meta("rebuild") == "started" and not rebuilding:
         ledger.close()
         raise LedgerTrouble(
-            f"the rebuild of the ledger {path} was interrupted; run `fortnox-bridge ledger rebuild` again"
+            _("the rebuild of the ledger %(path)s was interrupted; run `fortnox-bridge ledger rebuild` again")
+            % {"path": path}
         )
     return ledger
 
@@ -286,11 +300,11 @@ def keep_private(path: Path) -> None:
 def _way_out(path: Path) -> str:
     newest = newest_backup(path)
     if newest is None:
-        return "`fortnox-bridge ledger rebuild` reads what the bridge sent from Fortnox itself"
-    return (
-        f"`fortnox-bridge ledger rebuild --from {newest}` starts from the newest backup and adds what"
+        return _("`fortnox-bridge ledger rebuild` reads what the bridge sent from Fortnox itself")
+    return _(
+        "`fortnox-bridge ledger rebuild --from %(backup)s` starts from the newest backup and adds what"
         " Fortnox shows since (`fortnox-bridge ledger rebuild` alone reads it from Fortnox only)"
-    )
+    ) % {"backup": newest}
 
 
 def newest_backup(path: Path) -> Path | None:
@@ -316,7 +330,10 @@ def copy_ledger(source: Path, target: Path) -> None:
             origin.close()
     except sqlite3.Error as exc:
         target.unlink(missing_ok=True)
-        raise LedgerTrouble(f"the backup {source} cannot be used ({exc}); name another one") from None
+        raise LedgerTrouble(
+            _("the backup %(backup)s cannot be used (%(error)s); name another one")
+            % {"backup": source, "error": exc}
+        ) from None
     os.chmod(target, 0o600)
 
 
@@ -529,7 +546,10 @@ class Ledger:
         try:
             self.verify(full=True)
         except sqlite3.DatabaseError as exc:
-            raise LedgerTrouble(f"the ledger {self.path} is damaged ({exc}); no copy was made") from None
+            raise LedgerTrouble(
+                _("the ledger %(path)s is damaged (%(error)s); no copy was made")
+                % {"path": self.path, "error": exc}
+            ) from None
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         os.close(fd)

@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
+from bridge.util.i18n import _
+
 __all__ = ["LOCK_NAME", "LockHeld", "StateLock"]
 
 LOCK_NAME = "lock"
@@ -37,7 +39,12 @@ class Holder:
     command: str
 
     def describe(self) -> str:
-        return f"{self.command or 'a bridge'} (pid {self.pid} on {self.host}, since {self.since})"
+        return _("%(command)s (pid %(pid)s on %(host)s, since %(since)s)") % {
+            "command": self.command or _("a bridge"),
+            "pid": self.pid,
+            "host": self.host,
+            "since": self.since,
+        }
 
 
 class StateLock:
@@ -56,11 +63,14 @@ class StateLock:
         except BlockingIOError:
             holder = _read_holder(fd)
             os.close(fd)
-            who = holder.describe() if holder else "another bridge"
+            who = holder.describe() if holder else _("another bridge")
             raise LockHeld(
-                f"{who} is already working on {self.path.parent}; only one bridge may send from one"
-                " state folder. Stop it first (or wait until it ends); `fortnox-bridge check` and"
-                " `status` work beside it"
+                _(
+                    "%(who)s is already working on %(folder)s; only one bridge may send from one"
+                    " state folder. Stop it first (or wait until it ends); `fortnox-bridge check` and"
+                    " `status` work beside it"
+                )
+                % {"who": who, "folder": self.path.parent}
             ) from None
         except BaseException:
             os.close(fd)

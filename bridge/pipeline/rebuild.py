@@ -28,6 +28,7 @@ from bridge.pipeline.ledger import BACKUPS, Ledger, copy_ledger, keep_private, n
 from bridge.planner.files import UPLOAD_FOLDERS
 from bridge.planner.steps import STAMP_PREFIX
 from bridge.planner.supplierinvoices import SUPPLIER_INBOX
+from bridge.util.i18n import _
 
 __all__ = [
     "LEDGER_NAME",
@@ -54,25 +55,33 @@ def earlier_work(settings: Settings) -> str | None:
     folders look as new as the ledger (a first start)."""
     answers = dict.fromkeys([settings.outbox, *(settings.outbox_of(t.name) for t in settings.tenants)])
     folders = [
-        (outbox / kind, f"{outbox.relative_to(settings.outbox.parent).as_posix()}/{kind}/ holds {what}")
+        (outbox / kind, f"{outbox.relative_to(settings.outbox.parent).as_posix()}/{kind}/", what)
         for outbox in answers
         for kind, what in (
-            ("receipts", "receipts"),
-            ("archive", "sent files"),
-            ("failed", "failed files"),
-            ("duplicates", "files"),
+            ("receipts", _("%(folder)s holds receipts")),
+            ("archive", _("%(folder)s holds sent files")),
+            ("failed", _("%(folder)s holds failed files")),
+            ("duplicates", _("%(folder)s holds files")),
         )
     ]
     folders += [
-        (settings.state_dir / BACKUPS, f"{settings.state_dir / BACKUPS} holds backups of the ledger"),
-        (settings.state_dir / "attachments", f"{settings.state_dir / 'attachments'} holds attachments"),
+        (
+            settings.state_dir / BACKUPS,
+            str(settings.state_dir / BACKUPS),
+            _("%(folder)s holds backups of the ledger"),
+        ),
+        (
+            settings.state_dir / "attachments",
+            str(settings.state_dir / "attachments"),
+            _("%(folder)s holds attachments"),
+        ),
     ]
-    for folder, what in folders:
+    for folder, name, what in folders:
         if _holds_files(folder):
-            return what
+            return what % {"folder": name}
     work = settings.state_dir / "work"
     if work.is_dir() and any(_holds_files(company) for company in work.iterdir() if company.is_dir()):
-        return f"{work} holds files being sent"
+        return _("%(folder)s holds files being sent") % {"folder": work}
     return None
 
 
@@ -95,10 +104,16 @@ class Found:
     uploads: int = 0
 
     def sentence(self) -> str:
-        return (
-            f"{self.tenant}: {self.invoices} invoices and {self.vouchers} vouchers stamped by the bridge,"
-            f" {self.supplier_invoices} supplier invoices, {self.uploads} files in Fortnox's inbox"
-        )
+        return _(
+            "%(tenant)s: %(invoices)s invoices and %(vouchers)s vouchers stamped by the bridge,"
+            " %(supplier_invoices)s supplier invoices, %(uploads)s files in Fortnox's inbox"
+        ) % {
+            "tenant": self.tenant,
+            "invoices": self.invoices,
+            "vouchers": self.vouchers,
+            "supplier_invoices": self.supplier_invoices,
+            "uploads": self.uploads,
+        }
 
 
 def start_rebuild(path: Path, source: Path | None = None) -> tuple[Ledger, Path | None]:

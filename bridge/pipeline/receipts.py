@@ -346,7 +346,7 @@ def document_lines(d: Mapping[str, Any]) -> list[str]:
     )
     extra: list[str] = []
     if d["state"] == DocumentState.FAILED:
-        extra.append(_("NOT created: %(error)s") % {"error": d["error"]})
+        extra.append(_("NOT created: %(error)s") % {"error": translate_message(d["error"])})
     elif d["state"] in (DocumentState.QUEUED, DocumentState.SENDING):
         extra.append(_("waiting to be sent"))
     elif d["state"] == DocumentState.DUPLICATE:

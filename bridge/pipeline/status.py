@@ -99,7 +99,7 @@ def _connection(tenant: TenantSettings, access: dict[str, Any] | None) -> dict[s
 def _first_error(bridge: Bridge, file: FileRecord) -> str:
     for document in bridge.documents(file.id):
         if document.state == DocumentState.FAILED:
-            return f"{document.name}: {document.last_error}"
+            return f"{document.name}: {translate_message(document.last_error)}"
     return ""
 
 

@@ -41,7 +41,7 @@ def results_table(bridge: Bridge, files: Sequence[FileRecord]) -> tuple[str, boo
         details: list[str] = []
         if file.work_path is None and file.state.retryable:  # made by a command: no report in failed/
             failures = [d for d in bridge.documents(file.id) if d.state == DocumentState.FAILED]
-            details = [f"  {d.name}: {d.last_error}" for d in failures]
+            details = [f"  {d.name}: {translate_message(d.last_error)}" for d in failures]
         rows.append((file.name, file_state_text(str(file.state)), _outcome(bridge, file), details))
     width = min(32, max(len(_("file")), *(len(r[0]) for r in rows)))
     state_width = max(len(_("result")), *(len(r[1]) for r in rows))
