@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from bridge.util.i18n import N_
+
 __all__ = [
     "MAX_CELL_CHARS",
     "MAX_LINE_CHARS",
@@ -163,7 +165,8 @@ def _read(text: IO[str], encoding: str, max_rows: int | None) -> Table:
                 )
             if len(values) > width and any(v.strip() for v in values[width:]):
                 raise CsvError(
-                    f"not a readable table: line {line} has {len(values)} cells, the header {width}",
+                    N_("not a readable table: line %(line)s has %(cells)s cells, the header %(width)s")
+                    % {"line": line, "cells": len(values), "width": width},
                     line=line,
                     code="csv.too-many-cells",
                 )
@@ -171,14 +174,17 @@ def _read(text: IO[str], encoding: str, max_rows: int | None) -> Table:
             if any(cells.values()):
                 if max_rows is not None and len(rows) >= max_rows:
                     raise CsvError(
-                        f"the file has more than {max_rows:,} rows (line {line} is past the limit)",
+                        N_("the file has more than %(rows)s rows (line %(line)s is past the limit)")
+                        % {"rows": f"{max_rows:,}", "line": line},
                         line=line,
                         code="csv.too-many-rows",
                     )
                 rows.append((line, cells))
             line = numbered[0] + 1  # a quoted cell may hold line breaks: the next row starts below
     except csv.Error as exc:
-        raise CsvError(f"not a readable table: line {line}: {exc}", line=line) from None
+        raise CsvError(
+            N_("not a readable table: line %(line)s: %(error)s") % {"line": line, "error": exc}, line=line
+        ) from None
     return Table(columns=columns, rows=tuple(rows), encoding=encoding, delimiter=delimiter)
 
 

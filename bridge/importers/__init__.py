@@ -78,14 +78,14 @@ def special_kind(mode: int) -> str | None:
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
+        return N_("a named pipe (FIFO)")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
+        return N_("a device")
     if stat.S_ISSOCK(mode):
-        return "a socket"
+        return N_("a socket")
     if stat.S_ISDIR(mode):
-        return "a folder"
-    return "not a regular file"
+        return N_("a folder")
+    return N_("not a regular file")
 
 
 @dataclass(frozen=True)
@@ -141,8 +141,9 @@ def refusal(source: Source, importer: Importer | None) -> Problem | None:
     special = getattr(source, "special", None)
     if special:
         return Problem(
-            f"{printable(source.name)} is {special}, not a file: the bridge does not read it",
-            hint="drop ordinary files only; remove this one from the inbox",
+            N_("%(name)s is %(kind)s, not a file: the bridge does not read it")
+            % {"name": printable(source.name), "kind": special},
+            hint=N_("drop ordinary files only; remove this one from the inbox"),
             code="file.special",
         )
     kind = _SIZE_KIND.get(importer.name) if importer is not None else None
@@ -151,10 +152,16 @@ def refusal(source: Source, importer: Importer | None) -> Problem | None:
         return None
     limit = source.limits.bytes_for(kind)
     return Problem(
-        f"{printable(source.name)} is {size / MB:,.1f} MB; a {kind.upper()} file may be at most "
-        f"{limit / MB:,.0f} MB",
+        N_("%(name)s is %(size)s MB; a %(kind)s file may be at most %(limit)s MB")
+        % {
+            "name": printable(source.name),
+            "size": f"{size / MB:,.1f}",
+            "kind": kind.upper(),
+            "limit": f"{limit / MB:,.0f}",
+        },
         line=1,
-        hint=f"split it into smaller files, or raise limits.{kind}_megabytes if it is right",
+        hint=N_("split it into smaller files, or raise limits.%(kind)s_megabytes if it is right")
+        % {"kind": kind},
         code="file.too-large",
     )
 

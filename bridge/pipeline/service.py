@@ -88,7 +88,7 @@ from bridge.util import (
     remove_stale_temporaries,
     share_folder,
 )
-from bridge.util.i18n import N_
+from bridge.util.i18n import N_, _
 
 __all__ = ["Bridge", "RequestError"]
 
@@ -106,6 +106,12 @@ OUTBOX_FOLDERS = {
     FileState.FAILED: "failed",
     FileState.DUPLICATE: "duplicates",
 }
+
+
+_STRAY_TEXT = N_(
+    "%(name)s lies at the root of inbox/, but several companies are configured: nothing is sent from"
+    " there and it stays where it is. Move it into its company's folder: %(folders)s"
+)
 
 
 class RequestError(ValueError):
@@ -253,7 +259,7 @@ class Bridge:
     def cancel(self, cancellation: Cancellation, *, tenant: str | None = None) -> FileRecord:
         """Cancel a preliminary supplier invoice now (what a line of a `cancel*.txt` file does)."""
         if tenant is None and self.settings.multi_tenant:
-            raise RequestError("several companies are configured; say which one with --tenant")
+            raise RequestError(_("several companies are configured; say which one with --tenant"))
         name = tenant or self.settings.tenants[0].name
         words = ["cancel-supplierinvoice", *filter(None, [cancellation.supplier]), cancellation.number]
         extraction = Extraction("cancel", (cancellation,), facts={"cancellations": 1})
@@ -307,7 +313,7 @@ class Bridge:
 
     def _tenant_named(self, tenant: str | None) -> str:
         if tenant is None and self.settings.multi_tenant:
-            raise RequestError("several companies are configured; say which one with --tenant")
+            raise RequestError(_("several companies are configured; say which one with --tenant"))
         return self.settings.tenant(tenant).name if tenant else self.settings.tenants[0].name
 
     def failed_files(self, name: str | None = None) -> list[FileRecord]:
@@ -319,7 +325,9 @@ class Bridge:
             return self.ledger.files([FileState.FAILED, FileState.PARTIAL])
         found = [f for f in self.ledger.find_files(Path(name).name) if f.state.retryable]
         if not found:
-            raise RequestError(f"no failed file named {name!r}; see `fortnox-bridge status`")
+            raise RequestError(
+                _("no failed file named %(name)r; see `fortnox-bridge status`") % {"name": name}
+            )
         return found[-1:]
 
     def dismiss(self, name: str) -> FileRecord:
@@ -390,13 +398,11 @@ class Bridge:
                 continue
             present.add(entry.name)
             folders = ", ".join(f"inbox/{t.name}/" for t in self.settings.tenants)
-            message = (
-                f"{entry.name} lies at the root of inbox/, but several companies are configured: nothing"
-                f" is sent from there and it stays where it is. Move it into its company's folder: {folders}"
-            )
-            if self.ledger.notice(f"{STRAY}{entry.name}", message):
-                log.warning("%s", message)
-                atomic_write(receipts_dir / f"{entry.name}.receipt.txt", message + "\n")
+            # The notice is kept in English (`status` translates it); the receipt is read as written.
+            values = {"name": entry.name, "folders": folders}
+            if self.ledger.notice(f"{STRAY}{entry.name}", _STRAY_TEXT % values):
+                log.warning("%s", _STRAY_TEXT % values)
+                atomic_write(receipts_dir / f"{entry.name}.receipt.txt", _(_STRAY_TEXT) % values + "\n")
         for notice in self.ledger.notices():
             name = notice.key.removeprefix(STRAY)
             if notice.key.startswith(STRAY) and name not in present:
@@ -408,19 +414,23 @@ class Bridge:
     def _claim(self, path: Path, tenant: str, *, copy: bool, companion: Path | None) -> int | None:
         if path.is_symlink():
             return self._refuse(
-                path, tenant, "the file is a symbolic link; the bridge only takes real files", move=not copy
+                path,
+                tenant,
+                N_("the file is a symbolic link; the bridge only takes real files"),
+                move=not copy,
             )
         try:
             special = special_kind(path.stat().st_mode)
         except FileNotFoundError:
             return None
         if special is not None:  # a FIFO would block the reader, /dev/zero never ends: never read
-            return self._refuse(
-                path, tenant, f"the file is {special}; the bridge only takes real files", move=not copy
-            )
+            reason = N_("the file is %(kind)s; the bridge only takes real files") % {"kind": special}
+            return self._refuse(path, tenant, reason, move=not copy)
         if not os.access(path, os.R_OK):
             # Leave it where people can see it; it is taken as soon as it can be read.
-            if self.ledger.notice(f"unreadable:{path}", f"cannot read {path}: permission denied", tenant):
+            if self.ledger.notice(
+                f"unreadable:{path}", N_("cannot read %(path)s: permission denied") % {"path": path}, tenant
+            ):
                 log.error(
                     "cannot read %s (permission denied); it stays in the inbox until it can be read", path
                 )
@@ -441,7 +451,9 @@ class Bridge:
             digest, size = _sha256(work_path)
         except OSError as exc:
             file_id = self.ledger.add_file(tenant, path.name, "-", 0, work_path, origin=origin)
-            self._fail_unread(file_id, f"the file cannot be read: {exc.strerror or exc}")
+            self._fail_unread(
+                file_id, N_("the file cannot be read: %(error)s") % {"error": exc.strerror or exc}
+            )
             return file_id
         file_id = self.ledger.add_file(
             tenant, path.name, digest, size, work_path, origin=origin, companion=companion_work
@@ -605,7 +617,7 @@ class Bridge:
 
     def _source(self, file: FileRecord) -> FileSource:
         if file.work_path is None:
-            raise RequestError(f"{file.name} was made in code and cannot be read again")
+            raise RequestError(_("%(name)s was made in code and cannot be read again") % {"name": file.name})
         return FileSource.open(
             file.work_path,
             name=file.name,
@@ -833,7 +845,10 @@ class Bridge:
         try:
             self._finalize(file_id)
         except OSError as exc:
-            message = f"cannot write the answer in {self.settings.outbox}: {exc.strerror or exc}"
+            message = N_("cannot write the answer in %(folder)s: %(error)s") % {
+                "folder": self.settings.outbox,
+                "error": exc.strerror or exc,
+            }
             if self.ledger.notice("outbox", message):
                 log.error("%s; nothing is lost, it is written once the outbox can be written again", message)
             return False
