@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from bridge.cli import main
 from bridge.util import loads
+from bridge.pipeline.lock import StateLock
 from bridge.util.i18n import language, translate_message
 
 GOOD = "Fakturanummer;Kundnummer;Beskrivning;Antal;À-pris\nS-1;1001;Konsult;2;1 000,00\nS-2;1001;Resa;1;500\n"
@@ -57,6 +58,24 @@ def test_an_error_report_says_what_is_wrong_and_what_to_do_in_swedish(office) ->
     assert "Vad du gör nu:" in report and 'fortnox-bridge retry "fel.csv"' in report
     problem = loads((office / "outbox" / "receipts" / "fel.csv.receipt.json").read_text())["problems"][0]
     assert problem["code"] == "csv.bad-value" and problem["message"] == "'två' is not a number"
+
+
+def test_a_second_bridge_is_told_in_swedish_who_holds_the_state_folder(office) -> None:
+    with StateLock(office / ".bridge", "watch"):
+        result = run(office, "process", str(office / "fakturor.csv"))
+    assert result.exit_code == 2
+    assert "watch (pid " in result.output and " arbetar redan i " in result.output
+    assert "bara en brygga åt gången får skicka från en tillståndsmapp" in result.output
+
+
+def test_a_lost_ledger_is_explained_in_swedish(office) -> None:
+    assert run(office, "process", str(office / "fakturor.csv")).exit_code == 0
+    for ledger in (office / ".bridge").glob("*.sqlite3*"):
+        ledger.unlink()
+    result = run(office, "process", str(office / "fel.csv"))
+    assert result.exit_code == 2
+    assert "saknas, men outbox/receipts/ innehåller kvitton" in result.output
+    assert "så inget skickas" in result.output and "`fortnox-bridge ledger rebuild` läser" in result.output
 
 
 def test_status_speaks_swedish(office) -> None:

@@ -17,6 +17,7 @@ from bridge.fortnox import FortnoxClient, StaticToken
 from bridge.pipeline.masterdata import save_master_data
 from bridge.pipeline.service import Bridge
 from bridge.util import loads
+from bridge.util.i18n import language
 from mockfortnox import create_app
 from mockfortnox.faults import DroppedResponse
 
@@ -188,6 +189,24 @@ def test_vouchers_fortnox_refuses_leave_the_file_partial_and_retry_sends_only_th
         "fnb:A 1 20250110": ("A", 2),
         "fnb:K 1 20250120": ("K", 1),
     }
+
+
+def test_a_swedish_error_report_says_fortnox_refused_in_swedish(tmp_path, make_bridge, fortnox):
+    """Fortnox's refusal is kept in English in the ledger; the report speaks its reader's language
+    around Fortnox's own words."""
+    bridge = make_bridge()
+    file_id = bridge.take(sie_file(tmp_path, THREE), "default", copy=True).id
+    bridge.run_next("default")
+    fortnox.test_client().patch("/mock/tenants/ovning", json={"locked_period": "2025-01-31"})
+    with language("sv"):
+        bridge.drain("default", until_blocked=False)
+    assert bridge.file(file_id).state == "partial"
+    report = (tmp_path / "outbox" / "failed" / "bok.se.error.txt").read_text()
+    assert "Kräver åtgärd: 2 dokument skapades inte" in report
+    assert ": Fortnox nekade POST /3/vouchers: " in report and "(Fortnox felkod " in report
+    assert "Fortnox refused" not in report and "Fortnox code" not in report
+    stored = [d.last_error for d in bridge.documents(file_id) if d.last_error]
+    assert stored and all(e.startswith("Fortnox refused POST /3/vouchers") for e in stored)  # as said
 
 
 def test_a_file_with_a_configuration_problem_is_refused_whole_and_retried_after_the_fix(
