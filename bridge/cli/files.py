@@ -306,7 +306,9 @@ def dismiss(ctx: Context, file: str) -> None:
     out. What it created in Fortnox stays known; the file itself is left where it is."""
     with open_bridge(ctx) as bridge:
         record = bridge.dismiss(file)
-    click.echo(f"{record.name} is forgotten; drop it into the inbox again to send it after all.")
+    click.echo(
+        _("%(name)s is forgotten; drop it into the inbox again to send it after all.") % {"name": record.name}
+    )
 
 
 @click.group()

@@ -10,6 +10,7 @@ from bridge.cli.common import Context, Refused, open_bridge, pass_context, state
 from bridge.fortnox import FortnoxError
 from bridge.pipeline.ledger import LedgerTrouble, open_ledger
 from bridge.pipeline.rebuild import finish_rebuild, ledger_path, rebuild_company, start_rebuild
+from bridge.util.i18n import _
 
 __all__ = ["ledger"]
 
@@ -31,7 +32,7 @@ def backup(ctx: Context, out: Path | None) -> None:
     settings = ctx.settings
     path = ledger_path(settings)
     if not path.exists():
-        raise Refused(f"there is no ledger at {path} to copy")
+        raise Refused(_("there is no ledger at %(path)s to copy") % {"path": path})
     try:
         kept = open_ledger(path, lambda: None, full_check=False)
     except LedgerTrouble as exc:
@@ -42,7 +43,7 @@ def backup(ctx: Context, out: Path | None) -> None:
         raise Refused(str(exc)) from None
     finally:
         kept.close()
-    click.echo(f"The ledger is copied to {target}.")
+    click.echo(_("The ledger is copied to %(path)s.") % {"path": target})
 
 
 @ledger.command()
@@ -68,7 +69,7 @@ def rebuild(ctx: Context, source: Path | None) -> None:
             raise Refused(str(exc)) from None
         made.close()
         if aside is not None:
-            click.echo(f"The old ledger is set aside as {aside}.", err=True)
+            click.echo(_("The old ledger is set aside as %(path)s.") % {"path": aside}, err=True)
         with open_bridge(ctx, locked=True, rebuilding=True) as bridge:
             for tenant in settings.tenants:
                 try:
@@ -79,14 +80,19 @@ def rebuild(ctx: Context, source: Path | None) -> None:
                         (tenant["files.default_folder"],),
                     )
                 except FortnoxError as exc:
+                    again = "fortnox-bridge ledger rebuild" + (f" --from {source}" if source else "")
                     raise Refused(
-                        f"Fortnox did not answer for {tenant.name} ({exc}); the ledger is not rebuilt and the"
-                        " bridge will not send until it is: run `fortnox-bridge ledger rebuild"
-                        f"{f' --from {source}' if source else ''}` again when Fortnox answers"
+                        _(
+                            "Fortnox did not answer for %(tenant)s (%(error)s); the ledger is not rebuilt and"
+                            " the bridge will not send until it is: run `%(command)s` again when Fortnox answers"
+                        )
+                        % {"tenant": tenant.name, "error": exc, "command": again}
                     ) from None
-                click.echo(f"Found in Fortnox: {found.sentence()}.")
+                click.echo(_("Found in Fortnox: %(found)s.") % {"found": found.sentence()})
             finish_rebuild(bridge.ledger)
     click.echo(
-        "The ledger is rebuilt. Files dropped again are looked up in Fortnox before anything is"
-        " created: what is there already is found, not created twice."
+        _(
+            "The ledger is rebuilt. Files dropped again are looked up in Fortnox before anything is"
+            " created: what is there already is found, not created twice."
+        )
     )
