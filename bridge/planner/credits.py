@@ -36,11 +36,12 @@ def plan_credit(invoice: Invoice, tenant: TenantSettings) -> DocumentPlan:
     original_stamp = stamp_for(DocumentKey(tenant.name, invoice.kind, original))
     rows = credit_rows(invoice)
     net = sum((row_net(row) for row in rows), Decimal(0))
+    names = {"key": invoice.source_key, "original": original}
     problems = []
     if net == 0:
         problems.append(
             Problem(
-                f"credit {invoice.source_key} of invoice {original} has no amount",
+                N_("credit %(key)s of invoice %(original)s has no amount") % names,
                 line=invoice.line,
                 hint=N_("give the credit's rows their amounts"),
                 code="credit.empty",
@@ -66,7 +67,7 @@ def plan_credit(invoice: Invoice, tenant: TenantSettings) -> DocumentPlan:
     steps = (
         Step(
             kind="ensure",
-            label=f"invoice {original}, which credit {invoice.source_key} credits",
+            label=N_("invoice %(original)s, which credit %(key)s credits") % names,
             method="GET",
             path="",
             envelope="Invoice",
@@ -78,15 +79,16 @@ def plan_credit(invoice: Invoice, tenant: TenantSettings) -> DocumentPlan:
             ),
             save_as="sent",
             create_if_missing=False,
-            missing_hint=(
-                f"credit {invoice.source_key} credits invoice {original}, which is not in Fortnox "
-                f"(no invoice carries the bridge's mark {original_stamp}): send invoice {original} "
-                "first, or correct 'Krediterar', then retry the file"
-            ),
+            missing_hint=N_(
+                "credit %(key)s credits invoice %(original)s, which is not in Fortnox (no invoice carries"
+                " the bridge's mark %(stamp)s): send invoice %(again)s first, or correct 'Krediterar',"
+                " then retry the file"
+            )
+            % {**names, "stamp": original_stamp, "again": original},
         ),
         Step(
             kind="ensure",
-            label=f"invoice {original} as Fortnox has it (booked? credited? its net amount)",
+            label=N_("invoice %(original)s as Fortnox has it (booked? credited? its net amount)") % names,
             method="GET",
             path="",
             envelope="Invoice",
@@ -96,7 +98,7 @@ def plan_credit(invoice: Invoice, tenant: TenantSettings) -> DocumentPlan:
         ),
         Step(
             kind="action",
-            label=f"Fortnox's credit of invoice {original} (booked, and credited in whole)",
+            label=N_("Fortnox's credit of invoice %(original)s (booked, and credited in whole)") % names,
             method="PUT",
             path="/3/invoices/{original.DocumentNumber}/credit",
             envelope="Invoice",
@@ -106,7 +108,7 @@ def plan_credit(invoice: Invoice, tenant: TenantSettings) -> DocumentPlan:
         ),
         Step(
             kind="ensure",
-            label=f"invoice {original} with its credit invoice's number",
+            label=N_("invoice %(original)s with its credit invoice's number") % names,
             method="GET",
             path="",
             envelope="Invoice",
@@ -117,7 +119,7 @@ def plan_credit(invoice: Invoice, tenant: TenantSettings) -> DocumentPlan:
         ),
         Step(
             kind="action",
-            label=f"mark Fortnox's credit invoice as credit {invoice.source_key}",
+            label=N_("mark Fortnox's credit invoice as credit %(key)s") % names,
             method="PUT",
             path="/3/invoices/{credited.CreditInvoiceReference}",
             envelope="Invoice",
@@ -129,8 +131,10 @@ def plan_credit(invoice: Invoice, tenant: TenantSettings) -> DocumentPlan:
         ),
         Step(
             kind="create",
-            label=f"credit invoice {invoice.source_key} referring to invoice {original} "
-            "(credited in part, or not booked)",
+            label=N_(
+                "credit invoice %(key)s referring to invoice %(original)s (credited in part, or not booked)"
+            )
+            % names,
             method="POST",
             path="/3/invoices",
             envelope="Invoice",
@@ -147,8 +151,11 @@ def plan_credit(invoice: Invoice, tenant: TenantSettings) -> DocumentPlan:
     )
     return DocumentPlan(
         key=key,
-        summary=f"credit {invoice.source_key} of invoice {original}, {len(rows)} rows, {net} excl. VAT "
-        "(whole and booked: Fortnox's credit; otherwise a credit invoice)",
+        summary=N_(
+            "credit %(key)s of invoice %(original)s, %(rows)s rows, %(net)s excl. VAT"
+            " (whole and booked: Fortnox's credit; otherwise a credit invoice)"
+        )
+        % {**names, "rows": len(rows), "net": net},
         content_hash=content_hash(invoice),
         steps=steps,
         document=to_plain(invoice),

@@ -41,6 +41,7 @@ from bridge.model import (
     to_plain,
 )
 from bridge.planner.steps import DocumentPlan, Lookup, Step, stamp_for
+from bridge.util.i18n import N_
 
 __all__ = [
     "SentDocument",
@@ -151,22 +152,37 @@ def _reversal(
             folder = step.path.partition("folderId=")[2] or "root"
             return reversal("inbox-file", str(record["Id"]), {**record, "Folder": folder})
         if attached_alone:
-            return _kept(f"the file {name} stays in Fortnox's archive once disconnected", "undo.file-kept")
+            return _kept(
+                N_("the file %(name)s stays in Fortnox's archive once disconnected") % {"name": name},
+                "undo.file-kept",
+            )
         return _kept(
-            f"the file {name} stays connected to what {document.name} made: it is that document's "
-            "underlag (räkenskapsinformation), kept with it",
+            N_(
+                "the file %(name)s stays connected to what %(file)s made: it is that document's"
+                " underlag (räkenskapsinformation), kept with it"
+            )
+            % {"name": name, "file": document.name},
             "undo.file-kept",
         )
     if envelope in REGISTERS:
         what = f"{REGISTERS[envelope]} {_register_number(record)}".strip()
-        changed = f" (changed: {', '.join(c[0] for c in sent.record.get('changes', ()))})"
-        verb = "updated by" if sent.outcome == "updated" else "created by"
-        return _kept(
-            f"{what} ({verb} {document.name}) is left in Fortnox: other documents may use it",
-            "undo.register-kept",
-            changed if sent.outcome == "updated" and sent.record.get("changes") else "",
+        fields = ", ".join(c[0] for c in sent.record.get("changes", ()))
+        template = (
+            N_("%(what)s (updated by %(file)s) is left in Fortnox: other documents may use it")
+            if sent.outcome == "updated"
+            else N_("%(what)s (created by %(file)s) is left in Fortnox: other documents may use it")
         )
-    return _kept(f"{step.label} ({document.name}): the bridge cannot reverse it", "undo.cannot")
+        if sent.outcome == "updated" and sent.record.get("changes"):
+            template = N_(
+                "%(what)s (updated by %(file)s) is left in Fortnox: other documents may use it"
+                " (changed: %(fields)s)"
+            )
+        return _kept(template % {"what": what, "file": document.name, "fields": fields}, "undo.register-kept")
+    return _kept(
+        N_("%(label)s (%(file)s): the bridge cannot reverse it")
+        % {"label": step.label, "file": document.name},
+        "undo.cannot",
+    )
 
 
 def _action(document: SentDocument, sent: SentStep, reversal: Any) -> Reversal | Problem | None:
@@ -183,13 +199,17 @@ def _action(document: SentDocument, sent: SentStep, reversal: Any) -> Reversal |
         return reversal("supplierinvoice-credit", number, {"GivenNumber": number}) if number != "0" else None
     if step.path.endswith("/cancel"):
         return _kept(
-            f"{step.label.removeprefix('cancel ')} was cancelled by {document.name}; Fortnox cannot undo "
-            "a cancellation: register it again if it should stand",
+            N_(
+                "%(what)s was cancelled by %(file)s; Fortnox cannot undo a cancellation: register it"
+                " again if it should stand"
+            )
+            % {"what": step.label.removeprefix("cancel "), "file": document.name},
             "undo.cannot",
         )
     if step.envelope == "Account":
         return _kept(
-            f"{step.label} ({document.name}) is left as it is: other documents may use the account",
+            N_("%(label)s (%(file)s) is left as it is: other documents may use the account")
+            % {"label": step.label, "file": document.name},
             "undo.register-kept",
         )
     return None
@@ -202,8 +222,8 @@ def _register_number(record: Mapping[str, Any]) -> str:
     return ""
 
 
-def _kept(message: str, code: str, detail: str = "") -> Problem:
-    return Problem(message + detail, severity=Severity.WARNING, code=code)
+def _kept(message: str, code: str) -> Problem:
+    return Problem(message, severity=Severity.WARNING, code=code)
 
 
 # --- planning the reversals ------------------------------------------------------------------
@@ -244,7 +264,7 @@ def _voucher(reversal: Reversal, key: DocumentKey, master: MasterData | None) ->
     series, number, year = str(record["VoucherSeries"]), record["VoucherNumber"], record["Year"]
     original_day = str(record["TransactionDate"])
     day = reversal.voucher_date.isoformat() if reversal.voucher_date else original_day
-    name = f"voucher {series} {number}"
+    name = N_("voucher %(key)s") % {"key": f"{series} {number}"}
     stamp = stamp_for(DocumentKey(key.tenant, key.kind, f"undo {key.source_key}"))
     text = f"Återföring av verifikation {series} {number} ({original_day}): {record.get('Description', '')}"
     # The rows as Fortnox answered when the voucher was made; an answer found again after it
@@ -261,7 +281,7 @@ def _voucher(reversal: Reversal, key: DocumentKey, master: MasterData | None) ->
     steps = [
         Step(
             kind="ensure",
-            label=f"{name} as Fortnox has it now (removed, or its rows struck, since?)",
+            label=N_("%(name)s as Fortnox has it now (removed, or its rows struck, since?)") % {"name": name},
             method="GET",
             path="",
             envelope="Voucher",
@@ -270,12 +290,16 @@ def _voucher(reversal: Reversal, key: DocumentKey, master: MasterData | None) ->
             create_if_missing=False,
             missing_ok=True,
             refuse_when={"VoucherRows": {"$any": {"Removed": True}}},
-            missing_hint=f"{name} has been changed in Fortnox since the file sent it (rows struck): it is "
-            "not reversed; correct what remains of it in Fortnox by hand",
+            missing_hint=N_(
+                "%(name)s has been changed in Fortnox since the file sent it (rows struck): it is not"
+                " reversed; correct what remains of it in Fortnox by hand"
+            )
+            % {"name": name},
         ),
         Step(
             kind="create",
-            label=f"reversing voucher for {name}, in series {series}, dated {day}",
+            label=N_("reversing voucher for %(name)s, in series %(series)s, dated %(day)s")
+            % {"name": name, "series": series, "day": day},
             method="POST",
             path="/3/vouchers",
             envelope="Voucher",
@@ -290,7 +314,12 @@ def _voucher(reversal: Reversal, key: DocumentKey, master: MasterData | None) ->
             when={"original.VoucherNumber": number},
         ),
     ]
-    return f"reverse {name} of {original_day} with a voucher dated {day}", steps, _date_problems(day, master)
+    summary = N_("reverse %(name)s of %(original_day)s with a voucher dated %(day)s")
+    return (
+        summary % {"name": name, "original_day": original_day, "day": day},
+        steps,
+        _date_problems(day, master),
+    )
 
 
 def mirrored_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -318,13 +347,20 @@ def _date_problems(day: str, master: MasterData | None) -> list[Problem]:
     if master is None:
         return []
     when = date.fromisoformat(day)
-    hint = "set undo.voucher_date = today to date the reversing vouchers today, then run undo again"
+    hint = N_("set undo.voucher_date = today to date the reversing vouchers today, then run undo again")
     if master.financial_years is not None and master.year_of(when) is None:
-        return [Problem(f"Fortnox has no financial year for {day}", hint=hint, code="undo.no-financial-year")]
+        return [
+            Problem(
+                N_("Fortnox has no financial year for %(day)s") % {"day": day},
+                hint=hint,
+                code="undo.no-financial-year",
+            )
+        ]
     if master.locked_until and when <= master.locked_until:
         return [
             Problem(
-                f"{day} is in a locked period in Fortnox (locked up to {master.locked_until})",
+                N_("%(day)s is in a locked period in Fortnox (locked up to %(until)s)")
+                % {"day": day, "until": master.locked_until},
                 hint=hint,
                 code="undo.locked-period",
             )
@@ -337,29 +373,36 @@ def _invoice(reversal: Reversal, key: DocumentKey, master: MasterData | None) ->
     steps = _cancel_or_credit(
         "/3/invoices",
         number,
-        what=f"invoice {number}",
+        what=N_("invoice %(number)s") % {"number": number},
         envelope="Invoice",
-        unbooked="when not booked",
+        unbooked=N_("when not booked"),
         credited_field="CreditInvoiceReference",
         total=total,
-        paid=f"invoice {number} has been paid (in whole or in part) in Fortnox since the file "
-        f"sent it (or its amount changed): it is not credited. If it should be undone all the same, "
-        "reverse the payment or credit the invoice in Fortnox",
+        paid=N_(
+            "invoice %(number)s has been paid (in whole or in part) in Fortnox since the file sent it"
+            " (or its amount changed): it is not credited. If it should be undone all the same, reverse"
+            " the payment or credit the invoice in Fortnox"
+        )
+        % {"number": number},
     )
-    return f"undo invoice {number}: cancel it, or credit it when booked", steps, []
+    return N_("undo invoice %(number)s: cancel it, or credit it when booked") % {"number": number}, steps, []
 
 
 def _credit_invoice(reversal: Reversal, key: DocumentKey, master: MasterData | None) -> Planned:
     number = str(reversal.record["DocumentNumber"])
     return (
-        f"undo credit invoice {number}: cancel it (a booked credit invoice cannot be credited)",
+        N_("undo credit invoice %(number)s: cancel it (a booked credit invoice cannot be credited)")
+        % {"number": number},
         _cancel_unbooked(
             "/3/invoices",
             number,
-            f"credit invoice {number}",
+            N_("credit invoice %(number)s") % {"number": number},
             "Invoice",
-            f"credit invoice {number} is booked in Fortnox: Fortnox cannot credit a credit invoice. "
-            "If the credit should not stand, invoice the customer again",
+            N_(
+                "credit invoice %(number)s is booked in Fortnox: Fortnox cannot credit a credit invoice."
+                " If the credit should not stand, invoice the customer again"
+            )
+            % {"number": number},
         ),
         [],
     )
@@ -370,15 +413,19 @@ def _supplier_invoice(reversal: Reversal, key: DocumentKey, master: MasterData |
     steps = _cancel_or_credit(
         "/3/supplierinvoices",
         number,
-        what=f"supplier invoice {number}",
+        what=N_("supplier invoice %(number)s") % {"number": number},
         envelope="SupplierInvoice",
-        unbooked="when preliminary",
+        unbooked=N_("when preliminary"),
         credited_field="CreditReference",
         total=total,
-        paid=f"supplier invoice {number} has been paid (in whole or in part) in Fortnox since "
-        "the file sent it: it is not credited. If it should be undone all the same, credit it in Fortnox",
+        paid=N_(
+            "supplier invoice %(number)s has been paid (in whole or in part) in Fortnox since the file"
+            " sent it: it is not credited. If it should be undone all the same, credit it in Fortnox"
+        )
+        % {"number": number},
     )
-    return f"undo supplier invoice {number}: cancel it when preliminary, credit it when booked", steps, []
+    summary = N_("undo supplier invoice %(number)s: cancel it when preliminary, credit it when booked")
+    return summary % {"number": number}, steps, []
 
 
 def _cancel_or_credit(
@@ -397,7 +444,7 @@ def _cancel_or_credit(
     return [
         Step(
             kind="action",
-            label=f"cancel {what} ({unbooked})",
+            label=N_("cancel %(what)s (%(when)s)") % {"what": what, "when": unbooked},
             method="PUT",
             path=f"{path}/cancel",
             envelope=envelope,
@@ -407,7 +454,7 @@ def _cancel_or_credit(
         ),
         Step(
             kind="action",
-            label=f"credit {what} (when booked, and not paid)",
+            label=N_("credit %(what)s (when booked, and not paid)") % {"what": what},
             method="PUT",
             path=f"{path}/credit",
             envelope=envelope,
@@ -422,16 +469,19 @@ def _cancel_or_credit(
 
 def _supplier_credit(reversal: Reversal, key: DocumentKey, master: MasterData | None) -> Planned:
     number = str(reversal.record["GivenNumber"])
-    what = f"supplier credit {number}"
+    what = N_("supplier credit %(number)s") % {"number": number}
     steps = _cancel_unbooked(
         "/3/supplierinvoices",
         number,
         what,
         "SupplierInvoice",
-        f"{what} is booked in Fortnox: a credit cannot be credited. If it should not stand, register the "
-        "supplier's invoice again",
+        N_(
+            "%(what)s is booked in Fortnox: a credit cannot be credited. If it should not stand, register"
+            " the supplier's invoice again"
+        )
+        % {"what": what},
     )
-    return f"undo {what}: cancel it (a booked credit cannot be credited)", steps, []
+    return N_("undo %(what)s: cancel it (a booked credit cannot be credited)") % {"what": what}, steps, []
 
 
 def _cancel_unbooked(base: str, number: str, what: str, envelope: str, booked: str) -> list[Step]:
@@ -439,7 +489,7 @@ def _cancel_unbooked(base: str, number: str, what: str, envelope: str, booked: s
     return [
         Step(
             kind="ensure",
-            label=f"{what} as Fortnox has it now",
+            label=N_("%(what)s as Fortnox has it now") % {"what": what},
             method="GET",
             path="",
             envelope=envelope,
@@ -465,12 +515,16 @@ def _accrual(reversal: Reversal, key: DocumentKey, master: MasterData | None) ->
     number = str(reversal.record["SupplierInvoiceNumber"])
     step = Step(
         kind="delete",
-        label=f"remove the accrual of supplier invoice {number}",
+        label=N_("remove the accrual of supplier invoice %(number)s") % {"number": number},
         method="DELETE",
         path=f"/3/supplierinvoiceaccruals/{number}",
         envelope="",
     )
-    return f"remove the accrual (periodisering) of supplier invoice {number}", [step], []
+    return (
+        N_("remove the accrual (periodisering) of supplier invoice %(number)s") % {"number": number},
+        [step],
+        [],
+    )
 
 
 def _inbox_file(reversal: Reversal, key: DocumentKey, master: MasterData | None) -> Planned:
@@ -479,7 +533,7 @@ def _inbox_file(reversal: Reversal, key: DocumentKey, master: MasterData | None)
     steps = [
         Step(
             kind="ensure",
-            label=f"{name} still in the Fortnox inbox ({folder})",
+            label=N_("%(name)s still in the Fortnox inbox (%(folder)s)") % {"name": name, "folder": folder},
             method="GET",
             path="",
             envelope="",
@@ -490,14 +544,16 @@ def _inbox_file(reversal: Reversal, key: DocumentKey, master: MasterData | None)
         ),
         Step(
             kind="delete",
-            label=f"remove {name} from the Fortnox inbox ({folder})",
+            label=N_("remove %(name)s from the Fortnox inbox (%(folder)s)")
+            % {"name": name, "folder": folder},
             method="DELETE",
             path=f"/3/inbox/{file_id}",
             envelope="",
             when={"file.Id": file_id},
         ),
     ]
-    return f"remove {name} from the Fortnox inbox (unless connected or removed there since)", steps, []
+    summary = N_("remove %(name)s from the Fortnox inbox (unless connected or removed there since)")
+    return summary % {"name": name}, steps, []
 
 
 def _connection(reversal: Reversal, key: DocumentKey, master: MasterData | None) -> Planned:
