@@ -144,7 +144,7 @@ def test_process_refuses_dev_zero_and_writes_nothing_of_it(tmp_path):
     work = tmp_path / ".bridge"
     assert sum(p.stat().st_size for p in work.rglob("*") if p.is_file()) < 10_000_000  # the ledger, no copy
     reports = list((tmp_path / "outbox" / "failed").glob("*.error.txt"))
-    assert len(reports) == 1 and "a device" in reports[0].read_text()
+    assert len(reports) == 1 and "en enhet" in reports[0].read_text()  # "a device", as the office reads it
     assert Path("/dev/zero").exists()
 
 
