@@ -84,13 +84,13 @@ def plan_supplier_invoice(
         steps.append(
             Step(
                 kind="action",
-                label="book the supplier invoice (definitive)",
+                label=N_("book the supplier invoice (definitive)"),
                 method="PUT",
                 path="/3/supplierinvoices/{invoice.GivenNumber}/bookkeep",
                 envelope="SupplierInvoice",
                 done_when={"Booked": True},
                 refuse_when={"Cancelled": True},
-                missing_hint="the supplier invoice is cancelled in Fortnox; it cannot be booked",
+                missing_hint=N_("the supplier invoice is cancelled in Fortnox; it cannot be booked"),
                 check_path="/3/supplierinvoices/{invoice.GivenNumber}",
                 save_as="booked",
             )
@@ -129,11 +129,19 @@ def _role_problems(role: str, invoice: SupplierInvoice, master: MasterData | Non
     if role == "neither":
         name = master.company_name if master else None
         number = master.organisation_number if master else None
-        company = f"{name or 'this company'} (organisation number {number})"
+        values = {
+            "company": name or N_("this company"),
+            "number": number,
+            "buyer": party_text(invoice.buyer, invoice.buyer_organisation_number),
+            "seller": party_text(invoice.supplier),
+        }
         return [
             Problem(
-                f"this invoice is not for {company}: its buyer is {party_text(invoice.buyer, invoice.buyer_organisation_number)}"
-                f" and its seller {party_text(invoice.supplier)}",
+                N_(
+                    "this invoice is not for %(company)s (organisation number %(number)s): its buyer is"
+                    " %(buyer)s and its seller %(seller)s"
+                )
+                % values,
                 field="AccountingCustomerParty",
                 hint=N_(
                     "drop it in the inbox of the company that bought (inbox/<company>/ with several companies), "
@@ -144,10 +152,12 @@ def _role_problems(role: str, invoice: SupplierInvoice, master: MasterData | Non
         ]
     if role == "unnamed":
         return [
-            _warning("the invoice does not name its buyer's organisation number; taken as this company's")
+            _warning(N_("the invoice does not name its buyer's organisation number; taken as this company's"))
         ]
     if role == "unknown":
-        return [_warning("this company's organisation number is not known yet, so the buyer was not checked")]
+        return [
+            _warning(N_("this company's organisation number is not known yet, so the buyer was not checked"))
+        ]
     return []
 
 
@@ -171,16 +181,24 @@ def _account_problems(
         if account not in chart:
             problems.append(
                 Problem(
-                    f"account {account} ({setting}) does not exist in Fortnox's chart of accounts",
-                    hint=f"create account {account} in Fortnox, or set {setting} to an account that exists",
+                    N_("account %(account)s (%(setting)s) does not exist in Fortnox's chart of accounts")
+                    % {"account": account, "setting": setting},
+                    hint=N_(
+                        "create account %(account)s in Fortnox, or set %(setting)s to an account that exists"
+                    )
+                    % {"account": account, "setting": setting},
                     code="config.account-missing",
                 )
             )
         elif not chart[account]:
             problems.append(
                 Problem(
-                    f"account {account} ({setting}) is inactive in Fortnox",
-                    hint=f"activate account {account} in Fortnox, or set {setting} to an active account",
+                    N_("account %(account)s (%(setting)s) is inactive in Fortnox")
+                    % {"account": account, "setting": setting},
+                    hint=N_(
+                        "activate account %(account)s in Fortnox, or set %(setting)s to an active account"
+                    )
+                    % {"account": account, "setting": setting},
                     code="config.account-inactive",
                 )
             )
@@ -205,7 +223,10 @@ def _booking_problems(invoice: SupplierInvoice, master: MasterData | None) -> li
     if master.financial_years is not None and master.year_of(day) is None:
         return [
             Problem(
-                f"there is no financial year for the invoice date {day} in Fortnox, so it cannot be booked",
+                N_(
+                    "there is no financial year for the invoice date %(day)s in Fortnox, so it cannot be booked"
+                )
+                % {"day": day},
                 field="IssueDate",
                 hint=N_(
                     "create the financial year in Fortnox, or set supplierinvoices.bookkeep = preliminary"
@@ -216,7 +237,8 @@ def _booking_problems(invoice: SupplierInvoice, master: MasterData | None) -> li
     if master.locked_until and day <= master.locked_until:
         return [
             Problem(
-                f"the invoice date {day} is in a locked period (locked up to {master.locked_until})",
+                N_("the invoice date %(day)s is in a locked period (locked up to %(until)s)")
+                % {"day": day, "until": master.locked_until},
                 field="IssueDate",
                 hint=N_("open the period in Fortnox, or set supplierinvoices.bookkeep = preliminary"),
                 code="config.locked-period",
@@ -294,7 +316,12 @@ def _ensure_invoice(invoice: SupplierInvoice, tenant: TenantSettings, cost_accou
     body.update({k: v for k, v in optional.items() if v})
     return Step(
         kind="ensure",
-        label=f"supplier invoice {invoice.invoice_number}" + (" (credit note)" if invoice.is_credit else ""),
+        label=(
+            N_("supplier invoice %(number)s (credit note)")
+            if invoice.is_credit
+            else N_("supplier invoice %(number)s")
+        )
+        % {"number": invoice.invoice_number},
         method="POST",
         path="/3/supplierinvoices",
         envelope="SupplierInvoice",
@@ -321,7 +348,7 @@ def _credit_the_original(invoice: SupplierInvoice) -> list[Step]:
     return [
         Step(
             kind="ensure",
-            label=f"the credited invoice {invoice.credit_of}",
+            label=N_("the credited invoice %(number)s") % {"number": invoice.credit_of},
             method="GET",
             path="",
             envelope="SupplierInvoice",
@@ -332,7 +359,8 @@ def _credit_the_original(invoice: SupplierInvoice) -> list[Step]:
         ),
         Step(
             kind="action",
-            label=f"credit invoice {invoice.credit_of} in Fortnox (when booked, for {-invoice.total})",
+            label=N_("credit invoice %(number)s in Fortnox (when booked, for %(amount)s)")
+            % {"number": invoice.credit_of, "amount": -invoice.total},
             method="PUT",
             path=original + "/credit",
             envelope="SupplierInvoice",
@@ -348,7 +376,7 @@ def _credit_the_original(invoice: SupplierInvoice) -> list[Step]:
         ),
         Step(
             kind="ensure",
-            label="the credit Fortnox made",
+            label=N_("the credit Fortnox made"),
             method="GET",
             path="",
             envelope="SupplierInvoice",
@@ -359,7 +387,8 @@ def _credit_the_original(invoice: SupplierInvoice) -> list[Step]:
         ),
         Step(
             kind="action",
-            label=f"give the credit the credit note's number {invoice.invoice_number}",
+            label=N_("give the credit the credit note's number %(number)s")
+            % {"number": invoice.invoice_number},
             method="PUT",
             path="/3/supplierinvoices/{credited.GivenNumber}",
             envelope="SupplierInvoice",
@@ -388,7 +417,8 @@ def _accrual(invoice: SupplierInvoice, tenant: TenantSettings, cost_account: Any
     debit, credit = ("Debit", "Credit") if net > 0 else ("Credit", "Debit")
     return Step(
         kind="ensure",
-        label=f"accrual over {months} months ({invoice.period_start} – {invoice.period_end})",
+        label=N_("accrual over %(months)s months (%(start)s – %(end)s)")
+        % {"months": months, "start": invoice.period_start, "end": invoice.period_end},
         method="POST",
         path="/3/supplierinvoiceaccruals",
         envelope="SupplierInvoiceAccrual",
