@@ -194,7 +194,11 @@ def table_problem(exc: CsvError) -> Problem:
 
 def missing_cell(line: int, header: str, what: str) -> Problem:
     return Problem(
-        f"the {what} is empty", line=line, field=header, hint=f"fill in the {what}", code="csv.empty-cell"
+        N_("the %(what)s is empty") % {"what": what},
+        line=line,
+        field=header,
+        hint=N_("fill in the %(what)s") % {"what": what},
+        code="csv.empty-cell",
     )
 
 

@@ -17,6 +17,7 @@ from bridge.formats.csvtable import CsvError, read_table
 from bridge.importers.base import Source
 from bridge.importers.csv_columns import Column, ColumnSet, header_fields, missing_cell, normalise
 from bridge.model import Extraction, Party, Problem, PurchaseOrder, PurchaseOrderRow
+from bridge.util.i18n import N_
 
 __all__ = ["COLUMNS", "PurchaseOrderCsvImporter"]
 
@@ -92,10 +93,13 @@ class PurchaseOrderCsvImporter:
         if not {"article_number", "description"} & mapping.keys():
             problems.append(
                 Problem(
-                    "there is neither an 'Artikelnummer' nor a 'Benämning' column: the rows say nothing of what is ordered",
+                    N_(
+                        "there is neither an 'Artikelnummer' nor a 'Benämning' column: the rows say nothing"
+                        " of what is ordered"
+                    ),
                     line=1,
                     field="Artikelnummer",
-                    hint="add a column 'Artikelnummer' or 'Benämning'",
+                    hint=N_("add a column 'Artikelnummer' or 'Benämning'"),
                     code="csv.missing-column",
                 )
             )
@@ -105,22 +109,22 @@ class PurchaseOrderCsvImporter:
         for line, cells in table.rows:
             values, row_problems = COLUMNS.convert(line, cells, mapping)
             for field, what in (
-                ("order_number", "order number"),
-                ("quantity", "quantity"),
-                ("price", "unit price"),
+                ("order_number", N_("order number")),
+                ("quantity", N_("quantity")),
+                ("price", N_("unit price")),
             ):
                 if field not in values and not any(p.field == mapping[field] for p in row_problems):
                     row_problems.append(missing_cell(line, mapping[field], what))
             if not (values.get("article_number") or values.get("description")):
                 header = mapping.get("article_number") or mapping["description"]
-                row_problems.append(missing_cell(line, header, "article number or description"))
+                row_problems.append(missing_cell(line, header, N_("article number or description")))
             if values.get("quantity") is not None and values["quantity"] <= 0:
                 row_problems.append(
                     Problem(
-                        f"quantity {values['quantity']} is not more than zero",
+                        N_("quantity %(quantity)s is not more than zero") % {"quantity": values["quantity"]},
                         line=line,
                         field=mapping["quantity"],
-                        hint="order a positive quantity; cancel an order with Status 'makulerad'",
+                        hint=N_("order a positive quantity; cancel an order with Status 'makulerad'"),
                         code="csv.bad-value",
                     )
                 )
@@ -149,26 +153,32 @@ def _build(
             if field in mapping and values.get(field) != first.get(field):
                 problems.append(
                     Problem(
-                        f"order {number} has {field.replace('_', ' ')} {first.get(field)!r} on line {first_line} "
-                        f"but {values.get(field)!r} here",
+                        N_("order %(number)s has %(field)s %(first)r on line %(line)s but %(here)r here")
+                        % {
+                            "number": number,
+                            "field": field.replace("_", " "),
+                            "first": first.get(field),
+                            "line": first_line,
+                            "here": values.get(field),
+                        },
                         line=line,
                         field=mapping[field],
-                        hint="an order's own values must be the same on each of its rows",
+                        hint=N_("an order's own values must be the same on each of its rows"),
                         code="csv.order-values-differ",
                     )
                 )
     if not (first.get("supplier_number") or first.get("organisation_number")):
         header = mapping.get("supplier_number") or mapping["organisation_number"]
-        problems.append(missing_cell(first_line, header, "supplier (number or organisation number)"))
+        problems.append(missing_cell(first_line, header, N_("supplier (number or organisation number)")))
     status = normalise(first.get("status") or "")
     cancelled = STATUSES.get(status)
     if cancelled is None:
         problems.append(
             Problem(
-                f"{first.get('status')!r} is not an order status the bridge knows",
+                N_("%(status)r is not an order status the bridge knows") % {"status": first.get("status")},
                 line=first_line,
                 field=mapping.get("status"),
-                hint="leave it empty for an order, or write 'makulerad' to cancel it",
+                hint=N_("leave it empty for an order, or write 'makulerad' to cancel it"),
                 code="csv.bad-value",
             )
         )

@@ -21,6 +21,7 @@ from bridge.formats.einvoice.recognise import UBL_CAC, UBL_CBC, root_namespace
 from bridge.formats.einvoice.safexml import has_doctype, parse_untrusted_xml, prolog_text
 from bridge.importers.base import Source
 from bridge.model import Extraction, Party, Problem, PurchaseOrder, PurchaseOrderRow
+from bridge.util.i18n import N_
 
 __all__ = ["UBL_ORDER", "PeppolOrderImporter"]
 
@@ -56,10 +57,10 @@ class PeppolOrderImporter:
             if value is None:
                 problems.append(
                     Problem(
-                        f"the order has no {what}",
+                        N_("the order has no %(what)s") % {"what": what},
                         line=element.sourceline,
                         field=path,
-                        hint="ask the ordering system for a complete Peppol BIS Order 3",
+                        hint=N_("ask the ordering system for a complete Peppol BIS Order 3"),
                         code="order.missing",
                     )
                 )
@@ -73,10 +74,10 @@ class PeppolOrderImporter:
                 found = element.find(path, NS)
                 problems.append(
                     Problem(
-                        f"{what} {raw!r} is not a number",
+                        N_("%(what)s %(raw)r is not a number") % {"what": what, "raw": raw},
                         line=found.sourceline if found is not None else element.sourceline,
                         field=path,
-                        hint="amounts in UBL are written like 1234.50",
+                        hint=N_("amounts in UBL are written like 1234.50"),
                         code="order.bad-number",
                     )
                 )
@@ -91,17 +92,20 @@ class PeppolOrderImporter:
             except ValueError:
                 problems.append(
                     Problem(
-                        f"{raw!r} is not a date", line=element.sourceline, field=path, code="order.bad-date"
+                        N_("%(raw)r is not a date") % {"raw": raw},
+                        line=element.sourceline,
+                        field=path,
+                        code="order.bad-date",
                     )
                 )
                 return None
 
-        order_number = required(root, "cbc:ID", "order number (cbc:ID)")
+        order_number = required(root, "cbc:ID", N_("order number (cbc:ID)"))
         seller = root.find("cac:SellerSupplierParty/cac:Party", NS)
         if seller is None:
             problems.append(
                 Problem(
-                    "the order names no supplier (cac:SellerSupplierParty)",
+                    N_("the order names no supplier (cac:SellerSupplierParty)"),
                     line=root.sourceline,
                     field="cac:SellerSupplierParty",
                     code="order.missing",
@@ -119,8 +123,10 @@ class PeppolOrderImporter:
         if not (supplier.number or supplier.organisation_number) and seller.tag != "none":
             problems.append(
                 Problem(
-                    "the supplier has neither an organisation number (cac:PartyLegalEntity/cbc:CompanyID) "
-                    "nor an identifier",
+                    N_(
+                        "the supplier has neither an organisation number (cac:PartyLegalEntity/cbc:CompanyID)"
+                        " nor an identifier"
+                    ),
                     line=seller.sourceline,
                     field="cac:SellerSupplierParty",
                     code="order.missing",
@@ -132,8 +138,8 @@ class PeppolOrderImporter:
             cost = text(element, "cbc:AccountingCost")
             rows.append(
                 PurchaseOrderRow(
-                    quantity=number(element, "cbc:Quantity", "quantity"),
-                    price=number(element, "cac:Price/cbc:PriceAmount", "unit price"),
+                    quantity=number(element, "cbc:Quantity", N_("quantity")),
+                    price=number(element, "cac:Price/cbc:PriceAmount", N_("unit price")),
                     article_number=text(element, "cac:Item/cac:BuyersItemIdentification/cbc:ID")
                     or text(element, "cac:Item/cac:SellersItemIdentification/cbc:ID"),
                     description=text(element, "cac:Item/cbc:Name"),
@@ -145,7 +151,7 @@ class PeppolOrderImporter:
         if not rows:
             problems.append(
                 Problem(
-                    "the order has no order lines",
+                    N_("the order has no order lines"),
                     line=root.sourceline,
                     field="cac:OrderLine",
                     code="order.missing",
