@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from bridge.util.i18n import N_
+
 __all__ = [
     "Deviation",
     "InvoiceLine",
@@ -224,25 +226,24 @@ def find_order(
         named = [o for o in orders if o.order_number.strip().casefold() == reference.casefold()]
         mine = [o for o in named if _same_supplier(o, invoice)]
         if mine:
-            return mine[0], "order reference", None
+            return mine[0], N_("order reference"), None
         why = (
-            f"order {reference} is an order to another supplier"
+            N_("order %(reference)s is an order to another supplier")
             if named
-            else f"the invoice names order {reference}, which the bridge has not received"
-        )
+            else N_("the invoice names order %(reference)s, which the bridge has not received")
+        ) % {"reference": reference}
         return None, "", Deviation("no-order", why, invoice.net)
     candidates = [o for o in orders if o.is_open and _same_supplier(o, invoice)]
     fitting = [o for o in candidates if _within_percent(invoice.net, o.open_value, tolerances.price_percent)]
     if len(fitting) == 1:
-        return fitting[0], "supplier and amount", None
+        return fitting[0], N_("supplier and amount"), None
     if not candidates:
         return None, "", None  # nothing on order from this supplier: not a purchase the bridge knows
     why = (
-        f"the invoice names no order and {len(fitting)} open orders from the supplier are worth "
-        f"{_ore(invoice.net)}"
+        N_("the invoice names no order and %(count)s open orders from the supplier are worth %(net)s")
         if fitting
-        else f"the invoice names no order and no open order from the supplier is worth {_ore(invoice.net)}"
-    )
+        else N_("the invoice names no order and no open order from the supplier is worth %(net)s")
+    ) % {"count": len(fitting), "net": _ore(invoice.net)}
     return None, "", Deviation("no-order", why, invoice.net)
 
 
@@ -262,7 +263,7 @@ def match_invoice(
             return None
         return MatchResult(invoice, "no-order", deviations=(missing,))
     if order.cancelled:
-        why = f"order {order.order_number} was cancelled by the ordering system"
+        why = N_("order %(number)s was cancelled by the ordering system") % {"number": order.order_number}
         return MatchResult(
             invoice,
             "deviation",
@@ -274,7 +275,11 @@ def match_invoice(
     deviations: list[Deviation] = []
     if invoice.currency != order.currency:
         deviations.append(
-            Deviation("currency", f"the invoice is in {invoice.currency}, the order in {order.currency}")
+            Deviation(
+                "currency",
+                N_("the invoice is in %(invoiced)s, the order in %(ordered)s")
+                % {"invoiced": invoice.currency, "ordered": order.currency},
+            )
         )
     matched: list[MatchedLine] = []
     invoiced: dict[int, Decimal] = {}
@@ -282,11 +287,12 @@ def match_invoice(
     for line in invoice.lines:
         row = _row_for(line, order.lines, used)
         if row is None:
-            what = line.article_number or line.description or f"line {line.line}"
+            what = line.article_number or line.description or N_("line %(line)s") % {"line": line.line}
             deviations.append(
                 Deviation(
                     "extra-line",
-                    f"invoice line {line.line} ({what}) is on no order row",
+                    N_("invoice line %(line)s (%(what)s) is on no order row")
+                    % {"line": line.line, "what": what},
                     line.amount,
                     invoice_line=line.line,
                     actual=line.quantity,
@@ -306,8 +312,8 @@ def match_invoice(
             deviations.append(
                 Deviation(
                     "partial-delivery",
-                    f"order row {row.row} ({row.article_number or row.description}): {row.open} still open, "
-                    "not on this invoice",
+                    N_("order row %(row)s (%(name)s): %(open)s still open, not on this invoice")
+                    % {"row": row.row, "name": row.article_number or row.description, "open": row.open},
                     row.open * row.price,
                     order_row=row.row,
                     expected=row.open,
@@ -345,8 +351,16 @@ def _compare(line: InvoiceLine, row: OrderLine, tolerances: Tolerances) -> list[
             found.append(
                 Deviation(
                     "partial-delivery",
-                    f"order row {row.row} ({name}): {line.quantity} invoiced of {row.open} open; "
-                    f"{-difference} stays open",
+                    N_(
+                        "order row %(row)s (%(name)s): %(quantity)s invoiced of %(open)s open; %(left)s stays open"
+                    )
+                    % {
+                        "row": row.row,
+                        "name": name,
+                        "quantity": line.quantity,
+                        "open": row.open,
+                        "left": -difference,
+                    },
                     -difference * row.price,
                     row.row,
                     line.line,
@@ -358,7 +372,8 @@ def _compare(line: InvoiceLine, row: OrderLine, tolerances: Tolerances) -> list[
             found.append(
                 Deviation(
                     "over-invoiced",
-                    f"order row {row.row} ({name}): {line.quantity} invoiced but only {row.open} open",
+                    N_("order row %(row)s (%(name)s): %(quantity)s invoiced but only %(open)s open")
+                    % {"row": row.row, "name": name, "quantity": line.quantity, "open": row.open},
                     difference * line.price,
                     row.row,
                     line.line,
@@ -371,10 +386,24 @@ def _compare(line: InvoiceLine, row: OrderLine, tolerances: Tolerances) -> list[
         found.append(
             Deviation(
                 "price",
-                f"order row {row.row} ({name}): unit price {line.price} against {row.price} on the order"
-                + (
-                    f" ({percent:+} %, tolerance {tolerances.price_percent} %)" if percent is not None else ""
-                ),
+                (
+                    N_(
+                        "order row %(row)s (%(name)s): unit price %(price)s against %(ordered)s on the order"
+                        " (%(percent)s %%, tolerance %(tolerance)s %%)"
+                    )
+                    if percent is not None
+                    else N_(
+                        "order row %(row)s (%(name)s): unit price %(price)s against %(ordered)s on the order"
+                    )
+                )
+                % {
+                    "row": row.row,
+                    "name": name,
+                    "price": line.price,
+                    "ordered": row.price,
+                    "percent": f"{percent:+}" if percent is not None else "",
+                    "tolerance": tolerances.price_percent,
+                },
                 (line.price - row.price) * line.quantity,
                 row.row,
                 line.line,
