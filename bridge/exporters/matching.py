@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.util import atomic_write, csvsafe, dumps
+from bridge.util.i18n import N_, _, translate_message
 
 __all__ = ["COLUMNS", "listing_rows", "render_report", "report_paths", "write_listing", "write_report"]
 
@@ -44,35 +45,79 @@ def write_report(outbox: Path, tenant: str, report: dict[str, Any]) -> tuple[Pat
 
 
 _VERDICT = {
-    "matched": "MATCHED — every line agrees with the order within the tolerances",
-    "deviation": "DEVIATION — a person decides (book, ask the supplier, or credit)",
-    "no-order": "NO ORDER — the invoice matches no purchase order; a person decides",
+    "matched": N_("MATCHED — every line agrees with the order within the tolerances"),
+    "deviation": N_("DEVIATION — a person decides (book, ask the supplier, or credit)"),
+    "no-order": N_("NO ORDER — the invoice matches no purchase order; a person decides"),
 }
 
 
 def render_report(report: dict[str, Any]) -> str:
+    """The report as a person reads it, in the language of the moment (the JSON stays English)."""
     invoice = report["invoice"]
-    title = f"Supplier invoice {invoice['invoice_number']} from {invoice['supplier_name'] or invoice['supplier_number']}"
+    title = _("Supplier invoice %(number)s from %(supplier)s") % {
+        "number": invoice["invoice_number"],
+        "supplier": invoice["supplier_name"] or invoice["supplier_number"],
+    }
     lines = [title, "=" * len(title), ""]
-    lines.append(f"Fortnox number {invoice['given_number']}, supplier {invoice['supplier_number']}, "
-                 f"net {invoice['net']} {invoice['currency']}, total {invoice['total']} {invoice['currency']}")  # fmt: skip
+    lines.append(
+        _(
+            "Fortnox number %(given)s, supplier %(supplier)s, net %(net)s %(currency)s,"
+            " total %(total)s %(currency2)s"
+        )
+        % {
+            "given": invoice["given_number"],
+            "supplier": invoice["supplier_number"],
+            "net": invoice["net"],
+            "currency": invoice["currency"],
+            "total": invoice["total"],
+            "currency2": invoice["currency"],
+        }
+    )
     if report["order"]:
-        where = f" (Fortnox purchase order {report['fortnox_order']})" if report["fortnox_order"] else ""
-        lines.append(f"Order {report['order']}{where}, found by {report['matched_by']}")
-    lines += ["", _VERDICT.get(report["status"], report["status"]), ""]
+        values = {
+            "order": report["order"],
+            "fortnox": report["fortnox_order"],
+            "how": translate_message(report["matched_by"]),
+        }
+        lines.append(
+            (
+                _("Order %(order)s (Fortnox purchase order %(fortnox)s), found by %(how)s")
+                if report["fortnox_order"]
+                else _("Order %(order)s, found by %(how)s")
+            )
+            % values
+        )
+    verdict = _VERDICT.get(report["status"])
+    lines += ["", _(verdict) if verdict else report["status"], ""]
     if report["lines"]:
-        lines.append("Matched lines:")
+        lines.append(_("Matched lines:"))
         for m in report["lines"]:
             lines.append(
-                f"  order row {m['order_row']} ↔ invoice line {m['invoice_line']}: "
-                f"{m['article'] or m['description']}, {m['quantity']} × {m['price']} = {m['amount']}"
-                f" (order price {m['order_price']})"
+                "  "
+                + _(
+                    "order row %(row)s ↔ invoice line %(line)s: %(what)s, %(quantity)s × %(price)s = %(amount)s"
+                    " (order price %(ordered)s)"
+                )
+                % {
+                    "row": m["order_row"],
+                    "line": m["invoice_line"],
+                    "what": m["article"] or m["description"],
+                    "quantity": m["quantity"],
+                    "price": m["price"],
+                    "amount": m["amount"],
+                    "ordered": m["order_price"],
+                }
             )
         lines.append("")
     if report["deviations"]:
-        lines.append(f"Deviations (together {report['deviation_amount']} {invoice['currency']}):")
+        lines.append(
+            _("Deviations (together %(amount)s %(currency)s):")
+            % {"amount": report["deviation_amount"], "currency": invoice["currency"]}
+        )
         for d in report["deviations"]:
-            lines.append(f"  - {d['kind']}: {d['message']} — {d['amount']} {invoice['currency']}")
+            lines.append(
+                f"  - {d['kind']}: {translate_message(d['message'])} — {d['amount']} {invoice['currency']}"
+            )
         lines.append("")
     return "\n".join(lines)
 
