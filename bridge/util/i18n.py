@@ -123,6 +123,9 @@ def _translate_message(message: str, domain: str, depth: int) -> str:
     exact = catalog.gettext(message)
     if exact != message:
         return exact
+    rule = _RULE.match(message)
+    if rule is not None:  # `[BR-CO-10] the sum …`: the rule's name is the same in every language
+        return rule[1] + _translate_message(rule[2], domain, depth)
     for pattern, translated in _templates(lang, domain):
         match = pattern.fullmatch(message)
         if match is not None:
@@ -132,6 +135,8 @@ def _translate_message(message: str, domain: str, depth: int) -> str:
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]")
+# An e-invoice rule's name before its message, as the validators write it: `[BR-CO-10] …`.
+_RULE = re.compile(r"(\[[A-Za-z0-9][A-Za-z0-9.-]*\] )(.+)", re.DOTALL)
 # A value at the very end of a template is a short thing (a number, a key, a name of a few
 # words), so that `voucher %(key)s` never swallows a whole sentence that merely begins alike.
 _LAST_VALUE = r"\S+(?: \S+){0,5}"

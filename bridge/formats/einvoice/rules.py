@@ -17,6 +17,7 @@ from lxml import etree
 from bridge.formats.einvoice.reading import Reading
 from bridge.formats.einvoice.xmlread import Position, element_path
 from bridge.model import Problem, Severity
+from bridge.util.i18n import N_
 
 __all__ = ["check_arithmetic"]
 
@@ -25,7 +26,8 @@ CENT = Decimal("0.01")
 SVEFAKTURA_SLACK = Decimal("0.50")
 LINE_SLACK = Decimal("0.02")
 VAT_SLACK = Decimal(1)
-_HINT = "the sender's totals do not add up; ask for a corrected invoice"
+_DIFFERS = N_("the %(name)s is %(stated)s but %(how)s is %(computed)s")
+_HINT = N_("the sender's totals do not add up; ask for a corrected invoice")
 
 
 def check_arithmetic(reading: Reading) -> list[Problem]:
@@ -47,7 +49,15 @@ def _ubl_totals(reading: Reading) -> list[Problem]:
 
     def stated(key: str, rule: str, name: str) -> bool:
         if reading.position(f"totals.{key}") is None:
-            problems.append(_problem(reading, f"totals.{key}", rule, f"the invoice states no {name}", _HINT))
+            problems.append(
+                _problem(
+                    reading,
+                    f"totals.{key}",
+                    rule,
+                    N_("the invoice states no %(name)s") % {"name": name},
+                    _HINT,
+                )
+            )
             return False
         return True
 
@@ -58,7 +68,8 @@ def _ubl_totals(reading: Reading) -> list[Problem]:
                     reading,
                     f"totals.{key}",
                     rule,
-                    f"the {name} is {stated_value} but {how} is {round2(computed)}",
+                    _DIFFERS
+                    % {"name": name, "stated": stated_value, "how": how, "computed": round2(computed)},
                     _HINT,
                 )
             )
@@ -68,50 +79,57 @@ def _ubl_totals(reading: Reading) -> list[Problem]:
     expect(
         "line_extension",
         "BR-CO-10",
-        "sum of line amounts",
+        N_("sum of line amounts"),
         totals.line_extension,
         sum((r.amount for r in invoice.rows), ZERO),
-        "the sum of the lines",
+        N_("the sum of the lines"),
     )
     if totals.allowances is not None or allowances:
         expect(
             "allowances",
             "BR-CO-11",
-            "total of allowances",
+            N_("total of allowances"),
             totals.allowances or ZERO,
             sum(allowances, ZERO),
-            "the sum of the document allowances",
+            N_("the sum of the document allowances"),
         )
     if totals.charges is not None or charges:
         expect(
             "charges",
             "BR-CO-12",
-            "total of charges",
+            N_("total of charges"),
             totals.charges or ZERO,
             sum(charges, ZERO),
-            "the sum of the document charges",
+            N_("the sum of the document charges"),
         )
-    if stated("tax_exclusive", "BR-13", "total without VAT") and totals.tax_exclusive is not None:
+    if stated("tax_exclusive", "BR-13", N_("total without VAT")) and totals.tax_exclusive is not None:
         net = totals.line_extension - (totals.allowances or ZERO) + (totals.charges or ZERO)
         expect(
             "tax_exclusive",
             "BR-CO-13",
-            "total without VAT",
+            N_("total without VAT"),
             totals.tax_exclusive,
             net,
-            "lines − allowances + charges",
+            N_("lines − allowances + charges"),
         )
-        if stated("tax_inclusive", "BR-14", "total with VAT"):
+        if stated("tax_inclusive", "BR-14", N_("total with VAT")):
             expect(
                 "tax_inclusive",
                 "BR-CO-15",
-                "total with VAT",
+                N_("total with VAT"),
                 totals.tax_inclusive,
                 totals.tax_exclusive + invoice.vat,
-                "total without VAT + VAT",
+                N_("total without VAT + VAT"),
             )
     due = totals.tax_inclusive - (totals.prepaid or ZERO) + (totals.rounding or ZERO)
-    expect("payable", "BR-CO-16", "amount due", totals.payable, due, "total with VAT − prepaid + rounding")
+    expect(
+        "payable",
+        "BR-CO-16",
+        N_("amount due"),
+        totals.payable,
+        due,
+        N_("total with VAT − prepaid + rounding"),
+    )
     return problems
 
 
@@ -131,7 +149,8 @@ def _ubl_decimals(reading: Reading) -> list[Problem]:
                 _at(
                     position,
                     "UBL-DT-01",
-                    f"the amount {(element.text or '').strip()} has more than two decimals",
+                    N_("the amount %(amount)s has more than two decimals")
+                    % {"amount": (element.text or "").strip()},
                     _HINT,
                 )
             )
@@ -149,34 +168,34 @@ def _svefaktura_totals(reading: Reading) -> list[Problem]:
         key: str, rule: str, name: str, stated_value: Decimal, computed: Decimal, slack: Decimal, how: str
     ) -> None:
         if abs(stated_value - computed) > slack:
-            message = f"the {name} is {stated_value} but {how} is {computed}"
+            message = _DIFFERS % {"name": name, "stated": stated_value, "how": how, "computed": computed}
             problems.append(_problem(reading, f"totals.{key}", rule, message, _HINT))
 
     within(
         "line_extension",
         "R-69",
-        "sum of line amounts",
+        N_("sum of line amounts"),
         totals.line_extension,
         lines,
         SVEFAKTURA_SLACK,
-        "the sum of the lines",
+        N_("the sum of the lines"),
     )
     if totals.tax_exclusive is not None:
         within(
             "tax_exclusive",
             "R-70",
-            "total without VAT",
+            N_("total without VAT"),
             totals.tax_exclusive,
             net,
             SVEFAKTURA_SLACK,
-            "lines − allowances + charges",
+            N_("lines − allowances + charges"),
         )
     payable = net + invoice.vat + (totals.rounding or ZERO)
-    how = "lines − allowances + charges + VAT + rounding"
+    how = N_("lines − allowances + charges + VAT + rounding")
     if totals.rounding:
-        within("payable", "R-92", "total to pay", totals.payable, payable, ZERO, how)
+        within("payable", "R-92", N_("total to pay"), totals.payable, payable, ZERO, how)
     else:
-        within("payable", "R-71", "total to pay", totals.payable, payable, SVEFAKTURA_SLACK, how)
+        within("payable", "R-71", N_("total to pay"), totals.payable, payable, SVEFAKTURA_SLACK, how)
     return problems
 
 
@@ -186,7 +205,10 @@ def _vat_breakdown(reading: Reading) -> list[Problem]:
     if invoice.vat_breakdown:
         stated_sum = sum((v.vat_amount for v in invoice.vat_breakdown), ZERO)
         if invoice.vat != round2(stated_sum):
-            message = f"the VAT total is {invoice.vat} but the VAT breakdown adds up to {stated_sum}"
+            message = N_("the VAT total is %(vat)s but the VAT breakdown adds up to %(sum)s") % {
+                "vat": invoice.vat,
+                "sum": stated_sum,
+            }
             problems.append(_problem(reading, "vat", "BR-CO-14", message, _HINT))
 
     for index, group in enumerate(invoice.vat_breakdown):
@@ -195,7 +217,12 @@ def _vat_breakdown(reading: Reading) -> list[Problem]:
         expected = round2(abs(group.taxable_amount) * rate / 100)
         if abs(abs(group.vat_amount) - expected) >= VAT_SLACK if rate else round2(group.vat_amount) != ZERO:
             rule = "BR-S-09" if group.category == "S" else "BR-CO-17"
-            message = f"VAT {_label(group.category, group.rate)} is {group.vat_amount} on {group.taxable_amount}, expected {expected}"
+            message = N_("VAT %(group)s is %(vat)s on %(taxable)s, expected %(expected)s") % {
+                "group": _label(group.category, group.rate),
+                "vat": group.vat_amount,
+                "taxable": group.taxable_amount,
+                "expected": expected,
+            }
             problems.append(_problem(reading, key, rule, message, _HINT))
 
     if any(row.vat_category is None for row in invoice.rows):
@@ -212,15 +239,17 @@ def _vat_breakdown(reading: Reading) -> list[Problem]:
     for (category, rate), base in bases.items():
         rule = f"BR-{category}-08"
         if (category, rate) not in stated:
-            message = f"lines at VAT {_label(category, rate)} add up to {base}, but the VAT breakdown has no such group"
+            message = N_(
+                "lines at VAT %(group)s add up to %(base)s, but the VAT breakdown has no such group"
+            ) % {"group": _label(category, rate), "base": base}
             problems.append(_problem(reading, "vat", rule, message, _HINT))
             continue
         index, group = stated[(category, rate)]
         if abs(group.taxable_amount - base) >= VAT_SLACK:
-            message = (
-                f"the taxable amount at VAT {_label(category, rate)} is {group.taxable_amount}, but the lines, "
-                f"allowances and charges at that rate add up to {base}"
-            )
+            message = N_(
+                "the taxable amount at VAT %(group)s is %(taxable)s, but the lines, allowances and charges"
+                " at that rate add up to %(base)s"
+            ) % {"group": _label(category, rate), "taxable": group.taxable_amount, "base": base}
             problems.append(_problem(reading, f"vat_breakdown[{index}]", rule, message, _HINT))
     return problems
 
@@ -234,10 +263,16 @@ def _lines(reading: Reading) -> list[Problem]:
         base = check.base_quantity or Decimal(1)
         expected = check.quantity * check.price / base + check.charges - check.allowances
         if abs(check.net - expected) > LINE_SLACK:
-            message = f"the line amount is {check.net} but quantity × price ± line allowances and charges is {round2(expected)}"
+            message = N_(
+                "the line amount is %(net)s but quantity × price ± line allowances and charges is %(expected)s"
+            ) % {"net": check.net, "expected": round2(expected)}
             problems.append(
                 _at(
-                    check.position, rule, message, "the line is booked at its stated amount", Severity.WARNING
+                    check.position,
+                    rule,
+                    message,
+                    N_("the line is booked at its stated amount"),
+                    Severity.WARNING,
                 )
             )
     return problems
@@ -246,14 +281,16 @@ def _lines(reading: Reading) -> list[Problem]:
 def _rounding(reading: Reading) -> list[Problem]:
     rounding = reading.invoice.totals.rounding if reading.invoice.totals else None
     if rounding is not None and abs(rounding) >= 1:
-        message = f"the rounding is {rounding}, more than öre rounding (under one krona) would be"
+        message = N_("the rounding is %(rounding)s, more than öre rounding (under one krona) would be") % {
+            "rounding": rounding
+        }
         return [
             _problem(
                 reading,
                 "totals.rounding",
                 "einvoice.large-rounding",
                 message,
-                "check the total",
+                N_("check the total"),
                 Severity.WARNING,
             )
         ]
