@@ -7,6 +7,8 @@ PDF — an HTML page, a CSV, a truncated download — is refused with a reason a
 
 from __future__ import annotations
 
+from bridge.util.i18n import N_
+
 __all__ = ["PDF_MEDIA_TYPE", "is_pdf", "pdf_problem"]
 
 PDF_MEDIA_TYPE = "application/pdf"
@@ -20,11 +22,11 @@ _EOF_WINDOW = 1024
 def pdf_problem(data: bytes) -> str | None:
     """Why `data` is not a PDF, or `None` when it is one."""
     if not data:
-        return "the file is empty"
+        return N_("the file is empty")
     if _HEADER not in data[:_HEADER_WINDOW]:
-        return "it does not start like a PDF (no '%PDF-' header in its first 1024 bytes)"
+        return N_("it does not start like a PDF (no '%PDF-' header in its first 1024 bytes)")
     if _EOF_MARKER not in data[-_EOF_WINDOW:]:
-        return "it does not end like a PDF (no '%%EOF' near its end): it may be cut short"
+        return N_("it does not end like a PDF (no '%%EOF' near its end): it may be cut short")
     return None
 
 

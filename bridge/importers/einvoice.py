@@ -47,7 +47,8 @@ class EInvoiceImporter:
         size = source.path.stat().st_size
         if size > MAX_FILE_BYTES:
             problem = Problem(
-                f"the file is {size // (1024 * 1024)} MB; e-invoices over {MAX_FILE_BYTES // (1024 * 1024)} MB are not read",
+                N_("the file is %(size)s MB; e-invoices over %(limit)s MB are not read")
+                % {"size": size // (1024 * 1024), "limit": MAX_FILE_BYTES // (1024 * 1024)},
                 hint=N_("ask the sender for the invoice without oversized attachments"),
                 code="einvoice.too-large",
             )
@@ -70,7 +71,7 @@ def with_image_beside(
     reason = pdf_problem(data)
     if reason is not None:
         problem = Problem(
-            f"the PDF beside the invoice is not attached: {reason}",
+            N_("the PDF beside the invoice is not attached: %(reason)s") % {"reason": reason},
             hint=N_("drop the invoice's real PDF beside it, or attach it later by name (see README, PDFs)"),
             severity=Severity.WARNING,
             code="einvoice.image-not-pdf",

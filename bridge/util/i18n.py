@@ -126,10 +126,21 @@ def _translate_message(message: str, domain: str, depth: int) -> str:
     rule = _RULE.match(message)
     if rule is not None:  # `[BR-CO-10] the sum …`: the rule's name is the same in every language
         return rule[1] + _translate_message(rule[2], domain, depth)
-    for pattern, translated in _templates(lang, domain):
+    templates = _templates(lang, domain)
+    for pattern, translated, _loose in templates:
         match = pattern.fullmatch(message)
         if match is not None:
             values = {k: _translate_message(v, domain, depth - 1) for k, v in match.groupdict().items()}
+            return translated % values
+    # A template ending in a long value (`an attachment was left out: %(reason)s`) is taken only
+    # when that value is itself a known message, so that no sentence is swallowed by mistake.
+    for _pattern, translated, loose in templates:
+        match = loose.fullmatch(message) if loose is not None else None
+        if match is None:
+            continue
+        values = {k: _translate_message(v, domain, depth - 1) for k, v in match.groupdict().items()}
+        last = list(match.groupdict())[-1]
+        if values[last] != match[last]:
             return translated % values
     return message
 
@@ -143,7 +154,7 @@ _LAST_VALUE = r"\S+(?: \S+){0,5}"
 
 
 @cache
-def _templates(lang: str, domain: str) -> list[tuple[re.Pattern[str], str]]:
+def _templates(lang: str, domain: str) -> list[tuple[re.Pattern[str], str, re.Pattern[str] | None]]:
     """The catalog's templates with their translations, those with the most fixed text first
     (so that `%(a)s: %(b)s` never wins over a template that says more)."""
     found = []
@@ -154,16 +165,26 @@ def _templates(lang: str, domain: str) -> list[tuple[re.Pattern[str], str]]:
         fixed, names = parts[0::2], parts[1::2]
         if len(set(names)) != len(names) or sum(len(f) for f in fixed) < 8:
             continue
-        regex = ""
+        regex = loose = ""
         for i, text in enumerate(fixed):
             regex += re.escape(text.replace("%%", "%"))
+            loose += re.escape(text.replace("%%", "%"))
             if i < len(names):
                 last = i == len(names) - 1 and not fixed[-1]
                 regex += f"(?P<{names[i]}>{_LAST_VALUE if last else '.*?'})"
+                loose += f"(?P<{names[i]}>{'.+' if last else '.*?'})"
         translated = _PLACEHOLDER.sub(lambda m: f"%({m[1]})s", msgstr)
-        found.append((re.compile(regex, re.DOTALL), translated, sum(len(f) for f in fixed)))
-    found.sort(key=lambda item: -item[2])
-    return [(pattern, translated) for pattern, translated, _size in found]
+        ends_in_value = bool(names) and not fixed[-1]
+        found.append(
+            (
+                re.compile(regex, re.DOTALL),
+                translated,
+                re.compile(loose, re.DOTALL) if ends_in_value else None,
+                sum(len(f) for f in fixed),
+            )
+        )
+    found.sort(key=lambda item: -item[3])
+    return [(pattern, translated, loose) for pattern, translated, loose, _size in found]
 
 
 def N_(message: str) -> str:

@@ -51,20 +51,28 @@ def decode_attachment(embedded: EmbeddedFile, invoice_number: str, index: int) -
     """The attachment, or a warning saying why it was left out (the invoice itself still counts)."""
     compact = _WHITESPACE.sub(b"", embedded.base64_text.encode("ascii", errors="replace"))
     if len(compact) * 3 // 4 > MAX_ATTACHMENT_BYTES:
-        return _left_out(embedded, f"it is larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB")
+        return _left_out(
+            embedded, N_("it is larger than %(limit)s MB") % {"limit": MAX_ATTACHMENT_BYTES // (1024 * 1024)}
+        )
     try:
         data = binascii.a2b_base64(compact, strict_mode=True)
     except (binascii.Error, ValueError):
-        return _left_out(embedded, "its content is not valid base64")
+        return _left_out(embedded, N_("its content is not valid base64"))
     media_type = sniff_media_type(data)
     declared = (embedded.declared_type or "").lower() or None
     if declared == PDF_MEDIA_TYPE and media_type != PDF_MEDIA_TYPE:
         reason = pdf_problem(data)
-        return _left_out(embedded, f"it calls itself a PDF but is not one: {reason}")
+        return _left_out(
+            embedded, N_("it calls itself a PDF but is not one: %(reason)s") % {"reason": reason}
+        )
     if media_type is None:
-        return _left_out(embedded, "its content is none of PDF, PNG, JPEG, CSV, XLSX or ODS")
+        return _left_out(embedded, N_("its content is none of PDF, PNG, JPEG, CSV, XLSX or ODS"))
     if declared and declared != media_type and not _compatible(declared, media_type):
-        return _left_out(embedded, f"it calls itself {declared} but its content is {media_type}")
+        return _left_out(
+            embedded,
+            N_("it calls itself %(declared)s but its content is %(found)s")
+            % {"declared": declared, "found": media_type},
+        )
     return Attachment(
         name=attachment_name(invoice_number, index, media_type), media_type=media_type, data=data
     )
@@ -130,7 +138,7 @@ def _compatible(declared: str, sniffed: str) -> bool:
 
 def _left_out(embedded: EmbeddedFile, reason: str) -> Problem:
     return Problem(
-        f"an attachment was left out: {reason}",
+        N_("an attachment was left out: %(reason)s") % {"reason": reason},
         line=embedded.line,
         field=embedded.path,
         hint=N_("the invoice is imported without it; ask the sender for the file if it is needed"),

@@ -107,7 +107,7 @@ def recognise(tree: etree._ElementTree) -> Recognised:
     documents: list[etree._Element] = [root]
     while len(documents) == 1 and _namespace(documents[0]) in (SBDH, SFTI_SBDH):
         if len(envelopes) == _ENVELOPE_DEPTH:
-            raise _refused("envelopes are nested too deep to be an invoice", documents[0])
+            raise _refused(N_("envelopes are nested too deep to be an invoice"), documents[0])
         envelopes.append("sbdh" if _namespace(documents[0]) == SBDH else "sfti-sbdh")
         documents = [
             child
@@ -115,20 +115,20 @@ def recognise(tree: etree._ElementTree) -> Recognised:
             if etree.QName(child).localname != "StandardBusinessDocumentHeader"
         ]
         if len(documents) > 1 and any(_namespace(d) in (SBDH, SFTI_SBDH) for d in documents):
-            raise _refused("an envelope holds another envelope beside other documents", documents[0])
+            raise _refused(N_("an envelope holds another envelope beside other documents"), documents[0])
 
     invoices = [d for d in documents if _namespace(d) != OBJECT_ENVELOPE]
     object_envelopes = tuple(d for d in documents if _namespace(d) == OBJECT_ENVELOPE)
     if not invoices:
         if object_envelopes:
             raise _refused(
-                "this is a Svefaktura attachment envelope (ObjectEnvelope) without its invoice",
+                N_("this is a Svefaktura attachment envelope (ObjectEnvelope) without its invoice"),
                 object_envelopes[0],
                 hint=N_("drop the invoice itself; its attachments must travel in the same file (SBDH)"),
             )
-        raise _refused("the envelope holds no document", root)
+        raise _refused(N_("the envelope holds no document"), root)
     if len(invoices) > 1:
-        raise _refused("the file holds more than one document; send one invoice per file", invoices[1])
+        raise _refused(N_("the file holds more than one document; send one invoice per file"), invoices[1])
     document = invoices[0]
     namespace, name = _namespace(document), etree.QName(document).localname
 
@@ -139,7 +139,7 @@ def recognise(tree: etree._ElementTree) -> Recognised:
     if (namespace, name) in ((UBL_INVOICE, "Invoice"), (UBL_CREDIT_NOTE, "CreditNote")):
         if object_envelopes:
             raise _refused(
-                "a UBL invoice with Svefaktura attachment envelopes is not a known format", document
+                N_("a UBL invoice with Svefaktura attachment envelopes is not a known format"), document
             )
         return _recognise_ubl(document, tuple(envelopes))
     raise _refusal_for(namespace, name, document)
@@ -155,14 +155,16 @@ def _recognise_ubl(document: etree._Element, envelopes: tuple[str, ...]) -> Reco
         type_code in SELF_BILLING_TYPE_CODES
     ):
         raise _refused(
-            "this is a self-billing invoice: the buyer issued it on the seller's behalf, so buyer "
-            "and seller are the other way round for the books; it is not imported automatically",
+            N_(
+                "this is a self-billing invoice: the buyer issued it on the seller's behalf, so buyer"
+                " and seller are the other way round for the books; it is not imported automatically"
+            ),
             document,
             hint=N_("book it by hand, or ask for an ordinary invoice from the seller"),
         )
     if not customization:
         raise _refused(
-            "the UBL document has no CustomizationID, so it is not an EN 16931 / Peppol invoice",
+            N_("the UBL document has no CustomizationID, so it is not an EN 16931 / Peppol invoice"),
             document,
             hint=N_("ask the sender for Peppol BIS Billing 3.0"),
         )
@@ -174,7 +176,8 @@ def _recognise_ubl(document: etree._Element, envelopes: tuple[str, ...]) -> Reco
         kind = "peppol-bis2"
     else:
         raise _refused(
-            f"the UBL document follows {customization!r}, which is not EN 16931 or Peppol BIS",
+            N_("the UBL document follows %(customization)r, which is not EN 16931 or Peppol BIS")
+            % {"customization": customization},
             document,
             hint=N_("ask the sender for Peppol BIS Billing 3.0"),
         )
@@ -184,18 +187,20 @@ def _recognise_ubl(document: etree._Element, envelopes: tuple[str, ...]) -> Reco
 def _refusal_for(namespace: str, name: str, element: etree._Element) -> EInvoiceError:
     if namespace == CII:
         return _refused(
-            "this is a CII invoice (UN/CEFACT Cross Industry Invoice, as in Factur-X, ZUGFeRD or "
-            "XRechnung-CII); the bridge reads UBL (Peppol BIS 3) and Svefaktura only",
+            N_(
+                "this is a CII invoice (UN/CEFACT Cross Industry Invoice, as in Factur-X, ZUGFeRD or"
+                " XRechnung-CII); the bridge reads UBL (Peppol BIS 3) and Svefaktura only"
+            ),
             element,
             hint=N_("ask the sender for the same invoice as Peppol BIS Billing 3.0 (UBL)"),
         )
     if namespace == VEFA_TEST_SET:
-        return _refused("this is a validator test set, not an invoice", element)
+        return _refused(N_("this is a validator test set, not an invoice"), element)
     if namespace.startswith(UBL_DOCUMENT_PREFIX) or namespace.startswith("urn:oasis:names:"):
-        return _refused(f"this is a UBL {name}, not an invoice or credit note", element)
+        return _refused(N_("this is a UBL %(name)s, not an invoice or credit note") % {"name": name}, element)
     shown = f"{{{namespace}}}{name}" if namespace else name
     return _refused(
-        f"this XML is not an e-invoice the bridge reads (its root element is {shown})",
+        N_("this XML is not an e-invoice the bridge reads (its root element is %(root)s)") % {"root": shown},
         element,
         hint=N_("drop Peppol BIS 3 or Svefaktura 1.0 invoices"),
     )

@@ -72,6 +72,9 @@ def _parser() -> etree.XMLParser:
     )
 
 
+_TOO_LARGE = N_("the file is %(size)s MB; e-invoices over %(limit)s MB are not read")
+
+
 def parse_untrusted_xml(data: bytes) -> etree._ElementTree:
     """Parse bytes from outside into a tree, or raise `EInvoiceError` saying why not.
 
@@ -80,8 +83,7 @@ def parse_untrusted_xml(data: bytes) -> etree._ElementTree:
     """
     if len(data) > MAX_FILE_BYTES:
         raise EInvoiceError(
-            f"the file is {len(data) // (1024 * 1024)} MB; e-invoices over "
-            f"{MAX_FILE_BYTES // (1024 * 1024)} MB are not read",
+            _TOO_LARGE % {"size": len(data) // (1024 * 1024), "limit": MAX_FILE_BYTES // (1024 * 1024)},
             code="einvoice.too-large",
             hint=N_("ask the sender for the invoice without oversized attachments"),
         )
@@ -94,13 +96,13 @@ def parse_untrusted_xml(data: bytes) -> etree._ElementTree:
         message = str(exc.msg or exc)
         if "huge" in message.lower() or "too long" in message.lower():
             raise EInvoiceError(
-                "a value in the file (usually an attachment) is larger than 10 MB",
+                N_("a value in the file (usually an attachment) is larger than 10 MB"),
                 line=line,
                 code="einvoice.too-large",
                 hint=N_("ask the sender to attach a smaller file"),
             ) from None
         raise EInvoiceError(
-            f"the file is not well-formed XML: {message}",
+            N_("the file is not well-formed XML: %(error)s") % {"error": message},
             line=line,
             code="einvoice.not-xml",
             hint=N_("the file is damaged or not XML; ask the sender for a new copy"),
