@@ -112,7 +112,7 @@ def translate_message(message: str, domain: str = "messages") -> str:
     template such as `N_("%(value)s is not a number") % {...}` is recognised by that template
     and its values carried into the translation (themselves translated, for a label built of
     labels)."""
-    return _translate_message(message, domain, depth=2)
+    return _translate_message(message, domain, depth=3)
 
 
 def _translate_message(message: str, domain: str, depth: int) -> str:

@@ -105,3 +105,30 @@ def test_a_label_built_of_labels_is_translated_whole_and_a_sentence_that_only_be
         assert translate_message("VAT 7 % is not a Swedish rate") == "moms 7 % är ingen svensk momssats"
         unmarked = "voucher A 1 has been changed in Fortnox since the file sent it (rows struck)"
         assert translate_message(unmarked) == unmarked  # not "verifikation A 1 has been changed …"
+
+
+def test_fortnox_refusals_and_e_invoice_rules_read_swedish_around_what_is_not_ours() -> None:
+    with language("sv"):
+        assert (
+            translate_message("Fortnox refused POST /3/vouchers: Perioden är låst (Fortnox code 2000591)")
+            == "Fortnox nekade POST /3/vouchers: Perioden är låst (Fortnox felkod 2000591)"
+        )
+        # the rule's name stays as the standard writes it
+        assert (
+            translate_message(
+                "[BR-CO-10] the sum of line amounts is 100.00 but the sum of the lines is 90.00"
+            )
+            == "[BR-CO-10] summan av radbeloppen är 100.00 men summan av raderna är 90.00"
+        )
+
+
+def test_a_long_reason_at_the_end_is_translated_only_when_it_is_itself_a_known_message() -> None:
+    with language("sv"):
+        assert (
+            translate_message(
+                "an attachment was left out: its content is none of PDF, PNG, JPEG, CSV, XLSX or ODS"
+            )
+            == "en bilaga utelämnades: innehållet är varken PDF, PNG, JPEG, CSV, XLSX eller ODS"
+        )
+        unknown = "an attachment was left out: a reason written somewhere nobody marked it for translation"
+        assert translate_message(unknown) == unknown
