@@ -50,7 +50,8 @@ def read_svefaktura(recognised: Recognised) -> Reading:
     if type_code not in ("380", "381"):
         problems.append(
             Problem(
-                f"Svefaktura type code {type_code!r} is neither 380 (invoice) nor 381 (credit note)",
+                N_("Svefaktura type code %(code)r is neither 380 (invoice) nor 381 (credit note)")
+                % {"code": type_code},
                 line=doc.line,
                 field=doc.path,
                 severity=Severity.WARNING,
@@ -185,7 +186,8 @@ def _payee_warnings(doc: Node, supplier: Party) -> list[Problem]:
         if name and name.casefold() != supplier.name.casefold():
             problems.append(
                 Problem(
-                    f"the invoice is to be paid to someone other than the seller ({name})",
+                    N_("the invoice is to be paid to someone other than the seller (%(payee)s)")
+                    % {"payee": name},
                     line=node.line,
                     field=node.path,
                     severity=Severity.WARNING,
@@ -246,8 +248,11 @@ def _implied_rounding(
         return ZERO
     problems.append(
         Problem(
-            f"the total to pay is rounded by {implied} without a stated rounding amount; "
-            "it is booked as rounding (öresavrundning)",
+            N_(
+                "the total to pay is rounded by %(amount)s without a stated rounding amount; it is booked"
+                " as rounding (öresavrundning)"
+            )
+            % {"amount": implied},
             line=doc.line,
             field=doc.path + "/cac:LegalTotal",
             severity=Severity.WARNING,
@@ -326,7 +331,8 @@ def _attachments(doc: Node, recognised: Recognised, reading: Reading) -> None:
     for missing in sorted(referenced - carried):
         reading.problems.append(
             Problem(
-                f"the invoice refers to the attachment {missing!r}, which is not in this file",
+                N_("the invoice refers to the attachment %(name)r, which is not in this file")
+                % {"name": missing},
                 line=doc.line,
                 field=doc.path + "/AdditionalDocumentReference",
                 hint=N_("Svefaktura attachments must travel in the same file (SBDH) to be kept"),
@@ -343,7 +349,8 @@ def _attachments(doc: Node, recognised: Recognised, reading: Reading) -> None:
             if referenced and object_id not in referenced:
                 reading.problems.append(
                     Problem(
-                        f"the attachment {object_id!r} is not referenced by the invoice; it is kept anyway",
+                        N_("the attachment %(name)r is not referenced by the invoice; it is kept anyway")
+                        % {"name": object_id},
                         line=data.line,
                         severity=Severity.WARNING,
                         code="einvoice.attachment-unreferenced",

@@ -30,20 +30,26 @@ _XPATH_NUMBER = re.compile(r"\s*([+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|-?INF)\
 _SWEDISH_RATES = (Decimal(25), Decimal(12), Decimal(6))
 
 _MESSAGES = {
-    "SE-R-001": "For Swedish suppliers, Swedish VAT numbers must consist of 14 characters",
-    "SE-R-002": "For Swedish suppliers, the Swedish VAT number must have its trailing 12 characters numeric",
-    "SE-R-003": "Swedish organisation numbers should be numeric",
-    "SE-R-004": "Swedish organisation numbers consist of 10 characters",
-    "SE-R-005": "For Swedish suppliers, the seller's tax registration must state 'Godkänd för F-skatt'",
-    "SE-R-006": "For Swedish suppliers, only the standard VAT rates 6, 12 and 25 are used",
-    "SE-R-007": "For Swedish suppliers using plusgiro, the account must be numeric",
-    "SE-R-008": "For Swedish suppliers using bankgiro, the account must be numeric",
-    "SE-R-009": "For Swedish suppliers using bankgiro, the account must have 7–8 characters",
-    "SE-R-010": "For Swedish suppliers using plusgiro, the account must have 2–8 characters",
-    "SE-R-011": "Swedish bankgiro and plusgiro are given as payment means code 30 with SE:BANKGIRO or SE:PLUSGIRO",
-    "SE-R-012": "Between Swedish parties, credit transfer is payment means code 30, not 31",
-    "SE-R-013": "The last digit of a Swedish organisation number must pass the Luhn check",
-    "PEPPOL-COMMON-R049": "A Swedish organisation number (scheme 0007) must be 10 digits passing the Luhn check",
+    "SE-R-001": N_("For Swedish suppliers, Swedish VAT numbers must consist of 14 characters"),
+    "SE-R-002": N_(
+        "For Swedish suppliers, the Swedish VAT number must have its trailing 12 characters numeric"
+    ),
+    "SE-R-003": N_("Swedish organisation numbers should be numeric"),
+    "SE-R-004": N_("Swedish organisation numbers consist of 10 characters"),
+    "SE-R-005": N_("For Swedish suppliers, the seller's tax registration must state 'Godkänd för F-skatt'"),
+    "SE-R-006": N_("For Swedish suppliers, only the standard VAT rates 6, 12 and 25 are used"),
+    "SE-R-007": N_("For Swedish suppliers using plusgiro, the account must be numeric"),
+    "SE-R-008": N_("For Swedish suppliers using bankgiro, the account must be numeric"),
+    "SE-R-009": N_("For Swedish suppliers using bankgiro, the account must have 7–8 characters"),
+    "SE-R-010": N_("For Swedish suppliers using plusgiro, the account must have 2–8 characters"),
+    "SE-R-011": N_(
+        "Swedish bankgiro and plusgiro are given as payment means code 30 with SE:BANKGIRO or SE:PLUSGIRO"
+    ),
+    "SE-R-012": N_("Between Swedish parties, credit transfer is payment means code 30, not 31"),
+    "SE-R-013": N_("The last digit of a Swedish organisation number must pass the Luhn check"),
+    "PEPPOL-COMMON-R049": N_(
+        "A Swedish organisation number (scheme 0007) must be 10 digits passing the Luhn check"
+    ),
 }
 
 
@@ -145,13 +151,13 @@ def _svefaktura_rules(reading: Reading) -> list[Problem]:
     doc = Node(reading.recognised.document, reading.log)
     problems = [
         _sfti_warning(
-            "R-44", "the seller's RegistrationName is given only when it differs from its name", node
+            "R-44", N_("the seller's RegistrationName is given only when it differs from its name"), node
         )
         for node in doc.findall("cac:SellerParty/cac:Party/cac:PartyTaxScheme/cbc:RegistrationName")
         if node.own_text() == doc.text("cac:SellerParty/cac:Party/cac:PartyName/cbc:Name")
     ]
     problems += [
-        _sfti_warning("R-79", "the buyer's reference (RequisitionistDocumentReference/ID) is empty", node)
+        _sfti_warning("R-79", N_("the buyer's reference (RequisitionistDocumentReference/ID) is empty"), node)
         for node in doc.findall("sv:RequisitionistDocumentReference/cac:ID")
         if node.own_text() is None
     ]
@@ -165,8 +171,12 @@ def _svefaktura_rules(reading: Reading) -> list[Problem]:
     return [
         *problems,
         Problem(
-            f"[SE-R-013] the seller's organisation number {supplier.organisation_number!r} is not a valid "
-            "Swedish organisation number (10 digits passing the Luhn check)",
+            "[SE-R-013] "
+            + N_(
+                "the seller's organisation number %(number)r is not a valid Swedish organisation number"
+                " (10 digits passing the Luhn check)"
+            )
+            % {"number": supplier.organisation_number},
             line=position.line,
             field=position.path,
             hint=N_("the supplier cannot be matched by organisation number; check it with the supplier"),
@@ -202,7 +212,8 @@ def _normalize_space(node: Node) -> str:
 
 def _warning(rule: str, node: Node) -> Problem:
     return Problem(
-        f"[{rule}] {_MESSAGES[rule]} (found {_normalize_space(node)!r})",
+        f"[{rule}] "
+        + N_("%(message)s (found %(value)r)") % {"message": _MESSAGES[rule], "value": _normalize_space(node)},
         line=node.line,
         field=node.path,
         hint=N_(

@@ -32,6 +32,7 @@ from bridge.model import (
     SupplierInvoiceRow,
     VatBreakdown,
 )
+from bridge.util.i18n import N_
 
 __all__ = ["read_ubl"]
 
@@ -39,12 +40,12 @@ ZERO = Decimal(0)
 NAMESPACES = {**UBL_NAMESPACES, "inv": UBL_INVOICE, "cn": UBL_CREDIT_NOTE}
 # UNTDID 1001 codes that are not a plain commercial invoice and deserve a person's look.
 _TYPE_CODE_NOTES = {
-    "381": "an Invoice with type code 381 (credit note) is not allowed by Peppol; it is read as a credit",
-    "383": "this is a debit note (type code 383)",
-    "384": "this is a corrected invoice (type code 384); check that the original is not booked twice",
-    "386": "this is a prepayment invoice (type code 386)",
-    "393": "this is a factored invoice (type code 393): payment goes to the factoring company",
-    "396": "this is a factored credit note (type code 396)",
+    "381": N_("an Invoice with type code 381 (credit note) is not allowed by Peppol; it is read as a credit"),
+    "383": N_("this is a debit note (type code 383)"),
+    "384": N_("this is a corrected invoice (type code 384); check that the original is not booked twice"),
+    "386": N_("this is a prepayment invoice (type code 386)"),
+    "393": N_("this is a factored invoice (type code 393): payment goes to the factoring company"),
+    "396": N_("this is a factored credit note (type code 396)"),
 }
 
 
@@ -59,7 +60,7 @@ def read_ubl(recognised: Recognised) -> Reading:
     if recognised.format == "peppol-bis2":
         problems.append(
             _warning(
-                "this is an older Peppol BIS 2 invoice; it is read with BIS 3 rules", doc, "einvoice.bis2"
+                N_("this is an older Peppol BIS 2 invoice; it is read with BIS 3 rules"), doc, "einvoice.bis2"
             )
         )
 
@@ -77,7 +78,9 @@ def read_ubl(recognised: Recognised) -> Reading:
     means_nodes = doc.findall("cac:PaymentMeans")
     payment_means = tuple(_payment_means(node) for node in means_nodes)
     problems.extend(
-        _warning(f"the IBAN {m.account} has wrong check digits", node, "einvoice.iban-check")
+        _warning(
+            N_("the IBAN %(iban)s has wrong check digits") % {"iban": m.account}, node, "einvoice.iban-check"
+        )
         for node, m in zip(means_nodes, payment_means, strict=True)
         if m.kind == "iban" and m.account and not iban_ok(m.account)
     )
@@ -211,8 +214,11 @@ def _payee_warning(doc: Node, supplier: Party) -> list[Problem]:
         return []
     return [
         _warning(
-            f"the invoice is to be paid to someone other than the seller ({name or 'a payee'}), "
-            "for example a factoring company",
+            N_(
+                "the invoice is to be paid to someone other than the seller (%(payee)s), for example a"
+                " factoring company"
+            )
+            % {"payee": name or N_("a payee")},
             payee,
             "einvoice.payee",
         )

@@ -62,7 +62,8 @@ def schema_problems(element: etree._Element) -> list[Problem]:
         return []
     return [
         Problem(
-            f"the file breaks the {_schema_name(namespace)} schema: {_readable(entry.message)}",
+            N_("the file breaks the %(schema)s schema: %(error)s")
+            % {"schema": _schema_name(namespace), "error": _readable(entry.message)},
             line=entry.line or None,
             field=_path(standalone, entry.path),
             hint=N_("the sender's system produced an invalid e-invoice; ask for a corrected one"),
