@@ -118,7 +118,7 @@ class CsvInvoiceImporter:
             problems.extend(row_problems)
             if not values.get("invoice_number"):
                 if not row_problems:
-                    problems.append(missing_cell(line, mapping["invoice_number"], "invoice number"))
+                    problems.append(missing_cell(line, mapping["invoice_number"], N_("invoice number")))
                 continue
             groups.setdefault(values["invoice_number"], []).append((line, values))
         problems.extend(_ignore_ambiguous_article_numbers(groups, mapping))
@@ -278,7 +278,7 @@ def _build_invoice(
     for line, values in rows:
         if not values.get("description") and not values.get("article_number"):
             problems.append(
-                missing_cell(line, mapping.get("description") or mapping["article_number"], "row text")
+                missing_cell(line, mapping.get("description") or mapping["article_number"], N_("row text"))
             )
         invoice_rows.append(
             InvoiceRow(

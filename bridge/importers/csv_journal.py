@@ -130,7 +130,7 @@ def _amount(
     """The row's amount, debit positive; None (and a problem) when the row has none or both."""
     if signed:
         if "amount" not in values and not problems:
-            problems.append(missing_cell(line, mapping["amount"], "amount"))
+            problems.append(missing_cell(line, mapping["amount"], N_("amount")))
         return values.get("amount")
     debit, credit = values.get("debit"), values.get("credit")
     if debit and credit:
@@ -146,7 +146,9 @@ def _amount(
         return None
     if debit is None and credit is None:
         if not problems:
-            problems.append(missing_cell(line, mapping.get("debit") or mapping["credit"], "debit or credit"))
+            problems.append(
+                missing_cell(line, mapping.get("debit") or mapping["credit"], N_("debit or credit"))
+            )
         return None
     return (debit or Decimal(0)) - (credit or Decimal(0))
 
