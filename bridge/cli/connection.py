@@ -62,7 +62,7 @@ def connect_command(ctx: Context, tenant: str | None, personal: bool, paste: boo
     if tenant and settings.multi_tenant is False:
         click.echo(_("Its files go into %(folder)s/.") % {"folder": settings.inbox / c.tenant})
     for notice in connected.check.blocked:
-        click.echo(f"! {notice.message}\n  {notice.command}")
+        click.echo(f"! {translate_message(notice.message)}\n  {translate_message(notice.command)}")
 
 
 @click.group()

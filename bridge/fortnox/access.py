@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from bridge.fortnox.client import FortnoxClient
 from bridge.fortnox.errors import ConnectionRefused, FortnoxError
 from bridge.fortnox.scopes import MODULES, PROBES, Flow
+from bridge.util.i18n import N_
 
 __all__ = ["AccessCheck", "Notice", "check_access", "connect_command", "notice_for"]
 
@@ -72,54 +73,85 @@ def notice_for(
 ) -> Notice:
     """The sentence and the command for a refusal. `tenant` None: the bridge's only company.
     `flows`: those that need the refused scope (for a licence or scope problem)."""
-    who = company or tenant or "the company"
+    who = company or tenant or N_("the company")
     connect = connect_command(tenant, personal=personal)
     module = MODULES.get(error.scope, error.scope)
     waiting = [f for f in flows if error.scope in f.scopes]
-    what = ", ".join(f.label for f in waiting) or "files that need it"
+    what = ", ".join(f.label for f in waiting) or N_("files that need it")
+    # Kept in English in the ledger and translated when read (`translate_message`).
+    values = {
+        "who": who,
+        "connect": connect,
+        "module": module,
+        "what": what,
+        "error": error.message,
+        "scope": error.scope,
+        "check": CHECK_AGAIN,
+    }
     if error.problem == "not_connected":
         return Notice(
             error.problem,
-            f"{who} is not connected to Fortnox yet; its files wait in the queue.",
-            f"{connect}  (its Fortnox administrator approves in the browser)",
+            N_("%(who)s is not connected to Fortnox yet; its files wait in the queue.") % values,
+            N_("%(connect)s  (its Fortnox administrator approves in the browser)") % values,
         )
     if error.problem == "secret":
         return Notice(
             error.problem,
-            f"Fortnox refused the integration's client secret ({error.message}); nothing is sent for"
-            f" {who}, files wait in the queue.",
-            "put the integration's current client secret (Fortnox Developer Portal) in"
-            f" FORTNOX_CLIENT_SECRET, restart the bridge, and run `{connect}` if Fortnox still refuses",
+            N_(
+                "Fortnox refused the integration's client secret (%(error)s); nothing is sent for"
+                " %(who)s, files wait in the queue."
+            )
+            % values,
+            N_(
+                "put the integration's current client secret (Fortnox Developer Portal) in"
+                " FORTNOX_CLIENT_SECRET, restart the bridge, and run `%(connect)s` if Fortnox still refuses"
+            )
+            % values,
         )
     if error.problem == "consent":
         return Notice(
             error.problem,
-            f"Fortnox no longer accepts the bridge's consent for {who} ({error.message}): it was"
-            " revoked in Fortnox, or it expired. Files wait in the queue.",
+            N_(
+                "Fortnox no longer accepts the bridge's consent for %(who)s (%(error)s): it was"
+                " revoked in Fortnox, or it expired. Files wait in the queue."
+            )
+            % values,
             connect,
         )
     if error.problem == "api_licence":
         return Notice(
             error.problem,
-            f"{who} has no integration licence in Fortnox (\u201c{error.message}\u201d); nothing can be sent,"
-            " files wait in the queue.",
-            f"order the integration licence in Fortnox, then run `{CHECK_AGAIN}`",
+            N_(
+                "%(who)s has no integration licence in Fortnox (\u201c%(error)s\u201d); nothing can be sent,"
+                " files wait in the queue."
+            )
+            % values,
+            N_("order the integration licence in Fortnox, then run `%(check)s`") % values,
         )
     if error.problem == "licence":
         return Notice(
             error.problem,
-            f"{who} has no licence for {module} in Fortnox, so {what} cannot be sent; those files wait"
-            " in the queue.",
-            f"order {module} in Fortnox, then run `{CHECK_AGAIN}`",
+            N_(
+                "%(who)s has no licence for %(module)s in Fortnox, so %(what)s cannot be sent; those files"
+                " wait in the queue."
+            )
+            % values,
+            N_("order %(module)s in Fortnox, then run `%(check)s`") % values,
             error.scope,
             tuple(f.name for f in waiting),
         )
     return Notice(
         error.problem,
-        f"The consent for {who} does not include {module} (scope {error.scope}), so {what} cannot be"
-        " sent; those files wait in the queue.",
-        f"add the scope {error.scope} to the integration in Fortnox's Developer Portal if it is missing"
-        f" there, then run `{connect}`",
+        N_(
+            "The consent for %(who)s does not include %(module)s (scope %(scope)s), so %(what)s cannot be"
+            " sent; those files wait in the queue."
+        )
+        % values,
+        N_(
+            "add the scope %(scope)s to the integration in Fortnox's Developer Portal if it is missing"
+            " there, then run `%(connect)s`"
+        )
+        % values,
         error.scope,
         tuple(f.name for f in waiting),
     )

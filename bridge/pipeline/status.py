@@ -148,7 +148,7 @@ def render_status(info: dict[str, Any]) -> str:
             lines.append(f"  {state}{since}, " + _queued(queued))
         for notice in connection["notices"]:
             lines.append(f"  ! {translate_message(notice['message'])}")
-            lines.append("    " + _("run: %(command)s") % {"command": notice["command"]})
+            lines.append("    " + _("run: %(command)s") % {"command": translate_message(notice["command"])})
         if t["waiting_for_fortnox_since"]:
             lines.append(
                 "  "
