@@ -339,7 +339,9 @@ def test_thirty_companies_on_the_shared_workers_nothing_lost_nothing_twice_acros
             ids[company] = httpx.post(f"{mock.url}/mock/tenants", json={"name": company}).json()["id"]
             config += f'[tenants.{company}.fortnox]\ntenant_id = "{ids[company]}"\n'
         (tmp_path / "bridge.toml").write_text(
-            config + "[watch]\nsettle_seconds = 0.3\nworkers = 4\n", "utf-8"
+            # One outbox for all (folders.shared_outbox): every file in exactly one place.
+            config + "[folders]\nshared_outbox = true\n[watch]\nsettle_seconds = 0.3\nworkers = 4\n",
+            "utf-8",
         )
         answer = httpx.post(f"{mock.url}/mock/faults", json=BUREAU_FAULTS)
         assert answer.status_code in (200, 201), answer.text
