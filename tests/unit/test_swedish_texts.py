@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from bridge.cli import main
-from bridge.util import loads
 from bridge.pipeline.lock import StateLock
+from bridge.util import loads
 from bridge.util.i18n import language, translate_message
 
 GOOD = "Fakturanummer;Kundnummer;Beskrivning;Antal;À-pris\nS-1;1001;Konsult;2;1 000,00\nS-2;1001;Resa;1;500\n"
