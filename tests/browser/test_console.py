@@ -41,7 +41,7 @@ class Console(Process):
             [sys.executable, "-m", "bridge", *args],
             workdir,
             workdir / log,
-            env={"FORTNOX_CLIENT_SECRET": SECRET, **(env or {})},
+            env={"FORTNOX_CLIENT_SECRET": SECRET, "FORTNOX_UI_LANGUAGE": "sv", **(env or {})},
         )
         wait_until(lambda: "The console is at" in self.output(), 90, what="the console to listen")
 
@@ -122,13 +122,13 @@ def test_a_refused_file_is_read_in_swedish_fixed_in_fortnox_and_retried_without_
 ):
     url, workdir, mock = console
     _drop(workdir, "acme", "V-1.csv", "2026-02-27")  # fetches the company's registers, goes through
-    wait_until(lambda: (workdir / "outbox" / "archive" / "V-1.csv").exists(), 60, what="V-1 done")
+    wait_until(lambda: (workdir / "outbox" / "acme" / "archive" / "V-1.csv").exists(), 60, what="V-1 done")
     # Someone closes March in Fortnox after the bridge read the registers: Fortnox refuses the next one.
     httpx.patch(
         f"{mock.url}/mock/tenants/acme", json={"locked_period": "2026-03-31"}, timeout=30
     ).raise_for_status()
     _drop(workdir, "acme", "V-2.csv", "2026-03-15")
-    wait_until(lambda: (workdir / "outbox" / "failed" / "V-2.csv").exists(), 60, what="V-2 refused")
+    wait_until(lambda: (workdir / "outbox" / "acme" / "failed" / "V-2.csv").exists(), 60, what="V-2 refused")
 
     browser.get(url)
     _wait(browser, lambda d: _text(d, "#company-acme td.failed") == "1")
