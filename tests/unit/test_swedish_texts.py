@@ -55,7 +55,8 @@ def test_an_error_report_says_what_is_wrong_and_what_to_do_in_swedish(office) ->
     assert "Kräver åtgärd: ja" in report
     assert "  - rad 2, kolumn 'Antal': 'två' är inte ett tal\n" in report
     assert "      Åtgärd: skriv ett tal, till exempel 2, 1,5 eller 1 234,50\n" in report
-    assert "Vad du gör nu:\n  Själva filen måste ändras" in report  # a bad value: retrying would not help
+    # The file itself is wrong: it is corrected and dropped again; retrying it as it is cannot help.
+    assert "Vad du gör nu:" in report and "Själva filen måste ändras" in report
     assert "fortnox-bridge retry" not in report
     problem = loads((office / "outbox" / "receipts" / "fel.csv.receipt.json").read_text())["problems"][0]
     assert problem["code"] == "csv.bad-value" and problem["message"] == "'två' is not a number"
