@@ -6,31 +6,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
-import pytest
-
-from bridge.config import load_settings
-from bridge.fortnox import FortnoxClient, StaticToken
+from bridge.fortnox import FortnoxClient
 from bridge.pipeline.matching import MatchRun, run_matching
 from bridge.pipeline.service import Bridge
-
-
-@pytest.fixture
-def make_bridge(tmp_path, mock_app, demo_token):
-    bridges: list[Bridge] = []
-
-    def make(**settings: str) -> Bridge:
-        environ = {f"FORTNOX_{k.upper()}": str(v) for k, v in settings.items()}
-        client = FortnoxClient(
-            "http://mock", StaticToken(demo_token), transport=httpx.WSGITransport(app=mock_app)
-        )
-        bridge = Bridge(load_settings(tmp_path, environ=environ), {"default": client})
-        bridges.append(bridge)
-        return bridge
-
-    yield make
-    for bridge in bridges:
-        bridge.close()
 
 
 def drop(bridge: Bridge, name: str, text: str) -> int:
