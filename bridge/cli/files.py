@@ -5,9 +5,6 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, BinaryIO
@@ -17,14 +14,12 @@ import click
 from bridge.cli.common import Context, finish, open_bridge, pass_context, print_results, reading, requests
 from bridge.cli.progress import watch_bars
 from bridge.model import Problem
-from bridge.pipeline.ledger import LedgerTrouble
 from bridge.pipeline.receipts import IMPORTERS, problem_text
 from bridge.planner.describe import call_line
 from bridge.util import dumpb, dumps
 from bridge.util.i18n import N_, _, translate_message
 
 if TYPE_CHECKING:
-    from bridge.pipeline import Bridge
     from bridge.pipeline.check import CheckReport
 
 __all__ = ["cancel", "check", "dismiss", "process", "retry", "status", "watch"]
@@ -97,7 +92,7 @@ def _watch(
 ) -> None:
     from bridge.pipeline.watcher import Watcher
 
-    with open_bridge(ctx, full_check=True) as bridge, rolling_backups(bridge):
+    with open_bridge(ctx, full_check=True) as bridge, bridge.keeping_backups():
         watcher = Watcher(bridge, poll=poll, tenant=tenant)
         server = None
         if console_at is not None and not once:
@@ -127,41 +122,6 @@ def _watch(
             for line in waits:  # what could not be sent now, and why (beside the JSON, not in it)
                 click.echo(_("Waiting: %(what)s") % {"what": line}, err=as_json)
             finish(failed)
-
-
-@contextmanager
-def rolling_backups(bridge: Bridge) -> Iterator[None]:
-    """While `watch` runs, a copy of the ledger every `ledger.backup_hours` (the first at its
-    start, the last as it stops) in `<state>/backups/`, the newest `ledger.backup_keep` kept: a disk that loses the
-    ledger loses at most those hours, and `ledger rebuild --from` adds them back from Fortnox."""
-    hours = float(bridge.settings["ledger.backup_hours"])
-    if hours <= 0:
-        yield
-        return
-    stop = threading.Event()
-
-    def run() -> None:
-        while True:
-            try:
-                bridge.ledger.rolling_backup(int(bridge.settings["ledger.backup_keep"]))
-            except (OSError, LedgerTrouble) as exc:
-                log.error("could not copy the ledger into its backups: %s", exc)
-            finally:
-                bridge.ledger.close()  # this thread's own connection
-            if stop.wait(hours * 3600):
-                return
-
-    thread = threading.Thread(target=run, name="ledger-backup", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(60)
-        try:  # and one as it stops: the copy holds the whole run
-            bridge.ledger.rolling_backup(int(bridge.settings["ledger.backup_keep"]))
-        except (OSError, LedgerTrouble) as exc:
-            log.error("could not copy the ledger into its backups: %s", exc)
 
 
 @click.command()

@@ -23,7 +23,8 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -43,7 +44,7 @@ from bridge.pipeline.executor import Executor, Outcome, backoff_seconds
 from bridge.pipeline.filestore import FileStore
 from bridge.pipeline.gate import POLL_SECONDS, AccessGate
 from bridge.pipeline.inbox import is_ignored, limits_of
-from bridge.pipeline.ledger import now_iso, open_ledger, spool_line
+from bridge.pipeline.ledger import LedgerTrouble, now_iso, open_ledger, spool_line
 from bridge.pipeline.live import LiveWork, live_exports
 from bridge.pipeline.masterdata import MasterDataCache
 from bridge.pipeline.progress import Progress
@@ -165,6 +166,42 @@ class Bridge:
 
     def close(self) -> None:
         self.ledger.close()
+
+    @contextmanager
+    def keeping_backups(self) -> Iterator[None]:
+        """While `watch` runs, a copy of the ledger every `ledger.backup_hours` (the first at its
+        start, the last as it stops) in `<state>/backups/`, the newest `ledger.backup_keep` kept: a
+        disk that loses the ledger loses at most those hours, and `ledger rebuild --from` adds
+        them back from Fortnox."""
+        hours = float(self.settings["ledger.backup_hours"])
+        if hours <= 0:
+            yield
+            return
+        stop = threading.Event()
+
+        def run() -> None:
+            while True:
+                try:
+                    self._rolling_backup()
+                finally:
+                    self.ledger.close()  # this thread's own connection
+                if stop.wait(hours * 3600):
+                    return
+
+        thread = threading.Thread(target=run, name="ledger-backup", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(60)
+            self._rolling_backup()  # and one as it stops: the copy holds the whole run
+
+    def _rolling_backup(self) -> None:
+        try:
+            self.ledger.rolling_backup(int(self.settings["ledger.backup_keep"]))
+        except (OSError, LedgerTrouble) as exc:
+            log.error("could not copy the ledger into its backups: %s", exc)
 
     def __enter__(self) -> Bridge:
         return self
