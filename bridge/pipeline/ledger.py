@@ -665,6 +665,17 @@ class Ledger:
         self, states: Sequence[FileState] | None = None, tenant: str | None = None, after: int = 0
     ) -> list[FileRecord]:
         """Files in the order they were taken; dismissed ones are left out."""
+        return self._listed(states, tenant, after, "ORDER BY f.id")
+
+    def latest_files(
+        self, tenant: str, states: Sequence[FileState] | None = None, limit: int = 100
+    ) -> list[FileRecord]:
+        """The company's last `limit` files (of `states`), newest first: a page needs no more."""
+        return self._listed(states, tenant, 0, "ORDER BY f.id DESC LIMIT ?", limit)
+
+    def _listed(
+        self, states: Sequence[FileState] | None, tenant: str | None, after: int, order: str, *tail: Any
+    ) -> list[FileRecord]:
         sql = f"{_FILES} WHERE f.id > ? AND f.dismissed_at IS NULL"
         args: list[Any] = [after]
         if states:
@@ -673,19 +684,7 @@ class Ledger:
         if tenant:
             sql += " AND f.tenant = ?"
             args.append(tenant)
-        return [_file(row) for row in self.db.execute(sql + " ORDER BY f.id", args)]
-
-    def latest_files(
-        self, tenant: str, states: Sequence[FileState] | None = None, limit: int = 100
-    ) -> list[FileRecord]:
-        """The company's last `limit` files (of `states`), newest first: a page needs no more."""
-        sql = f"{_FILES} WHERE f.tenant = ?"
-        args: list[Any] = [tenant]
-        if states:
-            sql += f" AND f.state IN ({','.join('?' * len(states))})"
-            args += list(states)
-        args.append(limit)
-        return [_file(row) for row in self.db.execute(sql + " ORDER BY f.id DESC LIMIT ?", args)]
+        return [_file(row) for row in self.db.execute(f"{sql} {order}", [*args, *tail])]
 
     def find_files(self, name: str) -> list[FileRecord]:
         """Files dropped under `name`, or answered under it in outbox/ (dismissed ones aside)."""
