@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -142,13 +143,7 @@ def _replay(url: str, made: list[dict], ids: dict[int, int]) -> tuple[float, int
                         counts["calls"] += 1
                         counts["bad"] += answer.status_code >= 300
 
-    threads = [threading.Thread(target=run) for _ in range(REPLAY_THREADS)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started, counts["calls"], counts["bad"]
+    return _timed_threads(run), counts["calls"], counts["bad"]
 
 
 def _tokens(url: str, ids: list[int], rounds: int = 2) -> float:
@@ -169,13 +164,18 @@ def _tokens(url: str, ids: list[int], rounds: int = 2) -> float:
                     data={"grant_type": "client_credentials"},
                 ).raise_for_status()  # fmt: skip
 
+    return len(ids) * rounds / _timed_threads(run)
+
+
+def _timed_threads(run: Callable[[], None]) -> float:
+    """Seconds for REPLAY_THREADS threads running `run` at once, until the last ends."""
     threads = [threading.Thread(target=run) for _ in range(REPLAY_THREADS)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return len(ids) * rounds / (time.perf_counter() - started)
+    return time.perf_counter() - started
 
 
 def _outcome(workdir: Path, output: str, expected: int) -> tuple[int, int, list[str]]:
