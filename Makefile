@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint golden docs clean browser messages
+.PHONY: demo test bench lint golden docs clean browser postgres messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/python -m bridge.demo $(if $(ONCE),--once,)
 
 # The suite runs only on code that passes the linter, the formatter and the type checker.
-test: lint browser
+test: lint browser postgres
 	$(BIN)/python -m pytest -q
 
 # Browser tests drive Debian's chromium through chromium-driver; installed here when we may
@@ -26,6 +26,14 @@ browser:
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	else echo "browser tests will skip: apt-get install chromium chromium-driver"; fi
+
+# The PostgreSQL ledger's tests start a real server (initdb, pg_ctl) from Debian's package;
+# installed here when we may, otherwise those tests skip and say what to install.
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else echo "PostgreSQL tests will skip: apt-get install postgresql"; fi
 
 # Rewrite every golden file (extractions, SIE facts, planned calls) from the current code;
 # review the diff before committing it.

@@ -122,3 +122,21 @@ def golden(request):
         assert actual == path.read_text(encoding="utf-8"), f"output differs from {path}"
 
     return check
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL server for the session (tests/pgserver.py); skips saying what to install."""
+    from tests.pgserver import TemporaryPostgres, unavailable
+
+    reason = unavailable()
+    if reason:
+        pytest.skip(reason)
+    with TemporaryPostgres() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A fresh, empty database on the session's server."""
+    return postgres_server.database()
