@@ -129,6 +129,13 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("ledger", "backup_keep", 8, "How many of those copies stay (the oldest go)"),
     Option(
+        "ledger",
+        "url",
+        "",
+        "Where the ledger lives: empty, a SQLite file in the state folder; postgresql://user:password@host/db,"
+        " a PostgreSQL database (copied with pg_dump, not `ledger backup`)",
+    ),
+    Option(
         "invoices",
         "create_customers",
         "always",
