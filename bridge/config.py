@@ -122,12 +122,33 @@ OPTIONS: tuple[Option, ...] = (
         "Sending workers shared by all companies, in turns (each company keeps Fortnox's pace of its own)",
     ),
     Option(
+        "workers",
+        "lease_seconds",
+        30.0,
+        "Worker mode (`watch --worker-id`): a company (and the inbox) stays with a worker this long"
+        " after its last heartbeat; a worker that dies loses its companies to the others after it",
+    ),
+    Option(
+        "workers",
+        "slice_seconds",
+        20.0,
+        "Worker mode: how long a worker serves one company before it goes back in the queue behind"
+        " the others (so work spreads over the workers, and a new worker gets companies at once)",
+    ),
+    Option(
         "ledger",
         "backup_hours",
         6.0,
         "`watch` copies the ledger into <state>/backups/ this often (and as it starts and stops); 0: never",
     ),
     Option("ledger", "backup_keep", 8, "How many of those copies stay (the oldest go)"),
+    Option(
+        "ledger",
+        "url",
+        "",
+        "Where the ledger lives: empty, a SQLite file in the state folder; postgresql://user:password@host/db,"
+        " a PostgreSQL database (copied with pg_dump, not `ledger backup`)",
+    ),
     Option(
         "invoices",
         "create_customers",
@@ -309,7 +330,7 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 _BY_NAME = {(o.section, o.key): o for o in OPTIONS}
-_GLOBAL_SECTIONS = frozenset({"folders", "watch", "exports", "limits", "ledger", "console"})
+_GLOBAL_SECTIONS = frozenset({"folders", "watch", "exports", "limits", "ledger", "console", "workers"})
 
 
 @dataclass(frozen=True)

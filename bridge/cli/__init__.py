@@ -2,7 +2,7 @@
 
 One module per command group: `files` (watch, process, check, status, retry, dismiss,
 cancel), `undo`, `export`, `connection` (connect, auth, tenants), `ledger` (backup, rebuild),
-`console`. `common` holds what they share
+`console`, `workers`. `common` holds what they share
 (settings, the opened bridge, exit codes: 0 ok, 1 some file failed, 2 usage or configuration
 error).
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from bridge.cli import connection, console, export, files, ledger, undo
+from bridge.cli import connection, console, export, files, ledger, undo, workers
 from bridge.cli.common import Context
 from bridge.util.text import PrintableArguments
 
@@ -63,5 +63,6 @@ for command in (
     connection.auth,
     connection.tenants,
     console.console,
+    workers.workers,
 ):
     main.add_command(command)

@@ -48,7 +48,7 @@ class Queue:
             self.app.configure_task(SERVE, **options).defer(company=company)
         except exceptions.AlreadyEnqueued:
             if sooner:
-                self.app.connector.execute_query(  # type: ignore[attr-defined]
+                self.app.connector.execute_query(
                     query="UPDATE procrastinate_jobs SET scheduled_at = NULL"
                     " WHERE queueing_lock = %(company)s AND status = 'todo'",
                     company=company,
