@@ -24,10 +24,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import threading
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import procrastinate
@@ -143,7 +143,7 @@ class Worker:
     # --- the process -----------------------------------------------------------------------
 
     def run(self) -> None:
-        """Serve until SIGINT/SIGTERM (procrastinate's handlers end its loop, slices finish)."""
+        """Serve until SIGTERM or SIGINT; the slices running then end at their next document."""
         with psycopg.connect(self.url, autocommit=True) as db:
             prepare(db, SCHEMA_LOCK)
             install_fence(db)
@@ -151,7 +151,7 @@ class Worker:
         intake = threading.Thread(target=self._intake, name="intake", daemon=True)
         intake.start()
         try:
-            asyncio.run(self._serve())
+            asyncio.run(self._serve())  # until SIGTERM or SIGINT
         finally:
             self.stop.set()
             intake.join(timeout=10)
@@ -168,17 +168,30 @@ class Worker:
 
         async with app.open_async():
             beating = asyncio.create_task(self._beat(app))
-            try:
-                await app.run_worker_async(
+            working = asyncio.create_task(
+                app.run_worker_async(
                     queues=[QUEUE],
                     name=self.worker,
                     concurrency=self.concurrency,
-                    update_heartbeat_interval=max(self.lease_seconds / 3, 0.5),
+                    update_heartbeat_interval=max(self.lease_seconds / 4, 0.5),
                     stalled_worker_timeout=self.lease_seconds,
                     fetch_job_polling_interval=1.0,
                     shutdown_graceful_timeout=self.slice_seconds + 10,
                     delete_jobs="successful",
+                    install_signal_handlers=False,
                 )
+            )
+            loop = asyncio.get_running_loop()
+
+            def stop() -> None:  # slices end at their next document; procrastinate waits for them
+                self.stop.set()
+                working.cancel()
+
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop)
+            try:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await working
             finally:
                 self.stop.set()
                 beating.cancel()
@@ -193,7 +206,8 @@ class Worker:
                 lost = await asyncio.to_thread(self.leases.beat)
                 for company in lost:
                     log.warning("%s: this worker's lease ran out; another worker takes it over", company)
-                await retry_stalled(app, self.lease_seconds)
+                if not self.stop.is_set():  # stopping, this worker's own heartbeat ends first
+                    await retry_stalled(app, self.lease_seconds)
             except (psycopg.Error, procrastinate.exceptions.ProcrastinateException) as exc:
                 log.error("the workers' database did not answer: %s; trying again", exc)
             await asyncio.sleep(max(self.lease_seconds / 3, 0.5))
@@ -248,6 +262,9 @@ class Worker:
 
     def serve(self, company: str) -> None:
         """One slice of `company` (a procrastinate job); defers the next one when work remains."""
+        if self.stop.is_set():  # stopping: another worker serves it
+            self.queue.defer(company)
+            return
         lease = self.leases.take(company)
         if lease is None:  # its last worker's lease has not run out yet: look again then
             self.queue.defer(company, time.time() + self.lease_seconds / 3)
@@ -323,11 +340,12 @@ def run_worker(settings: Settings, worker: str, open_bridge: Any, announce: Any)
     """Open the bridge as this worker and serve until stopped (`watch --worker-id`)."""
     shared = worker_settings(settings, worker)
     with open_bridge(shared) as bridge:
-        folders = ", ".join(str(bridge.settings.inbox_of(t.name)) for t in bridge.settings.tenants)
+        values = {"worker": worker, "count": len(bridge.settings.tenants), "inbox": bridge.settings.inbox}
         announce(
             _(
-                "Worker %(worker)s: serving companies from %(folders)s with the other workers. Stop with Ctrl-C."
+                "Worker %(worker)s: serving the %(count)s companies of %(inbox)s with the other workers."
+                " Stop with Ctrl-C."
             )
-            % {"worker": worker, "folders": folders or Path(bridge.settings.inbox)}
+            % values
         )
         Worker(bridge, worker).run()
