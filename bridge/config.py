@@ -122,6 +122,20 @@ OPTIONS: tuple[Option, ...] = (
         "Sending workers shared by all companies, in turns (each company keeps Fortnox's pace of its own)",
     ),
     Option(
+        "workers",
+        "lease_seconds",
+        30.0,
+        "Worker mode (`watch --worker-id`): a company (and the inbox) stays with a worker this long"
+        " after its last heartbeat; a worker that dies loses its companies to the others after it",
+    ),
+    Option(
+        "workers",
+        "slice_seconds",
+        20.0,
+        "Worker mode: how long a worker serves one company before it goes back in the queue behind"
+        " the others (so work spreads over the workers, and a new worker gets companies at once)",
+    ),
+    Option(
         "ledger",
         "backup_hours",
         6.0,
@@ -316,7 +330,7 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 _BY_NAME = {(o.section, o.key): o for o in OPTIONS}
-_GLOBAL_SECTIONS = frozenset({"folders", "watch", "exports", "limits", "ledger", "console"})
+_GLOBAL_SECTIONS = frozenset({"folders", "watch", "exports", "limits", "ledger", "console", "workers"})
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 One module per command group: `files` (watch, process, check, status, retry, dismiss,
 cancel), `undo`, `export`, `connection` (connect, auth, tenants), `ledger` (backup, rebuild),
-`console`. `common` holds what they share
+`console`, `workers`. `common` holds what they share
 (settings, the opened bridge, exit codes: 0 ok, 1 some file failed, 2 usage or configuration
 error).
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from bridge.cli import connection, console, export, files, ledger, undo
+from bridge.cli import connection, console, export, files, ledger, undo, workers
 from bridge.cli.common import Context
 from bridge.util.text import PrintableArguments
 
@@ -43,8 +43,10 @@ def main(ctx: click.Context, config: Path | None, workdir: Path | None, verbose:
     for handler in logging.getLogger().handlers:  # names from files never reach a log line raw
         if not any(isinstance(f, PrintableArguments) for f in handler.filters):
             handler.addFilter(PrintableArguments())
-    for noisy in ("httpx", "httpcore", "waitress", "watchdog"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    for noisy in ("httpx", "httpcore", "waitress", "watchdog", "procrastinate"):
+        logging.getLogger(noisy).setLevel(
+            logging.DEBUG if verbose and noisy == "procrastinate" else logging.WARNING
+        )
     ctx.obj = Context(workdir, config)
 
 
@@ -63,5 +65,6 @@ for command in (
     connection.auth,
     connection.tenants,
     console.console,
+    workers.workers,
 ):
     main.add_command(command)

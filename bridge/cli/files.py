@@ -11,9 +11,20 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
-from bridge.cli.common import Context, finish, open_bridge, pass_context, print_results, reading, requests
+from bridge.cli.common import (
+    Context,
+    Refused,
+    finish,
+    open_bridge,
+    pass_context,
+    print_results,
+    reading,
+    requests,
+)
 from bridge.cli.progress import watch_bars
+from bridge.config import ConfigError
 from bridge.model import Problem
+from bridge.pipeline.ledger import LedgerTrouble
 from bridge.pipeline.receipts import IMPORTERS, problem_text
 from bridge.planner.describe import call_line
 from bridge.util import dumpb, dumps
@@ -63,6 +74,10 @@ JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON for prog
 )
 @click.option("--console-host", default="127.0.0.1", show_default=True, help="The console's address.")
 @click.option("--console-port", default=8470, show_default=True, type=int, help="The console's port.")
+@click.option(
+    "--worker-id",
+    help="Run as this worker, one of several sharing the companies over a PostgreSQL ledger (ledger.url).",
+)
 @pass_context
 def watch(
     ctx: Context,
@@ -73,13 +88,42 @@ def watch(
     with_console: bool,
     console_host: str,
     console_port: int,
+    worker_id: str | None,
 ) -> None:
     """Watch inbox/ and send every file dropped there to Fortnox."""
+    if worker_id is not None:
+        if once or tenant or with_console:
+            raise click.UsageError(
+                _("--worker-id serves every company until stopped: leave out --once, --tenant and --console")
+            )
+        _work(ctx, worker_id)
+        return
     before = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         _watch(ctx, once, poll, tenant, as_json, (console_host, console_port) if with_console else None)
     finally:
         signal.signal(signal.SIGTERM, before)  # run in-process (tests), the caller's handler again
+
+
+def _work(ctx: Context, worker_id: str) -> None:
+    """`watch --worker-id`: no lock on the state folder — the companies' leases decide who
+    serves what (bridge/workers/)."""
+    from bridge.runtime import open_bridge as start
+    from bridge.workers.worker import run_worker
+
+    with requests():
+        try:
+            run_worker(
+                ctx.settings,
+                worker_id,
+                lambda settings: start(settings, announce=lambda text: click.echo(text, err=True)),
+                lambda text: click.echo(text, err=True),
+            )
+        except ConfigError as exc:
+            raise click.UsageError(f"configuration: {exc}") from None
+        except LedgerTrouble as exc:
+            raise Refused(str(exc)) from None
+    click.echo(_("Stopped; anything not finished continues on the other workers."), err=True)
 
 
 def _watch(

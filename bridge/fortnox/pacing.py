@@ -46,12 +46,17 @@ class Pacer:
         self._slots: list[_Slot] = []
         self._hold_until = 0.0
         self._lock = threading.Lock()
+        # Worker mode: asked right before every call, raises when this process no longer
+        # serves the company (its lease was taken over while it was paused).
+        self.before_call: Callable[[], None] | None = None
 
     @contextmanager
     def slot(self) -> Iterator[None]:
         """Around one request: wait until it fits in the window, hold its place until answered."""
         taken = self._acquire()
         try:
+            if self.before_call is not None:
+                self.before_call()
             yield
         finally:
             with self._lock:
@@ -83,6 +88,24 @@ class Pacer:
             needed = len(self._slots) - self.limit + 1
             wait = freeing[needed - 1] + self.seconds - now if len(freeing) >= needed else WAIT_FOR_ANSWERS
         return wait
+
+    def recent(self) -> list[float]:
+        """How many seconds ago each call of the current window was made (oldest first): what
+        the next worker to serve the company needs to go on at the same pace."""
+        with self._lock:
+            now = self._clock()
+            self._wait(now)
+            return sorted(round(now - s.at, 3) for s in self._slots)
+
+    def remember(self, ages: list[float]) -> None:
+        """Calls made `ages` seconds ago by another process count in this window too."""
+        with self._lock:
+            now = self._clock()
+            for age in ages:
+                if 0 <= age < self.seconds:
+                    slot = _Slot(now - age)
+                    slot.answered = True
+                    self._slots.append(slot)
 
     def slow_down(self, seconds: float | None = None) -> None:
         """After a 429: nobody sends for `seconds` (default: one window)."""

@@ -270,6 +270,23 @@ class Bridge:
         self._ingest(file_id)
         return self.ledger.file(file_id)
 
+    def claim(self, path: Path, tenant: str, *, companion: Path | None = None) -> FileRecord | None:
+        """Worker mode's intake: take `path` into the shared work area and record it, nothing
+        more. The worker that serves the company reads and queues it (`catch_up`), so that a
+        company's files are only ever read, planned and answered by the one worker serving it."""
+        file_id = self._claim(path, tenant, copy=False, companion=companion)
+        return None if file_id is None else self.ledger.file(file_id)
+
+    def catch_up(self, tenant: str) -> None:
+        """Worker mode, at the start of a company's slice: read and queue the files the intake
+        claimed for it, and write the answers in outbox/ that are not written yet — what
+        `recover` does at start-up, for this company, on whichever worker serves it now."""
+        for file in self.ledger.files([FileState.CLAIMED], tenant=tenant):
+            self._ingest(file.id)
+        for file in self.ledger.unfinished_files():
+            if file.tenant == tenant and not self.finalize(file.id):
+                return
+
     def submit(self, extraction: Extraction, tenant: str, name: str) -> FileRecord:
         """Queue documents made in code (a cancellation the operator typed) as if a file named
         `name` had held them: the same checks, the same receipt, nothing to move."""
@@ -1015,6 +1032,15 @@ class Bridge:
 
     def recover(self) -> None:
         """After a crash: adopt unrecorded work files, re-read claimed ones, finish finished ones."""
+        self.adopt_work_files()
+        for file in self.ledger.files([FileState.CLAIMED]):
+            self._ingest(file.id)
+        self.finish_pending()
+        remove_stale_temporaries(self.settings.outbox)
+
+    def adopt_work_files(self) -> None:
+        """Files in the work area that the ledger does not know (a crash between the claim's
+        rename and its record) are recorded as claimed."""
         for tenant in self.settings.tenants:
             folder = self.work / tenant.name
             for path in sorted(folder.iterdir()) if folder.is_dir() else ():
@@ -1027,10 +1053,6 @@ class Bridge:
                 companion = next(folder.glob(f"{glob.escape(path.name)}{COMPANION}*"), None)
                 self.ledger.add_file(tenant.name, name, digest, size, path, companion=companion)
                 log.info("recovered %s from the work area", name)
-        for file in self.ledger.files([FileState.CLAIMED]):
-            self._ingest(file.id)
-        self.finish_pending()
-        remove_stale_temporaries(self.settings.outbox)
 
     def _reopen(self, files: Iterable[FileRecord | int]) -> list[int]:
         """Take failed files back from outbox/failed/ and queue again what did not go through;

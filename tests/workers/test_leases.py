@@ -1,0 +1,82 @@
+"""Leases on a real PostgreSQL: one worker per company at a time, taken over once expired, and
+the fence in the database that refuses a worker's writes once it lost the company."""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+import pytest
+
+from bridge.workers.leases import INTAKE, FENCE_ERROR, Leases, fenced_url, install_fence, list_workers
+
+# A ledger's two fenced tables as far as the fence needs them (the ledger makes the real ones).
+LEDGER = """
+CREATE TABLE documents (id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, state TEXT NOT NULL);
+CREATE TABLE steps (id INTEGER PRIMARY KEY, document_id INTEGER NOT NULL, state TEXT NOT NULL);
+INSERT INTO documents VALUES (1, 'acme', 'queued');
+INSERT INTO steps VALUES (1, 1, 'pending');
+"""
+
+
+def test_a_company_is_served_by_one_worker_until_its_lease_expires(postgres_url):
+    one, two = Leases(postgres_url, "one", 1.0), Leases(postgres_url, "two", 1.0)
+    one.register()
+    two.register()
+    first = one.take("acme")
+    assert first is not None and first.valid()
+    assert two.take("acme") is None  # one serves it
+    one.beat()
+    assert two.take("acme") is None
+    time.sleep(1.1)  # one stops beating: its lease runs out, in the database and in its own process
+    assert not first.valid()
+    second = two.take("acme")
+    assert second is not None and second.generation == first.generation + 1
+    assert not one.holds(first)
+    assert one.beat() == ["acme"]  # one learns it lost the company and does not renew it
+
+
+def test_a_company_given_back_carries_its_recent_calls_to_the_next_worker(postgres_url):
+    one, two = Leases(postgres_url, "one", 30.0), Leases(postgres_url, "two", 30.0)
+    lease = one.take("acme")
+    assert lease is not None
+    one.give_back(lease, [0.5, 2.0])
+    time.sleep(0.3)
+    after = two.take("acme")
+    assert after is not None
+    assert [round(a, 1) for a in after.calls] == [0.8, 2.3]  # aged by the time in between
+
+
+def test_the_fence_refuses_a_worker_writes_for_a_company_it_no_longer_holds(postgres_url):
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(LEDGER)
+        assert install_fence(admin)
+    leases = Leases(postgres_url, "one", 30.0)
+    leases.register()
+    with psycopg.connect(fenced_url(postgres_url, "one"), autocommit=True) as ledger:
+        with pytest.raises(psycopg.Error) as refused:
+            ledger.execute("UPDATE steps SET state = 'sending' WHERE id = 1")
+        assert refused.value.sqlstate == FENCE_ERROR
+        lease = leases.take("acme")
+        assert lease is not None
+        ledger.execute("UPDATE steps SET state = 'sending' WHERE id = 1")
+        ledger.execute("UPDATE documents SET state = 'sending' WHERE id = 1")
+        leases.give_back(lease, [])
+        with pytest.raises(psycopg.Error):
+            ledger.execute("UPDATE documents SET state = 'done' WHERE id = 1")
+    with psycopg.connect(postgres_url, autocommit=True) as person:  # `retry`, `status`: no worker
+        person.execute("UPDATE documents SET state = 'queued' WHERE id = 1")
+
+
+def test_workers_lists_each_worker_with_its_companies_and_heartbeat(postgres_url):
+    one, two = Leases(postgres_url, "one", 30.0), Leases(postgres_url, "two", 30.0)
+    one.register()
+    two.register()
+    one.take("acme")
+    one.take(INTAKE)
+    two.take("bygg")
+    two.stop()
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        rows = {row.worker: row for row in list_workers(db, 30.0)}
+    assert rows["one"].companies == ("acme",) and rows["one"].intake and rows["one"].alive
+    assert rows["two"].companies == () and rows["two"].stopped and not rows["two"].alive
