@@ -580,6 +580,8 @@ class Ledger:
             if self._writer is None:
                 self._writer = self._connect(shared=True)
             db = self._writer
+            if self._open and not db.in_transaction:  # lost (a dropped connection): fail its writes
+                self._commit_open()
             if not self._open:
                 db.execute("BEGIN IMMEDIATE")
                 self._open = True
