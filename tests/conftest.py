@@ -140,3 +140,10 @@ def postgres_server():
 def postgres_url(postgres_server) -> str:
     """A fresh, empty database on the session's server."""
     return postgres_server.database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_url(request) -> str:
+    """`ledger.url` for a test that holds on both databases: "" (SQLite in the state folder, the
+    default) and a fresh PostgreSQL database (skipped, saying what to install, without one)."""
+    return "" if request.param == "sqlite" else request.getfixturevalue("postgres_url")

@@ -17,7 +17,8 @@ __all__ = ["ledger"]
 
 @click.group()
 def ledger() -> None:
-    """The ledger (.bridge/ledger.sqlite3): what was taken and sent, the bridge's only memory."""
+    """The ledger (.bridge/ledger.sqlite3, or ledger.url's PostgreSQL): what was taken and sent, the
+    bridge's only memory."""
 
 
 @ledger.command()
@@ -31,6 +32,17 @@ def backup(ctx: Context, out: Path | None) -> None:
     """Write a consistent copy of the ledger; safe while `watch` runs."""
     settings = ctx.settings
     path = ledger_path(settings)
+    if settings["ledger.url"]:
+        try:
+            kept = open_ledger(path, lambda: None, url=str(settings["ledger.url"]))
+        except LedgerTrouble as exc:
+            raise Refused(str(exc)) from None
+        try:
+            kept.backup(out or path)  # refused, naming pg_dump
+        except LedgerTrouble as exc:
+            raise Refused(str(exc)) from None
+        finally:
+            kept.close()
     if not path.exists():
         raise Refused(_("there is no ledger at %(path)s to copy") % {"path": path})
     try:
@@ -64,7 +76,7 @@ def rebuild(ctx: Context, source: Path | None) -> None:
     path = ledger_path(settings)
     with state_lock(ctx):
         try:
-            made, aside = start_rebuild(path, source)
+            made, aside = start_rebuild(path, source, str(settings["ledger.url"]))
         except LedgerTrouble as exc:
             raise Refused(str(exc)) from None
         made.close()

@@ -1,11 +1,13 @@
-"""The ledger: a SQLite database (WAL) that is the only memory of what was claimed and sent.
+"""The ledger: a SQLite database (WAL) in the state folder, or a PostgreSQL database
+(`ledger.url`), that is the only memory of what was claimed and sent.
 
 Files move through claimed → queued → done | failed | partial | duplicate; their documents
 through queued → sending → done | failed | duplicate; each document's steps through
 pending → sending → done (`records.py`). A document key is live in at most one document at a
 time: the database itself refuses a second live copy, whatever the code around it does.
 
-This is the only module that speaks SQL: rows become frozen records here, at the edge.
+This is the only module that speaks SQL: rows become frozen records here, at the edge. Its SQL is
+SQLite's; `dialect.py` says it in PostgreSQL's words, the one place where the two differ.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sqlite3
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -27,6 +30,7 @@ import msgspec
 
 from bridge.fortnox.topics import TopicEvent
 from bridge.model import Problem, to_json, to_plain
+from bridge.pipeline.dialect import Connection, Dialect, Postgres, Row, Unreachable, dialect_for
 from bridge.pipeline.records import (
     DocumentRecord,
     DocumentState,
@@ -44,11 +48,14 @@ from bridge.pipeline.records import (
 )
 from bridge.planner import DocumentPlan, Step
 from bridge.util import dumpb, dumps, loads
+from bridge.util.files import atomic_write
 from bridge.util.i18n import _
 
 __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
+    "TABLES",
+    "IntegrityError",
     "Ledger",
     "LedgerTrouble",
     "copy_ledger",
@@ -225,6 +232,16 @@ ALTER TABLE files ADD COLUMN dismissed_at TEXT;
 # claimed together with its e-invoice.
 MIGRATIONS: tuple[str, ...] = (_SCHEMA_1, _UNDOS, _ACCESS, _SCHEMA_LIVE, _MATCHES, _REBUILD)
 SCHEMA_VERSION = len(MIGRATIONS)
+TABLES = (
+    "meta", "files", "documents", "steps", "notices", "tenants", "undos", "access", "live_events",
+    "live_offsets", "matches", "match_cursors", "fortnox_records",
+)  # fmt: skip
+
+# A second live document for a key, refused by the database, whichever it is (PostgreSQL's
+# refusal is raised as a subclass of SQLite's: see dialect.py).
+IntegrityError = sqlite3.IntegrityError
+
+IDENTITY = "ledger.identity"  # beside the SQLite ledger's place: which PostgreSQL ledger is ours
 
 
 BACKUPS = "backups"  # beside the ledger: `ledger backup` and `watch`'s rolling copies
@@ -236,15 +253,23 @@ class LedgerTrouble(RuntimeError):
 
 
 def open_ledger(
-    path: Path, earlier_work: Callable[[], str | None], *, full_check: bool = False, rebuilding: bool = False
+    path: Path,
+    earlier_work: Callable[[], str | None],
+    *,
+    full_check: bool = False,
+    rebuilding: bool = False,
+    url: str = "",
 ) -> Ledger:
-    """The ledger at `path`, checked before anything is sent: never silently new, never damaged.
+    """The ledger at `path` (or in the PostgreSQL database at `url`: `_open_postgres`), checked
+    before anything is sent: never silently new, never damaged.
 
     A new ledger forgets what was sent, so that every file dropped again would be sent again:
     when `earlier_work()` names a trace of work (a receipt, the archive, a backup) the bridge
     stops instead. `PRAGMA quick_check` runs on every open (it reads every page, so a cut or
     overwritten file is caught); `full_check` runs `integrity_check` (indexes too), which
     `watch` does at its start and each backup before copying."""
+    if url:
+        return _open_postgres(path, url, earlier_work, full_check=full_check, rebuilding=rebuilding)
     new = not path.exists() or path.stat().st_size == 0
     if new:
         trace = earlier_work()
@@ -278,13 +303,125 @@ def open_ledger(
             )
             % {"path": path, "error": exc, "way_out": _way_out(path)}
         ) from None
+    _refuse_half_rebuilt(ledger, rebuilding)
+    return ledger
+
+
+def _refuse_half_rebuilt(ledger: Ledger, rebuilding: bool) -> None:
     if ledger.meta("rebuild") == "started" and not rebuilding:
         ledger.close()
         raise LedgerTrouble(
             _("the rebuild of the ledger %(path)s was interrupted; run `fortnox-bridge ledger rebuild` again")
-            % {"path": path}
+            % {"path": ledger.where}
         )
+
+
+def identity_path(path: Path) -> Path:
+    """Where the state folder keeps the identity of its PostgreSQL ledger."""
+    return path.with_name(IDENTITY)
+
+
+def _open_postgres(
+    path: Path, url: str, earlier_work: Callable[[], str | None], *, full_check: bool, rebuilding: bool
+) -> Ledger:
+    """`open_ledger` on PostgreSQL. A database cannot go missing as a file does, but it can be
+    emptied, or ledger.url can name another one: the ledger's identity (a random id) is kept in
+    the database and in the state folder (`ledger.identity`), and a database that lacks it, or
+    holds another one, is refused as a missing ledger is. A state folder without an identity
+    yet (a new machine, a worker) takes the database's."""
+    dialect = Postgres(url)
+    kept_at = identity_path(path)
+    kept = (
+        kept_at.read_text(encoding="utf-8").split()[0]
+        if kept_at.is_file() and kept_at.stat().st_size
+        else None
+    )
+    try:
+        probe = dialect.raw(shared=False)
+    except Unreachable as exc:
+        raise LedgerTrouble(str(exc)) from None
+    try:
+        tables = {
+            row[0]
+            for row in probe.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        }
+        stored = None
+        if "meta" in tables:
+            row = probe.execute("SELECT value FROM meta WHERE key = 'ledger_id'").fetchone()
+            stored = None if row is None else str(row[0])
+    finally:
+        probe.close()
+    where = {"url": dialect.where, "file": kept_at, "kept": kept, "stored": stored}
+    if stored is None:
+        trace = None
+        if kept:
+            trace = _("%(file)s says this bridge's ledger %(kept)s was there") % where
+        elif path.is_file() and path.stat().st_size:
+            trace = _("%(file)s is the ledger this bridge kept in SQLite") % {"file": path}
+        else:
+            trace = earlier_work()
+        if trace:
+            raise LedgerTrouble(
+                _(
+                    "the ledger's database %(url)s holds no ledger, yet %(trace)s: with a new ledger"
+                    " everything dropped again would be sent to Fortnox again, so nothing is sent. Point"
+                    " ledger.url at the database that holds it, put it back (`pg_restore` from your"
+                    " `pg_dump`), or rebuild it: `fortnox-bridge ledger rebuild` reads what the bridge"
+                    " sent from Fortnox itself"
+                )
+                % {**where, "trace": trace}
+            )
+        if tables - {"meta"}:
+            raise LedgerTrouble(
+                _(
+                    "the database %(url)s holds tables but no ledger (%(tables)s): give the ledger a"
+                    " database of its own (`createdb`) and name it in ledger.url"
+                )
+                % {**where, "tables": ", ".join(sorted(tables)[:5])}
+            )
+    elif kept and kept != stored:
+        raise LedgerTrouble(
+            _(
+                "the database %(url)s holds another ledger (%(stored)s) than this state folder's (%(kept)s,"
+                " in %(file)s), so nothing is sent: correct ledger.url; if this database is the one to use"
+                " from now on, delete %(file)s"
+            )
+            % where
+        )
+    try:
+        ledger = Ledger(path, url)
+        if stored is None:
+            stored = ledger.claim_identity(str(uuid.uuid4()))
+        if kept != stored:
+            keep_identity(path, stored)
+        problems = ledger.check(full=full_check)
+    except Unreachable as exc:
+        raise LedgerTrouble(str(exc)) from None
+    except sqlite3.DatabaseError as exc:
+        raise LedgerTrouble(
+            _("the ledger's database %(url)s answered with an error (%(error)s); nothing was sent")
+            % {"url": dialect.where, "error": exc}
+        ) from None
+    if problems:
+        ledger.close()
+        raise LedgerTrouble(
+            _(
+                "the ledger's database %(url)s is damaged (%(error)s); nothing was sent. Put it back"
+                " (`pg_restore` from your `pg_dump`) or rebuild it in an empty database:"
+                " `fortnox-bridge ledger rebuild`"
+            )
+            % {"url": dialect.where, "error": "; ".join(problems)}
+        )
+    _refuse_half_rebuilt(ledger, rebuilding)
     return ledger
+
+
+def keep_identity(path: Path, identity: str) -> None:
+    """The state folder remembers which PostgreSQL ledger is its own."""
+    kept_at = identity_path(path)
+    kept_at.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(kept_at, identity + "\n")
+    os.chmod(kept_at, 0o600)
 
 
 def keep_private(path: Path) -> None:
@@ -382,14 +519,19 @@ _OPEN = "('queued','sending')"
 
 
 class Ledger:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, url: str = "") -> None:
+        """The ledger at `path`, or (`url`) in that PostgreSQL database; `path` still names the
+        state folder's place for it (its identity and backups live beside it)."""
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._dialect: Dialect = dialect_for(path, url)
+        self.postgres = self._dialect.postgres
+        self.where = self._dialect.where  # as messages name it: the file, or the URL without its password
         self._local = threading.local()
         # Writers of this process queue here rather than in SQLite's busy handler, which sleeps
         # in growing steps: with many sending workers, that sleeping became most of their time.
         self._writing = threading.Lock()
-        self._writer: sqlite3.Connection | None = None  # every thread's writes, see `transaction`
+        self._writer: Connection | None = None  # every thread's writes, see `transaction`
         self._open = False  # a transaction is open on the writer
         self._batch = 0  # the transaction writes join now (counted from 1)
         self._committed = 0  # the last transaction committed (or failed)
@@ -414,23 +556,18 @@ class Ledger:
             )
 
     @property
-    def db(self) -> sqlite3.Connection:
+    def db(self) -> Connection:
         """This thread's connection, for reading; writes go through `transaction`."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        conn: Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = self._connect()
         return conn
 
-    def _connect(self, *, shared: bool = False) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=not shared)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        return conn
+    def _connect(self, *, shared: bool = False) -> Connection:
+        return self._dialect.connect(shared=shared)
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Connection]:
         """A write, durable when this returns. Group commit: the writes of every thread go
         through one connection, each in a savepoint of the transaction open at that moment,
         and one commit (one fsync) makes all of them durable together; each caller returns
@@ -443,6 +580,8 @@ class Ledger:
             if self._writer is None:
                 self._writer = self._connect(shared=True)
             db = self._writer
+            if self._open and not db.in_transaction:  # lost (a dropped connection): fail its writes
+                self._commit_open()
             if not self._open:
                 db.execute("BEGIN IMMEDIATE")
                 self._open = True
@@ -520,10 +659,20 @@ class Ledger:
 
     def verify(self, *, full: bool = False) -> None:
         """Raises sqlite3.DatabaseError when the file is damaged (`open_ledger` says what to do)."""
-        pragma = "integrity_check" if full else "quick_check"
-        rows = [row[0] for row in self.db.execute(f"PRAGMA {pragma}")]
-        if rows != ["ok"]:
-            raise sqlite3.DatabaseError(f"{pragma}: {'; '.join(rows[:3])}")
+        problems = self.check(full=full)
+        if problems:
+            raise sqlite3.DatabaseError("; ".join(problems))
+
+    def check(self, *, full: bool = False) -> list[str]:
+        """What is damaged: SQLite's `quick_check` (`full`: `integrity_check`) of every page; on
+        PostgreSQL, whose server keeps its pages whole, every table of the schema present."""
+        return self._dialect.check(self.db, full=full)
+
+    def claim_identity(self, identity: str) -> str:
+        """The ledger's identity: `identity` when it has none yet (see `_open_postgres`)."""
+        with self.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('ledger_id', ?)", (identity,))
+        return str(self.meta("ledger_id"))
 
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -542,7 +691,9 @@ class Ledger:
     def backup(self, target: Path) -> Path:
         """A consistent copy of the ledger at `target` (SQLite's online backup: pages copied
         while others go on writing, restarted when they change), mode 0600, whole or not at all.
-        Raises LedgerTrouble when the ledger is damaged: a copy would only hide the damage."""
+        Raises LedgerTrouble when the ledger is damaged: a copy would only hide the damage.
+        A PostgreSQL ledger is copied by the server's own tool, `pg_dump`: LedgerTrouble says so."""
+        self._refuse_copy_on_postgres()
         try:
             self.verify(full=True)
         except sqlite3.DatabaseError as exc:
@@ -556,7 +707,9 @@ class Ledger:
         try:
             copy = sqlite3.connect(name)
             try:
-                self.db.backup(copy, pages=1024)
+                origin = self.db
+                assert isinstance(origin, sqlite3.Connection)  # PostgreSQL's was refused above
+                origin.backup(copy, pages=1024)
             finally:
                 copy.close()
             os.chmod(name, 0o600)
@@ -570,12 +723,24 @@ class Ledger:
 
     def rolling_backup(self, keep: int) -> Path:
         """A new copy in `backups/` beside the ledger; only the newest `keep` stay."""
+        self._refuse_copy_on_postgres()
         folder = self.path.parent / BACKUPS
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         target = self.backup(folder / f"{self.path.stem}-{stamp}.sqlite3")
         for old in sorted(folder.glob(f"{self.path.stem}-*.sqlite3"))[: -max(keep, 1)]:
             old.unlink(missing_ok=True)
         return target
+
+    def _refuse_copy_on_postgres(self) -> None:
+        if self.postgres:
+            raise LedgerTrouble(
+                _(
+                    "the ledger is in PostgreSQL (%(url)s), which copies it itself: `pg_dump --format=custom"
+                    " --file=ledger.dump '%(url)s'` while the bridge runs, `pg_restore` to put it back;"
+                    " `ledger backup` copies a SQLite ledger only"
+                )
+                % {"url": self.where}
+            )
 
     # --- what `ledger rebuild` found in Fortnox ------------------------------------------
 
@@ -585,12 +750,10 @@ class Ledger:
         rows = iter(records)
         while batch := list(islice(rows, SPOOL_BATCH)):
             with self.transaction() as db:
-                before = db.total_changes
-                db.executemany(
+                added += db.executemany(
                     "INSERT OR IGNORE INTO fortnox_records (tenant, field, value) VALUES (?, ?, ?)",
                     [(tenant, field, value) for field, value in batch],
-                )
-                added += db.total_changes - before
+                ).rowcount
         return added
 
     def knows_fortnox_records(self, tenant: str) -> bool:
@@ -787,13 +950,11 @@ class Ledger:
             for plan in first:
                 self._insert_document(db, file_id, plan)
             tenant = db.execute("SELECT tenant FROM files WHERE id = ?", (file_id,)).fetchone()[0]
-            next_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM documents").fetchone()[0]
             taken = 0
             lines = iter(spooled)
             while batch := list(islice(lines, SPOOL_BATCH)):
-                next_id = self._insert_spooled(
-                    db, file_id, tenant, next_id, [_SPOOLED(line) for line in batch]
-                )
+                ids = self._dialect.next_ids(db, "documents", len(batch))
+                self._insert_spooled(db, file_id, tenant, ids, [_SPOOLED(line) for line in batch])
                 taken += len(batch)
             db.execute(
                 "UPDATE files SET state = 'queued', importer = ?, facts = ?, problems = ? WHERE id = ?",
@@ -803,10 +964,10 @@ class Ledger:
 
     @staticmethod
     def _insert_spooled(
-        db: sqlite3.Connection, file_id: int, tenant: str, next_id: int, plans: list[_Spooled]
-    ) -> int:
+        db: Connection, file_id: int, tenant: str, ids: list[int], plans: list[_Spooled]
+    ) -> None:
         """One batch: which keys are live elsewhere asked at once, documents and steps written
-        with `executemany` under ids given here (the transaction holds the only writer)."""
+        with `executemany` under the `ids` given (`Dialect.next_ids`)."""
         live: dict[tuple[str, str], int] = {}
         for kind in {plan[0] for plan in plans}:
             keys = [plan[1] for plan in plans if plan[0] == kind]
@@ -820,7 +981,7 @@ class Ledger:
             )
         now = now_iso()
         documents, steps = [], []
-        for kind, key, digest, summary, document, specs in plans:
+        for next_id, (kind, key, digest, summary, document, specs) in zip(ids, plans, strict=True):
             earlier = live.get((kind, key))
             state = DocumentState.QUEUED if earlier is None else DocumentState.DUPLICATE
             documents.append(
@@ -829,7 +990,6 @@ class Ledger:
             )  # fmt: skip
             if earlier is None:
                 steps += [(next_id, i, bytes(spec).decode()) for i, spec in enumerate(specs)]
-            next_id += 1
         db.executemany(
             "INSERT INTO documents (id, file_id, tenant, kind, source_key, content_hash, summary, document,"
             " state, duplicate_of, created_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -838,9 +998,8 @@ class Ledger:
         db.executemany(
             "INSERT INTO steps (document_id, position, spec, state) VALUES (?, ?, ?, 'pending')", steps
         )
-        return next_id
 
-    def _insert_document(self, db: sqlite3.Connection, file_id: int, plan: DocumentPlan) -> None:
+    def _insert_document(self, db: Connection, file_id: int, plan: DocumentPlan) -> None:
         now = now_iso()
         errors = [p for p in plan.problems if p.is_error]
         live = None
@@ -991,7 +1150,7 @@ class Ledger:
         for number in numbers:
             row = self.db.execute(
                 "SELECT document FROM documents WHERE tenant = ? AND kind = ?"
-                " AND substr(source_key, 1, length(?) + 1) = ? || '@' ORDER BY id DESC LIMIT 1",
+                " AND substr(source_key, 1, length(CAST(? AS TEXT)) + 1) = CAST(? AS TEXT) || '@' ORDER BY id DESC LIMIT 1",
                 (tenant, kind, number, number),
             ).fetchone()
             if row is not None:
@@ -1043,12 +1202,13 @@ class Ledger:
         with self.transaction() as db:
             for document_id in document_ids:
                 try:
-                    db.execute(
-                        "UPDATE documents SET state = 'queued', next_attempt_at = 0, finished_at = NULL"
-                        " WHERE id = ? AND state = 'failed'",
-                        (document_id,),
-                    )
-                except sqlite3.IntegrityError:
+                    with self._dialect.alone(db):
+                        db.execute(
+                            "UPDATE documents SET state = 'queued', next_attempt_at = 0, finished_at = NULL"
+                            " WHERE id = ? AND state = 'failed'",
+                            (document_id,),
+                        )
+                except IntegrityError:
                     continue
                 db.execute(
                     "UPDATE steps SET state = 'pending' WHERE document_id = ? AND state = 'sending'",
@@ -1136,14 +1296,14 @@ class Ledger:
             for stream, topic in {(e.stream, e.event.topic) for e in events}:
                 self._commit_offset(db, stream, topic)
 
-    def _commit_offset(self, db: sqlite3.Connection, stream: str, topic: str) -> None:
+    def _commit_offset(self, db: Connection, stream: str, topic: str) -> None:
         pending = db.execute(
             "SELECT MIN(id) FROM live_events WHERE stream = ? AND topic = ? AND state = 'pending'",
             (stream, topic),
         ).fetchone()[0]
         row = db.execute(
             "SELECT offset, event FROM live_events WHERE stream = ? AND topic = ? AND state = 'done'"
-            " AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT 1",
+            " AND (CAST(? AS INTEGER) IS NULL OR id < ?) ORDER BY id DESC LIMIT 1",
             (stream, topic, pending, pending),
         ).fetchone()
         if row is not None:
@@ -1181,7 +1341,7 @@ class Ledger:
         with self.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO notices (key, tenant, message, since) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(key) DO UPDATE SET message = excluded.message WHERE message != excluded.message",
+                " ON CONFLICT(key) DO UPDATE SET message = excluded.message WHERE notices.message != excluded.message",
                 (key, tenant, message, now_iso()),
             )
             return cursor.rowcount > 0
@@ -1202,7 +1362,7 @@ class Ledger:
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO tenants (name, unreachable_since, last_error) VALUES (?, ?, ?)"
-                " ON CONFLICT(name) DO UPDATE SET unreachable_since = COALESCE(unreachable_since, excluded.unreachable_since),"
+                " ON CONFLICT(name) DO UPDATE SET unreachable_since = COALESCE(tenants.unreachable_since, excluded.unreachable_since),"
                 " last_error = excluded.last_error",
                 (tenant, now_iso(), error),
             )
@@ -1362,7 +1522,7 @@ def _path(text: str | None) -> Path | None:
     return Path(text) if text else None
 
 
-def _file(row: sqlite3.Row) -> FileRecord:
+def _file(row: Row) -> FileRecord:
     earlier = None
     if row["duplicate_of"] is not None:
         earlier = EarlierFile(
@@ -1389,7 +1549,7 @@ def _file(row: sqlite3.Row) -> FileRecord:
     )
 
 
-def _document(row: sqlite3.Row) -> DocumentRecord:
+def _document(row: Row) -> DocumentRecord:
     earlier = None
     joined = "e_content_hash" in row.keys()  # noqa: SIM118 (`in` on a Row looks at its values)
     if row["duplicate_of"] is not None and joined:
@@ -1421,7 +1581,7 @@ def _document(row: sqlite3.Row) -> DocumentRecord:
     )
 
 
-def _step(row: sqlite3.Row) -> StepRecord:
+def _step(row: Row) -> StepRecord:
     return StepRecord(
         id=row["id"],
         document_id=row["document_id"],

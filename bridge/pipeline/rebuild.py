@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +25,16 @@ from pathlib import Path
 from bridge.config import Settings
 from bridge.fortnox import FortnoxClient
 from bridge.fortnox.masterdata import fetch_financial_years
-from bridge.pipeline.ledger import BACKUPS, Ledger, copy_ledger, keep_private, now_iso
+from bridge.pipeline.dialect import Unreachable
+from bridge.pipeline.ledger import (
+    BACKUPS,
+    Ledger,
+    LedgerTrouble,
+    copy_ledger,
+    keep_identity,
+    keep_private,
+    now_iso,
+)
 from bridge.planner.files import UPLOAD_FOLDERS
 from bridge.planner.steps import STAMP_PREFIX
 from bridge.planner.supplierinvoices import SUPPLIER_INBOX
@@ -116,10 +126,12 @@ class Found:
         }
 
 
-def start_rebuild(path: Path, source: Path | None = None) -> tuple[Ledger, Path | None]:
+def start_rebuild(path: Path, source: Path | None = None, url: str = "") -> tuple[Ledger, Path | None]:
     """Set the ledger at `path` aside (with its journal) and start a new one, from the backup
     `source` when given; answers it, marked as being rebuilt (`open_ledger` refuses it until
-    the rebuild is finished), and where the old one went."""
+    the rebuild is finished), and where the old one went. With `url`: `_start_on_postgres`."""
+    if url:
+        return _start_on_postgres(path, source, url), None
     aside = None
     if path.exists():
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -138,6 +150,40 @@ def start_rebuild(path: Path, source: Path | None = None) -> tuple[Ledger, Path 
     ledger = Ledger(path)
     ledger.set_meta("rebuild", "started")
     return ledger, aside
+
+
+def _start_on_postgres(path: Path, source: Path | None, url: str) -> Ledger:
+    """A rebuild on PostgreSQL starts in an empty database: the old one is set aside by being
+    left as it is (a database holding files is refused), and a backup to start from is the
+    server's own (`pg_restore`), not a SQLite copy. The state folder takes the new ledger's
+    identity (the database's, when it has one): the rebuild is the operator's word that this
+    is the ledger from now on."""
+    try:
+        ledger = Ledger(path, url)
+    except Unreachable as exc:
+        raise LedgerTrouble(str(exc)) from None
+    where = {"url": ledger.where, "backup": source}
+    if source is not None:
+        ledger.close()
+        raise LedgerTrouble(
+            _(
+                "the ledger is in PostgreSQL (%(url)s): a SQLite backup (%(backup)s) cannot be its start."
+                " Put a `pg_dump` back with `pg_restore` instead, or rebuild without --from"
+            )
+            % where
+        )
+    if ledger.last_file_id() and ledger.meta("rebuild") != "started":
+        ledger.close()
+        raise LedgerTrouble(
+            _(
+                "the database %(url)s holds a ledger already; a rebuild starts in an empty one, and the old"
+                " one stays as it is: make one (`createdb`), name it in ledger.url, and run the rebuild again"
+            )
+            % where
+        )
+    ledger.set_meta("rebuild", "started")
+    keep_identity(path, ledger.claim_identity(str(uuid.uuid4())))
+    return ledger
 
 
 def finish_rebuild(ledger: Ledger) -> None:

@@ -18,6 +18,7 @@ from bridge.exporters.payments import export_payments
 from bridge.fortnox import FortnoxClient, FortnoxError
 from bridge.pipeline.ledger import Ledger
 from bridge.pipeline.matching import run_matching
+from bridge.pipeline.rebuild import ledger_path
 
 __all__ = ["JOBS", "Job", "Schedule"]
 
@@ -47,7 +48,9 @@ def _masterdata(client: FortnoxClient, tenant: str, settings: Settings) -> str:
 
 
 def _matching(client: FortnoxClient, tenant: str, settings: Settings) -> str:
-    ledger = Ledger(settings.state_dir / "ledger.sqlite3")  # this worker thread's own connection
+    ledger = Ledger(
+        ledger_path(settings), str(settings["ledger.url"])
+    )  # this worker thread's own connections
     try:
         run = run_matching(client, ledger, settings, tenant)
     finally:

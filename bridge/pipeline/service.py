@@ -146,6 +146,7 @@ class Bridge:
             lambda: earlier_work(settings),
             full_check=full_check,
             rebuilding=rebuilding,
+            url=str(settings["ledger.url"]),
         )
         self.attachments = FileStore(settings.state_dir / "attachments")
         self.progress = Progress(self.ledger)
@@ -174,7 +175,7 @@ class Bridge:
         disk that loses the ledger loses at most those hours, and `ledger rebuild --from` adds
         them back from Fortnox."""
         hours = float(self.settings["ledger.backup_hours"])
-        if hours <= 0:
+        if hours <= 0 or self.ledger.postgres:  # PostgreSQL's copies are pg_dump's (README)
             yield
             return
         stop = threading.Event()

@@ -1,35 +1,50 @@
 """The ledger's own promises: a versioned schema, one live document per key, and records
-(never rows) for everything it answers."""
+(never rows) for everything it answers — on SQLite and on PostgreSQL alike (`ledger_url`)."""
 
-import sqlite3
 import threading
 
 import pytest
 
 from bridge.model import Problem, Severity
 from bridge.pipeline import FileRecord, FileState
-from bridge.pipeline.ledger import SCHEMA_VERSION, Ledger
+from bridge.pipeline.ledger import SCHEMA_VERSION, IntegrityError, Ledger
 from bridge.sie import SieProblem
 
 
-def test_a_new_ledger_records_its_schema_version_and_reopens(tmp_path):
-    Ledger(tmp_path / "l.sqlite3").close()
-    ledger = Ledger(tmp_path / "l.sqlite3")
+@pytest.fixture
+def ledger_at(tmp_path, ledger_url):
+    """Ledgers in `tmp_path`: SQLite files there, or all in the test's PostgreSQL database."""
+    opened: list[Ledger] = []
+
+    def at(name: str = "l.sqlite3") -> Ledger:
+        ledger = Ledger(tmp_path / name, ledger_url)
+        opened.append(ledger)
+        return ledger
+
+    yield at
+    for ledger in opened:
+        ledger.close()
+
+
+def test_a_new_ledger_records_its_schema_version_and_reopens(ledger_at, ledger_url):
+    ledger_at().close()
+    ledger = ledger_at()
     version = ledger.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
     assert int(version) == SCHEMA_VERSION
-    assert ledger.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    if not ledger_url:
+        assert ledger.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_a_ledger_from_a_newer_bridge_is_refused(tmp_path):
-    Ledger(tmp_path / "l.sqlite3").close()
-    with sqlite3.connect(tmp_path / "l.sqlite3") as db:
-        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+def test_a_ledger_from_a_newer_bridge_is_refused(ledger_at):
+    older = ledger_at()
+    older.db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+    older.close()
     with pytest.raises(RuntimeError, match="newer fortnox-bridge"):
-        Ledger(tmp_path / "l.sqlite3")
+        ledger_at()
 
 
-def test_the_database_itself_refuses_a_second_live_copy_of_a_document(tmp_path):
-    ledger = Ledger(tmp_path / "l.sqlite3")
+def test_the_database_itself_refuses_a_second_live_copy_of_a_document(ledger_at, tmp_path):
+    ledger = ledger_at()
     file_id = ledger.add_file("t", "a.csv", "x", 1, tmp_path / "a.csv")
     insert = (
         "INSERT INTO documents (file_id, tenant, kind, source_key, content_hash, summary, document, state, created_at)"
@@ -37,12 +52,12 @@ def test_the_database_itself_refuses_a_second_live_copy_of_a_document(tmp_path):
     )
     ledger.db.execute(insert, (file_id, "done"))
     ledger.db.execute(insert, (file_id, "failed"))  # a failed attempt is not live
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         ledger.db.execute(insert, (file_id, "queued"))
 
 
-def test_a_file_comes_back_as_a_frozen_record_with_its_problems_as_said(tmp_path):
-    ledger = Ledger(tmp_path / "l.sqlite3")
+def test_a_file_comes_back_as_a_frozen_record_with_its_problems_as_said(ledger_at, tmp_path):
+    ledger = ledger_at()
     file_id = ledger.add_file("t", "bok.se", "x", 1, tmp_path / "bok.se", origin="bok.se")
     problems = [
         SieProblem("the amount is not a number", line=7, label="#TRANS", code="sie.amount"),
@@ -61,9 +76,9 @@ def test_a_file_comes_back_as_a_frozen_record_with_its_problems_as_said(tmp_path
         file.state = FileState.DONE  # type: ignore[misc]
 
 
-def test_writes_of_many_threads_are_committed_together_and_a_failing_one_alone_is_lost(tmp_path):
+def test_writes_of_many_threads_are_committed_together_and_a_failing_one_alone_is_lost(ledger_at):
     """Group commit: each write is durable when its call returns, whatever the others do."""
-    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    ledger = ledger_at("ledger.sqlite3")
     errors: list[BaseException] = []
 
     def write(thread: int) -> None:
@@ -84,8 +99,6 @@ def test_writes_of_many_threads_are_committed_together_and_a_failing_one_alone_i
         thread.join()
 
     assert len(errors) == 1
-    again = Ledger(tmp_path / "ledger.sqlite3")  # another connection reads what is durable
+    again = ledger_at("ledger.sqlite3")  # another connection reads what is durable
     keys = {n.key for n in again.notices()}
     assert keys == {f"t{t}-{n}" for t in range(12) for n in range(20)} - {"t3-7"}  # no "lost"
-    ledger.close()
-    again.close()
