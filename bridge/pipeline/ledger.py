@@ -1240,6 +1240,11 @@ class Ledger:
             ).fetchone()[0]
         )
 
+    def tenants_with_open_documents(self) -> set[str]:
+        """Companies with a document queued or being sent (worker mode: each needs a job)."""
+        rows = self.db.execute(f"SELECT DISTINCT tenant FROM documents WHERE state IN {_OPEN}")
+        return {row["tenant"] for row in rows}
+
     def unfinished_files(self) -> list[FileRecord]:
         """Files whose documents are all through, or that were refused, but whose answer in
         outbox/ is not written yet (a crash, or an outbox that could not be written)."""

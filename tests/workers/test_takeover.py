@@ -9,6 +9,7 @@ import signal
 import time
 
 import httpx
+import psycopg
 import pytest
 
 from tests.e2e.processes import MockProcess, wait_until
@@ -59,6 +60,9 @@ def test_a_worker_paused_past_its_lease_sends_nothing_after_its_company_was_take
         started.append(w1)
         wait_until(lambda: serving(tmp_path, "w1", "acme"), 60, 0.2, what="w1 to take acme over")
         assert not serving(tmp_path, "w0", "acme")
+        with psycopg.connect(postgres_url) as db:  # the ledger's own writes are fenced too
+            fences = db.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'fence_%' ORDER BY 1")
+            assert [name for (name,) in fences] == ["fence_documents", "fence_steps"]
 
         # Pause w1 as well, with its lease fresh: whatever reaches Fortnox for acme in the next
         # seconds can only come from w0, woken up after it lost the company.
