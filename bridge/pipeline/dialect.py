@@ -172,6 +172,7 @@ def translate(sql: str) -> str:
     return out.replace("?", "%s")
 
 
+@lru_cache(maxsize=512)
 def _returning(sql: str) -> bool:
     insert = _INSERT.match(sql)
     return bool(insert and insert.group(2) in IDENTITY_TABLES and "RETURNING" not in sql)
@@ -265,8 +266,14 @@ def _translated(error: Exception) -> Exception:
 class PgConnection:
     """A psycopg connection that takes the ledger's SQLite-worded statements (see the module's
     text). Outside a transaction it commits each statement (autocommit), as the ledger's
-    SQLite connections do; a connection that broke is made again at the next statement
-    outside a transaction (never within one: that transaction is lost, and its caller told)."""
+    SQLite connections do.
+
+    A connection the server dropped (a restart, a failover) is made again, once, where nothing
+    can be lost or done twice by it: a read, or the writer's BEGIN (no statement of that
+    transaction ran yet). Anywhere else — a write inside a transaction, its COMMIT — the
+    statement fails, the ledger fails the writes of that transaction and says so to each of
+    their callers, and the next transaction starts on a new connection. A server that stays
+    away is `Unreachable`, said in a sentence: never a silent loop."""
 
     def __init__(self, dialect: Postgres, *, shared: bool) -> None:
         self._dialect = dialect
@@ -280,39 +287,52 @@ class PgConnection:
         status = self._conn.info.transaction_status
         return status in (TransactionStatus.INTRANS, TransactionStatus.INERROR, TransactionStatus.ACTIVE)
 
-    def _ready(self) -> None:
-        if self._conn.closed and not self.in_transaction:
-            self._conn = self._dialect.raw(shared=self._shared)
+    def _again_safe(self, sql: str) -> bool:
+        if sql == "BEGIN IMMEDIATE":
+            return True
+        return not self._shared and sql.lstrip()[:6].upper() in ("SELECT", "PRAGMA")
 
     def execute(self, sql: str, parameters: Any = ()) -> PgCursor:
         import psycopg
 
-        self._ready()
+        if self._conn.closed and self._again_safe(sql):
+            self._conn = self._dialect.raw(shared=self._shared)
         try:
-            if sql == "BEGIN IMMEDIATE":
-                self._conn.execute("BEGIN")
-                self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-                return PgCursor(self._conn.cursor())
-            if sql == "COMMIT":
-                from psycopg.pq import TransactionStatus
-
-                if self._conn.info.transaction_status == TransactionStatus.INERROR:
-                    self._conn.execute("ROLLBACK")
-                    raise OperationalError("the ledger's transaction was given up; nothing written")
-            cursor = self._conn.execute(
-                translate(sql) + (" RETURNING id" if _returning(sql) else ""), parameters
-            )
-            if _returning(sql):
-                row = cursor.fetchone()
-                return PgCursor(cursor, None if row is None else int(row[0]))
-            return PgCursor(cursor)
+            try:
+                return self._execute(sql, parameters)
+            except psycopg.OperationalError:
+                if not (self._conn.closed and self._again_safe(sql)):
+                    raise
+            self._conn = self._dialect.raw(shared=self._shared)
+            return self._execute(sql, parameters)
         except psycopg.Error as error:
             raise _translated(error) from error
+
+    def _execute(self, sql: str, parameters: Any) -> PgCursor:
+        if sql == "BEGIN IMMEDIATE":
+            self._conn.execute("BEGIN")
+            try:
+                self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            except BaseException:
+                if not self._conn.closed:
+                    self._conn.execute("ROLLBACK")  # no transaction was begun, as with SQLite
+                raise
+            return PgCursor(self._conn.cursor())
+        if sql == "COMMIT":
+            from psycopg.pq import TransactionStatus
+
+            if self._conn.info.transaction_status == TransactionStatus.INERROR:
+                self._conn.execute("ROLLBACK")
+                raise OperationalError("the ledger's transaction was given up; nothing written")
+        cursor = self._conn.execute(translate(sql) + (" RETURNING id" if _returning(sql) else ""), parameters)
+        if _returning(sql):
+            row = cursor.fetchone()
+            return PgCursor(cursor, None if row is None else int(row[0]))
+        return PgCursor(cursor)
 
     def executemany(self, sql: str, parameters: Iterable[Any]) -> PgCursor:
         import psycopg
 
-        self._ready()
         cursor = self._conn.cursor()
         try:
             cursor.executemany(translate(sql), list(parameters))

@@ -580,6 +580,8 @@ class Ledger:
             if self._writer is None:
                 self._writer = self._connect(shared=True)
             db = self._writer
+            if self._open and not db.in_transaction:  # lost (a dropped connection): fail its writes
+                self._commit_open()
             if not self._open:
                 db.execute("BEGIN IMMEDIATE")
                 self._open = True
@@ -1237,6 +1239,11 @@ class Ledger:
                 (file_id, f'"{path_prefix}'),
             ).fetchone()[0]
         )
+
+    def tenants_with_open_documents(self) -> set[str]:
+        """Companies with a document queued or being sent (worker mode: each needs a job)."""
+        rows = self.db.execute(f"SELECT DISTINCT tenant FROM documents WHERE state IN {_OPEN}")
+        return {row["tenant"] for row in rows}
 
     def unfinished_files(self) -> list[FileRecord]:
         """Files whose documents are all through, or that were refused, but whose answer in

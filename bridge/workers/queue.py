@@ -12,6 +12,7 @@ new worker gets some at once.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import procrastinate
 import psycopg
 from procrastinate import exceptions
+from procrastinate.jobs import Status
 
 __all__ = ["QUEUE", "SERVE", "Queue", "open_queue", "prepare", "retry_stalled"]
 
@@ -77,8 +79,17 @@ async def retry_stalled(app: procrastinate.App, seconds: float) -> int:
     for job in await manager.get_stalled_jobs(seconds_since_heartbeat=seconds):
         try:
             await manager.retry_job(job)
+        except exceptions.UniqueViolation:
+            # A job of the company waits already (queueing_lock): it does the work, once this
+            # one no longer holds the company's lock.
+            await _end(manager, job)
         except exceptions.ProcrastinateException:
             continue  # another worker put it back first
         retried += 1
-        log.info("%s: its worker stopped beating; the job goes back to the queue", job.task_kwargs)
+        log.info("%s: its worker stopped beating; another worker serves it", job.task_kwargs)
     return retried
+
+
+async def _end(manager: Any, job: Any) -> None:
+    with contextlib.suppress(exceptions.ProcrastinateException):
+        await manager.finish_job(job, status=Status.FAILED, delete_job=False)

@@ -251,12 +251,11 @@ class Worker:
         """Every company with work has a job (after every worker stopped, a `retry` by a person,
         a lost job): deferring one where one waits already changes nothing."""
         ledger = self.bridge.ledger
-        claimed = ledger.files([FileState.CLAIMED])
-        busy = {f.tenant for f in claimed} | {f.tenant for f in ledger.unfinished_files()}
-        for tenant in self.bridge.settings.tenants:
-            counts = ledger.counts(tenant.name)["documents"]
-            if tenant.name in busy or counts.get("queued") or counts.get("sending"):
-                self.queue.defer(tenant.name)
+        busy = ledger.tenants_with_open_documents()
+        busy |= {f.tenant for f in ledger.files([FileState.CLAIMED])}
+        busy |= {f.tenant for f in ledger.unfinished_files()}
+        for tenant in sorted(busy & {t.name for t in self.bridge.settings.tenants}):
+            self.queue.defer(tenant)
 
     # --- a company's slice -----------------------------------------------------------------
 

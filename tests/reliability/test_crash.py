@@ -174,7 +174,8 @@ def book_before_crediting(api, stamp: str) -> None:
         persist(api.put, f"/3/invoices/{number}/bookkeep")
 
 
-def test_nothing_lost_nothing_twice_across_kills(tmp_path):
+def test_nothing_lost_nothing_twice_across_kills(tmp_path, ledger_url):
+    """On SQLite and on PostgreSQL (`ledger.url`): a kill mid-commit loses nothing on either."""
     rng = random.Random(7)
     mock = MockProcess(tmp_path)
     try:
@@ -186,6 +187,7 @@ def test_nothing_lost_nothing_twice_across_kills(tmp_path):
             config += f'[tenants.{tenant}.fortnox]\ntenant_id = "{tenant_id}"\n'
         # One outbox for the three companies (folders.shared_outbox): every file in exactly one place.
         config += "[folders]\nshared_outbox = true\n[watch]\nsettle_seconds = 0.3\n"
+        config += f'[ledger]\nurl = "{ledger_url}"\n'
         (tmp_path / "bridge.toml").write_text(config, encoding="utf-8")
         answer = httpx.post(f"{mock.url}/mock/faults", json=FAULTS)
         assert answer.status_code in (200, 201), answer.text

@@ -6,6 +6,7 @@ sentence that names the URL without its password, and copies left to pg_dump, sa
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -248,3 +249,32 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def drop_connections(url: str) -> None:
+    """What a server restart or a failover does to the bridge's connections."""
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+def test_dropped_connections_are_made_again_where_nothing_can_be_lost_or_doubled(tmp_path, postgres_url):
+    ledger = Ledger(tmp_path / "l.sqlite3", postgres_url)
+    ledger.notice("before", "written")  # the writer and this thread's reader are open
+    drop_connections(postgres_url)
+    ledger.notice("after", "written")  # the writer's BEGIN: nothing of it ran yet
+    assert {n.key for n in ledger.notices()} == {"before", "after"}  # and a read
+    ledger.close()
+
+
+def test_a_write_whose_connection_dropped_inside_its_transaction_is_said_failed(tmp_path, postgres_url):
+    ledger = Ledger(tmp_path / "l.sqlite3", postgres_url)
+    ledger.notice("before", "written")
+    with pytest.raises(sqlite3.OperationalError), ledger.transaction() as db:
+        db.execute("INSERT INTO notices (key, message, since) VALUES ('lost', 'x', 'now')")
+        drop_connections(postgres_url)
+    ledger.notice("after", "written")  # the next write begins on a new connection
+    assert {n.key for n in ledger.notices()} == {"before", "after"}
+    ledger.close()

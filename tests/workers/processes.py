@@ -43,7 +43,9 @@ class WorkerProcess(Process):
         self.stop(signal.SIGKILL)
 
 
-def bureau(workdir: Path, mock: MockProcess, companies: list[str], ledger: str, extra: str = "") -> dict[str, int]:
+def bureau(
+    workdir: Path, mock: MockProcess, companies: list[str], ledger: str, extra: str = ""
+) -> dict[str, int]:
     """bridge.toml for `companies` on the mock, the ledger on PostgreSQL; answers their TenantIds."""
     config = f'[fortnox]\nurl = "{mock.url}"\nclient_id = "demo-client"\ntimeout_seconds = 5\n'
     ids = {}

@@ -8,7 +8,7 @@ import time
 import psycopg
 import pytest
 
-from bridge.workers.leases import INTAKE, FENCE_ERROR, Leases, fenced_url, install_fence, list_workers
+from bridge.workers.leases import FENCE_ERROR, INTAKE, Leases, fenced_url, install_fence, list_workers
 
 # A ledger's two fenced tables as far as the fence needs them (the ledger makes the real ones).
 LEDGER = """

@@ -1,0 +1,136 @@
+"""Three workers share thirty companies over one PostgreSQL while Fortnox misbehaves; random
+workers, and the one watching the inbox, are killed with SIGKILL and started again. At the end
+every invoice exists exactly once in its own company, every file is in exactly one place in
+outbox/, and the ledger's counts agree."""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+
+import httpx
+import pytest
+
+from tests.e2e.processes import MockProcess, bridge_status, wait_until
+from tests.workers.processes import HEADER, WorkerProcess, bureau, drop, invoices_file, workers_listed
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+COMPANIES = [f"co{n:02}" for n in range(30)]
+FAULTS = {
+    "seed": 20261202,
+    "rules": [
+        {"status": 503, "probability": 0.10},
+        {"method": "POST", "drop_response": True, "probability": 0.05},
+        {"rate_limit": True, "retry_after": 1, "times": 8},  # a burst of 429s at the start
+        {"rate_limit": True, "retry_after": 1, "probability": 0.03},
+        {"latency_ms": 50},
+    ],
+}
+FILES_PER_COMPANY = 10
+KILLS = 15
+
+
+def plan(rng: random.Random) -> tuple[dict[str, tuple[str, str]], dict[str, set[str]], set[str], set[str]]:
+    """300 files → name: (company, content); the invoices each company must end with; the
+    broken files (failed/) and the repeated ones (duplicates/)."""
+    files: dict[str, tuple[str, str]] = {}
+    expected: dict[str, set[str]] = {c: set() for c in COMPANIES}
+    broken, repeated = set(), set()
+    for company in COMPANIES:
+        for k in range(FILES_PER_COMPANY):
+            name = f"{company}-{k}.csv"
+            if k == 4:  # a broken file: to failed/, nothing created
+                files[name] = (company, HEADER + f"X-{company};1001;Trasig;inte ett tal;10\n")
+                broken.add(name)
+            elif k == 7:  # the same bytes as an earlier file: to duplicates/, nothing created twice
+                files[name] = files[f"{company}-2.csv"]
+                repeated.add(name)
+            else:
+                text, stamps = invoices_file(company, k, 2, rng)
+                files[name] = (company, text)
+                expected[company].update(stamps)
+    return files, expected, broken, repeated
+
+
+def test_three_workers_thirty_companies_nothing_lost_nothing_twice_across_kills(tmp_path, postgres_url):
+    rng = random.Random(19)
+    mock = MockProcess(tmp_path)
+    workers: dict[str, WorkerProcess] = {}
+    try:
+        ids = bureau(
+            tmp_path, mock, COMPANIES, postgres_url, "[workers]\nlease_seconds = 4\nslice_seconds = 3\n"
+        )
+        assert httpx.post(f"{mock.url}/mock/faults", json=FAULTS).status_code in (200, 201)
+        files, expected, broken, repeated = plan(rng)
+        pending = list(files.items())
+        rng.shuffle(pending)
+        # A repeated file comes after its original, so that it is the duplicate, not the original.
+        pending.sort(key=lambda item: item[0] in repeated)
+        starts = 0
+        for name in ("w1", "w2", "w3"):
+            workers[name] = WorkerProcess(tmp_path, name, log_name=f"{name}-{starts}.log")
+            starts += 1
+
+        per_round = len(pending) // KILLS
+        for kill in range(KILLS):
+            for name, (company, content) in pending[kill * per_round : (kill + 1) * per_round]:
+                drop(tmp_path, company, name, content)
+            time.sleep(rng.uniform(0.5, 3.0))
+            if kill % 4 == 1:  # the one watching the inbox
+                holders = [w["worker"] for w in workers_listed(tmp_path) if w["intake"]]
+                victim = holders[0] if holders else rng.choice(sorted(workers))
+            else:
+                victim = rng.choice(sorted(workers))
+            workers[victim].kill()
+            workers[victim] = WorkerProcess(tmp_path, victim, log_name=f"{victim}-{starts}.log")
+            starts += 1
+        for name, (company, content) in pending[KILLS * per_round :]:
+            drop(tmp_path, company, name, content)
+
+        outbox = tmp_path / "outbox"
+
+        def placed() -> list[str]:
+            return [
+                p.name
+                for d in ("archive", "failed", "duplicates")
+                if (outbox / d).is_dir()
+                for p in (outbox / d).iterdir()
+                if not p.name.endswith(".error.txt")
+            ]
+
+        wait_until(lambda: len(placed()) == len(files), timeout=900, interval=1, what="every file in outbox/")
+        for worker in workers.values():
+            assert worker.stop() == 0
+        httpx.delete(f"{mock.url}/mock/faults")
+
+        # Every file in exactly one place, under its own name.
+        where: dict[str, list[str]] = {}
+        for folder in ("archive", "failed", "duplicates"):
+            for path in (outbox / folder).iterdir() if (outbox / folder).is_dir() else ():
+                if not path.name.endswith(".error.txt"):
+                    where.setdefault(path.name, []).append(folder)
+        assert sorted(where) == sorted(files)
+        assert all(len(places) == 1 for places in where.values()), where
+        assert {n for n, p in where.items() if p == ["failed"]} == broken
+        assert {n for n, p in where.items() if p == ["duplicates"]} == repeated
+        assert not [p for p in (tmp_path / "inbox").rglob("*") if p.is_file()]
+        assert not [p for p in (tmp_path / ".bridge" / "work").rglob("*") if p.is_file()]
+
+        # Every invoice exactly once, in its own company.
+        for company in COMPANIES:
+            stamps = [
+                i["ExternalInvoiceReference1"]
+                for i in mock.api(str(ids[company])).iter_pages("/3/invoices", "Invoices")
+            ]
+            assert sorted(stamps) == sorted(expected[company]), f"{company}: missing or doubled invoices"
+
+        # The ledger agrees: nothing queued, every invoice done once.
+        for tenant in bridge_status(tmp_path)["tenants"]:
+            assert tenant["queued_documents"] == 0
+            assert tenant["documents"].get("done", 0) == len(expected[tenant["tenant"]])
+    finally:
+        for worker in workers.values():
+            worker.stop(signal.SIGKILL)
+        mock.stop()
