@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from bridge.cli import main
-from bridge.config import load_settings
+from bridge.config import ConfigError, load_settings
 from bridge.fortnox import FortnoxClient, StaticToken
 from bridge.pipeline.dialect import redacted, translate
 from bridge.pipeline.ledger import MIGRATIONS, IntegrityError, Ledger, LedgerTrouble, open_ledger
@@ -292,3 +292,16 @@ def test_one_bridge_sends_from_one_ledger_whatever_its_state_folder(tmp_path, po
         assert (tmp_path / "b" / "lock").read_text() == ""  # the folder's own lock was let go again
     with StateLock(tmp_path / "b", "process", postgres_url):  # free once the first one ends
         pass
+
+
+def test_a_ledger_made_but_not_yet_claimed_is_taken_on_the_next_start(tmp_path, postgres_url):
+    """A first start that stopped between making the tables and claiming the identity."""
+    Ledger(tmp_path / "ledger.sqlite3", postgres_url).close()
+    ledger = open_ledger(tmp_path / "ledger.sqlite3", nothing_earlier, url=postgres_url)
+    assert (tmp_path / "ledger.identity").read_text().strip() == ledger.meta("ledger_id")
+    ledger.close()
+
+
+def test_a_ledger_url_that_is_not_postgresql_is_a_configuration_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"ledger.url must be empty .* not 'mysql://…'"):
+        load_settings(tmp_path, environ={"FORTNOX_LEDGER_URL": "mysql://root:hemligt@db/ledger"})
