@@ -22,6 +22,7 @@ import argparse
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -60,6 +61,32 @@ def worker_mode_missing() -> str | None:
 STALL_SECONDS = 120  # no file finished for this long: the drain is stuck; report what is left
 
 
+class _Calls(threading.Thread):
+    """The mock's request log, read every second while the workers drain: the mock keeps only
+    its newest 10,000 requests, and a drain makes many more."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url, self.after, self.entries = url, _last_seq(url), list[dict]()
+        self.done = threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        while not self.done.wait(1.0):
+            self._read()
+
+    def _read(self) -> None:
+        new = _log(self.url, self.after)
+        self.entries.extend(new)
+        self.after = max((e["seq"] for e in new), default=self.after)
+
+    def stop(self) -> list[dict]:
+        self.done.set()
+        self.join()
+        self._read()
+        return self.entries
+
+
 def _finished(workdir: Path, place: str) -> int:
     """Files in `place` (`archive` or `failed`), whichever company's outbox holds them."""
     return sum(1 for folder in (workdir / "outbox").rglob(place) for _ in folder.glob("*.csv"))
@@ -73,7 +100,7 @@ def _drain(
     with (workdir / "bridge.toml").open("a", encoding="utf-8") as toml:
         toml.write(f'[ledger]\nurl = "{ledger_url}"\n')
     expected = len(companies) * documents
-    before = _last_seq(mock_url)
+    calls = _Calls(mock_url)
     started = time.perf_counter()
     processes = [
         Process(
@@ -101,7 +128,7 @@ def _drain(
     finally:
         for process in processes:
             process.stop()
-    return elapsed, _log(mock_url, before), expected - _finished(workdir, "archive")
+    return elapsed, calls.stop(), expected - _finished(workdir, "archive")
 
 
 def main() -> None:
