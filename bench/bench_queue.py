@@ -234,6 +234,9 @@ async def _pgqueuer_worker(url: str, log: _Log, companies: list[str]) -> None:
     # registered in every worker — a new company means restarting every worker.
     for company in companies:
         manager.entrypoint(company, concurrency_limit=1)(company_job)
+    # Batches of CONCURRENCY jobs, without pgqueuer's own per-worker cap (`max_concurrent_tasks`):
+    # with the cap at 10, a worker waited about a second after each batch (5 to 10 jobs/s), so
+    # pgqueuer may run more than 10 jobs at once here — in its favour.
     await manager.run(
         batch_size=CONCURRENCY,
         heartbeat_timeout=timedelta(seconds=STALL_SECONDS), dequeue_timeout=timedelta(seconds=POLL_SECONDS),
@@ -396,7 +399,8 @@ def main() -> None:
     total = options.companies * options.jobs
     print(
         f"{options.companies} companies × {options.jobs} jobs of {JOB_SECONDS * 1000:.0f} ms, "
-        f"{CONCURRENCY} at once per worker process, one company's jobs never at once; engines poll every"
+        f"{CONCURRENCY} at once per worker process (pgqueuer: batches of {CONCURRENCY}, uncapped), one"
+        f" company's jobs never at once; engines poll every"
         f" {POLL_SECONDS} s"
     )
     with TemporaryPostgres() as server:
