@@ -13,7 +13,9 @@ it: the calls one drain made, replayed for as many other companies from client t
 the mock busy. Printed: each drain's calls/s beside the ideal, and the scaling ratios 2 ÷ 1 and
 4 ÷ 1 workers.
 
-`python -m bench workers --companies 50 --documents 4` is a quick run.
+`python -m bench workers --companies 50 --documents 4` is a quick run. A worker serves
+`watch.workers` (16) companies at the same time, each at most at Fortnox's 5 calls/s, so one
+worker sends at most about 80 calls/s; `--at-once N` sets watch.workers to see past that.
 """
 
 from __future__ import annotations
@@ -93,12 +95,21 @@ def _finished(workdir: Path, place: str) -> int:
 
 
 def _drain(
-    mock_url: str, ledger_url: str, workdir: Path, companies: dict[str, int], documents: int, workers: int
+    mock_url: str,
+    ledger_url: str,
+    workdir: Path,
+    companies: dict[str, int],
+    documents: int,
+    workers: int,
+    at_once: int | None,
 ) -> tuple[float, list[dict], int]:
     """Seconds until every file is archived (or failed), the calls the workers made, files not archived."""
     _bureau(workdir, mock_url, companies, documents)
-    with (workdir / "bridge.toml").open("a", encoding="utf-8") as toml:
-        toml.write(f'[ledger]\nurl = "{ledger_url}"\n')
+    config = workdir / "bridge.toml"
+    text = config.read_text(encoding="utf-8") + f'[ledger]\nurl = "{ledger_url}"\n'
+    if at_once:
+        text = text.replace("[watch]\n", f"[watch]\nworkers = {at_once}\n", 1)
+    config.write_text(text, encoding="utf-8")
     expected = len(companies) * documents
     calls = _Calls(mock_url)
     started = time.perf_counter()
@@ -135,6 +146,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench workers")
     parser.add_argument("--companies", type=int, default=1000)
     parser.add_argument("--documents", type=int, default=20, help="one-line CSV invoices per company")
+    parser.add_argument(
+        "--at-once", type=int, help="companies one worker serves at the same time (watch.workers; default 16)"
+    )
     options, _ = parser.parse_known_args(sys.argv[1:])
     reason = worker_mode_missing()
     if reason:
@@ -153,7 +167,7 @@ def main() -> None:
                 workdir.mkdir()
                 companies = _companies(mock.url, f"w{workers}c", count)
                 elapsed, made, left = _drain(
-                    mock.url, server.database(), workdir, companies, documents, workers
+                    mock.url, server.database(), workdir, companies, documents, workers, options.at_once
                 )
                 statuses = Counter(e["status"] for e in made)
                 rates[workers] = len(made) / elapsed
