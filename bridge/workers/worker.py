@@ -237,7 +237,6 @@ class Worker:
 
     def _watch(self, lease: Lease) -> None:
         intake = _Intake(self.bridge, self.queue, lease)
-        self.bridge.adopt_work_files()  # a claim the last holder did not record
         last_sweep = -float("inf")
         while not self.stop.is_set():
             lease.check()
@@ -248,8 +247,10 @@ class Worker:
             self.stop.wait(SETTLING_TICK if intake.scanner.pending() else 0.5)
 
     def _sweep(self) -> None:
-        """Every company with work has a job (after every worker stopped, a `retry` by a person,
-        a lost job): deferring one where one waits already changes nothing."""
+        """Files claimed but not recorded are recorded, and every company with work has a job
+        (after every worker stopped, a `retry` by a person, a lost job): deferring one where
+        one waits already changes nothing. Runs in the intake's thread, between its claims."""
+        self.bridge.adopt_work_files()  # a claim whose intake died (or lost the role) before recording it
         ledger = self.bridge.ledger
         busy = ledger.tenants_with_open_documents()
         busy |= {f.tenant for f in ledger.files([FileState.CLAIMED])}

@@ -7,13 +7,16 @@ import time
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 
+from bridge.cli import main
 from bridge.workers.leases import FENCE_ERROR, INTAKE, Leases, fenced_url, install_fence, list_workers
 
 # A ledger's two fenced tables as far as the fence needs them (the ledger makes the real ones).
 LEDGER = """
 CREATE TABLE documents (id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, state TEXT NOT NULL);
 CREATE TABLE steps (id INTEGER PRIMARY KEY, document_id INTEGER NOT NULL, state TEXT NOT NULL);
+CREATE TABLE files (id INTEGER PRIMARY KEY, tenant TEXT NOT NULL);
 INSERT INTO documents VALUES (1, 'acme', 'queued');
 INSERT INTO steps VALUES (1, 1, 'pending');
 """
@@ -64,6 +67,10 @@ def test_the_fence_refuses_a_worker_writes_for_a_company_it_no_longer_holds(post
         leases.give_back(lease, [])
         with pytest.raises(psycopg.Error):
             ledger.execute("UPDATE documents SET state = 'done' WHERE id = 1")
+        with pytest.raises(psycopg.Error):  # a file is recorded under the intake's lease only
+            ledger.execute("INSERT INTO files VALUES (1, 'acme')")
+        leases.take(INTAKE)
+        ledger.execute("INSERT INTO files VALUES (1, 'acme')")
     with psycopg.connect(postgres_url, autocommit=True) as person:  # `retry`, `status`: no worker
         person.execute("UPDATE documents SET state = 'queued' WHERE id = 1")
 
@@ -80,3 +87,25 @@ def test_workers_lists_each_worker_with_its_companies_and_heartbeat(postgres_url
         rows = {row.worker: row for row in list_workers(db, 30.0)}
     assert rows["one"].companies == ("acme",) and rows["one"].intake and rows["one"].alive
     assert rows["two"].companies == () and rows["two"].stopped and not rows["two"].alive
+
+
+def cli(workdir, *args: str):
+    return CliRunner().invoke(main, ["--workdir", str(workdir), *args], catch_exceptions=False)
+
+
+def test_workers_says_who_serves_what(tmp_path, postgres_url):
+    (tmp_path / "bridge.toml").write_text(f'[ledger]\nurl = "{postgres_url}"\n', encoding="utf-8")
+    assert "No worker has started yet" in cli(tmp_path, "workers").output
+    leases = Leases(postgres_url, "kontor-1", 30.0)
+    leases.register()
+    leases.take("acme")
+    leases.take(INTAKE)
+    lines = cli(tmp_path, "workers").output.splitlines()
+    assert lines[0].startswith("kontor-1 on ") and ": alive, last heartbeat" in lines[0]
+    assert lines[1] == "  serving: inbox, acme"
+
+
+def test_worker_mode_without_a_shared_ledger_says_what_to_set(tmp_path):
+    result = cli(tmp_path, "watch", "--worker-id", "w1")
+    assert result.exit_code == 2
+    assert 'ledger.url = "postgresql://…"' in result.output

@@ -62,7 +62,7 @@ def test_a_worker_paused_past_its_lease_sends_nothing_after_its_company_was_take
         assert not serving(tmp_path, "w0", "acme")
         with psycopg.connect(postgres_url) as db:  # the ledger's own writes are fenced too
             fences = db.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'fence_%' ORDER BY 1")
-            assert [name for (name,) in fences] == ["fence_documents", "fence_steps"]
+            assert [name for (name,) in fences] == ["fence_documents", "fence_files", "fence_steps"]
 
         # Pause w1 as well, with its lease fresh: whatever reaches Fortnox for acme in the next
         # seconds can only come from w0, woken up after it lost the company.
