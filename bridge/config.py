@@ -541,6 +541,13 @@ def _coerce(option: Option, value: Any, where: str) -> Any:
         raise ConfigError(f"{where}: {name} must be at least 1, not {value!r}")
     if option.choices and value not in option.choices:
         raise ConfigError(f"{where}: {name} must be one of {', '.join(option.choices)}, not {value!r}")
+    if name == "ledger.url" and value and not value.startswith(("postgresql://", "postgres://")):
+        # Said here, before anything opens: a typo must not reach the database driver as a riddle.
+        shown = value.split("://", 1)[0] + "://…" if "://" in value else value
+        raise ConfigError(
+            f"{where}: ledger.url must be empty (SQLite in the state folder) or a PostgreSQL URL,"
+            f" postgresql://user@host/database, not {shown!r}"
+        )
     return value
 
 

@@ -90,7 +90,7 @@ def state_lock(ctx: Context) -> Iterator[None]:
     """This state folder's lock, held for the whole command (`lock.py`)."""
     command = click.get_current_context().command_path.removeprefix("fortnox-bridge ").strip()
     try:
-        with StateLock(ctx.settings.state_dir, command or "fortnox-bridge"):
+        with StateLock(ctx.settings.state_dir, command or "fortnox-bridge", str(ctx.settings["ledger.url"])):
             yield
     except LockHeld as exc:
         raise Refused(str(exc)) from None

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from functools import lru_cache
@@ -150,6 +151,9 @@ IDENTITY_TABLES = frozenset({"files", "documents", "steps", "live_events", "matc
 # Every write transaction of the ledger's database takes this lock (see the module's text);
 # the number only has to be the same in every bridge ("fnbledgr" in ASCII).
 WRITE_LOCK = 0x666E626C65646772
+# Held for as long as a bridge sends from the database (`hold_sending`).
+SEND_LOCK = WRITE_LOCK + 1
+RELEASE_SECONDS = 3.0
 # How long a writer waits for another one, as SQLite's busy timeout did.
 LOCK_TIMEOUT = "30s"
 
@@ -343,6 +347,13 @@ class PgConnection:
     def close(self) -> None:
         self._conn.close()
 
+    def __del__(self) -> None:
+        # A thread's reading connection goes with the thread (its threading.local): closed
+        # here, said goodbye to the server, rather than left to psycopg's warning.
+        conn = getattr(self, "_conn", None)
+        if conn is not None and not conn.closed:
+            conn.close()
+
 
 class Postgres:
     postgres = True
@@ -402,6 +413,32 @@ class Postgres:
 
     def connect(self, *, shared: bool = False) -> Connection:
         return PgConnection(self, shared=shared)
+
+    def hold_sending(self, holder: str) -> tuple[psycopg.Connection[Any] | None, str]:
+        """One bridge sends from one ledger, as one from one state folder (`lock.py`): a
+        session-level advisory lock, held by a connection of its own for as long as it stays
+        open (the server lets go of it when the process dies). Answers that connection, or
+        None and who holds the lock (its connection's application_name, which is `holder`)."""
+        conn = self.raw(shared=False)
+        conn.execute("SELECT set_config('application_name', %s, false)", (holder[:63],))
+        # A bridge killed a moment ago holds it until the server has seen its connection close
+        # (milliseconds): a restart waits that long, not more.
+        deadline = time.monotonic() + RELEASE_SECONDS
+        while True:
+            got = conn.execute("SELECT pg_try_advisory_lock(%s)", (SEND_LOCK,)).fetchone()
+            if got is not None and got[0]:
+                return conn, holder
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.2)
+        row = conn.execute(
+            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s AND l.objid = %s"
+            " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            (SEND_LOCK >> 32, SEND_LOCK & 0xFFFFFFFF),
+        ).fetchone()
+        conn.close()
+        return None, str(row[0]) if row is not None and row[0] else ""
 
     @contextmanager
     def alone(self, db: Connection) -> Iterator[None]:

@@ -371,7 +371,7 @@ def _open_postgres(
                 )
                 % {**where, "trace": trace}
             )
-        if tables - {"meta"}:
+        if "meta" not in tables and tables:  # (a ledger made but not yet claimed has its meta)
             raise LedgerTrouble(
                 _(
                     "the database %(url)s holds tables but no ledger (%(tables)s): give the ledger a"

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
+from bridge.pipeline.dialect import Postgres, Unreachable
 from bridge.util.i18n import _
 
 __all__ = ["LOCK_NAME", "LockHeld", "StateLock"]
@@ -48,12 +50,18 @@ class Holder:
 
 
 class StateLock:
-    """`with StateLock(state_dir, "watch"):` — raises LockHeld when another process holds it."""
+    """`with StateLock(state_dir, "watch"):` — raises LockHeld when another process holds it.
 
-    def __init__(self, state_dir: Path, command: str) -> None:
+    With the ledger in PostgreSQL (`ledger_url`), other state folders may name the same
+    database, so the lock is the database's too (`Postgres.hold_sending`): two bridges sending
+    from one ledger would each take the other's queued documents and send them twice."""
+
+    def __init__(self, state_dir: Path, command: str, ledger_url: str = "") -> None:
         self.path = state_dir / LOCK_NAME
         self.command = command
+        self.ledger_url = ledger_url
         self._fd: int | None = None
+        self._held: Any = None
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,8 +87,37 @@ class StateLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(holder.__dict__).encode(), 0)
         self._fd = fd
+        if self.ledger_url:
+            try:
+                self._hold_ledger(holder)
+            except BaseException:
+                self.release()
+                raise
+
+    def _hold_ledger(self, holder: Holder) -> None:
+        database = Postgres(self.ledger_url)
+        try:
+            # ASCII, and short: the server keeps 63 bytes of a connection's application_name
+            held, who = database.hold_sending(
+                f"{holder.command or 'fortnox-bridge'} (pid {holder.pid} on {holder.host}, since {holder.since})"
+            )
+        except Unreachable as exc:
+            raise LockHeld(str(exc)) from None
+        if held is None:
+            raise LockHeld(
+                _(
+                    "%(who)s is already sending from the ledger %(url)s; only one bridge may send from"
+                    " one ledger. Stop it first (or wait until it ends); `fortnox-bridge check` and"
+                    " `status` work beside it"
+                )
+                % {"who": who or _("another bridge"), "url": database.where}
+            )
+        self._held = held
 
     def release(self) -> None:
+        if self._held is not None:
+            self._held.close()  # the database lets go of the ledger's lock with its connection
+            self._held = None
         if self._fd is not None:
             # Truncate before unlocking: a holder's text is never left beside a free lock.
             os.ftruncate(self._fd, 0)

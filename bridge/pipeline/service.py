@@ -175,7 +175,12 @@ class Bridge:
         disk that loses the ledger loses at most those hours, and `ledger rebuild --from` adds
         them back from Fortnox."""
         hours = float(self.settings["ledger.backup_hours"])
-        if hours <= 0 or self.ledger.postgres:  # PostgreSQL's copies are pg_dump's (README)
+        if self.ledger.postgres and hours > 0:
+            log.info(
+                "the ledger is in PostgreSQL (%s): its copies are pg_dump's, not the bridge's",
+                self.ledger.where,
+            )
+        if hours <= 0 or self.ledger.postgres:
             yield
             return
         stop = threading.Event()

@@ -5,9 +5,11 @@ import threading
 
 import pytest
 
-from bridge.model import Problem, Severity
+from bridge.fortnox.topics import TopicEvent
+from bridge.model import DocumentKey, Problem, Severity
 from bridge.pipeline import FileRecord, FileState
-from bridge.pipeline.ledger import SCHEMA_VERSION, IntegrityError, Ledger
+from bridge.pipeline.ledger import SCHEMA_VERSION, IntegrityError, Ledger, spool_line
+from bridge.planner import DocumentPlan, Step
 from bridge.sie import SieProblem
 
 
@@ -102,3 +104,45 @@ def test_writes_of_many_threads_are_committed_together_and_a_failing_one_alone_i
     again = ledger_at("ledger.sqlite3")  # another connection reads what is durable
     keys = {n.key for n in again.notices()}
     assert keys == {f"t{t}-{n}" for t in range(12) for n in range(20)} - {"t3-7"}  # no "lost"
+
+
+def test_live_events_are_kept_once_and_each_topics_offset_moves_only_past_what_is_done(ledger_at):
+    ledger = ledger_at()
+
+    def event(offset: int) -> TopicEvent:
+        return TopicEvent(
+            "invoices", str(offset), "invoice-created-v1", 1, str(offset), f"2026-12-02T10:0{offset}"
+        )
+
+    assert ledger.add_live_events("ws", [("t", event(1)), ("t", event(2)), ("t", event(3))]) == {"t": 3}
+    assert ledger.add_live_events("ws", [("t", event(2))]) == {}  # a replay: already kept
+    first, second, third = ledger.pending_live("t")
+    ledger.live_done([first, third])
+    assert ledger.live_offsets("ws")["invoices"].offset == "1"  # the second is not done yet
+    ledger.live_done([second])
+    assert ledger.live_offsets("ws")["invoices"].offset == "3"
+    assert ledger.live_counts() == {"t": {"done": 3}}
+
+
+def test_a_file_of_thousands_of_documents_is_queued_in_order_with_its_steps(ledger_at):
+    ledger = ledger_at()
+    plans = [
+        DocumentPlan(
+            DocumentKey("t", "invoice", f"B-{n}"),
+            f"B-{n}",
+            f"h{n}",
+            (Step("create", f"invoice B-{n}", "POST", "/3/invoices", "Invoice", {"N": n}),),
+            {"n": n},
+        )
+        for n in range(1200)
+    ]
+    ledger.add_file("t", "other.csv", "y", 1, None)  # ids taken before this one's
+    file_id = ledger.add_file("t", "big.csv", "x", 1, None)
+    assert ledger.queue_spooled(file_id, "csv", {}, [], plans[:1], [spool_line(p) for p in plans[1:]]) == 1200
+    documents = ledger.documents_of(file_id)
+    assert [d.source_key for d in documents] == [f"B-{n}" for n in range(1200)]
+    assert [s.spec.body for s in ledger.steps(documents[-1].id)] == [{"N": 1199}]
+    again = ledger.add_file("t", "again.csv", "z", 1, None)
+    ledger.queue(again, "csv", {}, [], plans[5:6])  # the next id after the spooled ones is free
+    (duplicate,) = ledger.documents_of(again)
+    assert duplicate.state == "duplicate" and duplicate.duplicate_of.id == documents[5].id

@@ -5,6 +5,7 @@ sentence that names the URL without its password, and copies left to pg_dump, sa
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import threading
@@ -15,10 +16,11 @@ import pytest
 from click.testing import CliRunner
 
 from bridge.cli import main
-from bridge.config import load_settings
+from bridge.config import ConfigError, load_settings
 from bridge.fortnox import FortnoxClient, StaticToken
 from bridge.pipeline.dialect import redacted, translate
 from bridge.pipeline.ledger import MIGRATIONS, IntegrityError, Ledger, LedgerTrouble, open_ledger
+from bridge.pipeline.lock import LockHeld, StateLock
 from bridge.pipeline.rebuild import finish_rebuild, ledger_path, rebuild_company, start_rebuild
 from bridge.pipeline.service import Bridge
 from tests.unit.test_ledger_trust import Posts, sent
@@ -278,3 +280,28 @@ def test_a_write_whose_connection_dropped_inside_its_transaction_is_said_failed(
     ledger.notice("after", "written")  # the next write begins on a new connection
     assert {n.key for n in ledger.notices()} == {"before", "after"}
     ledger.close()
+
+
+def test_one_bridge_sends_from_one_ledger_whatever_its_state_folder(tmp_path, postgres_url):
+    """Two state folders naming one database would each send the other's queued documents."""
+    with StateLock(tmp_path / "a", "watch", postgres_url):
+        with pytest.raises(LockHeld) as held:
+            StateLock(tmp_path / "b", "process", postgres_url).acquire()
+        message = str(held.value)
+        assert f"watch (pid {os.getpid()} on" in message and "is already sending from the ledger" in message
+        assert (tmp_path / "b" / "lock").read_text() == ""  # the folder's own lock was let go again
+    with StateLock(tmp_path / "b", "process", postgres_url):  # free once the first one ends
+        pass
+
+
+def test_a_ledger_made_but_not_yet_claimed_is_taken_on_the_next_start(tmp_path, postgres_url):
+    """A first start that stopped between making the tables and claiming the identity."""
+    Ledger(tmp_path / "ledger.sqlite3", postgres_url).close()
+    ledger = open_ledger(tmp_path / "ledger.sqlite3", nothing_earlier, url=postgres_url)
+    assert (tmp_path / "ledger.identity").read_text().strip() == ledger.meta("ledger_id")
+    ledger.close()
+
+
+def test_a_ledger_url_that_is_not_postgresql_is_a_configuration_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"ledger.url must be empty .* not 'mysql://…'"):
+        load_settings(tmp_path, environ={"FORTNOX_LEDGER_URL": "mysql://root:hemligt@db/ledger"})

@@ -120,11 +120,11 @@ def test_a_damaged_ledger_stops_the_bridge_with_a_sentence(tmp_path, make_bridge
     assert "Traceback" not in answer.output
 
 
-def test_an_interrupted_rebuild_is_not_taken_for_a_ledger(tmp_path, make_bridge):
-    made, _ = start_rebuild(ledger_path(load_settings(tmp_path, environ={})))
+def test_an_interrupted_rebuild_is_not_taken_for_a_ledger(tmp_path, make_bridge, ledger_url):
+    made, _ = start_rebuild(ledger_path(load_settings(tmp_path, environ={})), url=ledger_url)
     made.close()
     with pytest.raises(LedgerTrouble, match=r"rebuild of the ledger .* was interrupted"):
-        make_bridge()
+        make_bridge(ledger_url=ledger_url)
 
 
 def test_a_backup_is_a_whole_copy_taken_while_the_ledger_is_written(tmp_path, make_bridge):
