@@ -1245,14 +1245,17 @@ class Ledger:
         rows = self.db.execute(f"SELECT DISTINCT tenant FROM documents WHERE state IN {_OPEN}")
         return {row["tenant"] for row in rows}
 
-    def unfinished_files(self) -> list[FileRecord]:
+    def unfinished_files(self, tenant: str | None = None) -> list[FileRecord]:
         """Files whose documents are all through, or that were refused, but whose answer in
-        outbox/ is not written yet (a crash, or an outbox that could not be written)."""
+        outbox/ is not written yet (a crash, or an outbox that could not be written); of
+        `tenant` only, when given."""
+        where, args = (" AND f.tenant = ?", (tenant,)) if tenant else ("", ())
         rows = self.db.execute(
             f"{_FILES} WHERE f.finished_at IS NULL AND (f.state IN ('failed','duplicate','done','partial')"
             " OR (f.state = 'queued' AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.file_id = f.id"
-            f" AND d.state IN {_OPEN}) AND EXISTS (SELECT 1 FROM documents d WHERE d.file_id = f.id)))"
-            " ORDER BY f.id"
+            f" AND d.state IN {_OPEN}) AND EXISTS (SELECT 1 FROM documents d WHERE d.file_id = f.id))){where}"
+            " ORDER BY f.id",
+            args,
         )
         return [_file(row) for row in rows]
 

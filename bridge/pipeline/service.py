@@ -288,8 +288,8 @@ class Bridge:
         `recover` does at start-up, for this company, on whichever worker serves it now."""
         for file in self.ledger.files([FileState.CLAIMED], tenant=tenant):
             self._ingest(file.id)
-        for file in self.ledger.unfinished_files():
-            if file.tenant == tenant and not self.finalize(file.id):
+        for file in self.ledger.unfinished_files(tenant):
+            if not self.finalize(file.id):
                 return
 
     def submit(self, extraction: Extraction, tenant: str, name: str) -> FileRecord:

@@ -237,6 +237,10 @@ class Worker:
 
     def _watch(self, lease: Lease) -> None:
         intake = _Intake(self.bridge, self.queue, lease)
+        # Every company's first slice (its access check; its scheduled exports and token renewal
+        # then defer its next ones), as every company has a first turn in a single `watch`.
+        for tenant in self.bridge.settings.tenants:
+            self.queue.defer(tenant.name)
         last_sweep = -float("inf")
         while not self.stop.is_set():
             lease.check()
