@@ -248,7 +248,7 @@ class Leases:
         lease that expired before this beat stays lost: another worker may have it now)."""
         started = time.monotonic()
         with self._lock:
-            held = list(self._held)
+            held = [company for company, lease in self._held.items() if not lease.lost]
         rows = self._run(
             "WITH beat AS (UPDATE workers SET heartbeat = clock_timestamp() WHERE worker = %s)"
             " UPDATE leases SET expires_at = clock_timestamp() + make_interval(secs => %s),"
@@ -261,6 +261,8 @@ class Leases:
         lost = []
         with self._lock:
             for company, lease in list(self._held.items()):
+                if lease.lost:  # its slice gave up on it; `give_back` frees it if still ours
+                    continue
                 if renewed.get(company) == lease.generation:
                     lease.valid_until = max(lease.valid_until, self._trusted_until(started))
                 elif company in held:

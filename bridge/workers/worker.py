@@ -281,21 +281,22 @@ class Worker:
         again: float | None = None
         try:
             again = self._slice(company, lease)
-        except LeaseLost:
-            log.warning("%s: taken over by another worker; this one sends nothing more for it", company)
-            return
         except Exception as exc:
-            if _fenced(exc) or not lease.valid():
-                log.warning("%s: taken over by another worker; this one records nothing more", company)
-                return
-            log.exception("serving %s failed unexpectedly", company)
-            again = time.time() + 5.0
+            if isinstance(exc, LeaseLost) or _fenced(exc) or not lease.valid():
+                log.warning(
+                    "%s: taken over by another worker, or this one's lease ran out: it sends and"
+                    " records nothing more for it",
+                    company,
+                )
+                again = time.time()  # it waits for whoever holds the company now
+            else:
+                log.exception("serving %s failed unexpectedly", company)
+                again = time.time() + 5.0
         finally:
             calls = pacer.recent() if pacer is not None else []
             if pacer is not None:
                 pacer.before_call = None
-            if not lease.lost:
-                self.leases.give_back(lease, calls)
+            self.leases.give_back(lease, calls)  # nothing, when another worker holds it now
         if again is not None:
             self.queue.defer(company, again)
 

@@ -39,6 +39,16 @@ def test_a_company_is_served_by_one_worker_until_its_lease_expires(postgres_url)
     assert one.beat() == ["acme"]  # one learns it lost the company and does not renew it
 
 
+def test_a_lease_its_slice_gave_up_on_is_not_kept_alive(postgres_url):
+    one, two = Leases(postgres_url, "one", 1.0), Leases(postgres_url, "two", 1.0)
+    lease = one.take("acme")
+    assert lease is not None
+    lease.lost = True  # the slice stopped trusting it (paused past it, or the database was slow)
+    one.beat()
+    time.sleep(1.1)
+    assert two.take("acme") is not None
+
+
 def test_a_company_given_back_carries_its_recent_calls_to_the_next_worker(postgres_url):
     one, two = Leases(postgres_url, "one", 30.0), Leases(postgres_url, "two", 30.0)
     lease = one.take("acme")
