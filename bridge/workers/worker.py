@@ -34,7 +34,9 @@ import procrastinate
 import psycopg
 
 from bridge.config import ConfigError, Settings
+from bridge.pipeline.dialect import SEND_LOCK
 from bridge.pipeline.inbox import Candidate
+from bridge.pipeline.lock import LockHeld
 from bridge.pipeline.records import FileState
 from bridge.pipeline.service import Bridge
 from bridge.pipeline.watcher import SETTLING_TICK, Watcher
@@ -52,7 +54,7 @@ from bridge.workers.leases import (
 )
 from bridge.workers.queue import QUEUE, SERVE, Queue, prepare, retry_stalled
 
-__all__ = ["Worker", "ledger_url", "worker_settings"]
+__all__ = ["Worker", "ledger_url", "share_sending", "worker_settings"]
 
 log = logging.getLogger("bridge.workers")
 
@@ -95,6 +97,24 @@ def worker_settings(settings: Settings, worker: str) -> Settings:
     values = dict(settings.values)
     values[("ledger", "url")] = fenced_url(url, worker)
     return replace(settings, values=values)
+
+
+def share_sending(url: str, worker: str) -> psycopg.Connection[Any]:
+    """The ledger's sending lock, shared by the workers: a single bridge (`watch` without
+    --worker-id, `process`, `retry`, which take it whole) does not send beside them, nor do
+    they start beside one. Held by a connection of its own for the life of the process."""
+    conn = psycopg.connect(url, autocommit=True)
+    conn.execute("SELECT set_config('application_name', %s, false)", (f"watch --worker-id {worker}"[:63],))
+    got = conn.execute("SELECT pg_try_advisory_lock_shared(%s)", (SEND_LOCK,)).fetchone()
+    if got is None or not got[0]:
+        conn.close()
+        raise LockHeld(
+            _(
+                "a single bridge is sending from this ledger; workers cannot send beside it. Stop it"
+                " first (see `fortnox-bridge status`), then start the workers"
+            )
+        )
+    return conn
 
 
 class _Intake(Watcher):
@@ -144,6 +164,7 @@ class Worker:
 
     def run(self) -> None:
         """Serve until SIGTERM or SIGINT; the slices running then end at their next document."""
+        sharing = share_sending(self.url, self.worker)
         with psycopg.connect(self.url, autocommit=True) as db:
             prepare(db, SCHEMA_LOCK)
             install_fence(db)
@@ -158,6 +179,7 @@ class Worker:
             self.leases.stop()
             self.queue.close()
             self.leases.close()
+            sharing.close()
 
     async def _serve(self) -> None:
         app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=self.url))

@@ -10,7 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from bridge.cli import main
+from bridge.pipeline.lock import LockHeld, StateLock
 from bridge.workers.leases import FENCE_ERROR, INTAKE, Leases, fenced_url, install_fence, list_workers
+from bridge.workers.worker import share_sending
 
 # A ledger's two fenced tables as far as the fence needs them (the ledger makes the real ones).
 LEDGER = """
@@ -119,3 +121,16 @@ def test_worker_mode_without_a_shared_ledger_says_what_to_set(tmp_path):
     result = cli(tmp_path, "watch", "--worker-id", "w1")
     assert result.exit_code == 2
     assert 'ledger.url = "postgresql://…"' in result.output
+
+
+def test_a_single_bridge_never_sends_beside_the_workers(tmp_path, postgres_url):
+    (tmp_path / "bridge.toml").write_text(
+        f'[fortnox]\nurl = "http://127.0.0.1:9"\n[ledger]\nurl = "{postgres_url}"\n', encoding="utf-8"
+    )
+    worker = share_sending(postgres_url, "w1")
+    result = cli(tmp_path, "retry", "--failed")  # sends now: it needs the ledger to itself
+    assert result.exit_code == 2
+    assert "watch --worker-id w1 is already sending from the ledger" in result.output
+    worker.close()
+    with StateLock(tmp_path / ".bridge", "watch", postgres_url), pytest.raises(LockHeld):
+        share_sending(postgres_url, "w2")
