@@ -814,6 +814,11 @@ class Ledger:
         ).fetchone()
         return None if row is None else _file(row)
 
+    def unfinished_work_paths(self) -> set[str]:
+        """Where the files not finished yet (and their companions) are kept in the work area."""
+        rows = self.db.execute("SELECT work_path, companion FROM files WHERE finished_at IS NULL")
+        return {path for row in rows for path in (row["work_path"], row["companion"]) if path}
+
     def earlier_copy(self, file: FileRecord) -> FileRecord | None:
         """An earlier file of the same tenant with the same bytes that was not refused (nor
         dismissed: dropped again, its documents not yet in Fortnox are sent)."""

@@ -1046,10 +1046,13 @@ class Bridge:
     def adopt_work_files(self) -> None:
         """Files in the work area that the ledger does not know (a crash between the claim's
         rename and its record) are recorded as claimed."""
+        known = self.ledger.unfinished_work_paths()  # one query; each path not among them is asked for
         for tenant in self.settings.tenants:
             folder = self.work / tenant.name
             for path in sorted(folder.iterdir()) if folder.is_dir() else ():
-                if path.name.startswith(".") or self.ledger.file_by_work_path(path) is not None:
+                if path.name.startswith(".") or str(path) in known:
+                    continue
+                if self.ledger.file_by_work_path(path) is not None:
                     continue
                 if COMPANION in path.name:
                     continue  # adopted with its main file
