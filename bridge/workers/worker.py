@@ -27,6 +27,7 @@ import logging
 import signal
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -188,8 +189,14 @@ class Worker:
         def serve(company: str) -> None:
             self.serve(company)
 
+        loop = asyncio.get_running_loop()
+        # procrastinate runs each sync job on the loop's default executor: as many threads as
+        # companies served at once (the default would be a few per core), and the heartbeat on
+        # a thread of its own, so a busy worker never misses a beat.
+        loop.set_default_executor(ThreadPoolExecutor(self.concurrency, thread_name_prefix="serve"))
+        beat_thread = ThreadPoolExecutor(1, thread_name_prefix="beat")
         async with app.open_async():
-            beating = asyncio.create_task(self._beat(app))
+            beating = asyncio.create_task(self._beat(app, beat_thread))
             working = asyncio.create_task(
                 app.run_worker_async(
                     queues=[QUEUE],
@@ -203,7 +210,6 @@ class Worker:
                     install_signal_handlers=False,
                 )
             )
-            loop = asyncio.get_running_loop()
 
             def stop() -> None:  # slices end at their next document; procrastinate waits for them
                 self.stop.set()
@@ -219,13 +225,14 @@ class Worker:
                 beating.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await beating
+                beat_thread.shutdown(wait=True)
 
-    async def _beat(self, app: procrastinate.App) -> None:
+    async def _beat(self, app: procrastinate.App, thread: ThreadPoolExecutor) -> None:
         """The leases renewed a few times per lease; the jobs of workers that stopped beating
         put back (any worker does it; the first one wins)."""
         while True:
             try:
-                lost = await asyncio.to_thread(self.leases.beat)
+                lost = await asyncio.get_running_loop().run_in_executor(thread, self.leases.beat)
                 for company in lost:
                     log.warning("%s: this worker's lease ran out; another worker takes it over", company)
                 if not self.stop.is_set():  # stopping, this worker's own heartbeat ends first
