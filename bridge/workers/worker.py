@@ -33,6 +33,8 @@ from typing import Any
 
 import procrastinate
 import psycopg
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
 
 from bridge.config import ConfigError, Settings
 from bridge.pipeline.dialect import SEND_LOCK
@@ -40,7 +42,7 @@ from bridge.pipeline.inbox import Candidate
 from bridge.pipeline.lock import LockHeld
 from bridge.pipeline.records import FileState
 from bridge.pipeline.service import Bridge
-from bridge.pipeline.watcher import SETTLING_TICK, Watcher
+from bridge.pipeline.watcher import SETTLING_TICK, Wake, Watcher
 from bridge.util.i18n import _
 from bridge.workers.leases import (
     FENCE_ERROR,
@@ -155,6 +157,7 @@ class Worker:
         self.slice_seconds = float(settings["workers.slice_seconds"])
         self.concurrency = int(settings["watch.workers"])
         self.rescan = float(settings["watch.rescan_seconds"])
+        self.poll = bool(settings["watch.poll"])
         self.stop = threading.Event()
         self.leases = Leases(self.url, worker, self.lease_seconds)
         self.queue = Queue(self.url)
@@ -270,14 +273,24 @@ class Worker:
         # then defer its next ones), as every company has a first turn in a single `watch`.
         for tenant in self.bridge.settings.tenants:
             self.queue.defer(tenant.name)
-        last_sweep = -float("inf")
-        while not self.stop.is_set():
-            lease.check()
-            intake.take_settled()
-            if time.monotonic() - last_sweep >= min(self.rescan, 10.0):
-                self._sweep()
-                last_sweep = time.monotonic()
-            self.stop.wait(SETTLING_TICK if intake.scanner.pending() else 0.5)
+        # Events only wake the loop early; the full scan every few seconds is what counts (events
+        # from other machines never arrive over NFS or SMB).
+        observer = PollingObserver(timeout=1.0) if self.poll else Observer()
+        observer.schedule(Wake(intake.wake), str(self.bridge.settings.inbox), recursive=True)
+        observer.start()
+        try:
+            last_sweep = -float("inf")
+            while not self.stop.is_set():
+                lease.check()
+                intake.take_settled()
+                if time.monotonic() - last_sweep >= min(self.rescan, 10.0):
+                    self._sweep()
+                    last_sweep = time.monotonic()
+                intake.wake.wait(SETTLING_TICK if intake.scanner.pending() else min(self.rescan, 2.0))
+                intake.wake.clear()
+        finally:
+            observer.stop()
+            observer.join(timeout=5)
 
     def _sweep(self) -> None:
         """Files claimed but not recorded are recorded, and every company with work has a job
