@@ -57,7 +57,7 @@ from bridge.workers.leases import (
 )
 from bridge.workers.queue import QUEUE, SERVE, Queue, prepare, retry_stalled
 
-__all__ = ["Worker", "ledger_url", "share_sending", "worker_settings"]
+__all__ = ["Worker", "is_fenced", "ledger_url", "share_sending", "worker_settings"]
 
 log = logging.getLogger("bridge.workers")
 
@@ -324,7 +324,7 @@ class Worker:
         try:
             again = self._slice(company, lease)
         except Exception as exc:
-            if isinstance(exc, LeaseLost) or _fenced(exc) or not lease.valid():
+            if isinstance(exc, LeaseLost) or is_fenced(exc) or not lease.valid():
                 log.warning(
                     "%s: taken over by another worker, or this one's lease ran out: it sends and"
                     " records nothing more for it",
@@ -374,10 +374,10 @@ def _earliest(a: float | None, b: float | None) -> float | None:
     return b if a is None else a if b is None else min(a, b)
 
 
-def _fenced(error: BaseException) -> bool:
+def is_fenced(error: BaseException) -> bool:
     """The database's fence refused a write: another worker serves the company now."""
-    while error is not None:
-        if isinstance(error, psycopg.Error) and error.sqlstate == FENCE_ERROR:
+    while error is not None:  # the ledger says PostgreSQL's errors in sqlite3's words, with the SQLSTATE
+        if getattr(error, "sqlstate", None) == FENCE_ERROR:
             return True
         error = error.__cause__ or error.__context__  # type: ignore[assignment]
     return False

@@ -10,9 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from bridge.cli import main
+from bridge.pipeline.ledger import open_ledger
 from bridge.pipeline.lock import LockHeld, StateLock
 from bridge.workers.leases import FENCE_ERROR, INTAKE, Leases, fenced_url, install_fence, list_workers
-from bridge.workers.worker import share_sending
+from bridge.workers.worker import is_fenced, share_sending
 
 # A ledger's two fenced tables as far as the fence needs them (the ledger makes the real ones).
 LEDGER = """
@@ -134,3 +135,32 @@ def test_a_single_bridge_never_sends_beside_the_workers(tmp_path, postgres_url):
     worker.close()
     with StateLock(tmp_path / ".bridge", "watch", postgres_url), pytest.raises(LockHeld):
         share_sending(postgres_url, "w2")
+
+
+def test_the_ledger_itself_cannot_record_a_step_for_a_company_its_worker_does_not_hold(
+    tmp_path, postgres_url
+):
+    ledger = open_ledger(tmp_path / "ledger.sqlite3", lambda: None, url=postgres_url)
+    file_id = ledger.add_file("acme", "a.csv", "0" * 64, 1, tmp_path / "a.csv")
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        (document_id,) = admin.execute(
+            "INSERT INTO documents (file_id, tenant, kind, source_key, content_hash, summary, document,"
+            " state, created_at) VALUES (%s, 'acme', 'invoice', 'K-1', '', '', '{}', 'queued', '')"
+            " RETURNING id",
+            (file_id,),
+        ).fetchone()
+        (step_id,) = admin.execute(
+            "INSERT INTO steps (document_id, position, spec, state) VALUES (%s, 0, '{}', 'pending')"
+            " RETURNING id",
+            (document_id,),
+        ).fetchone()
+        assert install_fence(admin)
+    ledger.close()
+    leases = Leases(postgres_url, "w1", 30.0)
+    worker_ledger = open_ledger(tmp_path / "ledger.sqlite3", lambda: None, url=fenced_url(postgres_url, "w1"))
+    with pytest.raises(Exception) as refused:  # the intent to send is not recorded: nothing is sent
+        worker_ledger.step_sending(step_id, document_id)
+    assert is_fenced(refused.value)
+    assert leases.take("acme") is not None
+    worker_ledger.step_sending(step_id, document_id)
+    worker_ledger.close()
