@@ -85,6 +85,7 @@ class Plan:
         )
 
 
+@pytest.mark.timeout(1200)  # 2-4 minutes here; a loaded CI machine may take several times that
 def test_three_workers_thirty_companies_nothing_lost_nothing_twice_across_kills(tmp_path, postgres_url):
     rng = random.Random(19)
     mock = MockProcess(tmp_path)
