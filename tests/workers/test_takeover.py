@@ -114,6 +114,7 @@ def test_a_worker_that_joins_gets_companies_and_workers_lists_it(tmp_path, postg
             text, stamps = invoices_file(company, 0, 8, rng)
             drop(tmp_path, company, f"{company}.csv", text)
             expected[company] = stamps
+        (tmp_path / "inbox" / "co0" / "link.csv").symlink_to("/etc/hostname")  # refused, answered once
         wait_until(lambda: "done" in started[0].output(), 60, 0.2, what="w0 to start sending")
         started.append(WorkerProcess(tmp_path, "w1"))  # w0 keeps running
         wait_until(lambda: ": done" in started[1].output(), 60, 0.2, what="w1 to send for a company")
@@ -129,6 +130,10 @@ def test_a_worker_that_joins_gets_companies_and_workers_lists_it(tmp_path, postg
             0.5,
             what="every file to be archived",
         )
+        failed = tmp_path / "outbox" / "failed"
+        wait_until(lambda: (failed / "link.csv.error.txt").exists(), 60, 0.5, what="the link's report")
+        assert sorted(p.name for p in failed.iterdir()) == ["link.csv", "link.csv.error.txt"]
+        assert (failed / "link.csv").is_symlink()
         for company in companies:
             stamps = [
                 i["ExternalInvoiceReference1"]
