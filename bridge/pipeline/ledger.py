@@ -493,12 +493,13 @@ class Ledger:
                     raise error
                 return
             self._committing = True
+        try:
             # The writers already queued for the transaction join it before it is committed:
             # each worker has one write at a time in flight, so this wait is short and bounded,
             # and one fsync makes many workers' writes durable rather than two or three.
-            while self._entering:
-                self._committed_changed.wait()
-        try:
+            with self._committed_changed:
+                while self._entering:
+                    self._committed_changed.wait()
             with self._writing:
                 self._commit_open()
         finally:
