@@ -25,6 +25,7 @@ from bridge.cli.progress import watch_bars
 from bridge.config import ConfigError
 from bridge.model import Problem
 from bridge.pipeline.ledger import LedgerTrouble
+from bridge.pipeline.lock import LockHeld
 from bridge.pipeline.receipts import IMPORTERS, problem_text
 from bridge.planner.describe import call_line
 from bridge.util import dumpb, dumps
@@ -121,7 +122,7 @@ def _work(ctx: Context, worker_id: str) -> None:
             )
         except ConfigError as exc:
             raise click.UsageError(f"configuration: {exc}") from None
-        except LedgerTrouble as exc:
+        except (LedgerTrouble, LockHeld) as exc:
             raise Refused(str(exc)) from None
     click.echo(_("Stopped; anything not finished continues on the other workers."), err=True)
 

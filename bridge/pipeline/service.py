@@ -279,7 +279,7 @@ class Bridge:
         """Worker mode's intake: take `path` into the shared work area and record it, nothing
         more. The worker that serves the company reads and queues it (`catch_up`), so that a
         company's files are only ever read, planned and answered by the one worker serving it."""
-        file_id = self._claim(path, tenant, copy=False, companion=companion)
+        file_id = self._claim(path, tenant, copy=False, companion=companion, answer=False)
         return None if file_id is None else self.ledger.file(file_id)
 
     def catch_up(self, tenant: str) -> None:
@@ -288,8 +288,8 @@ class Bridge:
         `recover` does at start-up, for this company, on whichever worker serves it now."""
         for file in self.ledger.files([FileState.CLAIMED], tenant=tenant):
             self._ingest(file.id)
-        for file in self.ledger.unfinished_files():
-            if file.tenant == tenant and not self.finalize(file.id):
+        for file in self.ledger.unfinished_files(tenant):
+            if not self.finalize(file.id):
                 return
 
     def submit(self, extraction: Extraction, tenant: str, name: str) -> FileRecord:
@@ -471,13 +471,18 @@ class Bridge:
 
     # --- claiming ------------------------------------------------------------------------
 
-    def _claim(self, path: Path, tenant: str, *, copy: bool, companion: Path | None) -> int | None:
+    def _claim(
+        self, path: Path, tenant: str, *, copy: bool, companion: Path | None, answer: bool = True
+    ) -> int | None:
+        """`answer`: a file refused here is answered in outbox/ at once (in worker mode, by the
+        worker serving its company, which alone answers for it)."""
         if path.is_symlink():
             return self._refuse(
                 path,
                 tenant,
                 N_("the file is a symbolic link; the bridge only takes real files"),
                 move=not copy,
+                answer=answer,
             )
         try:
             special = special_kind(path.stat().st_mode)
@@ -485,7 +490,7 @@ class Bridge:
             return None
         if special is not None:  # a FIFO would block the reader, /dev/zero never ends: never read
             reason = N_("the file is %(kind)s; the bridge only takes real files") % {"kind": special}
-            return self._refuse(path, tenant, reason, move=not copy)
+            return self._refuse(path, tenant, reason, move=not copy, answer=answer)
         if not os.access(path, os.R_OK):
             # Leave it where people can see it; it is taken as soon as it can be read.
             if self.ledger.notice(
@@ -512,7 +517,9 @@ class Bridge:
         except OSError as exc:
             file_id = self.ledger.add_file(tenant, path.name, "-", 0, work_path, origin=origin)
             self._fail_unread(
-                file_id, N_("the file cannot be read: %(error)s") % {"error": exc.strerror or exc}
+                file_id,
+                N_("the file cannot be read: %(error)s") % {"error": exc.strerror or exc},
+                answer=answer,
             )
             return file_id
         file_id = self.ledger.add_file(
@@ -547,20 +554,21 @@ class Bridge:
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f"{uuid.uuid4().hex[:12]}-{fit_name(name)}"
 
-    def _refuse(self, path: Path, tenant: str, reason: str, *, move: bool = True) -> int:
+    def _refuse(self, path: Path, tenant: str, reason: str, *, move: bool = True, answer: bool = True) -> int:
         """Record `path` as failed unread; `move` it (the link or special file itself, never what
         it points to) out of the inbox, or leave alone what `process` was given from elsewhere."""
         work_path = self._work_path(tenant, path.name)
         if move:
             os.rename(path, work_path)
         file_id = self.ledger.add_file(tenant, path.name, "-", 0, work_path)
-        self._fail_unread(file_id, reason)
+        self._fail_unread(file_id, reason, answer=answer)
         return file_id
 
-    def _fail_unread(self, file_id: int, reason: str) -> None:
+    def _fail_unread(self, file_id: int, reason: str, *, answer: bool = True) -> None:
         problem = Problem(reason, hint=N_("put the file itself into the inbox"), code="file.unreadable")
         self.ledger.fail_file(file_id, "", {}, [problem], reason)
-        self.finalize(file_id)
+        if answer:
+            self.finalize(file_id)
 
     # --- reading and queueing ------------------------------------------------------------
 
@@ -1046,10 +1054,13 @@ class Bridge:
     def adopt_work_files(self) -> None:
         """Files in the work area that the ledger does not know (a crash between the claim's
         rename and its record) are recorded as claimed."""
+        known = self.ledger.unfinished_work_paths()  # one query; each path not among them is asked for
         for tenant in self.settings.tenants:
             folder = self.work / tenant.name
             for path in sorted(folder.iterdir()) if folder.is_dir() else ():
-                if path.name.startswith(".") or self.ledger.file_by_work_path(path) is not None:
+                if path.name.startswith(".") or str(path) in known:
+                    continue
+                if self.ledger.file_by_work_path(path) is not None:
                     continue
                 if COMPANION in path.name:
                     continue  # adopted with its main file

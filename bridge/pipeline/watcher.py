@@ -23,7 +23,7 @@ from bridge.pipeline.pool import CompanyPool, Turn
 from bridge.pipeline.service import Bridge, RequestError
 from bridge.pipeline.status import what_waits
 
-__all__ = ["Watcher"]
+__all__ = ["Wake", "Watcher"]
 
 log = logging.getLogger("bridge.watch")
 
@@ -32,7 +32,7 @@ SETTLING_TICK = 0.1  # how often files that are still settling are looked at aga
 PENDING_CHECK_SECONDS = 5.0
 
 
-class _Wake(FileSystemEventHandler):
+class Wake(FileSystemEventHandler):
     def __init__(self, event: threading.Event) -> None:
         self.event = event
 
@@ -71,7 +71,7 @@ class Watcher:
         if once:
             return self._run_once()
         observer = self.observer = PollingObserver(timeout=1.0) if self.poll else Observer()
-        observer.schedule(_Wake(self.wake), str(self.bridge.settings.inbox), recursive=True)
+        observer.schedule(Wake(self.wake), str(self.bridge.settings.inbox), recursive=True)
         observer.start()
         pool = self.pool = self._pool(once=False)
         workers = pool.start()

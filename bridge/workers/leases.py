@@ -16,7 +16,8 @@ that serves a company first takes the company's lease here, and the lease is wha
 - **Every ledger write about a company's documents** (a step's intent, its result, the
   document's state) is refused by a trigger in the database unless the connection's worker
   (`bridge.worker`, set in the connection string) holds the company's unexpired lease: a
-  worker that lost its company cannot record, and so cannot send, anything more for it.
+  worker that lost its company cannot record, and so cannot send, anything more for it. A new
+  file is recorded only under the intake's lease, in the same way.
 
 The remaining window is a process paused between that last check and the bytes leaving it;
 the ledger's record of the intent and the look-up before any resend (DESIGN §5) cover it as
@@ -82,8 +83,9 @@ CREATE TABLE IF NOT EXISTS leases (
 
 # The fence in the database: with `bridge.worker` set on the connection (worker mode), a write
 # about a company's documents needs that worker's unexpired lease. Commands run by people
-# (`retry`, `status`) set nothing and are not fenced; inserting a file's documents (the intake)
-# is not fenced either: only the serving worker changes a document once it exists.
+# (`retry`, `status`) set nothing and are not fenced. A file is recorded only by the worker that
+# holds the intake's lease (a paused intake that wakes up cannot record a claim twice); its
+# documents are inserted by whoever reads it, and then changed only by the company's worker.
 _FENCE = """
 CREATE OR REPLACE FUNCTION bridge_fence() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -95,6 +97,8 @@ BEGIN
     END IF;
     IF TG_TABLE_NAME = 'steps' THEN
         SELECT tenant INTO owner FROM documents WHERE id = NEW.document_id;
+    ELSIF TG_TABLE_NAME = 'files' THEN
+        owner := '@intake';  -- only the intake records files in worker mode
     ELSE
         owner := NEW.tenant;
     END IF;
@@ -110,6 +114,8 @@ END $$;
 CREATE OR REPLACE TRIGGER fence_documents BEFORE UPDATE ON documents
     FOR EACH ROW EXECUTE FUNCTION bridge_fence();
 CREATE OR REPLACE TRIGGER fence_steps BEFORE UPDATE ON steps
+    FOR EACH ROW EXECUTE FUNCTION bridge_fence();
+CREATE OR REPLACE TRIGGER fence_files BEFORE INSERT ON files
     FOR EACH ROW EXECUTE FUNCTION bridge_fence();
 """
 
@@ -141,6 +147,7 @@ def install_fence(connection: psycopg.Connection[Any]) -> bool:
         connection.execute(_SCHEMA)
         found = connection.execute(
             "SELECT to_regclass('documents') IS NOT NULL AND to_regclass('steps') IS NOT NULL"
+            " AND to_regclass('files') IS NOT NULL"
         ).fetchone()
         if not (found and found[0]):
             return False
@@ -241,7 +248,7 @@ class Leases:
         lease that expired before this beat stays lost: another worker may have it now)."""
         started = time.monotonic()
         with self._lock:
-            held = list(self._held)
+            held = [company for company, lease in self._held.items() if not lease.lost]
         rows = self._run(
             "WITH beat AS (UPDATE workers SET heartbeat = clock_timestamp() WHERE worker = %s)"
             " UPDATE leases SET expires_at = clock_timestamp() + make_interval(secs => %s),"
@@ -254,6 +261,8 @@ class Leases:
         lost = []
         with self._lock:
             for company, lease in list(self._held.items()):
+                if lease.lost:  # its slice gave up on it; `give_back` frees it if still ours
+                    continue
                 if renewed.get(company) == lease.generation:
                     lease.valid_until = max(lease.valid_until, self._trusted_until(started))
                 elif company in held:

@@ -27,17 +27,22 @@ import logging
 import signal
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
 import procrastinate
 import psycopg
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
 
 from bridge.config import ConfigError, Settings
+from bridge.pipeline.dialect import SEND_LOCK
 from bridge.pipeline.inbox import Candidate
+from bridge.pipeline.lock import LockHeld
 from bridge.pipeline.records import FileState
 from bridge.pipeline.service import Bridge
-from bridge.pipeline.watcher import SETTLING_TICK, Watcher
+from bridge.pipeline.watcher import SETTLING_TICK, Wake, Watcher
 from bridge.util.i18n import _
 from bridge.workers.leases import (
     FENCE_ERROR,
@@ -52,7 +57,7 @@ from bridge.workers.leases import (
 )
 from bridge.workers.queue import QUEUE, SERVE, Queue, prepare, retry_stalled
 
-__all__ = ["Worker", "ledger_url", "worker_settings"]
+__all__ = ["Worker", "is_fenced", "ledger_url", "share_sending", "worker_settings"]
 
 log = logging.getLogger("bridge.workers")
 
@@ -97,6 +102,24 @@ def worker_settings(settings: Settings, worker: str) -> Settings:
     return replace(settings, values=values)
 
 
+def share_sending(url: str, worker: str) -> psycopg.Connection[Any]:
+    """The ledger's sending lock, shared by the workers: a single bridge (`watch` without
+    --worker-id, `process`, `retry`, which take it whole) does not send beside them, nor do
+    they start beside one. Held by a connection of its own for the life of the process."""
+    conn = psycopg.connect(url, autocommit=True)
+    conn.execute("SELECT set_config('application_name', %s, false)", (f"watch --worker-id {worker}"[:63],))
+    got = conn.execute("SELECT pg_try_advisory_lock_shared(%s)", (SEND_LOCK,)).fetchone()
+    if got is None or not got[0]:
+        conn.close()
+        raise LockHeld(
+            _(
+                "a single bridge is sending from this ledger; workers cannot send beside it. Stop it"
+                " first (see `fortnox-bridge status`), then start the workers"
+            )
+        )
+    return conn
+
+
 class _Intake(Watcher):
     """The watcher's scanning and settling, claiming only: the company's worker reads the file."""
 
@@ -134,6 +157,7 @@ class Worker:
         self.slice_seconds = float(settings["workers.slice_seconds"])
         self.concurrency = int(settings["watch.workers"])
         self.rescan = float(settings["watch.rescan_seconds"])
+        self.poll = bool(settings["watch.poll"])
         self.stop = threading.Event()
         self.leases = Leases(self.url, worker, self.lease_seconds)
         self.queue = Queue(self.url)
@@ -144,6 +168,7 @@ class Worker:
 
     def run(self) -> None:
         """Serve until SIGTERM or SIGINT; the slices running then end at their next document."""
+        sharing = share_sending(self.url, self.worker)
         with psycopg.connect(self.url, autocommit=True) as db:
             prepare(db, SCHEMA_LOCK)
             install_fence(db)
@@ -158,6 +183,7 @@ class Worker:
             self.leases.stop()
             self.queue.close()
             self.leases.close()
+            sharing.close()
 
     async def _serve(self) -> None:
         app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=self.url))
@@ -166,8 +192,14 @@ class Worker:
         def serve(company: str) -> None:
             self.serve(company)
 
+        loop = asyncio.get_running_loop()
+        # procrastinate runs each sync job on the loop's default executor: as many threads as
+        # companies served at once (the default would be a few per core), and the heartbeat on
+        # a thread of its own, so a busy worker never misses a beat.
+        loop.set_default_executor(ThreadPoolExecutor(self.concurrency, thread_name_prefix="serve"))
+        beat_thread = ThreadPoolExecutor(1, thread_name_prefix="beat")
         async with app.open_async():
-            beating = asyncio.create_task(self._beat(app))
+            beating = asyncio.create_task(self._beat(app, beat_thread))
             working = asyncio.create_task(
                 app.run_worker_async(
                     queues=[QUEUE],
@@ -181,7 +213,6 @@ class Worker:
                     install_signal_handlers=False,
                 )
             )
-            loop = asyncio.get_running_loop()
 
             def stop() -> None:  # slices end at their next document; procrastinate waits for them
                 self.stop.set()
@@ -197,13 +228,14 @@ class Worker:
                 beating.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await beating
+                beat_thread.shutdown(wait=True)
 
-    async def _beat(self, app: procrastinate.App) -> None:
+    async def _beat(self, app: procrastinate.App, thread: ThreadPoolExecutor) -> None:
         """The leases renewed a few times per lease; the jobs of workers that stopped beating
         put back (any worker does it; the first one wins)."""
         while True:
             try:
-                lost = await asyncio.to_thread(self.leases.beat)
+                lost = await asyncio.get_running_loop().run_in_executor(thread, self.leases.beat)
                 for company in lost:
                     log.warning("%s: this worker's lease ran out; another worker takes it over", company)
                 if not self.stop.is_set():  # stopping, this worker's own heartbeat ends first
@@ -237,19 +269,34 @@ class Worker:
 
     def _watch(self, lease: Lease) -> None:
         intake = _Intake(self.bridge, self.queue, lease)
-        self.bridge.adopt_work_files()  # a claim the last holder did not record
-        last_sweep = -float("inf")
-        while not self.stop.is_set():
-            lease.check()
-            intake.take_settled()
-            if time.monotonic() - last_sweep >= min(self.rescan, 10.0):
-                self._sweep()
-                last_sweep = time.monotonic()
-            self.stop.wait(SETTLING_TICK if intake.scanner.pending() else 0.5)
+        # Every company's first slice (its access check; its scheduled exports and token renewal
+        # then defer its next ones), as every company has a first turn in a single `watch`.
+        for tenant in self.bridge.settings.tenants:
+            self.queue.defer(tenant.name)
+        # Events only wake the loop early; the full scan every few seconds is what counts (events
+        # from other machines never arrive over NFS or SMB).
+        observer = PollingObserver(timeout=1.0) if self.poll else Observer()
+        observer.schedule(Wake(intake.wake), str(self.bridge.settings.inbox), recursive=True)
+        observer.start()
+        try:
+            last_sweep = -float("inf")
+            while not self.stop.is_set():
+                lease.check()
+                intake.take_settled()
+                if time.monotonic() - last_sweep >= min(self.rescan, 10.0):
+                    self._sweep()
+                    last_sweep = time.monotonic()
+                intake.wake.wait(SETTLING_TICK if intake.scanner.pending() else min(self.rescan, 2.0))
+                intake.wake.clear()
+        finally:
+            observer.stop()
+            observer.join(timeout=5)
 
     def _sweep(self) -> None:
-        """Every company with work has a job (after every worker stopped, a `retry` by a person,
-        a lost job): deferring one where one waits already changes nothing."""
+        """Files claimed but not recorded are recorded, and every company with work has a job
+        (after every worker stopped, a `retry` by a person, a lost job): deferring one where
+        one waits already changes nothing. Runs in the intake's thread, between its claims."""
+        self.bridge.adopt_work_files()  # a claim whose intake died (or lost the role) before recording it
         ledger = self.bridge.ledger
         busy = ledger.tenants_with_open_documents()
         busy |= {f.tenant for f in ledger.files([FileState.CLAIMED])}
@@ -276,21 +323,22 @@ class Worker:
         again: float | None = None
         try:
             again = self._slice(company, lease)
-        except LeaseLost:
-            log.warning("%s: taken over by another worker; this one sends nothing more for it", company)
-            return
         except Exception as exc:
-            if _fenced(exc) or not lease.valid():
-                log.warning("%s: taken over by another worker; this one records nothing more", company)
-                return
-            log.exception("serving %s failed unexpectedly", company)
-            again = time.time() + 5.0
+            if isinstance(exc, LeaseLost) or is_fenced(exc) or not lease.valid():
+                log.warning(
+                    "%s: taken over by another worker, or this one's lease ran out: it sends and"
+                    " records nothing more for it",
+                    company,
+                )
+                again = time.time()  # it waits for whoever holds the company now
+            else:
+                log.exception("serving %s failed unexpectedly", company)
+                again = time.time() + 5.0
         finally:
             calls = pacer.recent() if pacer is not None else []
             if pacer is not None:
                 pacer.before_call = None
-            if not lease.lost:
-                self.leases.give_back(lease, calls)
+            self.leases.give_back(lease, calls)  # nothing, when another worker holds it now
         if again is not None:
             self.queue.defer(company, again)
 
@@ -326,10 +374,10 @@ def _earliest(a: float | None, b: float | None) -> float | None:
     return b if a is None else a if b is None else min(a, b)
 
 
-def _fenced(error: BaseException) -> bool:
+def is_fenced(error: BaseException) -> bool:
     """The database's fence refused a write: another worker serves the company now."""
-    while error is not None:
-        if isinstance(error, psycopg.Error) and error.sqlstate == FENCE_ERROR:
+    while error is not None:  # the ledger says PostgreSQL's errors in sqlite3's words, with the SQLSTATE
+        if getattr(error, "sqlstate", None) == FENCE_ERROR:
             return True
         error = error.__cause__ or error.__context__  # type: ignore[assignment]
     return False

@@ -15,6 +15,7 @@ import pytest
 
 from tests.e2e.processes import MockProcess, bridge_config
 from tests.reliability.test_crash import SIE_HEAD, peppol, sie_voucher
+from tests.unit.test_ledger_postgres import empty
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -37,10 +38,11 @@ def posts(mock: MockProcess) -> list[str]:
     return [entry["path"] for entry in answer["requests"] if entry["path"].startswith(("/3/", "/api/"))]
 
 
-def test_an_emptied_ledger_is_rebuilt_from_fortnox_and_nothing_is_sent_twice(tmp_path):
+def test_an_emptied_ledger_is_rebuilt_from_fortnox_and_nothing_is_sent_twice(tmp_path, ledger_url):
+    """On SQLite (the file emptied) and on PostgreSQL (the database emptied)."""
     mock = MockProcess(tmp_path)
     try:
-        bridge_config(tmp_path, mock.url, "[watch]\nsettle_seconds = 0.2\n")
+        bridge_config(tmp_path, mock.url, f'[watch]\nsettle_seconds = 0.2\n[ledger]\nurl = "{ledger_url}"\n')
         inbox = tmp_path / "inbox"
         inbox.mkdir()
         for f in range(10):  # forty invoices in ten files
@@ -58,12 +60,17 @@ def test_an_emptied_ledger_is_rebuilt_from_fortnox_and_nothing_is_sent_twice(tmp
 
         for ledger in (tmp_path / ".bridge").glob("ledger.sqlite3*"):
             ledger.write_bytes(b"")  # emptied, as a restore without it leaves it
+        if ledger_url:
+            empty(ledger_url)
         archive = tmp_path / "outbox" / "archive"
         for name in sorted(p.name for p in archive.iterdir()):
             shutil.copy(archive / name, inbox / name)
         refused = bridge(tmp_path, "watch", "--once")
         assert refused.returncode == 2
-        assert "is empty, yet outbox/receipts/ holds receipts" in refused.stderr
+        if ledger_url:
+            assert "holds no ledger, yet" in refused.stderr and "ledger.identity" in refused.stderr
+        else:
+            assert "is empty, yet outbox/receipts/ holds receipts" in refused.stderr
         assert "Traceback" not in refused.stderr
         assert len(list(inbox.iterdir())) == 12  # nothing was taken
 

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from bridge.cli import main
 from bridge.config import ConfigError, load_settings
 from bridge.fortnox import FortnoxClient, StaticToken
-from bridge.pipeline.dialect import redacted, translate
+from bridge.pipeline.dialect import Postgres, redacted, translate
 from bridge.pipeline.ledger import MIGRATIONS, IntegrityError, Ledger, LedgerTrouble, open_ledger
 from bridge.pipeline.lock import LockHeld, StateLock
 from bridge.pipeline.rebuild import finish_rebuild, ledger_path, rebuild_company, start_rebuild
@@ -305,3 +305,15 @@ def test_a_ledger_made_but_not_yet_claimed_is_taken_on_the_next_start(tmp_path, 
 def test_a_ledger_url_that_is_not_postgresql_is_a_configuration_error(tmp_path):
     with pytest.raises(ConfigError, match=r"ledger.url must be empty .* not 'mysql://…'"):
         load_settings(tmp_path, environ={"FORTNOX_LEDGER_URL": "mysql://root:hemligt@db/ledger"})
+
+
+def test_a_refused_password_is_said_without_the_password():
+    """libpq's own words (the test server trusts every connection, so they are given here)."""
+    database = Postgres("postgresql://bridge:hemligt@db.byran.se:5433/ledger")
+    refused = psycopg.OperationalError(
+        'connection failed: connection to server at "10.0.0.5", port 5433 failed:'
+        ' FATAL:  password authentication failed for user "bridge"'
+    )
+    message = database.refusal(refused)
+    assert message.startswith("the ledger's database postgresql://bridge:***@db.byran.se:5433/ledger refuses")
+    assert "correct ledger.url (or FORTNOX_LEDGER_URL)" in message and "hemligt" not in message

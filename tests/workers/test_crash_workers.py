@@ -1,18 +1,20 @@
 """Three workers share thirty companies over one PostgreSQL while Fortnox misbehaves; random
 workers, and the one watching the inbox, are killed with SIGKILL and started again. At the end
-every invoice exists exactly once in its own company, every file is in exactly one place in
-outbox/, and the ledger's counts agree."""
+every invoice, supplier invoice (with its image) and voucher exists exactly once in its own
+company, every file is in exactly one place in outbox/, and the ledger's counts agree."""
 
 from __future__ import annotations
 
 import random
 import signal
 import time
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
 
 from tests.e2e.processes import MockProcess, bridge_status, wait_until
+from tests.reliability.test_crash import SIE_HEAD, peppol, sie_voucher
 from tests.workers.processes import HEADER, WorkerProcess, bureau, drop, invoices_file, workers_listed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -32,28 +34,58 @@ FILES_PER_COMPANY = 10
 KILLS = 15
 
 
-def plan(rng: random.Random) -> tuple[dict[str, tuple[str, str]], dict[str, set[str]], set[str], set[str]]:
-    """300 files → name: (company, content); the invoices each company must end with; the
-    broken files (failed/) and the repeated ones (duplicates/)."""
+def plan(rng: random.Random) -> Plan:
+    """300 files → name: (company, content), and what each company must end with in Fortnox."""
     files: dict[str, tuple[str, str]] = {}
-    expected: dict[str, set[str]] = {c: set() for c in COMPANIES}
-    broken, repeated = set(), set()
-    for company in COMPANIES:
+    plan = Plan(
+        files, {c: set() for c in COMPANIES}, {c: set() for c in COMPANIES}, {c: set() for c in COMPANIES}
+    )
+    for n, company in enumerate(COMPANIES):
         for k in range(FILES_PER_COMPANY):
             name = f"{company}-{k}.csv"
             if k == 4:  # a broken file: to failed/, nothing created
                 files[name] = (company, HEADER + f"X-{company};1001;Trasig;inte ett tal;10\n")
-                broken.add(name)
+                plan.broken.add(name)
             elif k == 7:  # the same bytes as an earlier file: to duplicates/, nothing created twice
                 files[name] = files[f"{company}-2.csv"]
-                repeated.add(name)
+                plan.repeated.add(name)
+            elif k == 5:  # a supplier's e-invoice with its PDF inside: upload, invoice, connection
+                files[f"{company}-{k}.xml"] = (company, peppol(f"KV-{n}-{k}"))
+                plan.supplier_invoices[company].add(f"KV-{n}-{k}")
+            elif k == 8:  # a SIE file of two vouchers (and its registers, a document of its own)
+                vouchers = [sie_voucher(10 * k + i, rng.randint(100, 900)) for i in range(2)]
+                files[f"{company}-{k}.se"] = (company, SIE_HEAD + "".join(text for text, _ in vouchers))
+                plan.vouchers[company].update(stamp for _, stamp in vouchers)
+                plan.sie_files[company] = 1
             else:
                 text, stamps = invoices_file(company, k, 2, rng)
                 files[name] = (company, text)
-                expected[company].update(stamps)
-    return files, expected, broken, repeated
+                plan.invoices[company].update(stamps)
+    return plan
 
 
+@dataclass
+class Plan:
+    files: dict[str, tuple[str, str]]
+    invoices: dict[str, set[str]]
+    supplier_invoices: dict[str, set[str]]
+    vouchers: dict[str, set[str]]
+    sie_files: dict[str, int] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)
+    repeated: set[str] = field(default_factory=set)
+
+    def documents(self, company: str) -> int:
+        """Documents done in the ledger: each invoice, supplier invoice and voucher, and each
+        SIE file's registers."""
+        return (
+            len(self.invoices[company])
+            + len(self.supplier_invoices[company])
+            + len(self.vouchers[company])
+            + self.sie_files.get(company, 0)
+        )
+
+
+@pytest.mark.timeout(1200)  # 2-4 minutes here; a loaded CI machine may take several times that
 def test_three_workers_thirty_companies_nothing_lost_nothing_twice_across_kills(tmp_path, postgres_url):
     rng = random.Random(19)
     mock = MockProcess(tmp_path)
@@ -63,7 +95,8 @@ def test_three_workers_thirty_companies_nothing_lost_nothing_twice_across_kills(
             tmp_path, mock, COMPANIES, postgres_url, "[workers]\nlease_seconds = 4\nslice_seconds = 3\n"
         )
         assert httpx.post(f"{mock.url}/mock/faults", json=FAULTS).status_code in (200, 201)
-        files, expected, broken, repeated = plan(rng)
+        planned = plan(rng)
+        files, broken, repeated = planned.files, planned.broken, planned.repeated
         pending = list(files.items())
         rng.shuffle(pending)
         # A repeated file comes after its original, so that it is the duplicate, not the original.
@@ -118,18 +151,31 @@ def test_three_workers_thirty_companies_nothing_lost_nothing_twice_across_kills(
         assert not [p for p in (tmp_path / "inbox").rglob("*") if p.is_file()]
         assert not [p for p in (tmp_path / ".bridge" / "work").rglob("*") if p.is_file()]
 
-        # Every invoice exactly once, in its own company.
+        # Every document exactly once, in its own company.
         for company in COMPANIES:
-            stamps = [
-                i["ExternalInvoiceReference1"]
-                for i in mock.api(str(ids[company])).iter_pages("/3/invoices", "Invoices")
+            api = mock.api(str(ids[company]))
+            stamps = [i["ExternalInvoiceReference1"] for i in api.iter_pages("/3/invoices", "Invoices")]
+            assert sorted(stamps) == sorted(planned.invoices[company]), f"{company}: invoices"
+            received = list(api.iter_pages("/3/supplierinvoices", "SupplierInvoices"))
+            numbers = sorted(i["InvoiceNumber"] for i in received)
+            assert numbers == sorted(planned.supplier_invoices[company]), f"{company}: supplier invoices"
+            for invoice in received:  # each with its image, once
+                connected = api.get(
+                    "/3/supplierinvoicefileconnections", supplierinvoicenumber=invoice["GivenNumber"]
+                )
+                assert len(connected["SupplierInvoiceFileConnections"]) == 1, invoice["InvoiceNumber"]
+            assert api.get("/3/inbox/inbox_s")["Folder"]["Files"] == [], f"{company}: an upload unconnected"
+            comments = [
+                v["Comments"]
+                for v in api.iter_pages("/3/vouchers", "Vouchers", financialyear=2)
+                if v["Comments"].startswith("fnb:")
             ]
-            assert sorted(stamps) == sorted(expected[company]), f"{company}: missing or doubled invoices"
+            assert sorted(comments) == sorted(planned.vouchers[company]), f"{company}: vouchers"
 
-        # The ledger agrees: nothing queued, every invoice done once.
+        # The ledger agrees: nothing queued, every document done once.
         for tenant in bridge_status(tmp_path)["tenants"]:
             assert tenant["queued_documents"] == 0
-            assert tenant["documents"].get("done", 0) == len(expected[tenant["tenant"]])
+            assert tenant["documents"].get("done", 0) == planned.documents(tenant["tenant"]), tenant["tenant"]
     finally:
         for worker in workers.values():
             worker.stop(signal.SIGKILL)

@@ -62,7 +62,7 @@ def test_a_worker_paused_past_its_lease_sends_nothing_after_its_company_was_take
         assert not serving(tmp_path, "w0", "acme")
         with psycopg.connect(postgres_url) as db:  # the ledger's own writes are fenced too
             fences = db.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'fence_%' ORDER BY 1")
-            assert [name for (name,) in fences] == ["fence_documents", "fence_steps"]
+            assert [name for (name,) in fences] == ["fence_documents", "fence_files", "fence_steps"]
 
         # Pause w1 as well, with its lease fresh: whatever reaches Fortnox for acme in the next
         # seconds can only come from w0, woken up after it lost the company.
@@ -114,6 +114,7 @@ def test_a_worker_that_joins_gets_companies_and_workers_lists_it(tmp_path, postg
             text, stamps = invoices_file(company, 0, 8, rng)
             drop(tmp_path, company, f"{company}.csv", text)
             expected[company] = stamps
+        (tmp_path / "inbox" / "co0" / "link.csv").symlink_to("/etc/hostname")  # refused, answered once
         wait_until(lambda: "done" in started[0].output(), 60, 0.2, what="w0 to start sending")
         started.append(WorkerProcess(tmp_path, "w1"))  # w0 keeps running
         wait_until(lambda: ": done" in started[1].output(), 60, 0.2, what="w1 to send for a company")
@@ -129,6 +130,10 @@ def test_a_worker_that_joins_gets_companies_and_workers_lists_it(tmp_path, postg
             0.5,
             what="every file to be archived",
         )
+        failed = tmp_path / "outbox" / "failed"
+        wait_until(lambda: (failed / "link.csv.error.txt").exists(), 60, 0.5, what="the link's report")
+        assert sorted(p.name for p in failed.iterdir()) == ["link.csv", "link.csv.error.txt"]
+        assert (failed / "link.csv").is_symlink()
         for company in companies:
             stamps = [
                 i["ExternalInvoiceReference1"]
