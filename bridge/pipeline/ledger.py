@@ -478,6 +478,15 @@ def _sibling(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
 
 
+@contextmanager
+def _held(lock: threading.Lock) -> Iterator[None]:
+    """Release `lock`, acquired already, at the end of the block."""
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def now_iso() -> str:
     return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
 
@@ -537,6 +546,7 @@ class Ledger:
         self._committed = 0  # the last transaction committed (or failed)
         self._committing = False
         self._committed_changed = threading.Condition()
+        self._entering = 0  # writers waiting for `_writing`: the commit waits for them to join
         self._failed: dict[int, BaseException] = {}
         with self.transaction() as db:
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -576,7 +586,16 @@ class Ledger:
 
         A write that raises is rolled back alone; a commit that fails fails every write in
         it, and each of their callers gets the error: nothing is reported done that is not."""
-        with self._writing:
+        with self._committed_changed:
+            self._entering += 1
+        try:
+            self._writing.acquire()
+        finally:
+            with self._committed_changed:
+                self._entering -= 1
+                if not self._entering and self._committing:
+                    self._committed_changed.notify_all()  # the commit waits for no one now
+        with _held(self._writing):
             if self._writer is None:
                 self._writer = self._connect(shared=True)
             db = self._writer
@@ -614,6 +633,12 @@ class Ledger:
                 return
             self._committing = True
         try:
+            # The writers already queued for the transaction join it before it is committed:
+            # each worker has one write at a time in flight, so this wait is short and bounded,
+            # and one fsync makes many workers' writes durable rather than two or three.
+            with self._committed_changed:
+                while self._entering:
+                    self._committed_changed.wait()
             with self._writing:
                 self._commit_open()
         finally:

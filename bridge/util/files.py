@@ -34,6 +34,9 @@ __all__ = [
 
 _SHARED: dict[Path, int] = {}  # folder -> the mode its files get
 _PRIVATE: set[Path] = set()
+# A folder's mode, by the folder as written (resolving it walks every part of the path with a
+# system call each: for two receipts per file that was a good part of finishing one).
+_MODES: dict[Path, int | None] = {}
 
 
 def share_folder(folder: Path, *, private: Path | None = None) -> None:
@@ -42,6 +45,7 @@ def share_folder(folder: Path, *, private: Path | None = None) -> None:
     _SHARED[folder.resolve()] = 0o666 & ~_umask()
     if private is not None:
         _PRIVATE.add(private.resolve())
+    _MODES.clear()
 
 
 def _umask() -> int:
@@ -60,7 +64,15 @@ def _umask() -> int:
 def _shared_mode(path: Path) -> int | None:
     if not _SHARED:
         return None
-    resolved = path.parent.resolve()
+    try:
+        return _MODES[path.parent]
+    except KeyError:
+        mode = _MODES[path.parent] = _folder_mode(path.parent)
+        return mode
+
+
+def _folder_mode(directory: Path) -> int | None:
+    resolved = directory.resolve()
     if any(resolved.is_relative_to(folder) for folder in _PRIVATE):
         return None
     for folder, mode in _SHARED.items():

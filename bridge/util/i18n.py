@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -112,12 +112,21 @@ def translate_message(message: str, domain: str = "messages") -> str:
     template such as `N_("%(value)s is not a number") % {...}` is recognised by that template
     and its values carried into the translation (themselves translated, for a label built of
     labels)."""
-    return _translate_message(message, domain, depth=3)
-
-
-def _translate_message(message: str, domain: str, depth: int) -> str:
     lang = current_language()
-    if lang == SOURCE_LANGUAGE or not message or depth == 0:
+    if lang == SOURCE_LANGUAGE or not message:
+        return message
+    return _translation_of(lang, message, domain)
+
+
+@lru_cache(maxsize=4096)
+def _translation_of(lang: str, message: str, domain: str) -> str:
+    """Kept: a receipt translates the same labels for every document (the catalogs never change
+    in a running bridge), and matching a message against every template is what costs."""
+    return _translate_message(lang, message, domain, depth=3)
+
+
+def _translate_message(lang: str, message: str, domain: str, depth: int) -> str:
+    if not message or depth == 0:
         return message
     catalog = translations(lang, domain)
     exact = catalog.gettext(message)
@@ -125,20 +134,22 @@ def _translate_message(message: str, domain: str, depth: int) -> str:
         return exact
     rule = _RULE.match(message)
     if rule is not None:  # `[BR-CO-10] the sum …`: the rule's name is the same in every language
-        return rule[1] + _translate_message(rule[2], domain, depth)
+        return rule[1] + _translate_message(lang, rule[2], domain, depth)
     templates = _templates(lang, domain)
-    for pattern, translated, _loose in templates:
+    for pattern, translated, _loose, (head, tail) in templates:
+        if not (message.startswith(head) and message.endswith(tail)):
+            continue  # cannot match: a template's fixed start and end are in every message of it
         match = pattern.fullmatch(message)
         if match is not None:
-            values = {k: _translate_message(v, domain, depth - 1) for k, v in match.groupdict().items()}
+            values = {k: _translate_message(lang, v, domain, depth - 1) for k, v in match.groupdict().items()}
             return translated % values
     # A template ending in a long value (`an attachment was left out: %(reason)s`) is taken only
     # when that value is itself a known message, so that no sentence is swallowed by mistake.
-    for _pattern, translated, loose in templates:
-        match = loose.fullmatch(message) if loose is not None else None
+    for _pattern, translated, loose, (head, _tail) in templates:
+        match = loose.fullmatch(message) if loose is not None and message.startswith(head) else None
         if match is None:
             continue
-        values = {k: _translate_message(v, domain, depth - 1) for k, v in match.groupdict().items()}
+        values = {k: _translate_message(lang, v, domain, depth - 1) for k, v in match.groupdict().items()}
         last = list(match.groupdict())[-1]
         if values[last] != match[last]:
             return translated % values
@@ -154,9 +165,11 @@ _LAST_VALUE = r"\S+(?: \S+){0,5}"
 
 
 @cache
-def _templates(lang: str, domain: str) -> list[tuple[re.Pattern[str], str, re.Pattern[str] | None]]:
-    """The catalog's templates with their translations, those with the most fixed text first
-    (so that `%(a)s: %(b)s` never wins over a template that says more)."""
+def _templates(
+    lang: str, domain: str
+) -> list[tuple[re.Pattern[str], str, re.Pattern[str] | None, tuple[str, str]]]:
+    """The catalog's templates with their translations and their fixed start and end, those
+    with the most fixed text first (so that `%(a)s: %(b)s` never wins over one that says more)."""
     found = []
     for msgid, msgstr in getattr(translations(lang, domain), "_catalog", {}).items():
         if not isinstance(msgid, str) or not msgstr or "%(" not in msgid:
@@ -180,11 +193,12 @@ def _templates(lang: str, domain: str) -> list[tuple[re.Pattern[str], str, re.Pa
                 re.compile(regex, re.DOTALL),
                 translated,
                 re.compile(loose, re.DOTALL) if ends_in_value else None,
+                (fixed[0].replace("%%", "%"), fixed[-1].replace("%%", "%")),
                 sum(len(f) for f in fixed),
             )
         )
-    found.sort(key=lambda item: -item[3])
-    return [(pattern, translated, loose) for pattern, translated, loose, _size in found]
+    found.sort(key=lambda item: -item[4])
+    return [(pattern, translated, loose, ends) for pattern, translated, loose, ends, _size in found]
 
 
 def N_(message: str) -> str:

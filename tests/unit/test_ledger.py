@@ -2,6 +2,7 @@
 (never rows) for everything it answers — on SQLite and on PostgreSQL alike (`ledger_url`)."""
 
 import threading
+import time
 
 import pytest
 
@@ -76,6 +77,35 @@ def test_a_file_comes_back_as_a_frozen_record_with_its_problems_as_said(ledger_a
     ]
     with pytest.raises(AttributeError):
         file.state = FileState.DONE  # type: ignore[misc]
+
+
+def test_a_write_queued_while_another_is_written_goes_into_the_same_commit(ledger_at):
+    """The commit waits for the writers queued at that moment: one fsync for both, not two."""
+    ledger = ledger_at("ledger.sqlite3")
+    writing, go_on = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with ledger.transaction() as db:
+            db.execute("INSERT INTO notices (key, message, since) VALUES ('first', 'x', 'now')")
+            writing.set()
+            go_on.wait(10)
+
+    batches = ledger._batch
+    one = threading.Thread(target=first)
+    one.start()
+    writing.wait(10)
+    two = threading.Thread(target=ledger.notice, args=("second", "y"))
+    two.start()
+    deadline = time.monotonic() + 10
+    while ledger._entering == 0 and time.monotonic() < deadline:  # the second waits for the first
+        time.sleep(0.001)
+    go_on.set()
+    one.join()
+    two.join()
+
+    assert ledger._batch == batches + 1  # both in one transaction, committed once
+    again = ledger_at("ledger.sqlite3")
+    assert {n.key for n in again.notices()} == {"first", "second"}
 
 
 def test_writes_of_many_threads_are_committed_together_and_a_failing_one_alone_is_lost(ledger_at):

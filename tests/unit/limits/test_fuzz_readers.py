@@ -98,8 +98,17 @@ def test_einvoice_reader(sample):
 def test_any_bytes_under_any_name(data, name):
     extraction = answer(name, data)
     assert isinstance(extraction, Extraction)
-    if extraction.importer not in ("unknown", "ambiguous"):
+    if extraction.importer not in ("unknown", "ambiguous", "pdf"):  # a PDF has no lines
         assert_every_refusal_has_a_line(extraction)
+
+
+def test_a_csv_name_on_bytes_that_begin_like_a_pdf_is_refused_as_a_pdf_cut_short():
+    """Found by the fuzzer: the PDF reader takes these bytes by their start whatever the name, and
+    its refusal speaks of the whole document (a PDF has no lines) with what to drop instead."""
+    extraction = answer("x.csv", b"%PDF-1.4\n")
+    assert extraction.importer == "pdf"
+    (problem,) = extraction.errors
+    assert "x.csv is not a PDF" in problem.message and problem.hint
 
 
 @pytest.mark.parametrize("record", [b"#IB 0\r\n", b"#PSALDO 0 202501\r\n", b"#RES 0\r\n"])
