@@ -79,9 +79,9 @@ def test_a_file_comes_back_as_a_frozen_record_with_its_problems_as_said(ledger_a
         file.state = FileState.DONE  # type: ignore[misc]
 
 
-def test_a_write_queued_while_another_is_written_goes_into_the_same_commit(tmp_path):
+def test_a_write_queued_while_another_is_written_goes_into_the_same_commit(ledger_at):
     """The commit waits for the writers queued at that moment: one fsync for both, not two."""
-    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    ledger = ledger_at("ledger.sqlite3")
     writing, go_on = threading.Event(), threading.Event()
 
     def first() -> None:
@@ -104,10 +104,8 @@ def test_a_write_queued_while_another_is_written_goes_into_the_same_commit(tmp_p
     two.join()
 
     assert ledger._batch == batches + 1  # both in one transaction, committed once
-    again = Ledger(tmp_path / "ledger.sqlite3")
+    again = ledger_at("ledger.sqlite3")
     assert {n.key for n in again.notices()} == {"first", "second"}
-    ledger.close()
-    again.close()
 
 
 def test_writes_of_many_threads_are_committed_together_and_a_failing_one_alone_is_lost(ledger_at):
