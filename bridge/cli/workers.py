@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-import psycopg
 
 from bridge.cli.common import Context, Refused, pass_context
 from bridge.config import ConfigError
@@ -18,7 +17,7 @@ __all__ = ["workers"]
 @pass_context
 def workers(ctx: Context, as_json: bool) -> None:
     """List the workers (`watch --worker-id`), the companies each serves now, and their heartbeats."""
-    from bridge.workers.leases import list_workers
+    from bridge.workers.leases import LedgerUnreachable, workers_at
     from bridge.workers.worker import ledger_url
 
     settings = ctx.settings
@@ -27,13 +26,9 @@ def workers(ctx: Context, as_json: bool) -> None:
     except ConfigError as exc:
         raise click.UsageError(f"configuration: {exc}") from None
     try:
-        with psycopg.connect(url, autocommit=True, connect_timeout=10) as db:
-            rows = list_workers(db, float(settings["workers.lease_seconds"]))
-    except psycopg.OperationalError as exc:
-        raise Refused(
-            _("cannot reach the ledger's PostgreSQL (%(error)s); check ledger.url and that the server runs")
-            % {"error": str(exc).strip().splitlines()[0] if str(exc).strip() else exc}
-        ) from None
+        rows = workers_at(url, float(settings["workers.lease_seconds"]))
+    except LedgerUnreachable as exc:
+        raise Refused(str(exc)) from None
     if as_json:
         click.echo(dumps({"workers": [row.to_json() for row in rows]}))
         return

@@ -23,7 +23,7 @@ from bridge.pipeline.pool import CompanyPool, Turn
 from bridge.pipeline.service import Bridge, RequestError
 from bridge.pipeline.status import what_waits
 
-__all__ = ["Wake", "Watcher"]
+__all__ = ["Wake", "Watcher", "observe"]
 
 log = logging.getLogger("bridge.watch")
 
@@ -38,6 +38,15 @@ class Wake(FileSystemEventHandler):
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         self.event.set()
+
+
+def observe(folder: Path, wake: threading.Event, *, poll: bool) -> BaseObserver:
+    """A started observer that sets `wake` on any change under `folder`: inotify, or polling where
+    events never arrive (`watch.poll`: network shares)."""
+    observer = PollingObserver(timeout=1.0) if poll else Observer()
+    observer.schedule(Wake(wake), str(folder), recursive=True)
+    observer.start()
+    return observer
 
 
 class Watcher:
@@ -70,9 +79,7 @@ class Watcher:
         self.bridge.recover()
         if once:
             return self._run_once()
-        observer = self.observer = PollingObserver(timeout=1.0) if self.poll else Observer()
-        observer.schedule(Wake(self.wake), str(self.bridge.settings.inbox), recursive=True)
-        observer.start()
+        observer = self.observer = observe(self.bridge.settings.inbox, self.wake, poll=self.poll)
         pool = self.pool = self._pool(once=False)
         workers = pool.start()
         listeners = [

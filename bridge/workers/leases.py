@@ -39,11 +39,13 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from bridge.util.i18n import N_
+from bridge.pipeline.lock import LockHeld
+from bridge.util.i18n import N_, _
 
 __all__ = [
     "INTAKE",
@@ -233,8 +235,31 @@ class Leases:
     # --- the worker itself ---------------------------------------------------------------
 
     def register(self) -> None:
-        with self._lock:
+        """Records this worker; refuses when a live process already works under its id (the
+        fence tells workers apart by id, so two with one id would be one worker to it). A
+        process of the same id that died on this host is replaced at once, as on a restart."""
+        with self._lock, self._db.transaction():
             install_fence(self._db)
+            self._db.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+            other = self._db.execute(
+                "SELECT host, pid, EXTRACT(EPOCH FROM clock_timestamp() - heartbeat)::float8 FROM workers"
+                " WHERE worker = %s AND stopped_at IS NULL",
+                (self.worker,),
+            ).fetchone()
+            if other and _alive_elsewhere(other[0], int(other[1]), float(other[2]), self.seconds):
+                raise LockHeld(
+                    _(
+                        "worker %(worker)s already runs on %(host)s (pid %(pid)s, last heartbeat"
+                        " %(age)s s ago); give each worker its own --worker-id (e.g. host name and"
+                        " number), or stop that one first"
+                    )
+                    % {
+                        "worker": self.worker,
+                        "host": other[0],
+                        "pid": other[1],
+                        "age": f"{float(other[2]):.0f}",
+                    }
+                )
             self._db.execute(
                 "INSERT INTO workers (worker, host, pid, started_at, heartbeat)"
                 " VALUES (%s, %s, %s, clock_timestamp(), clock_timestamp())"
@@ -340,6 +365,23 @@ class Leases:
             return sorted(self._held)
 
 
+class LedgerUnreachable(RuntimeError):
+    """The ledger's PostgreSQL did not answer; the message says what to check."""
+
+
+def workers_at(url: str, seconds: float) -> list[WorkerRow]:
+    """`list_workers` on the ledger at `url` (the `workers` command)."""
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=10) as db:
+            return list_workers(db, seconds)
+    except psycopg.OperationalError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+        raise LedgerUnreachable(
+            _("cannot reach the ledger's PostgreSQL (%(error)s); check ledger.url and that the server runs")
+            % {"error": first}
+        ) from None
+
+
 def list_workers(connection: psycopg.Connection[Any], seconds: float) -> list[WorkerRow]:
     """Every worker that registered, with the companies whose lease it holds now."""
     with connection.transaction():
@@ -370,6 +412,23 @@ def list_workers(connection: psycopg.Connection[Any], seconds: float) -> list[Wo
             )
         )
     return found
+
+
+def _alive_elsewhere(host: str, pid: int, age: float, seconds: float) -> bool:
+    """Whether the worker process recorded as `host`/`pid` may still be running: its heartbeat
+    is recent and, on this host, its process exists (a killed one is gone at once)."""
+    if age >= seconds:
+        return False
+    if host != socket.gethostname():
+        return True
+    if pid == os.getpid():
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        state = stat.rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False  # no such process
+    return state not in ("Z", "X")  # a killed process not yet reaped by its parent is gone too
 
 
 def _ages(calls: str | None) -> list[float]:

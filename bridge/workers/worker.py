@@ -33,8 +33,6 @@ from typing import Any
 
 import procrastinate
 import psycopg
-from watchdog.observers import Observer
-from watchdog.observers.polling import PollingObserver
 
 from bridge.config import ConfigError, Settings
 from bridge.pipeline.dialect import SEND_LOCK
@@ -42,7 +40,7 @@ from bridge.pipeline.inbox import Candidate
 from bridge.pipeline.lock import LockHeld
 from bridge.pipeline.records import FileState
 from bridge.pipeline.service import Bridge
-from bridge.pipeline.watcher import SETTLING_TICK, Wake, Watcher
+from bridge.pipeline.watcher import SETTLING_TICK, Watcher, observe
 from bridge.util.i18n import _
 from bridge.workers.leases import (
     FENCE_ERROR,
@@ -275,9 +273,7 @@ class Worker:
             self.queue.defer(tenant.name)
         # Events only wake the loop early; the full scan every few seconds is what counts (events
         # from other machines never arrive over NFS or SMB).
-        observer = PollingObserver(timeout=1.0) if self.poll else Observer()
-        observer.schedule(Wake(intake.wake), str(self.bridge.settings.inbox), recursive=True)
-        observer.start()
+        observer = observe(self.bridge.settings.inbox, intake.wake, poll=self.poll)
         try:
             last_sweep = -float("inf")
             while not self.stop.is_set():

@@ -5,6 +5,7 @@
     planner, importers, exporters, fortnox ← pipeline ← runtime ← cli, demo
     util ← configfile;  config, configfile, fortnox ← connect ← cli
     pipeline, exporters, connect ← console ← cli
+    config, pipeline ← workers (worker mode: several processes on one PostgreSQL) ← cli
 
 The mock uses `bridge.util` and `bridge.sie` and nothing else of the bridge; the bridge uses
 the mock only to start it embedded (`runtime`). Imports inside functions count too.
@@ -36,6 +37,7 @@ ALLOWED: dict[str, set[str]] = {
     "runtime": {"util", "config", "fortnox", "pipeline", "mockfortnox"},
     "demo": {"util", "config", "pipeline", "runtime"},
     "console": {"util", "config", "fortnox", "exporters", "pipeline", "connect"},
+    "workers": {"util", "config", "pipeline"},
     "cli": {
         "util",
         "model",
@@ -48,6 +50,7 @@ ALLOWED: dict[str, set[str]] = {
         "runtime",
         "connect",
         "console",
+        "workers",
     },
     "mockfortnox": {"util", "sie"},
 }
@@ -56,7 +59,9 @@ OWNED = {
     "httpx": {"fortnox"},
     "websockets": {"fortnox/topics.py"},
     "sqlite3": {"pipeline/ledger.py", "pipeline/dialect.py"},
-    "psycopg": {"pipeline/dialect.py"},
+    # The ledger's SQL lives in the dialect; the workers' leases and procrastinate's queue are
+    # worker mode's own tables in the same database.
+    "psycopg": {"pipeline/dialect.py", "workers"},
     "watchdog": {"pipeline/watcher.py"},
 }
 
