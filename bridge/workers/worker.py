@@ -38,7 +38,7 @@ from bridge.config import ConfigError, Settings
 from bridge.pipeline.dialect import SEND_LOCK
 from bridge.pipeline.inbox import Candidate
 from bridge.pipeline.lock import LockHeld
-from bridge.pipeline.records import FileState
+from bridge.pipeline.records import FileRecord, FileState
 from bridge.pipeline.service import Bridge
 from bridge.pipeline.watcher import SETTLING_TICK, Watcher, observe
 from bridge.util.i18n import _
@@ -126,17 +126,10 @@ class _Intake(Watcher):
         self.queue = queue
         self.lease = lease
 
-    def _take_all(self, candidates: list[Candidate]) -> list[tuple[Candidate, bool]]:
-        handled = []
-        for candidate in candidates:
-            self.lease.check()  # a paused intake that lost its role claims nothing more
-            try:
-                record = self.bridge.claim(candidate.path, candidate.tenant, companion=candidate.companion)
-            except PermissionError as exc:
-                log.error("cannot take %s: %s; will try again", candidate.path.name, exc)
-                continue
-            handled.append((candidate, record is not None))
-        return handled
+    def _take(self, candidate: Candidate) -> FileRecord | None:
+        """Only claimed here: the company's worker reads it."""
+        self.lease.check()  # a paused intake that lost its role claims nothing more
+        return self.bridge.claim(candidate.path, candidate.tenant, companion=candidate.companion)
 
     def kick(self, tenant: str) -> None:
         self.queue.defer(tenant, sooner=True)
