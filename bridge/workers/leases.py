@@ -141,6 +141,13 @@ def fenced_url(url: str, worker: str) -> str:
     return f"{url}{joiner}options=-c%20bridge.worker%3D{worker}"
 
 
+def _ensure_tables(connection: psycopg.Connection[Any]) -> None:
+    """The workers' and leases' tables, made once by whichever worker comes first."""
+    with connection.transaction():
+        connection.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        connection.execute(_SCHEMA)
+
+
 def install_fence(connection: psycopg.Connection[Any]) -> bool:
     """The fence trigger on the ledger's documents and steps; False while the ledger's tables
     are not there yet (the first worker to open the ledger creates them, then this runs)."""
@@ -219,9 +226,7 @@ class Leases:
         self._db = psycopg.connect(url, autocommit=True)
         self._lock = threading.Lock()
         self._held: dict[str, Lease] = {}
-        with self._db.transaction():
-            self._db.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
-            self._db.execute(_SCHEMA)
+        _ensure_tables(self._db)
 
     def close(self) -> None:
         with self._lock:
@@ -384,9 +389,7 @@ def workers_at(url: str, seconds: float) -> list[WorkerRow]:
 
 def list_workers(connection: psycopg.Connection[Any], seconds: float) -> list[WorkerRow]:
     """Every worker that registered, with the companies whose lease it holds now."""
-    with connection.transaction():
-        connection.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
-        connection.execute(_SCHEMA)
+    _ensure_tables(connection)
     rows = connection.execute(
         "SELECT w.worker, w.host, w.pid, w.started_at, w.heartbeat,"
         " EXTRACT(EPOCH FROM clock_timestamp() - w.heartbeat)::float8, w.stopped_at IS NOT NULL,"
