@@ -79,8 +79,10 @@ CREATE TABLE IF NOT EXISTS leases (
     generation BIGINT NOT NULL DEFAULT 0,
     expires_at TIMESTAMPTZ,
     heartbeat TIMESTAMPTZ,
-    calls TEXT NOT NULL DEFAULT '[]'
+    calls TEXT NOT NULL DEFAULT '[]',
+    access_checked TIMESTAMPTZ
 );
+ALTER TABLE leases ADD COLUMN IF NOT EXISTS access_checked TIMESTAMPTZ;
 """
 
 # The fence in the database: with `bridge.worker` set on the connection (worker mode), a write
@@ -167,10 +169,18 @@ def install_fence(connection: psycopg.Connection[Any]) -> bool:
 class Lease:
     """A company served by this process, from `Leases.take` until `Leases.give_back`."""
 
-    def __init__(self, company: str, generation: int, calls: list[float], valid_until: float) -> None:
+    def __init__(
+        self,
+        company: str,
+        generation: int,
+        calls: list[float],
+        valid_until: float,
+        access_checked_ago: float | None = None,
+    ) -> None:
         self.company = company
         self.generation = generation
         self.calls = calls  # seconds since each recent call, as the last worker left them
+        self.access_checked_ago = access_checked_ago  # seconds since any worker asked Fortnox
         self.valid_until = valid_until  # time.monotonic(): trusted until then
         self.lost = False
 
@@ -325,21 +335,32 @@ class Leases:
             " heartbeat = excluded.heartbeat"
             " WHERE leases.worker IS NULL OR leases.worker = excluded.worker"
             " OR leases.expires_at <= clock_timestamp()"
-            " RETURNING generation, calls)"
-            " SELECT generation, calls, (SELECT since FROM before) FROM taken",
+            " RETURNING generation, calls,"
+            " EXTRACT(EPOCH FROM clock_timestamp() - access_checked)::float8 AS checked_ago)"
+            " SELECT generation, calls, (SELECT since FROM before), checked_ago FROM taken",
             (company, company, self.worker, self.seconds),
         )
         if not rows:
             return None
-        generation, calls, since = rows[0]
+        generation, calls, since, checked_ago = rows[0]
         ages = [age + float(since or 0.0) for age in _ages(calls)]
-        lease = Lease(company, int(generation), ages, self._trusted_until(asked_at))
+        checked = float(checked_ago) if checked_ago is not None else None
+        lease = Lease(company, int(generation), ages, self._trusted_until(asked_at), checked)
         with self._lock:
             earlier = self._held.get(company)
             if earlier is not None:  # an older slice of this very process: it stops at its next check
                 earlier.lost = True
             self._held[company] = lease
         return lease
+
+    def access_checked(self, lease: Lease) -> None:
+        """This worker asked Fortnox what the company allows (recorded in the ledger): the
+        company's next workers need not ask again for a while."""
+        self._run(
+            "UPDATE leases SET access_checked = clock_timestamp()"
+            " WHERE company = %s AND worker = %s AND generation = %s",
+            (lease.company, self.worker, lease.generation),
+        )
 
     def holds(self, lease: Lease) -> bool:
         """Asks the database (once per document): the lease is still this generation's, unexpired."""

@@ -59,6 +59,10 @@ __all__ = ["Worker", "is_fenced", "ledger_url", "share_sending", "worker_setting
 
 log = logging.getLogger("bridge.workers")
 
+# A company's access check (a token and some ten calls) by any worker holds for its next slices
+# this long, wherever they run: a company moving between workers is not asked again each time,
+# and a licence or scope that changed is still seen within the hour (a refusal at once).
+ACCESS_CHECK_HOLDS = 3600.0
 PACE_SLEEP_AT_MOST = 1.0  # a slice waits out a full window this short; a longer wait ends it
 
 
@@ -152,8 +156,6 @@ class Worker:
         self.stop = threading.Event()
         self.leases = Leases(self.url, worker, self.lease_seconds)
         self.queue = Queue(self.url)
-        self._checked: set[str] = set()  # companies whose access this process checked
-        self._checked_lock = threading.Lock()
 
     # --- the process -----------------------------------------------------------------------
 
@@ -335,11 +337,9 @@ class Worker:
         """Answers when the company's next slice is due (epoch), or None: only when new work comes."""
         bridge = self.bridge
         bridge.catch_up(company)
-        with self._checked_lock:
-            first = company not in self._checked
-            self._checked.add(company)
-        if first:
-            bridge.check_access(company)
+        ago = lease.access_checked_ago
+        if (ago is None or ago >= ACCESS_CHECK_HOLDS) and bridge.check_access(company) is not None:
+            self.leases.access_checked(lease)
         end = time.monotonic() + self.slice_seconds
         while True:
             if not self.leases.holds(lease):

@@ -63,6 +63,17 @@ def test_a_company_given_back_carries_its_recent_calls_to_the_next_worker(postgr
     assert [round(a, 1) for a in after.calls] == [0.8, 2.3]  # aged by the time in between
 
 
+def test_an_access_check_by_one_worker_holds_for_the_company_s_next_worker(postgres_url):
+    one, two = Leases(postgres_url, "one", 30.0), Leases(postgres_url, "two", 30.0)
+    lease = one.take("acme")
+    assert lease is not None and lease.access_checked_ago is None  # never asked: ask Fortnox
+    one.access_checked(lease)
+    one.give_back(lease, [])
+    after = two.take("acme")
+    assert after is not None and after.access_checked_ago is not None
+    assert 0 <= after.access_checked_ago < 5  # just asked: the next worker need not ask again
+
+
 def test_the_fence_refuses_a_worker_writes_for_a_company_it_no_longer_holds(postgres_url):
     with psycopg.connect(postgres_url, autocommit=True) as admin:
         admin.execute(LEDGER)
