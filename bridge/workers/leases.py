@@ -115,13 +115,15 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
-CREATE OR REPLACE TRIGGER fence_documents BEFORE UPDATE ON documents
-    FOR EACH ROW EXECUTE FUNCTION bridge_fence();
-CREATE OR REPLACE TRIGGER fence_steps BEFORE UPDATE ON steps
-    FOR EACH ROW EXECUTE FUNCTION bridge_fence();
-CREATE OR REPLACE TRIGGER fence_files BEFORE INSERT ON files
-    FOR EACH ROW EXECUTE FUNCTION bridge_fence();
 """
+# Each trigger is made once, by the first worker: making one locks its table against writes, and
+# a worker starting beside others that write would deadlock with them.
+_TRIGGERS = {
+    "fence_documents": "CREATE TRIGGER fence_documents BEFORE UPDATE ON documents"
+    " FOR EACH ROW EXECUTE FUNCTION bridge_fence()",
+    "fence_steps": "CREATE TRIGGER fence_steps BEFORE UPDATE ON steps FOR EACH ROW EXECUTE FUNCTION bridge_fence()",
+    "fence_files": "CREATE TRIGGER fence_files BEFORE INSERT ON files FOR EACH ROW EXECUTE FUNCTION bridge_fence()",
+}
 
 FENCE_ERROR = "BR001"  # the SQLSTATE the fence raises
 
@@ -162,7 +164,17 @@ def install_fence(connection: psycopg.Connection[Any]) -> bool:
         ).fetchone()
         if not (found and found[0]):
             return False
-        connection.execute(_FENCE)
+        connection.execute(_FENCE)  # the function alone: replacing it locks no table
+        present = {
+            name
+            for (name,) in connection.execute(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname = ANY(%s)",
+                (list(_TRIGGERS),),
+            ).fetchall()
+        }
+        for name, create in _TRIGGERS.items():
+            if name not in present:
+                connection.execute(create)
     return True
 
 
@@ -253,8 +265,9 @@ class Leases:
         """Records this worker; refuses when a live process already works under its id (the
         fence tells workers apart by id, so two with one id would be one worker to it). A
         process of the same id that died on this host is replaced at once, as on a restart."""
-        with self._lock, self._db.transaction():
+        with self._lock:
             install_fence(self._db)
+        with self._lock, self._db.transaction():
             self._db.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
             other = self._db.execute(
                 "SELECT host, pid, EXTRACT(EPOCH FROM clock_timestamp() - heartbeat)::float8 FROM workers"

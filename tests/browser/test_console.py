@@ -158,8 +158,9 @@ def test_the_activation_link_connects_the_company(browser, console):
     url, workdir, _ = console
     bygg_id, bygg_name, bygg_org = COMPANIES["bygg"]
     browser.get(f"{url}/companies/bygg")
-    browser.find_element(By.ID, "make-activation").click()
-    link = browser.find_element(By.ID, "activation-link").get_attribute("value")
+    browser.find_element(By.ID, "make-activation").click()  # a form's POST: the next page loads after it
+    shown = _wait(browser, lambda d: d.find_elements(By.ID, "activation-link"), what="the activation link")
+    link = shown[0].get_attribute("value")
     assert "/oauth-v1/auth?" in link and SECRET not in browser.page_source
     mail = browser.find_element(By.LINK_TEXT, "Skicka med e-post").get_attribute("href")
     assert mail.startswith("mailto:") and "oauth-v1" in mail

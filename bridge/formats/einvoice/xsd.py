@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -44,6 +45,10 @@ _PREFIXES = {
     "urn:oasis:names:tc:ubl:CommonBasicComponents:1:0": "cbc",
 }
 _QUALIFIED = re.compile(r"\{([^}]*)\}(\w+)")
+# libxml2 compiling two schemas at once in two threads can fail inside ("the given type is not a
+# built-in type"), and a schema keeps the errors of its last validation on itself: one thread at a
+# time compiles, validates and reads those errors.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 @cache
@@ -55,11 +60,13 @@ def _schema(namespace: str) -> etree.XMLSchema:
 def schema_problems(element: etree._Element) -> list[Problem]:
     """Every way `element` (an Invoice, CreditNote or ObjectEnvelope) breaks its schema."""
     namespace = etree.QName(element).namespace or ""
-    schema = _schema(namespace)
     # Validated as its own document, so an SBDH around it plays no part; line numbers survive.
     standalone = etree.ElementTree(copy.deepcopy(element))
-    if schema.validate(standalone):
-        return []
+    with _ONE_AT_A_TIME:
+        schema = _schema(namespace)
+        if schema.validate(standalone):
+            return []
+        errors = list(schema.error_log)
     return [
         Problem(
             N_("the file breaks the %(schema)s schema: %(error)s")
@@ -70,7 +77,7 @@ def schema_problems(element: etree._Element) -> list[Problem]:
             severity=Severity.ERROR,
             code="XSD",
         )
-        for entry in schema.error_log
+        for entry in errors
     ]
 
 
