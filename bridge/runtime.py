@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 
 from bridge.config import ConfigError, Settings, TenantSettings
 from bridge.fortnox import ClientCredentials, CompanyTokens, FortnoxClient, OAuth, Pacer, TokenStore
-from bridge.fortnox.client import SharedTransport
 from bridge.fortnox.oauth import oauth_base_for
 from bridge.fortnox.scopes import flows_named
 from bridge.fortnox.topics import FORTNOX_TOPICS_URL
+from bridge.fortnox.transport import SharedTransport
 from bridge.pipeline.live import live_exports
 from bridge.pipeline.service import Bridge
 from bridge.util.i18n import _

@@ -1,8 +1,9 @@
 """The Fortnox API client: JSON in `Decimal`, typed errors, pages, pacing, injectable transport.
 
-Tests hand it an `httpx.WSGITransport` around the mock, or a real socket; production uses
-httpx's default transport. Nothing here retries a write: whether a failed write may be sent
-again is the executor's decision: it looks first after any attempt that may have reached Fortnox.
+Calls go through the seam in `bridge.fortnox.transport`: a urllib3 pool in production, or an
+httpx transport tests hand in (`httpx.WSGITransport` around the mock, `httpx.MockTransport`).
+Nothing here retries a write: whether a failed write may be sent again is the executor's
+decision: it looks first after any attempt that may have reached Fortnox.
 """
 
 from __future__ import annotations
@@ -10,65 +11,41 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
+from urllib3 import encode_multipart_formdata
 
 from bridge import __version__
 from bridge.fortnox.auth import TokenSource
 from bridge.fortnox.errors import ConnectionRefused, FortnoxError, FortnoxUnreachable
 from bridge.fortnox.pacing import Pacer
+from bridge.fortnox.transport import Answer, SharedTransport, Transport, Unanswered, Unsent, transport_for
 from bridge.util import dumps, loads
 
 __all__ = ["FortnoxClient", "SharedTransport"]
 
-# Connection errors happen before anything is sent; these may happen after Fortnox acted.
-_AFTER_SEND = (
-    httpx.ReadTimeout,
-    httpx.WriteTimeout,
-    httpx.RemoteProtocolError,
-    httpx.ReadError,
-    httpx.WriteError,
-)
-
-
 DOWNLOAD_CHUNK = 256 * 1024
+
+
+def _unreachable(method: str, path: str, failure: Unsent | Unanswered) -> FortnoxUnreachable:
+    said = "no complete answer" if isinstance(failure, Unanswered) else "cannot connect"
+    return FortnoxUnreachable(f"{said}: {failure}", method=method, path=path)
 
 
 @contextmanager
 def _no_answer_as_error(method: str, path: str) -> Iterator[None]:
-    """httpx's transport errors as `FortnoxUnreachable`."""
     try:
         yield
-    except _AFTER_SEND as exc:
-        raise FortnoxUnreachable(
-            f"no complete answer: {type(exc).__name__}: {exc}",
-            method=method,
-            path=path,
-        ) from None
-    except httpx.TransportError as exc:
-        raise FortnoxUnreachable(
-            f"cannot connect: {type(exc).__name__}: {exc}", method=method, path=path
-        ) from None
+    except (Unsent, Unanswered) as failure:
+        raise _unreachable(method, path, failure) from None
 
 
-class SharedTransport(httpx.BaseTransport):
-    """One pool of connections for many companies' clients. A bureau's hundreds of companies
-    talk to the same Fortnox over as many connections as send at once, not one or two each:
-    hundreds of idle keep-alive connections are what a server stops accepting new ones over.
-    A client's `close` leaves it open; whoever made it calls `close_shared` at the end."""
-
-    def __init__(self, connections: int) -> None:
-        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        self._inner = httpx.HTTPTransport(limits=limits)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self._inner.handle_request(request)
-
-    def close(self) -> None:
-        pass
-
-    def close_shared(self) -> None:
-        self._inner.close()
+def _query_value(value: Any) -> str:
+    """A query parameter as httpx wrote it: booleans in lower case, None as nothing."""
+    if value is True or value is False:
+        return "true" if value else "false"
+    return "" if value is None else str(value)
 
 
 class FortnoxClient:
@@ -77,22 +54,23 @@ class FortnoxClient:
         base_url: str,
         tokens: TokenSource,
         *,
-        transport: httpx.BaseTransport | None = None,
+        transport: Transport | httpx.BaseTransport | None = None,
         pacer: Pacer | None = None,
         timeout: float = 30.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.tokens = tokens
         self.pacer = pacer
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            transport=transport,
-            timeout=timeout,
-            headers={"Accept": "application/json", "User-Agent": f"fortnox-bridge/{__version__}"},
-        )
+        self.timeout = timeout
+        self._transport = transport_for(transport)
+        self._headers = {
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",
+            "User-Agent": f"fortnox-bridge/{__version__}",
+        }
 
     def close(self) -> None:
-        self._http.close()
+        self._transport.close()
 
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params or None)
@@ -119,13 +97,15 @@ class FortnoxClient:
         reconnect may lack a scope the consent has now). Returns JSON, bytes, or None (204).
 
         A fresh token refused as well means the consent behind it is gone: `ConnectionRefused`."""
+        url = self._url(path, params)
+        body, content_type = self._body(json, files)
         for attempt in (1, 2):
             token = self.tokens.access_token()
-            response = self._send(method, path, token, params, json, files)
-            if response.status_code == 401 and attempt == 1:
+            answer = self._send(method, path, url, token, body, content_type)
+            if answer.status == 401 and attempt == 1:
                 self.tokens.invalidate(token)
                 continue
-            if response.status_code == 401:
+            if answer.status == 401:
                 raise ConnectionRefused(
                     "Fortnox refuses even a new access token (401 unauthorized)",
                     problem="consent",
@@ -134,7 +114,7 @@ class FortnoxClient:
                     path=path,
                 )
             try:
-                return self._answer(method, path, response)
+                return self._answer(method, path, answer)
             except ConnectionRefused as refused:
                 if refused.problem != "scope" or attempt == 2:
                     raise
@@ -145,59 +125,75 @@ class FortnoxClient:
         """A file's bytes (archive, inbox, a PDF), streamed into `write` as they arrive and
         never read as JSON whatever they look like; returns their media type. When this raises,
         `write` may have had part of the file: the caller throws that part away."""
+        url = self._url(path, params)
         for attempt in (1, 2):
             token = self.tokens.access_token()
-            headers = {"Authorization": f"Bearer {token}", "Accept": "*/*"}
+            headers = {**self._headers, "Authorization": f"Bearer {token}", "Accept": "*/*"}
             with _no_answer_as_error("GET", path), ExitStack() as stack:
                 with self._paced():  # counted by Fortnox once the answer begins, however long the file
-                    response = stack.enter_context(
-                        self._http.stream("GET", path, params=params or None, headers=headers)
-                    )
-                if response.status_code == 401 and attempt == 1:
+                    streamed = stack.enter_context(self._transport.stream(url, headers, self.timeout))
+                if streamed.status == 401 and attempt == 1:
                     self.tokens.invalidate(token)
                     continue
-                if response.status_code >= 400:
-                    response.read()
-                    self._answer("GET", path, response)  # raises the typed error
-                for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
+                if streamed.status >= 400:
+                    answer = Answer(streamed.status, streamed.headers, streamed.read())
+                    self._answer("GET", path, answer)  # raises the typed error
+                for chunk in streamed.chunks(DOWNLOAD_CHUNK):
                     write(chunk)
-                return response.headers.get("Content-Type", "application/octet-stream")
+                return streamed.headers.get("Content-Type", "application/octet-stream")
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _send(self, method, path, token, params, json, files) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {token}"}
-        content = None
+    def _url(self, path: str, params: dict[str, Any] | None) -> str:
+        url = path if path.startswith(("http://", "https://")) else f"{self.base_url}/{path.lstrip('/')}"
+        if not params:
+            return url
+        pairs = [
+            (key, _query_value(item))
+            for key, value in params.items()
+            for item in (value if isinstance(value, list | tuple) else (value,))
+        ]
+        return f"{url}{'&' if '?' in url else '?'}{urlencode(pairs)}"
+
+    @staticmethod
+    def _body(json: Any, files: dict[str, Any] | None) -> tuple[bytes | None, str]:
+        """The request's bytes and their media type, encoded once whichever transport carries them."""
+        if files:
+            return encode_multipart_formdata(files)
         if json is not None:
-            content = dumps(json).encode()
-            headers["Content-Type"] = "application/json"
-        with _no_answer_as_error(method, path), self._paced():
-            return self._http.request(
-                method, path, params=params, content=content, files=files, headers=headers
-            )
-        raise AssertionError("unreachable")  # pragma: no cover
+            return dumps(json).encode(), "application/json"
+        return None, ""
+
+    def _send(
+        self, method: str, path: str, url: str, token: str, body: bytes | None, content_type: str
+    ) -> Answer:
+        headers = {**self._headers, "Authorization": f"Bearer {token}"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        try:
+            with self._paced():
+                return self._transport.send(method, url, headers, body, self.timeout)
+        except (Unsent, Unanswered) as failure:
+            raise _unreachable(method, path, failure) from None
 
     def _paced(self) -> AbstractContextManager[None]:
         return self.pacer.slot() if self.pacer is not None else nullcontext()
 
-    def _answer(self, method: str, path: str, response: httpx.Response) -> Any:
-        status = response.status_code
+    def _answer(self, method: str, path: str, answer: Answer) -> Any:
+        status, content = answer.status, answer.content
         if status == 204:
             return None
         body: Any = None
-        if "json" in response.headers.get("Content-Type", "") or response.content.lstrip()[:1] in (
-            b"{",
-            b"[",
-        ):
+        if "json" in answer.headers.get("Content-Type", "") or content.lstrip()[:1] in (b"{", b"["):
             try:
-                body = loads(response.content)
+                body = loads(content)
             except ValueError:
                 body = None
         if status >= 400:
             if status == 429 and self.pacer is not None:
-                retry_after = response.headers.get("Retry-After", "")
+                retry_after = answer.headers.get("Retry-After", "")
                 self.pacer.slow_down(float(retry_after) if retry_after.isdigit() else None)
             raise FortnoxError.from_response(status, body, method, path)
-        return body if body is not None else response.content
+        return body if body is not None else content
 
     def iter_pages(self, path: str, collection: str, *, limit: int = 500, **params: Any) -> Iterator[dict]:
         """Every record of a list, page after page, as `MetaInformation` counts them."""

@@ -11,6 +11,7 @@ can mend (a wrong secret, a revoked consent, a used or expired refresh token) is
 from __future__ import annotations
 
 import time
+from base64 import b64encode
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,9 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
+from bridge import __version__
 from bridge.fortnox.errors import ConnectionRefused, FortnoxError, FortnoxUnreachable
+from bridge.fortnox.transport import Transport, Unanswered, Unsent, transport_for
 from bridge.util import loads
 
 __all__ = ["FORTNOX_OAUTH", "OAuth", "Tokens", "oauth_base_for"]
@@ -59,7 +62,7 @@ class OAuth:
         client_id: str,
         client_secret: str,
         *,
-        transport: httpx.BaseTransport | None = None,
+        transport: Transport | httpx.BaseTransport | None = None,
         timeout: float = 30.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -67,10 +70,17 @@ class OAuth:
         self.client_id = client_id
         self._secret = client_secret
         self._clock = clock
-        self._http = httpx.Client(transport=transport, timeout=timeout)
+        self._timeout = timeout
+        self._transport = transport_for(transport)
+        basic = b64encode(f"{client_id}:{client_secret}".encode()).decode()
+        self._headers = {
+            "Authorization": f"Basic {basic}",  # the client id and secret, as HTTP Basic
+            "Content-Type": "application/x-www-form-urlencoded",
+            "User-Agent": f"fortnox-bridge/{__version__}",
+        }
 
     def close(self) -> None:
-        self._http.close()
+        self._transport.close()
 
     def authorize_url(
         self, *, redirect_uri: str, scopes: Iterable[str], state: str, service: bool = True
@@ -123,18 +133,16 @@ class OAuth:
     def _post(self, path: str, form: dict[str, str], headers: dict[str, str] | None = None) -> dict[str, Any]:
         url = self.base + path
         try:
-            response = self._http.post(url, data=form, headers=headers, auth=(self.client_id, self._secret))
-        except httpx.TransportError as exc:
-            raise FortnoxUnreachable(f"cannot reach {url}: {exc}", method="POST", path=url) from None
+            response = self._transport.send(
+                "POST", url, {**self._headers, **(headers or {})}, urlencode(form).encode(), self._timeout
+            )
+        except (Unsent, Unanswered) as failure:
+            raise FortnoxUnreachable(f"cannot reach {url}: {failure}", method="POST", path=url) from None
         try:
             body = loads(response.content)  # Fortnox labels these JSON bodies text/html or text/plain
         except ValueError:
             body = None
-        if (
-            response.status_code == 200
-            and isinstance(body, dict)
-            and ("access_token" in body or path != "/token")
-        ):
+        if response.status == 200 and isinstance(body, dict) and ("access_token" in body or path != "/token"):
             return body
         error = body.get("error") if isinstance(body, dict) else None
         description = (body.get("error_description") if isinstance(body, dict) else None) or error
@@ -143,9 +151,9 @@ class OAuth:
             raise ConnectionRefused(
                 f"{description} ({error})",
                 problem=problem,
-                status=response.status_code,
+                status=response.status,
                 body=body,
                 method="POST",
                 path=url,
             )
-        raise FortnoxError.from_response(response.status_code, body, "POST", url)
+        raise FortnoxError.from_response(response.status, body, "POST", url)

@@ -192,3 +192,39 @@ def test_a_download_cut_short_is_unreachable_not_a_short_file():
     with pytest.raises(FortnoxUnreachable) as caught:
         client_answering(handler).download("/3/archive/abc", lambda chunk: None)
     assert caught.value.transient
+
+
+def test_query_parameters_as_fortnox_reads_them():
+    seen = []
+
+    def handler(request):
+        seen.append(str(request.url))
+        return httpx.Response(200, json={})
+
+    client = client_answering(handler)
+    client.get("/3/invoices", filter="unpaid", sent=True, name="Bygg & Måleri AB", page=None)
+    client.get("/3/accounts?financialyear=2", limit=500, page=1)  # a path's own query is kept
+    assert seen == [
+        "https://api.fortnox.se/3/invoices?filter=unpaid&sent=true&name=Bygg+%26+M%C3%A5leri+AB&page=",
+        "https://api.fortnox.se/3/accounts?financialyear=2&limit=500&page=1",
+    ]
+
+
+def test_a_file_goes_as_multipart_form_data():
+    received = {}
+
+    def handler(request):
+        received["type"] = request.headers["Content-Type"]
+        received["body"] = request.read()
+        return httpx.Response(201, json={"File": {"Id": "f-1"}})
+
+    pdf = b"%PDF-1.4 \x00\xff binary"
+    answer = client_answering(handler).request(
+        "POST", "/3/inbox?folderId=inbox_s", files={"file": ("kvitto.pdf", pdf, "application/pdf")}
+    )
+    assert answer == {"File": {"Id": "f-1"}}
+    assert received["type"].startswith("multipart/form-data; boundary=")
+    assert (
+        b'name="file"; filename="kvitto.pdf"\r\nContent-Type: application/pdf\r\n\r\n' + pdf
+        in received["body"]
+    )

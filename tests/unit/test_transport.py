@@ -1,0 +1,228 @@
+"""The urllib3 pool over real loopback sockets: what each way a call can fail tells the executor
+(nothing sent, or maybe acted on), and the mock served for real in both transports."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+
+import httpx
+import pytest
+
+from bridge.fortnox import FortnoxClient, FortnoxError, FortnoxUnreachable, Pacer, StaticToken
+from bridge.fortnox.transport import HttpxTransport, Pool, Unanswered, Unsent
+from mockfortnox import create_app
+from mockfortnox.server import MockServer
+
+Behaviour = Callable[[socket.socket], None]
+
+
+@contextmanager
+def server(behaviour: Behaviour) -> Iterator[tuple[str, list[int]]]:
+    """A server on loopback that treats each connection as `behaviour` says; yields its address
+    and a list that counts the connections it accepted."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[int] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            accepted.append(1)
+            threading.Thread(target=_handle, args=(connection, behaviour), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", accepted
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+def _handle(connection: socket.socket, behaviour: Behaviour) -> None:
+    with connection, suppress(OSError):  # the client went away: nothing more to do
+        behaviour(connection)
+
+
+def read_request(connection: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        ),
+        0,
+    )
+    while len(body) < length:
+        body += connection.recv(65536)
+    return data
+
+
+def answering(*answers: bytes) -> Behaviour:
+    """Answers each request on a connection with the next of `answers`, keeping it open."""
+
+    def behaviour(connection: socket.socket) -> None:
+        for answer in answers:
+            if not read_request(connection):
+                return
+            connection.sendall(answer)
+
+    return behaviour
+
+
+def cut_short(connection: socket.socket) -> None:
+    read_request(connection)
+    connection.sendall(
+        b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"Invo'
+    )
+
+
+def silent(connection: socket.socket) -> None:
+    read_request(connection)
+    connection.recv(1)  # until the client gives up and closes
+
+
+def hangs_up(connection: socket.socket) -> None:
+    read_request(connection)
+
+
+def refused_address() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"  # bound, then closed: nobody listens there
+
+
+def client(url: str, transport=None, **kwargs) -> FortnoxClient:
+    return FortnoxClient(url, StaticToken("t"), transport=transport or Pool(2), timeout=0.5, **kwargs)
+
+
+def json_answer(body: bytes, status: str = "200 OK", extra: bytes = b"") -> bytes:
+    head = f"HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+    return head.encode() + extra + b"\r\n" + body
+
+
+def test_a_refused_port_is_cannot_connect():
+    with pytest.raises(FortnoxUnreachable) as caught:
+        client(refused_address()).post("/3/invoices", {"Invoice": {}})
+    assert caught.value.transient and "cannot connect: NewConnectionError" in str(caught.value)
+
+
+def test_an_answer_cut_short_may_have_created_the_record():
+    with server(cut_short) as (url, _), pytest.raises(FortnoxUnreachable) as caught:
+        client(url).post("/3/invoices", {"Invoice": {}})
+    assert "no complete answer: ProtocolError" in str(caught.value)
+
+
+def test_a_server_that_never_answers_is_a_read_timeout_after_sending():
+    with server(silent) as (url, _), pytest.raises(FortnoxUnreachable) as caught:
+        client(url).post("/3/invoices", {"Invoice": {}})
+    assert "no complete answer: ReadTimeoutError" in str(caught.value)
+
+
+def test_a_connection_closed_without_an_answer_may_have_created_the_record():
+    with server(hangs_up) as (url, _), pytest.raises(FortnoxUnreachable) as caught:
+        client(url).post("/3/invoices", {"Invoice": {}})
+    assert "no complete answer: ProtocolError" in str(caught.value)
+
+
+def test_no_connection_free_in_time_is_cannot_connect():
+    pool = Pool(1)
+    half_sent = answering(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 10)
+    with server(half_sent) as (url, _):
+        held = pool.stream(f"{url}/3/archive/a", {}, timeout=5)  # holds the one connection
+        with held, pytest.raises(Unsent, match="EmptyPoolError"):
+            pool.send("GET", f"{url}/3/customers", {}, None, timeout=0.2)
+
+
+def test_a_download_cut_short_is_unreachable_and_gives_its_connection_back():
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\nContent-Length: 1000000\r\n\r\n"
+    pool = Pool(1)
+    cut = server(lambda c: (read_request(c), c.sendall(head + b"%PDF" * 100)))
+    with cut as (url, _), pytest.raises(FortnoxUnreachable, match="no complete answer: ProtocolError"):
+        client(url, pool).download("/3/archive/abc", lambda chunk: None)
+    with server(answering(json_answer(b'{"ok": true}'))) as (url, _):
+        assert pool.send("GET", f"{url}/3/me", {}, None, timeout=1).status == 200  # the one place is free
+
+
+def test_a_download_stopped_by_its_writer_gives_its_connection_back():
+    pool = Pool(1)
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\nContent-Length: 600000\r\n\r\n"
+    with server(answering(head + b"x" * 600_000, json_answer(b"{}"))) as (url, _):
+
+        def full_disk(chunk: bytes) -> None:
+            raise OSError("no space left on device")
+
+        with pytest.raises(OSError, match="no space"):
+            client(url, pool).download("/3/archive/abc", full_disk)
+        assert pool.send("GET", f"{url}/3/me", {}, None, timeout=1).status == 200
+
+
+def test_calls_share_one_kept_alive_connection_and_read_headers_in_any_case():
+    answers = [json_answer(b'{"Customers": []}')] * 3
+    with server(answering(*answers)) as (url, accepted):
+        fortnox = client(url)
+        for _ in range(3):
+            assert fortnox.get("/3/customers") == {"Customers": []}  # json by a lower-case content-type
+    assert accepted == [1]
+
+
+def test_a_lower_case_retry_after_slows_the_pacer():
+    now = [100.0]
+    pacer = Pacer(limit=25, seconds=5, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    busy = server(answering(json_answer(b"{}", "429 Too Many Requests", b"retry-after: 7\r\n")))
+    with busy as (url, _), pytest.raises(FortnoxError) as caught:
+        client(url, pacer=pacer).get("/3/customers")
+    assert caught.value.status == 429
+    with pacer.slot():
+        assert now[0] == pytest.approx(107.0)
+
+
+@pytest.fixture(scope="module")
+def served_mock() -> Iterator[tuple[str, str]]:
+    app = create_app({"MOCK_RATE_LIMIT": "off"})
+    token = app.test_client().post("/mock/tokens", json={"tenant": "demo"}).json["access_token"]
+    mock = MockServer(app).start()
+    yield mock.url, token
+    mock.stop()
+
+
+@pytest.mark.parametrize("transport", ["urllib3", "httpx"])
+def test_a_file_goes_up_as_multipart_and_comes_back_byte_for_byte(served_mock, transport):
+    url, token = served_mock
+    wire = Pool(2) if transport == "urllib3" else HttpxTransport(httpx.HTTPTransport())
+    fortnox = FortnoxClient(url, StaticToken(token), transport=wire)
+    content = bytes(range(256)) * 2000  # half a megabyte, every byte value
+    uploaded = fortnox.request(
+        "POST", "/3/inbox?folderId=inbox_s", files={"file": ("kvitto å.pdf", content, "application/pdf")}
+    )["File"]
+    assert uploaded["Name"] == "kvitto å.pdf"
+    received = bytearray()
+    media_type = fortnox.download(f"/3/inbox/{uploaded['Id']}", received.extend)
+    assert bytes(received) == content and media_type.startswith("application/pdf")
+    fortnox.close()
+
+
+def test_seam_failures_are_the_two_kinds_only():
+    pool = Pool(1)
+    with pytest.raises(Unsent):
+        pool.send("GET", f"{refused_address()}/3/me", {}, None, timeout=1)
+    with server(cut_short) as (url, _), pytest.raises(Unanswered):
+        pool.send("GET", f"{url}/3/me", {}, None, timeout=1)
