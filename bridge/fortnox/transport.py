@@ -20,6 +20,7 @@ import ssl
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Protocol
 
 import httpx
@@ -124,6 +125,7 @@ def _failure(exc: Exception) -> Unsent | Unanswered:
     return Unanswered(said)
 
 
+@cache  # reading the roots takes some 20 ms; one context serves every pool
 def _tls() -> ssl.SSLContext:
     """The certificates httpx trusted: SSL_CERT_FILE or SSL_CERT_DIR when set, else certifi's."""
     import certifi

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -141,6 +144,22 @@ def test_a_connection_closed_without_an_answer_may_have_created_the_record():
     with server(hangs_up) as (url, _), pytest.raises(FortnoxUnreachable) as caught:
         client(url).post("/3/invoices", {"Invoice": {}})
     assert "no complete answer: ProtocolError" in str(caught.value)
+
+
+def test_a_certificate_nobody_vouches_for_is_cannot_connect(tmp_path):
+    """Verified in the TLS handshake, before a byte of the request is written."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a self-signed certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    made = ["-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
+    subprocess.run(["openssl", "req", *made, "-keyout", key, "-out", cert], check=True, capture_output=True)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    refusing = server(lambda c: tls.wrap_socket(c, server_side=True))
+    with refusing as (url, _), pytest.raises(FortnoxUnreachable) as caught:
+        client(url.replace("http:", "https:")).post("/3/invoices", {"Invoice": {}})
+    said = str(caught.value)
+    assert "cannot connect: SSLError" in said and "CERTIFICATE_VERIFY_FAILED" in said
 
 
 def test_no_connection_free_in_time_is_cannot_connect():
