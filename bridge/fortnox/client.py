@@ -65,7 +65,7 @@ class FortnoxClient:
         self._transport = transport_for(transport)
         self._headers = {
             "Accept": "application/json",
-            "Accept-Encoding": "gzip, deflate",
+            "Accept-Encoding": "gzip, deflate",  # as httpx asked: long lists travel compressed
             "User-Agent": f"fortnox-bridge/{__version__}",
         }
 
