@@ -151,7 +151,8 @@ class PersonalToken:
         if self._usable(connection):
             return connection.access_token  # type: ignore[union-attr]
         with self.store.locked(self.tenant):
-            connection = self._connection(fresh=True)  # another thread or process may have refreshed meanwhile
+            # Another thread or process may have refreshed meanwhile.
+            connection = self._connection(fresh=True)
             if self._usable(connection):
                 return connection.access_token  # type: ignore[union-attr]
             return self._refresh(connection).access_token
