@@ -1475,6 +1475,20 @@ class Ledger:
                 out[table][state] = count
         return out
 
+    def waiting(self) -> dict[str, tuple[int, int]]:
+        """Per company with any: its documents still to send (queued or sending) and its files
+        read but not yet judged (claimed) — two queries for every company at once."""
+        out: dict[str, tuple[int, int]] = {}
+        for tenant, count in self.db.execute(
+            "SELECT tenant, COUNT(*) FROM documents WHERE state IN ('queued','sending') GROUP BY tenant"
+        ):
+            out[tenant] = (count, 0)
+        for tenant, count in self.db.execute(
+            "SELECT tenant, COUNT(*) FROM files WHERE state = 'claimed' AND dismissed_at IS NULL GROUP BY tenant"
+        ):
+            out[tenant] = (out.get(tenant, (0, 0))[0], count)
+        return out
+
     # --- purchase orders and their matches ------------------------------------------------
 
     def finished_documents(self, tenant: str, kind: str) -> list[dict[str, Any]]:
