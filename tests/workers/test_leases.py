@@ -139,13 +139,16 @@ def test_a_single_bridge_never_sends_beside_the_workers(tmp_path, postgres_url):
     (tmp_path / "bridge.toml").write_text(
         f'[fortnox]\nurl = "http://127.0.0.1:9"\n[ledger]\nurl = "{postgres_url}"\n', encoding="utf-8"
     )
-    worker = share_sending(postgres_url, "w1")
+    ledger = open_ledger(tmp_path / "ledger.sqlite3", lambda: None, url=postgres_url)
+    worker = share_sending(ledger, "w1")
     result = cli(tmp_path, "retry", "--failed")  # sends now: it needs the ledger to itself
     assert result.exit_code == 2
     assert "watch --worker-id w1 is already sending from the ledger" in result.output
     worker.close()
-    with StateLock(tmp_path / ".bridge", "watch", postgres_url), pytest.raises(LockHeld):
-        share_sending(postgres_url, "w2")
+    with StateLock(tmp_path / ".bridge", "watch", postgres_url), pytest.raises(LockHeld) as refused:
+        share_sending(ledger, "w2")
+    assert "a single bridge is sending from this ledger; workers cannot send beside it" in str(refused.value)
+    ledger.close()
 
 
 def test_the_ledger_itself_cannot_record_a_step_for_a_company_its_worker_does_not_hold(
