@@ -68,9 +68,10 @@ PACE_SLEEP_AT_MOST = 1.0  # a slice waits out a full window this short; a longer
 
 
 def ledger_url(settings: Settings) -> str:
-    """The PostgreSQL ledger the workers share; worker mode needs one."""
+    """The PostgreSQL ledger the workers share; worker mode needs one (the settings refuse any
+    other kind of URL)."""
     url = str(settings.values.get(("ledger", "url"), "") or "")
-    if not url.startswith(("postgresql://", "postgres://")):
+    if not url:
         raise ConfigError(
             _(
                 "worker mode (--worker-id) needs the ledger on PostgreSQL that all workers share: set"

@@ -130,9 +130,20 @@ def test_workers_says_who_serves_what(tmp_path, postgres_url):
 
 
 def test_worker_mode_without_a_shared_ledger_says_what_to_set(tmp_path):
+    for command in (["watch", "--worker-id", "w1"], ["workers"]):  # ledger.url empty: SQLite's
+        result = cli(tmp_path, *command)
+        assert result.exit_code == 2
+        assert (
+            "worker mode (--worker-id) needs the ledger on PostgreSQL that all workers share" in result.output
+        )
+        assert 'ledger.url = "postgresql://…"' in result.output
+
+
+def test_a_ledger_url_of_another_kind_is_refused_by_the_settings_before_worker_mode(tmp_path):
+    (tmp_path / "bridge.toml").write_text('[ledger]\nurl = "mysql://db/ledger"\n', encoding="utf-8")
     result = cli(tmp_path, "watch", "--worker-id", "w1")
     assert result.exit_code == 2
-    assert 'ledger.url = "postgresql://…"' in result.output
+    assert "ledger.url must be empty (SQLite in the state folder) or a PostgreSQL URL" in result.output
 
 
 def test_a_single_bridge_never_sends_beside_the_workers(tmp_path, postgres_url):
