@@ -19,6 +19,7 @@ from bridge.fortnox import (
     StaticToken,
     TokenStore,
 )
+from bridge.fortnox.auth import LOOK_AGAIN_SECONDS
 
 
 def personal_connection(mock, tenant="bygg", **changes) -> Connection:
@@ -177,4 +178,5 @@ def test_a_companys_tokens_follow_a_connect_made_by_another_process(tmp_path, mo
     store.save(Connection("bygg", "123456", "service"))  # `connect` ran meanwhile
     assert tokens.access_token() and tokens.kind == "service"
     store.save(personal_connection(mock))  # and again, for a personal consent
+    time.sleep(LOOK_AGAIN_SECONDS)  # the file is looked at again within a second, not at every call
     assert tokens.kind == "personal" and tokens.access_token() == store.load("bygg").access_token
