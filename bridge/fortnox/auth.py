@@ -139,6 +139,7 @@ class PersonalToken:
         self._refused: set[str] = set()
         self._cache: tuple[object, Connection | None] = (None, None)
         self._looked_at = -LOOK_AGAIN_SECONDS  # time.monotonic() of the last look at the file
+        self._writes_seen = -1  # `TokenStore.writes` at that look
         self.refreshes = 0  # refreshes this object made (tests and status)
 
     @property
@@ -182,12 +183,12 @@ class PersonalToken:
 
     def _connection(self, *, fresh: bool = False) -> Connection | None:
         """The stored connection; its file is looked at again after `LOOK_AGAIN_SECONDS` (or now,
-        `fresh`, or while there is none): a look per call was a system call per call, hundreds a
-        second in a bureau."""
-        now = time.monotonic()
-        if not fresh and self._cache[1] is not None and now - self._looked_at < LOOK_AGAIN_SECONDS:
+        `fresh`, or once this process wrote a connection): a look per call was a system call per
+        call, hundreds a second in a bureau."""
+        now, writes = time.monotonic(), TokenStore.writes
+        if not fresh and writes == self._writes_seen and now - self._looked_at < LOOK_AGAIN_SECONDS:
             return self._cache[1]
-        self._looked_at = now
+        self._looked_at, self._writes_seen = now, writes
         version = self.store.version(self.tenant)
         if version is None or version != self._cache[0]:
             self._cache = (version, self.store.load(self.tenant) if version else None)
