@@ -30,7 +30,7 @@ import msgspec
 
 from bridge.fortnox.topics import TopicEvent
 from bridge.model import Problem, to_json, to_plain
-from bridge.pipeline.dialect import Connection, Dialect, Postgres, Row, Unreachable, dialect_for
+from bridge.pipeline.dialect import Connection, Dialect, Held, Postgres, Row, Unreachable, dialect_for
 from bridge.pipeline.records import (
     DocumentRecord,
     DocumentState,
@@ -692,6 +692,13 @@ class Ledger:
         """What is damaged: SQLite's `quick_check` (`full`: `integrity_check`) of every page; on
         PostgreSQL, whose server keeps its pages whole, every table of the schema present."""
         return self._dialect.check(self.db, full=full)
+
+    def hold_sending(self, holder: str, *, shared: bool = False) -> tuple[Held | None, str]:
+        """The database's sending lock (`Postgres.hold_sending`): a ledger in PostgreSQL only;
+        SQLite's is the state folder's lock alone (`lock.py`)."""
+        if not isinstance(self._dialect, Postgres):
+            raise TypeError(f"{self.where}: only a ledger in PostgreSQL has a sending lock of its own")
+        return self._dialect.hold_sending(holder, shared=shared)
 
     def claim_identity(self, identity: str) -> str:
         """The ledger's identity: `identity` when it has none yet (see `_open_postgres`)."""
