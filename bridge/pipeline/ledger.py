@@ -527,6 +527,14 @@ _SPOOLED = msgspec.json.Decoder(_Spooled).decode
 _OPEN = "('queued','sending')"
 
 
+StepsDone = Sequence[tuple[int, Any]]  # (step id, what it answered)
+
+
+def _record_steps_done(db: Connection, done: StepsDone) -> None:
+    for step_id, result in done:
+        db.execute("UPDATE steps SET state = 'done', result = ? WHERE id = ?", (dumps(result), step_id))
+
+
 class Ledger:
     def __init__(self, path: Path, url: str = "") -> None:
         """The ledger at `path`, or (`url`) in that PostgreSQL database; `path` still names the
@@ -1198,28 +1206,37 @@ class Ledger:
         rows = self.db.execute("SELECT * FROM steps WHERE document_id = ? ORDER BY position", (document_id,))
         return [_step(row) for row in rows]
 
-    def step_sending(self, step_id: int, document_id: int) -> None:
-        """The intent, committed before the call: after a crash we know it may have been sent."""
+    def step_sending(self, step_id: int, document_id: int, *, done: StepsDone = ()) -> None:
+        """The intent, committed before the call: after a crash we know it may have been sent.
+        `done`: earlier steps' answers, recorded in the same commit (see `Executor.run`)."""
         with self.transaction() as db:
+            _record_steps_done(db, done)
             db.execute("UPDATE steps SET state = 'sending', attempts = attempts + 1 WHERE id = ?", (step_id,))
             db.execute(
                 "UPDATE documents SET state = 'sending', attempts = attempts + 1 WHERE id = ?", (document_id,)
             )
 
     def step_done(self, step_id: int, result: Any) -> None:
-        with self.transaction() as db:
-            db.execute("UPDATE steps SET state = 'done', result = ? WHERE id = ?", (dumps(result), step_id))
+        self.steps_done([(step_id, result)])
 
-    def document_done(self, document_id: int, result: Any) -> None:
+    def steps_done(self, done: StepsDone) -> None:
         with self.transaction() as db:
+            _record_steps_done(db, done)
+
+    def document_done(self, document_id: int, result: Any, *, done: StepsDone = ()) -> None:
+        with self.transaction() as db:
+            _record_steps_done(db, done)
             db.execute(
                 "UPDATE documents SET state = 'done', result = ?, last_error = NULL, failures = 0, finished_at = ?"
                 " WHERE id = ?",
                 (dumps(result), now_iso(), document_id),
             )
 
-    def document_failed(self, document_id: int, error: str, detail: Any = None) -> None:
+    def document_failed(
+        self, document_id: int, error: str, detail: Any = None, *, done: StepsDone = ()
+    ) -> None:
         with self.transaction() as db:
+            _record_steps_done(db, done)
             db.execute(
                 "UPDATE documents SET state = 'failed', last_error = ?, error_detail = ?, finished_at = ?"
                 " WHERE id = ?",
