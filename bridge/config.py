@@ -357,13 +357,20 @@ class Settings:
     multi_tenant: bool = False
     source: Path | None = None
     notes: tuple[str, ...] = field(default=())
+    # Folders as resolved once: every receipt and every file asks, and resolving walks the path
+    # with a system call per part (thousands a second in a bureau).
+    _resolved: dict[tuple[Path, str], Path] = field(default_factory=dict, compare=False, repr=False)
 
     def __getitem__(self, dotted: str) -> Any:
         section, _, key = dotted.partition(".")
         return self.values[(section, key)]
 
     def path(self, dotted: str) -> Path:
-        return (self.workdir / self[dotted]).resolve()
+        key = (self.workdir, str(self[dotted]))
+        resolved = self._resolved.get(key)
+        if resolved is None:
+            resolved = self._resolved[key] = (self.workdir / key[1]).resolve()
+        return resolved
 
     @property
     def inbox(self) -> Path:

@@ -21,6 +21,7 @@ from bridge.fortnox.tokenstore import Connection, TokenStore
 __all__ = ["ClientCredentials", "CompanyTokens", "PersonalToken", "StaticToken", "TokenSource"]
 
 RENEW_BEFORE = 60.0  # seconds before expiry when a token counts as spent
+LOOK_AGAIN_SECONDS = 1.0  # how stale a company's stored connection may be between its calls
 # A service account's token is renewed ahead of need at a moment drawn from this many seconds
 # before it is spent: companies whose tokens were fetched together do not all renew together.
 RENEW_SPREAD = 600.0
@@ -124,7 +125,8 @@ class PersonalToken:
     """A user's consent: an access token renewed with a refresh token that works once.
 
     The stored connection is read again whenever its file changes, so a refresh made by
-    another process (or a `connect` that replaced the consent) is used at once.
+    another process (or a `connect` that replaced the consent) is used within a second, and at
+    once where it matters: under the company's lock, before its single-use refresh token is spent.
     """
 
     def __init__(
@@ -136,6 +138,8 @@ class PersonalToken:
         self._clock = clock
         self._refused: set[str] = set()
         self._cache: tuple[object, Connection | None] = (None, None)
+        self._looked_at = -LOOK_AGAIN_SECONDS  # time.monotonic() of the last look at the file
+        self._writes_seen = -1  # `TokenStore.writes` at that look
         self.refreshes = 0  # refreshes this object made (tests and status)
 
     @property
@@ -148,7 +152,8 @@ class PersonalToken:
         if self._usable(connection):
             return connection.access_token  # type: ignore[union-attr]
         with self.store.locked(self.tenant):
-            connection = self._connection()  # another thread or process may have refreshed meanwhile
+            # Another thread or process may have refreshed meanwhile.
+            connection = self._connection(fresh=True)
             if self._usable(connection):
                 return connection.access_token  # type: ignore[union-attr]
             return self._refresh(connection).access_token
@@ -166,7 +171,7 @@ class PersonalToken:
         try:
             tokens = self.oauth.refresh(connection.refresh_token)
         except ConnectionRefused:
-            latest = self._connection()
+            latest = self._connection(fresh=True)
             if latest is not None and latest.refresh_token != connection.refresh_token:
                 return latest  # someone refreshed without our lock (an older bridge): theirs is good
             raise
@@ -176,7 +181,14 @@ class PersonalToken:
         self.refreshes += 1
         return renewed
 
-    def _connection(self) -> Connection | None:
+    def _connection(self, *, fresh: bool = False) -> Connection | None:
+        """The stored connection; its file is looked at again after `LOOK_AGAIN_SECONDS` (or now,
+        `fresh`, or once this process wrote a connection): a look per call was a system call per
+        call, hundreds a second in a bureau."""
+        now, writes = time.monotonic(), TokenStore.writes
+        if not fresh and writes == self._writes_seen and now - self._looked_at < LOOK_AGAIN_SECONDS:
+            return self._cache[1]
+        self._looked_at, self._writes_seen = now, writes
         version = self.store.version(self.tenant)
         if version is None or version != self._cache[0]:
             self._cache = (version, self.store.load(self.tenant) if version else None)

@@ -66,6 +66,10 @@ class Connection:
 
 
 class TokenStore:
+    # Grows with every connection this process writes or forgets, whichever store object did it:
+    # readers that look at the files only now and then (`PersonalToken`) look at once after it.
+    writes = 0
+
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
@@ -86,12 +90,14 @@ class TokenStore:
     def save(self, connection: Connection) -> None:
         self._ensure_folder()
         atomic_write(self.path(connection.tenant), dumps(connection.to_json(), indent=2))  # mkstemp: 0600
+        TokenStore.writes += 1
 
     def forget(self, tenant: str) -> bool:
         try:
             self.path(tenant).unlink()
         except FileNotFoundError:
             return False
+        TokenStore.writes += 1
         return True
 
     def version(self, tenant: str) -> tuple[int, int] | None:

@@ -41,6 +41,7 @@ __all__ = [
     "Connection",
     "DatabaseError",
     "Dialect",
+    "Held",
     "IntegrityError",
     "OperationalError",
     "Postgres",
@@ -90,6 +91,12 @@ class Connection(Protocol):
     def executemany(self, sql: str, parameters: Iterable[Any], /) -> Cursor: ...
     @property
     def in_transaction(self) -> bool: ...
+    def close(self) -> None: ...
+
+
+class Held(Protocol):
+    """A lock held for as long as the connection holding it stays open."""
+
     def close(self) -> None: ...
 
 
@@ -414,18 +421,21 @@ class Postgres:
     def connect(self, *, shared: bool = False) -> Connection:
         return PgConnection(self, shared=shared)
 
-    def hold_sending(self, holder: str) -> tuple[psycopg.Connection[Any] | None, str]:
+    def hold_sending(self, holder: str, *, shared: bool = False) -> tuple[Held | None, str]:
         """One bridge sends from one ledger, as one from one state folder (`lock.py`): a
         session-level advisory lock, held by a connection of its own for as long as it stays
-        open (the server lets go of it when the process dies). Answers that connection, or
-        None and who holds the lock (its connection's application_name, which is `holder`)."""
+        open (the server lets go of it when the process dies). Taken `shared` by the workers
+        (`watch --worker-id`), who send beside each other but not beside a single bridge.
+        Answers that connection, or None and who holds the lock (its connection's
+        application_name, which is `holder`)."""
         conn = self.raw(shared=False)
         conn.execute("SELECT set_config('application_name', %s, false)", (holder[:63],))
+        take = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
         # A bridge killed a moment ago holds it until the server has seen its connection close
         # (milliseconds): a restart waits that long, not more.
         deadline = time.monotonic() + RELEASE_SECONDS
         while True:
-            got = conn.execute("SELECT pg_try_advisory_lock(%s)", (SEND_LOCK,)).fetchone()
+            got = conn.execute(f"SELECT {take}(%s)", (SEND_LOCK,)).fetchone()
             if got is not None and got[0]:
                 return conn, holder
             if time.monotonic() >= deadline:

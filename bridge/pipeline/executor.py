@@ -82,8 +82,26 @@ class Executor:
         return kept[1]
 
     def run(self, client: FortnoxClient, document: DocumentRecord) -> Outcome:
+        """Run the document's steps not done yet. A step's answer is recorded with the next write
+        that must be durable anyway (the next step's intent, the document's end): a commit of
+        its own per answer was a third of a document's commits. An answer lost to a crash
+        before that is no harm: the step has an attempt recorded and looks before it sends."""
         results: dict[str, Any] = {}
         summary: list[dict[str, Any]] = []
+        self._run.answered = []
+        try:
+            return self._run_steps(client, document, results, summary)
+        finally:
+            if self._run.answered:  # the document waits (or a bug): its answers are kept all the same
+                self.ledger.steps_done(self._answered())
+
+    def _run_steps(
+        self,
+        client: FortnoxClient,
+        document: DocumentRecord,
+        results: dict[str, Any],
+        summary: list[dict[str, Any]],
+    ) -> Outcome:
         try:
             records = self.ledger.steps(document.id)
             self._run.needed = _fields_used([dumps(record.spec) for record in records])
@@ -96,7 +114,7 @@ class Executor:
                     result = dict(record.result)
                 else:
                     result = self._run_step(client, document, record, results)
-                    self.ledger.step_done(record.id, result)
+                    self._run.answered.append((record.id, result))
                 if step.save_as and result["outcome"] not in ("skipped", "absent"):
                     results[step.save_as] = result["record"]
                 summary.append({"label": step.label, "envelope": step.envelope, **result})
@@ -108,13 +126,16 @@ class Executor:
             if error.transient:
                 return Outcome("later", str(error), unreachable=error.status is None or error.status >= 500)
             self.ledger.document_failed(
-                document.id, _explain(error), {"status": error.status, "code": error.code}
+                document.id,
+                _explain(error),
+                {"status": error.status, "code": error.code},
+                done=self._answered(),
             )
             return Outcome("failed", _explain(error))
         except (PlanError, MissingFile) as error:
-            self.ledger.document_failed(document.id, str(error))
+            self.ledger.document_failed(document.id, str(error), done=self._answered())
             return Outcome("failed", str(error))
-        self.ledger.document_done(document.id, summary)
+        self.ledger.document_done(document.id, summary, done=self._answered())
         return Outcome("done")
 
     def _run_step(
@@ -173,7 +194,7 @@ class Executor:
                 raise PlanError(f"internal: {step.label} has no file to upload")
             data = self.files.get(document.tenant, step.file.sha256)
             files = {"file": (step.file.name, data, step.file.media_type)}
-        self.ledger.step_sending(record.id, document.id)
+        self._sending(record, document)
         body = _resolve(step.body, results)
         try:
             answer = client.request(step.method, path, json=body, files=files)
@@ -194,6 +215,16 @@ class Executor:
         elif step.kind == "action" and step.check_path:
             self._index().remember(_resolve_path(step.check_path, results), {}, written)
         return {"outcome": "created" if step.method == "POST" else "updated", "record": written}
+
+    def _sending(self, record: StepRecord, document: DocumentRecord) -> None:
+        """The step's intent, durable before its call (with the answers of the steps before it)."""
+        self.ledger.step_sending(record.id, document.id, done=self._answered())
+
+    def _answered(self) -> list[tuple[int, dict[str, Any]]]:
+        """The answers not recorded yet, handed over to the write that records them."""
+        answered: list[tuple[int, dict[str, Any]]] = self._run.answered
+        self._run.answered = []
+        return answered
 
     def _found_by_rebuild(self, document: DocumentRecord, step: Step, results: dict[str, Any]) -> bool:
         """After `ledger rebuild`: whether Fortnox listed a record this step's look-up matches.
@@ -244,7 +275,7 @@ class Executor:
         self, client: FortnoxClient, document: DocumentRecord, record: StepRecord, path: str
     ) -> dict[str, Any]:
         """Remove once: a record Fortnox no longer has is gone already, whoever removed it."""
-        self.ledger.step_sending(record.id, document.id)
+        self._sending(record, document)
         try:
             client.request("DELETE", path)
         except FortnoxError as error:
@@ -268,13 +299,13 @@ class Executor:
         found = self._lookup(client, step.lookup, results)
         wanted = _resolve(step.body, results)[step.envelope]
         if found is None:
-            self.ledger.step_sending(record.id, document.id)
+            self._sending(record, document)
             answer = client.request("POST", _resolve_path(step.path, results), json={step.envelope: wanted})
             return {"outcome": "created", "record": answer.get(step.envelope, answer)}
         changes = [[k, found.get(k), v] for k, v in wanted.items() if not _same_value(found.get(k), v)]
         if not changes:
             return {"outcome": "reconciled" if uncertain else "unchanged", "record": found}
-        self.ledger.step_sending(record.id, document.id)
+        self._sending(record, document)
         path = _resolve_path(step.lookup.path, results)
         answer = client.request("PUT", path, json={step.envelope: {k: v for k, _, v in changes}})
         return {"outcome": "updated", "record": answer.get(step.envelope, answer), "changes": changes}

@@ -43,6 +43,7 @@ class _Seen:
     whole: Notice | None = None
     kinds: frozenset[str] = frozenset()
     recheck_at: float = 0.0
+    looked_at: float = float("-inf")  # when the ledger's version was last read
     logged: set[str] = field(default_factory=set)
 
 
@@ -131,7 +132,7 @@ class AccessGate:
         whole = next((n for n in notices if n.whole_company), None)
         state = "connected" if whole is None else _state_of(whole)
         self.ledger.record_access(tenant, state, [n.to_json() for n in notices], checked)
-        seen = self._refresh(tenant)
+        seen = self._refresh(tenant, fresh=True)
         for notice in notices:
             key = f"{state}|{notice.message}"
             if key not in seen.logged:
@@ -144,8 +145,14 @@ class AccessGate:
                     notice.command,
                 )
 
-    def _refresh(self, tenant: str) -> _Seen:
+    def _refresh(self, tenant: str, *, fresh: bool = False) -> _Seen:
+        """What the ledger says of the company, read again every `POLL_SECONDS` (`fresh`: now).
+        Every call asks the gate; a read per call was most of a bureau's reads of the ledger."""
         seen = self._seen.setdefault(tenant, _Seen())
+        now = self._clock()
+        if not fresh and now - seen.looked_at < POLL_SECONDS:
+            return seen
+        seen.looked_at = now
         version = self.ledger.access_version(tenant)
         if version == seen.version:
             return seen

@@ -30,7 +30,7 @@ import msgspec
 
 from bridge.fortnox.topics import TopicEvent
 from bridge.model import Problem, to_json, to_plain
-from bridge.pipeline.dialect import Connection, Dialect, Postgres, Row, Unreachable, dialect_for
+from bridge.pipeline.dialect import Connection, Dialect, Held, Postgres, Row, Unreachable, dialect_for
 from bridge.pipeline.records import (
     DocumentRecord,
     DocumentState,
@@ -527,6 +527,14 @@ _SPOOLED = msgspec.json.Decoder(_Spooled).decode
 _OPEN = "('queued','sending')"
 
 
+StepsDone = Sequence[tuple[int, Any]]  # (step id, what it answered)
+
+
+def _record_steps_done(db: Connection, done: StepsDone) -> None:
+    for step_id, result in done:
+        db.execute("UPDATE steps SET state = 'done', result = ? WHERE id = ?", (dumps(result), step_id))
+
+
 class Ledger:
     def __init__(self, path: Path, url: str = "") -> None:
         """The ledger at `path`, or (`url`) in that PostgreSQL database; `path` still names the
@@ -692,6 +700,13 @@ class Ledger:
         """What is damaged: SQLite's `quick_check` (`full`: `integrity_check`) of every page; on
         PostgreSQL, whose server keeps its pages whole, every table of the schema present."""
         return self._dialect.check(self.db, full=full)
+
+    def hold_sending(self, holder: str, *, shared: bool = False) -> tuple[Held | None, str]:
+        """The database's sending lock (`Postgres.hold_sending`): a ledger in PostgreSQL only;
+        SQLite's is the state folder's lock alone (`lock.py`)."""
+        if not isinstance(self._dialect, Postgres):
+            raise TypeError(f"{self.where}: only a ledger in PostgreSQL has a sending lock of its own")
+        return self._dialect.hold_sending(holder, shared=shared)
 
     def claim_identity(self, identity: str) -> str:
         """The ledger's identity: `identity` when it has none yet (see `_open_postgres`)."""
@@ -1191,28 +1206,37 @@ class Ledger:
         rows = self.db.execute("SELECT * FROM steps WHERE document_id = ? ORDER BY position", (document_id,))
         return [_step(row) for row in rows]
 
-    def step_sending(self, step_id: int, document_id: int) -> None:
-        """The intent, committed before the call: after a crash we know it may have been sent."""
+    def step_sending(self, step_id: int, document_id: int, *, done: StepsDone = ()) -> None:
+        """The intent, committed before the call: after a crash we know it may have been sent.
+        `done`: earlier steps' answers, recorded in the same commit (see `Executor.run`)."""
         with self.transaction() as db:
+            _record_steps_done(db, done)
             db.execute("UPDATE steps SET state = 'sending', attempts = attempts + 1 WHERE id = ?", (step_id,))
             db.execute(
                 "UPDATE documents SET state = 'sending', attempts = attempts + 1 WHERE id = ?", (document_id,)
             )
 
     def step_done(self, step_id: int, result: Any) -> None:
-        with self.transaction() as db:
-            db.execute("UPDATE steps SET state = 'done', result = ? WHERE id = ?", (dumps(result), step_id))
+        self.steps_done([(step_id, result)])
 
-    def document_done(self, document_id: int, result: Any) -> None:
+    def steps_done(self, done: StepsDone) -> None:
         with self.transaction() as db:
+            _record_steps_done(db, done)
+
+    def document_done(self, document_id: int, result: Any, *, done: StepsDone = ()) -> None:
+        with self.transaction() as db:
+            _record_steps_done(db, done)
             db.execute(
                 "UPDATE documents SET state = 'done', result = ?, last_error = NULL, failures = 0, finished_at = ?"
                 " WHERE id = ?",
                 (dumps(result), now_iso(), document_id),
             )
 
-    def document_failed(self, document_id: int, error: str, detail: Any = None) -> None:
+    def document_failed(
+        self, document_id: int, error: str, detail: Any = None, *, done: StepsDone = ()
+    ) -> None:
         with self.transaction() as db:
+            _record_steps_done(db, done)
             db.execute(
                 "UPDATE documents SET state = 'failed', last_error = ?, error_detail = ?, finished_at = ?"
                 " WHERE id = ?",
@@ -1473,6 +1497,20 @@ class Ledger:
                 f"SELECT {states[table]} AS s, COUNT(*) FROM {table} {where} GROUP BY s", args
             ):
                 out[table][state] = count
+        return out
+
+    def waiting(self) -> dict[str, tuple[int, int]]:
+        """Per company with any: its documents still to send (queued or sending) and its files
+        read but not yet judged (claimed) — two queries for every company at once."""
+        out: dict[str, tuple[int, int]] = {}
+        for tenant, count in self.db.execute(
+            "SELECT tenant, COUNT(*) FROM documents WHERE state IN ('queued','sending') GROUP BY tenant"
+        ):
+            out[tenant] = (count, 0)
+        for tenant, count in self.db.execute(
+            "SELECT tenant, COUNT(*) FROM files WHERE state = 'claimed' AND dismissed_at IS NULL GROUP BY tenant"
+        ):
+            out[tenant] = (out.get(tenant, (0, 0))[0], count)
         return out
 
     # --- purchase orders and their matches ------------------------------------------------

@@ -158,11 +158,16 @@ class CompanyPool:
             kicked = company in self._kicked
             self._kicked.discard(company)
             if turn.more or (kicked and not (self.once and turn.done)):
-                self._make_ready(company)
+                self._make_ready(company)  # wakes one idle worker
             elif turn.at is not None and not (self.once and turn.done):
                 self._wake_at[company] = turn.at
                 heapq.heappush(self._timers, (turn.at, next(self._seq), company))
-            self._cond.notify_all()
+                if self._timers[0][2] == company:
+                    self._cond.notify()  # the earliest timer now: one idle worker waits for it instead
+            elif self.once and not self._running and not self._ready:
+                self._cond.notify_all()  # perhaps the last: the idle workers see whether the work is over
+            # Otherwise no one need wake: waking every idle worker after every turn (hundreds a
+            # second) only had them contend for the lock and wait again.
 
     def _make_ready(self, company: str) -> None:
         self._ready.append(company)

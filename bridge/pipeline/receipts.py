@@ -62,6 +62,7 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     autoescape=False,  # plain-text reports
+    auto_reload=False,  # the templates ship with the package: no look at their files per receipt
     # A file name or value with a newline or an escape sequence is shown escaped, never raw.
     finalize=lambda value: printable(value) if isinstance(value, str) else value,
     extensions=["jinja2.ext.i18n"],

@@ -251,6 +251,10 @@ class Bridge:
         """How many files and documents are in each state."""
         return self.ledger.counts(tenant)
 
+    def waiting(self) -> dict[str, tuple[int, int]]:
+        """Per company with any: documents still to send, files not yet judged."""
+        return self.ledger.waiting()
+
     def health(self, tenant: str) -> TenantHealth:
         """Whether Fortnox answers this company, and since when it does not."""
         return self.ledger.tenant_health(tenant)

@@ -65,25 +65,26 @@ def what_waits(bridge: Bridge, unsettled: list[Path] | None = None) -> list[str]
     """After `watch --once`: each company whose documents could not be sent now, how many and
     why, with what to do; and files still being written into the inbox. Empty: nothing waits."""
     lines = [f"{path}: still being written; taken once it stops changing" for path in unsettled or ()]
-    for t in collect_status(bridge)["tenants"]:
-        queued = t["queued_documents"]
-        read = t["files"].get(FileState.CLAIMED, 0)  # read, waiting for the company's registers
+    waiting = bridge.waiting()  # in a bureau most companies have nothing waiting: ask once for all
+    for tenant in bridge.settings.tenants:
+        queued, read = waiting.get(tenant.name, (0, 0))  # read: waiting for the company's registers
         if not queued and not read:
             continue
-        what = f"{t['tenant']}: {queued} document(s) queued" + (
+        what = f"{tenant.name}: {queued} document(s) queued" + (
             f", {read} file(s) not yet judged" if read else ""
         )
-        connection = t["connection"]
+        connection = _connection(tenant, bridge.access(tenant.name))
+        health = bridge.health(tenant.name)
         if connection["state"] not in ("connected", "not checked yet"):
             notices = "; ".join(f"{n['message']} (run: {n['command']})" for n in connection["notices"])
             lines.append(f"{what}: {connection['state']}" + (f": {notices}" if notices else ""))
-        elif t["waiting_for_fortnox_since"]:
+        elif health.unreachable_since:
             lines.append(
-                f"{what}: Fortnox has not answered since {t['waiting_for_fortnox_since']}"
-                f" ({t['last_error']}); `watch` sends them once it does"
+                f"{what}: Fortnox has not answered since {health.unreachable_since}"
+                f" ({health.last_error}); `watch` sends them once it does"
             )
         else:
-            lines.append(f"{what}: waiting to be retried after a temporary error ({t['last_error']})")
+            lines.append(f"{what}: waiting to be retried after a temporary error ({health.last_error})")
     return lines
 
 

@@ -35,8 +35,9 @@ import procrastinate
 import psycopg
 
 from bridge.config import ConfigError, Settings
-from bridge.pipeline.dialect import SEND_LOCK
+from bridge.pipeline.dialect import Held, Unreachable
 from bridge.pipeline.inbox import Candidate
+from bridge.pipeline.ledger import Ledger
 from bridge.pipeline.lock import LockHeld
 from bridge.pipeline.records import FileRecord, FileState
 from bridge.pipeline.service import Bridge
@@ -67,9 +68,10 @@ PACE_SLEEP_AT_MOST = 1.0  # a slice waits out a full window this short; a longer
 
 
 def ledger_url(settings: Settings) -> str:
-    """The PostgreSQL ledger the workers share; worker mode needs one."""
+    """The PostgreSQL ledger the workers share; worker mode needs one (the settings refuse any
+    other kind of URL)."""
     url = str(settings.values.get(("ledger", "url"), "") or "")
-    if not url.startswith(("postgresql://", "postgres://")):
+    if not url:
         raise ConfigError(
             _(
                 "worker mode (--worker-id) needs the ledger on PostgreSQL that all workers share: set"
@@ -104,22 +106,22 @@ def worker_settings(settings: Settings, worker: str) -> Settings:
     return replace(settings, values=values)
 
 
-def share_sending(url: str, worker: str) -> psycopg.Connection[Any]:
+def share_sending(ledger: Ledger, worker: str) -> Held:
     """The ledger's sending lock, shared by the workers: a single bridge (`watch` without
     --worker-id, `process`, `retry`, which take it whole) does not send beside them, nor do
     they start beside one. Held by a connection of its own for the life of the process."""
-    conn = psycopg.connect(url, autocommit=True)
-    conn.execute("SELECT set_config('application_name', %s, false)", (f"watch --worker-id {worker}"[:63],))
-    got = conn.execute("SELECT pg_try_advisory_lock_shared(%s)", (SEND_LOCK,)).fetchone()
-    if got is None or not got[0]:
-        conn.close()
+    try:
+        held, _who = ledger.hold_sending(f"watch --worker-id {worker}", shared=True)
+    except Unreachable as exc:
+        raise LockHeld(str(exc)) from None
+    if held is None:
         raise LockHeld(
             _(
                 "a single bridge is sending from this ledger; workers cannot send beside it. Stop it"
                 " first (see `fortnox-bridge status`), then start the workers"
             )
         )
-    return conn
+    return held
 
 
 class _Intake(Watcher):
@@ -161,7 +163,7 @@ class Worker:
 
     def run(self) -> None:
         """Serve until SIGTERM or SIGINT; the slices running then end at their next document."""
-        sharing = share_sending(self.url, self.worker)
+        sharing = share_sending(self.bridge.ledger, self.worker)
         with psycopg.connect(self.url, autocommit=True) as db:
             prepare(db, SCHEMA_LOCK)
             install_fence(db)

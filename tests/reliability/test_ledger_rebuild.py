@@ -15,7 +15,7 @@ import pytest
 
 from tests.e2e.processes import MockProcess, bridge_config
 from tests.reliability.test_crash import SIE_HEAD, peppol, sie_voucher
-from tests.unit.test_ledger_postgres import empty
+from tests.unit.test_ledger_trust import empty
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

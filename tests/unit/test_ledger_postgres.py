@@ -6,7 +6,6 @@ sentence that names the URL without its password, and copies left to pg_dump, sa
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import threading
 from pathlib import Path
@@ -17,20 +16,11 @@ from click.testing import CliRunner
 
 from bridge.cli import main
 from bridge.config import ConfigError, load_settings
-from bridge.fortnox import FortnoxClient, StaticToken
 from bridge.pipeline.dialect import Postgres, redacted, translate
 from bridge.pipeline.ledger import MIGRATIONS, IntegrityError, Ledger, LedgerTrouble, open_ledger
 from bridge.pipeline.lock import LockHeld, StateLock
-from bridge.pipeline.rebuild import finish_rebuild, ledger_path, rebuild_company, start_rebuild
-from bridge.pipeline.service import Bridge
-from tests.unit.test_ledger_trust import Posts, sent
-
-
-def empty(url: str) -> None:
-    """What a restore gone wrong, or a careless DROP, leaves: the database, without the ledger."""
-    with psycopg.connect(url, autocommit=True) as db:
-        db.execute("DROP SCHEMA public CASCADE")
-        db.execute("CREATE SCHEMA public")
+from bridge.pipeline.rebuild import start_rebuild
+from tests.unit.test_ledger_trust import empty, sent
 
 
 def nothing_earlier() -> None:
@@ -204,35 +194,6 @@ def test_backup_on_postgresql_names_pg_dump(tmp_path, make_bridge, monkeypatch, 
     assert answer.exit_code == 2
     assert "pg_dump --format=custom" in answer.output and "pg_restore" in answer.output
     assert not (tmp_path / ".bridge" / "backups").exists()
-
-
-def test_after_an_emptied_database_the_rebuild_creates_nothing_twice(
-    tmp_path, make_bridge, mock_app, demo_token, postgres_url
-):
-    bridge = make_bridge(ledger_url=postgres_url)
-    sent(tmp_path, bridge)
-    bridge.close()
-    empty(postgres_url)
-    settings = load_settings(tmp_path, environ={"FORTNOX_LEDGER_URL": postgres_url})
-    with pytest.raises(LedgerTrouble, match="holds no ledger"):
-        Bridge(settings)
-
-    made, aside = start_rebuild(ledger_path(settings), url=postgres_url)
-    assert aside is None  # the old database is the operator's to keep
-    made.close()
-    wire = Posts(mock_app)
-    client = FortnoxClient("http://mock", StaticToken(demo_token), transport=wire)
-    with Bridge(settings, {"default": client}, rebuilding=True) as rebuilt:
-        found = rebuild_company(rebuilt.ledger, client, "default")
-        finish_rebuild(rebuilt.ledger)
-    assert (found.invoices, found.vouchers) == (2, 1)
-
-    again = make_bridge(wire, ledger_url=postgres_url)
-    for name in ("fakturor.csv", "kassa.csv"):
-        shutil.copy(tmp_path / "outbox" / "archive" / name, tmp_path / "inbox" / name)
-    files = again.process(sorted((tmp_path / "inbox").iterdir()), "default", until_blocked=False)
-    assert [f.state for f in files] == ["done", "done"]
-    assert wire.posts == []  # every invoice and voucher found by its stamp
 
 
 def test_a_rebuild_refuses_a_database_that_holds_a_ledger(tmp_path, make_bridge, postgres_url):

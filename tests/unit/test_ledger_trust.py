@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from click.testing import CliRunner
 
@@ -54,9 +55,20 @@ def sent(tmp_path: Path, bridge: Bridge) -> None:
     assert [f.state for f in files] == ["done", "done"]
 
 
-def lose_ledger(tmp_path: Path) -> None:
+def lose_ledger(tmp_path: Path, ledger_url: str = "") -> None:
+    """The ledger gone: its SQLite files deleted, or its PostgreSQL database emptied."""
+    if ledger_url:
+        empty(ledger_url)
+        return
     for leftover in (tmp_path / ".bridge").glob("ledger.sqlite3*"):
         leftover.unlink()
+
+
+def empty(url: str) -> None:
+    """What a restore gone wrong, or a careless DROP, leaves: the database, without the ledger."""
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("DROP SCHEMA public CASCADE")
+        db.execute("CREATE SCHEMA public")
 
 
 def test_a_first_start_makes_a_new_ledger_without_a_word(tmp_path, make_bridge):
@@ -159,17 +171,21 @@ def test_backup_command_writes_a_copy(tmp_path, make_bridge, monkeypatch):
 
 
 def test_the_archive_dropped_again_after_a_rebuild_creates_nothing_twice(
-    tmp_path, make_bridge, mock_app, demo_token
+    tmp_path, make_bridge, mock_app, demo_token, ledger_url
 ):
-    bridge = make_bridge()
+    """On SQLite (the ledger's file lost) and on PostgreSQL (its database emptied)."""
+    bridge = make_bridge(ledger_url=ledger_url)
     sent(tmp_path, bridge)
     bridge.close()
-    lose_ledger(tmp_path)
-    settings = load_settings(tmp_path, environ={})
+    lose_ledger(tmp_path, ledger_url)
+    settings = load_settings(tmp_path, environ={"FORTNOX_LEDGER_URL": ledger_url})
     assert earlier_work(settings) == "outbox/receipts/ holds receipts"
+    refusal = "holds no ledger" if ledger_url else "is missing, yet outbox/receipts/ holds receipts"
+    with pytest.raises(LedgerTrouble, match=refusal):
+        Bridge(settings)
 
-    made, aside = start_rebuild(ledger_path(settings))
-    assert aside is None  # nothing to set aside: it was lost
+    made, aside = start_rebuild(ledger_path(settings), url=ledger_url)
+    assert aside is None  # nothing to set aside: the file was lost; the old database is the operator's
     made.close()
     wire = Posts(mock_app)
     client = FortnoxClient("http://mock", StaticToken(demo_token), transport=wire)
@@ -179,7 +195,7 @@ def test_the_archive_dropped_again_after_a_rebuild_creates_nothing_twice(
     assert (found.invoices, found.vouchers) == (2, 1)
     assert wire.posts == []
 
-    again = make_bridge(wire)
+    again = make_bridge(wire, ledger_url=ledger_url)
     for name in ("fakturor.csv", "kassa.csv"):
         shutil.copy(tmp_path / "outbox" / "archive" / name, tmp_path / "inbox" / name)
     files = again.process(sorted((tmp_path / "inbox").iterdir()), "default", until_blocked=False)

@@ -130,22 +130,36 @@ def test_workers_says_who_serves_what(tmp_path, postgres_url):
 
 
 def test_worker_mode_without_a_shared_ledger_says_what_to_set(tmp_path):
+    for command in (["watch", "--worker-id", "w1"], ["workers"]):  # ledger.url empty: SQLite's
+        result = cli(tmp_path, *command)
+        assert result.exit_code == 2
+        assert (
+            "worker mode (--worker-id) needs the ledger on PostgreSQL that all workers share" in result.output
+        )
+        assert 'ledger.url = "postgresql://…"' in result.output
+
+
+def test_a_ledger_url_of_another_kind_is_refused_by_the_settings_before_worker_mode(tmp_path):
+    (tmp_path / "bridge.toml").write_text('[ledger]\nurl = "mysql://db/ledger"\n', encoding="utf-8")
     result = cli(tmp_path, "watch", "--worker-id", "w1")
     assert result.exit_code == 2
-    assert 'ledger.url = "postgresql://…"' in result.output
+    assert "ledger.url must be empty (SQLite in the state folder) or a PostgreSQL URL" in result.output
 
 
 def test_a_single_bridge_never_sends_beside_the_workers(tmp_path, postgres_url):
     (tmp_path / "bridge.toml").write_text(
         f'[fortnox]\nurl = "http://127.0.0.1:9"\n[ledger]\nurl = "{postgres_url}"\n', encoding="utf-8"
     )
-    worker = share_sending(postgres_url, "w1")
+    ledger = open_ledger(tmp_path / "ledger.sqlite3", lambda: None, url=postgres_url)
+    worker = share_sending(ledger, "w1")
     result = cli(tmp_path, "retry", "--failed")  # sends now: it needs the ledger to itself
     assert result.exit_code == 2
     assert "watch --worker-id w1 is already sending from the ledger" in result.output
     worker.close()
-    with StateLock(tmp_path / ".bridge", "watch", postgres_url), pytest.raises(LockHeld):
-        share_sending(postgres_url, "w2")
+    with StateLock(tmp_path / ".bridge", "watch", postgres_url), pytest.raises(LockHeld) as refused:
+        share_sending(ledger, "w2")
+    assert "a single bridge is sending from this ledger; workers cannot send beside it" in str(refused.value)
+    ledger.close()
 
 
 def test_the_ledger_itself_cannot_record_a_step_for_a_company_its_worker_does_not_hold(

@@ -17,8 +17,9 @@ class Clock:
 
 
 def test_a_refused_consent_stops_the_company_until_another_process_reconnects(tmp_path):
-    ledger = Ledger(tmp_path / "ledger.sqlite3")
-    watch, connect = AccessGate(ledger), AccessGate(Ledger(tmp_path / "ledger.sqlite3"))
+    ledger, clock = Ledger(tmp_path / "ledger.sqlite3"), Clock()
+    watch = AccessGate(ledger, clock=clock)
+    connect = AccessGate(Ledger(tmp_path / "ledger.sqlite3"))
     assert watch.may_send("bygg")
     notice = watch.refused(
         "bygg", ConnectionRefused("Invalid refresh token", problem="consent"), personal=True
@@ -28,6 +29,7 @@ def test_a_refused_consent_stops_the_company_until_another_process_reconnects(tm
     access = ledger.access("bygg")
     assert access["state"] == "reconnect needed" and access["notices"][0]["problem"] == "consent"
     connect.checked("bygg", AccessCheck("bygg", company="Bygg AB"))
+    clock.now += gate_module.POLL_SECONDS  # the ledger is read again every few seconds, not per call
     assert watch.may_send("bygg") and not watch.waiting("bygg") and not watch.stopped("bygg")
     assert ledger.access("bygg")["checked"]["company"] == "Bygg AB"
 

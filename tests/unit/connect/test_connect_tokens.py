@@ -19,6 +19,8 @@ from bridge.fortnox import (
     StaticToken,
     TokenStore,
 )
+from bridge.fortnox.auth import LOOK_AGAIN_SECONDS
+from bridge.util import dumps
 
 
 def personal_connection(mock, tenant="bygg", **changes) -> Connection:
@@ -167,6 +169,18 @@ def test_a_missing_licence_or_scope_names_the_scope_of_the_path(mock):
         client.get("/3/companyinformation")
     assert (scope.value.problem, scope.value.scope) == ("scope", "companyinformation")
     assert not scope.value.whole_company
+
+
+def test_a_connect_written_by_another_process_is_used_within_a_second(tmp_path, mock, oauth):
+    store = TokenStore(tmp_path)
+    store.save(Connection("bygg", "123456", "service"))
+    tokens = CompanyTokens(oauth, store, "bygg")
+    assert tokens.kind == "service"
+    consent = personal_connection(mock)  # written as another process writes it: not through this store
+    store.path("bygg").write_text(dumps(consent.to_json()))
+    assert tokens.kind == "service"  # the file is not looked at on every call
+    time.sleep(LOOK_AGAIN_SECONDS)
+    assert tokens.kind == "personal" and tokens.access_token()
 
 
 def test_a_companys_tokens_follow_a_connect_made_by_another_process(tmp_path, mock, oauth):
