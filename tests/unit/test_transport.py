@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import socket
 import ssl
+import struct
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
@@ -144,6 +145,33 @@ def test_a_connection_closed_without_an_answer_may_have_created_the_record():
     with server(hangs_up) as (url, _), pytest.raises(FortnoxUnreachable) as caught:
         client(url).post("/3/invoices", {"Invoice": {}})
     assert "no complete answer: ProtocolError" in str(caught.value)
+
+
+def test_a_connection_reset_while_the_request_is_written_may_have_created_the_record():
+    def resets(connection: socket.socket) -> None:
+        connection.recv(1024)  # the head and a little of the body, then a reset
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    pdf = b"%PDF" * 2_000_000  # more than the socket buffers hold
+    with server(resets) as (url, _), pytest.raises(FortnoxUnreachable) as caught:
+        client(url).request("POST", "/3/inbox", files={"file": ("big.pdf", pdf, "application/pdf")})
+    assert "no complete answer: ProtocolError" in str(caught.value)
+
+
+def test_a_kept_connection_the_server_closed_meanwhile_is_replaced_not_an_error():
+    closed = threading.Event()
+
+    def once(connection: socket.socket) -> None:
+        answering(json_answer(b"{}"))(connection)
+        connection.close()  # as a server does with a connection idle too long
+        closed.set()
+
+    with server(once) as (url, accepted):
+        fortnox = client(url)
+        assert fortnox.get("/3/me") == {}
+        assert closed.wait(5)
+        assert fortnox.get("/3/me") == {}
+    assert accepted == [1, 1]
 
 
 def test_a_certificate_nobody_vouches_for_is_cannot_connect(tmp_path):
