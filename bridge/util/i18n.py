@@ -135,7 +135,7 @@ def _translate_message(lang: str, message: str, domain: str, depth: int) -> str:
     rule = _RULE.match(message)
     if rule is not None:  # `[BR-CO-10] the sum …`: the rule's name is the same in every language
         return rule[1] + _translate_message(lang, rule[2], domain, depth)
-    templates = _templates(lang, domain)
+    templates = _candidates(lang, domain, message)
     for pattern, translated, _loose, (head, tail) in templates:
         if not (message.startswith(head) and message.endswith(tail)):
             continue  # cannot match: a template's fixed start and end are in every message of it
@@ -199,6 +199,37 @@ def _templates(
         )
     found.sort(key=lambda item: -item[4])
     return [(pattern, translated, loose, ends) for pattern, translated, loose, ends, _size in found]
+
+
+_Template = tuple[re.Pattern[str], str, re.Pattern[str] | None, tuple[str, str]]
+_KEY = 2  # a template's first characters, by which its candidates for a message are found
+
+
+def _candidates(lang: str, domain: str, message: str) -> list[_Template]:
+    """The templates that can match `message` by their fixed start, in `_templates`' order: a
+    receipt translates several messages per document, and a look at every template's start
+    for each was most of a receipt's time."""
+    by_start, any_start = _template_index(lang, domain)
+    candidates = by_start.get(message[:_KEY], [])
+    if any_start:
+        candidates = sorted(candidates + any_start, key=lambda item: item[0])
+    return [template for _rank, template in candidates]
+
+
+@cache
+def _template_index(
+    lang: str, domain: str
+) -> tuple[dict[str, list[tuple[int, _Template]]], list[tuple[int, _Template]]]:
+    """`_templates` by the first characters of their fixed start; those with a shorter start apart."""
+    by_start: dict[str, list[tuple[int, _Template]]] = {}
+    any_start: list[tuple[int, _Template]] = []
+    for rank, template in enumerate(_templates(lang, domain)):
+        head = template[3][0]
+        if len(head) >= _KEY:
+            by_start.setdefault(head[:_KEY], []).append((rank, template))
+        else:
+            any_start.append((rank, template))
+    return by_start, any_start
 
 
 def N_(message: str) -> str:
