@@ -135,18 +135,18 @@ def _translate_message(lang: str, message: str, domain: str, depth: int) -> str:
     rule = _RULE.match(message)
     if rule is not None:  # `[BR-CO-10] the sum …`: the rule's name is the same in every language
         return rule[1] + _translate_message(lang, rule[2], domain, depth)
-    templates = _templates(lang, domain)
+    templates = _candidates(lang, domain, message)
     for pattern, translated, _loose, (head, tail) in templates:
         if not (message.startswith(head) and message.endswith(tail)):
             continue  # cannot match: a template's fixed start and end are in every message of it
-        match = pattern.fullmatch(message)
+        match = _regex(pattern).fullmatch(message)
         if match is not None:
             values = {k: _translate_message(lang, v, domain, depth - 1) for k, v in match.groupdict().items()}
             return translated % values
     # A template ending in a long value (`an attachment was left out: %(reason)s`) is taken only
     # when that value is itself a known message, so that no sentence is swallowed by mistake.
     for _pattern, translated, loose, (head, _tail) in templates:
-        match = loose.fullmatch(message) if loose is not None and message.startswith(head) else None
+        match = _regex(loose).fullmatch(message) if loose is not None and message.startswith(head) else None
         if match is None:
             continue
         values = {k: _translate_message(lang, v, domain, depth - 1) for k, v in match.groupdict().items()}
@@ -162,14 +162,21 @@ _RULE = re.compile(r"(\[[A-Za-z0-9][A-Za-z0-9.-]*\] )(.+)", re.DOTALL)
 # A value at the very end of a template is a short thing (a number, a key, a name of a few
 # words), so that `voucher %(key)s` never swallows a whole sentence that merely begins alike.
 _LAST_VALUE = r"\S+(?: \S+){0,5}"
+# A template: its pattern, its translation, its pattern with a loose last value (or None), and
+# its fixed start and end.
+_Template = tuple[str, str, str | None, tuple[str, str]]
 
 
 @cache
-def _templates(
-    lang: str, domain: str
-) -> list[tuple[re.Pattern[str], str, re.Pattern[str] | None, tuple[str, str]]]:
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.DOTALL)
+
+
+@cache
+def _templates(lang: str, domain: str) -> list[_Template]:
     """The catalog's templates with their translations and their fixed start and end, those
-    with the most fixed text first (so that `%(a)s: %(b)s` never wins over one that says more)."""
+    with the most fixed text first (so that `%(a)s: %(b)s` never wins over one that says more).
+    Their patterns are compiled when first tried (`_regex`): most are never needed in a run."""
     found = []
     for msgid, msgstr in getattr(translations(lang, domain), "_catalog", {}).items():
         if not isinstance(msgid, str) or not msgstr or "%(" not in msgid:
@@ -190,15 +197,45 @@ def _templates(
         ends_in_value = bool(names) and not fixed[-1]
         found.append(
             (
-                re.compile(regex, re.DOTALL),
+                regex,
                 translated,
-                re.compile(loose, re.DOTALL) if ends_in_value else None,
+                loose if ends_in_value else None,
                 (fixed[0].replace("%%", "%"), fixed[-1].replace("%%", "%")),
                 sum(len(f) for f in fixed),
             )
         )
     found.sort(key=lambda item: -item[4])
     return [(pattern, translated, loose, ends) for pattern, translated, loose, ends, _size in found]
+
+
+_KEY = 2  # a template's first characters, by which its candidates for a message are found
+
+
+def _candidates(lang: str, domain: str, message: str) -> list[_Template]:
+    """The templates that can match `message` by their fixed start, in `_templates`' order: a
+    receipt translates several messages per document, and a look at every template's start
+    for each was most of a receipt's time."""
+    by_start, any_start = _template_index(lang, domain)
+    candidates = by_start.get(message[:_KEY], [])
+    if any_start:
+        candidates = sorted(candidates + any_start, key=lambda item: item[0])
+    return [template for _rank, template in candidates]
+
+
+@cache
+def _template_index(
+    lang: str, domain: str
+) -> tuple[dict[str, list[tuple[int, _Template]]], list[tuple[int, _Template]]]:
+    """`_templates` by the first characters of their fixed start; those with a shorter start apart."""
+    by_start: dict[str, list[tuple[int, _Template]]] = {}
+    any_start: list[tuple[int, _Template]] = []
+    for rank, template in enumerate(_templates(lang, domain)):
+        head = template[3][0]
+        if len(head) >= _KEY:
+            by_start.setdefault(head[:_KEY], []).append((rank, template))
+        else:
+            any_start.append((rank, template))
+    return by_start, any_start
 
 
 def N_(message: str) -> str:
