@@ -12,12 +12,13 @@ Pure: a receipt is built from the file's record and its documents' records alone
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
 from bridge.pipeline.fortnox_numbers import fortnox_number, number_ranges
 from bridge.pipeline.records import DocumentRecord, DocumentState, FileRecord, UndoRecord, file_outcome
@@ -70,6 +71,15 @@ _ENV = Environment(
 # Callables, not one catalog: the language is looked up at each message (a process may write
 # receipts for companies, or console readers, in different languages).
 _ENV.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=True)  # type: ignore[attr-defined]
+_LOADING = threading.Lock()
+
+
+def _template(name: str) -> Template:
+    """Compiled once: the sending workers' first receipts come together, and each compiled the
+    template of its own while none was cached yet (a tenth of a second apiece)."""
+    with _LOADING:
+        return _ENV.get_template(name)
+
 
 HEADLINES = {
     "done": N_("imported"),
@@ -247,12 +257,12 @@ def render_receipt_json(receipt: dict[str, Any]) -> str:
 def render_receipt_text(receipt: dict[str, Any]) -> str:
     state = receipt["state"]
     table = UNDO_HEADLINES if receipt["importer"] == "undo" and state in UNDO_HEADLINES else HEADLINES
-    return _ENV.get_template("receipt.txt.j2").render(r=receipt, headline=_(table[state]), **_helpers())
+    return _template("receipt.txt.j2").render(r=receipt, headline=_(table[state]), **_helpers())
 
 
 def render_error_report(receipt: dict[str, Any]) -> str:
     template = "undo-error.txt.j2" if receipt["importer"] == "undo" else "error.txt.j2"
-    return _ENV.get_template(template).render(r=receipt, **_helpers())
+    return _template(template).render(r=receipt, **_helpers())
 
 
 def _helpers() -> dict[str, Any]:
