@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from bridge.formats.csvtable import CsvError, decode_text, sniff_delimiter
@@ -204,9 +205,16 @@ def missing_cell(line: int, header: str, what: str) -> Problem:
 
 def header_fields(head: bytes, columns: ColumnSet) -> set[str] | None:
     """The fields named by the first line of `head`, or None when it is not a table's header."""
+    cells = _header_cells(head)
+    return None if cells is None else columns.fields_of(cells)
+
+
+@lru_cache(maxsize=64)
+def _header_cells(head: bytes) -> tuple[str, ...] | None:
+    """Decoded and split once per file: every CSV importer asks whether the file is its kind."""
     try:
         header = decode_text(head)[0].splitlines()[0]
         delimiter = sniff_delimiter(header)
     except (CsvError, IndexError, UnicodeDecodeError):
         return None
-    return columns.fields_of(cell.strip().strip('"') for cell in header.split(delimiter))
+    return tuple(cell.strip().strip('"') for cell in header.split(delimiter))
