@@ -17,10 +17,11 @@ the bridge has workers, so the figure is what the mock can give, not what a clie
 
 Where the time goes is printed beside it: the calls before the first invoice (each company's
 token and access check) and after it, and the CPU seconds of the bridge and of the mock. On a
-2-core machine shared with other work the bridge's own CPU is the limit: about 2 ms per call
-with everything it does for a file (claim, ledger writes that are durable before the next
-step, receipts, HTTP), against the mock's 0.6 ms, so a ratio near 0.4 (373 calls/s on a
-machine with load 5, 9.7 s for the 200 × 3) rather than 0.8.
+2-core machine the bridge's own CPU is the limit: about 2 ms per call with everything it does
+for a file (claim, ledger writes that are durable before the next step, receipts, HTTP; a third
+of it in the kernel), against the mock's 0.6 ms, so a ratio near 0.55 (6.4–6.9 s for the
+200 × 3, 520–560 calls/s) rather than 0.8. Two sending workers reach the same pace as sixteen:
+the work is one core's, not waiting.
 """
 
 from __future__ import annotations
