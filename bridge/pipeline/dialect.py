@@ -163,6 +163,12 @@ SEND_LOCK = WRITE_LOCK + 1
 RELEASE_SECONDS = 3.0
 # How long a writer waits for another one, as SQLite's busy timeout did.
 LOCK_TIMEOUT = "30s"
+# A writer idle this long inside its transaction is frozen (SIGSTOP, a paused VM: its process
+# cannot run), and the server ends its session: the write lock it holds would otherwise stop
+# every other process's writes until it ran again. Its own writes then fail, and nothing is
+# reported done that is not; its next transaction connects again. Below LOCK_TIMEOUT, so that
+# the writers waiting for it get the lock rather than an error.
+FROZEN_WRITER_TIMEOUT = "10s"
 
 _INSERT = re.compile(r"\s*INSERT (OR IGNORE )?INTO (\w+)")
 
@@ -379,6 +385,7 @@ class Postgres:
             raise Unreachable(self.refusal(error)) from None
         if shared:
             conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+            conn.execute(f"SET idle_in_transaction_session_timeout = '{FROZEN_WRITER_TIMEOUT}'")
         return conn
 
     def refusal(self, error: Exception) -> str:

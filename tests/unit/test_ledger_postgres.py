@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import psycopg
@@ -16,6 +17,7 @@ from click.testing import CliRunner
 
 from bridge.cli import main
 from bridge.config import ConfigError, load_settings
+from bridge.pipeline import dialect
 from bridge.pipeline.dialect import Postgres, redacted, translate
 from bridge.pipeline.ledger import MIGRATIONS, IntegrityError, Ledger, LedgerTrouble, open_ledger
 from bridge.pipeline.lock import LockHeld, StateLock
@@ -241,6 +243,38 @@ def test_a_write_whose_connection_dropped_inside_its_transaction_is_said_failed(
     ledger.notice("after", "written")  # the next write begins on a new connection
     assert {n.key for n in ledger.notices()} == {"before", "after"}
     ledger.close()
+
+
+def test_a_writer_frozen_inside_its_transaction_does_not_stop_the_others(tmp_path, postgres_url, monkeypatch):
+    """A process stopped mid-transaction (SIGSTOP, a paused VM) holds the write lock: the server
+    ends its session once it has been idle there a while, the others write on, and the frozen
+    writer's own write is said failed when it runs again; its next one connects anew."""
+    monkeypatch.setattr(dialect, "FROZEN_WRITER_TIMEOUT", "1s")
+    frozen, other = Ledger(tmp_path / "a.sqlite3", postgres_url), Ledger(tmp_path / "b.sqlite3", postgres_url)
+    inside, woke = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def freeze() -> None:
+        try:
+            with frozen.transaction() as db:
+                db.execute("INSERT INTO notices (key, message, since) VALUES ('frozen', 'x', 'now')")
+                inside.set()
+                time.sleep(6)  # stopped, holding the write lock
+                woke.set()
+        except sqlite3.DatabaseError as error:  # the session the server ended
+            failures.append(error)
+
+    thread = threading.Thread(target=freeze)
+    thread.start()
+    inside.wait(10)
+    other.notice("other", "written")  # waits for the lock, which the server takes back
+    assert not woke.is_set(), "the other writer waited until the frozen one ran again"
+    thread.join()
+    assert len(failures) == 1  # nothing of the frozen write is reported done
+    frozen.notice("after", "written")
+    assert {n.key for n in other.notices()} == {"other", "after"}
+    frozen.close()
+    other.close()
 
 
 def test_one_bridge_sends_from_one_ledger_whatever_its_state_folder(tmp_path, postgres_url):
