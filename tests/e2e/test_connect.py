@@ -49,11 +49,21 @@ def approve_in_browser(chrome, link: str, company: str) -> str:
     if chrome.find_elements(By.ID, "username"):  # Fortnox asks the user to log in first
         chrome.find_element(By.ID, "username").send_keys(BUREAU_USER["username"])
         chrome.find_element(By.ID, "password").send_keys(BUREAU_USER["password"])
-        chrome.find_element(By.ID, "login").click()
+        chrome.find_element(By.ID, "login").click()  # a form's POST: the consent page loads after it
+
+    def consent_page() -> object:
+        try:  # the login page may still be there, or be replaced while it is read
+            if chrome.find_elements(By.ID, "username"):
+                return None
+            return [
+                label for label in chrome.find_elements(By.CSS_SELECTOR, "label") if company in label.text
+            ]
+        except WebDriverException:
+            return None
+
+    [choice] = wait_until(consent_page, 60, what="the consent page")
     assert "fortnox-bridge" in chrome.page_source  # the page names the application …
     assert "supplierinvoice" in chrome.page_source  # … and the scopes it asks for
-    labels = chrome.find_elements(By.CSS_SELECTOR, "label")
-    [choice] = [label for label in labels if company in label.text]
     choice.find_element(By.CSS_SELECTOR, "input[name=tenant]").click()
     chrome.find_element(By.CSS_SELECTOR, "button[value=allow]").click()
 
