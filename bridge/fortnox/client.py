@@ -28,17 +28,14 @@ __all__ = ["FortnoxClient", "SharedTransport"]
 DOWNLOAD_CHUNK = 256 * 1024
 
 
-def _unreachable(method: str, path: str, failure: Unsent | Unanswered) -> FortnoxUnreachable:
-    said = "no complete answer" if isinstance(failure, Unanswered) else "cannot connect"
-    return FortnoxUnreachable(f"{said}: {failure}", method=method, path=path)
-
-
 @contextmanager
 def _no_answer_as_error(method: str, path: str) -> Iterator[None]:
+    """The transport's two failures as `FortnoxUnreachable`, saying which it was."""
     try:
         yield
     except (Unsent, Unanswered) as failure:
-        raise _unreachable(method, path, failure) from None
+        said = "no complete answer" if isinstance(failure, Unanswered) else "cannot connect"
+        raise FortnoxUnreachable(f"{said}: {failure}", method=method, path=path) from None
 
 
 def _query_value(value: Any) -> str:
@@ -169,11 +166,9 @@ class FortnoxClient:
         headers = {**self._headers, "Authorization": f"Bearer {token}"}
         if content_type:
             headers["Content-Type"] = content_type
-        try:
-            with self._paced():
-                return self._transport.send(method, url, headers, body, self.timeout)
-        except (Unsent, Unanswered) as failure:
-            raise _unreachable(method, path, failure) from None
+        with _no_answer_as_error(method, path), self._paced():
+            return self._transport.send(method, url, headers, body, self.timeout)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _paced(self) -> AbstractContextManager[None]:
         return self.pacer.slot() if self.pacer is not None else nullcontext()
