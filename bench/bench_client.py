@@ -1,12 +1,12 @@
 """The bridge's own `FortnoxClient.get` against `mockfortnox serve` in a process of its own:
-calls per second and the client's CPU per call, from 1 and from 8 threads, through the urllib3
-pool the bridge uses (`bridge.fortnox.transport.Pool`).
+calls per second and the client's CPU per call, from 1 and from 8 threads, through the pool the
+bridge uses (`bridge.fortnox.transport.Pool`, HTTP/1.1 of its own in `wire`).
 
-Baseline, same run: the same client over httpx's own pool (`httpx.HTTPTransport` through the
-transport seam's httpx adapter), which carried the calls before. Beside it, for the CPU, the
-calls as they went before the seam: through an `httpx.Client` (its request building, URL
-merging, cookies) over that pool. Rounds alternate between them so that a neighbour's load
-falls on all alike; the median round is printed.
+Baselines, same run, the same client over: urllib3's pool (which carried the calls before),
+httpx's own pool (`httpx.HTTPTransport` through the transport seam's httpx adapter), and, for
+the CPU, the calls as they went before the seam: through an `httpx.Client` (its request
+building, URL merging, cookies) over that pool. Rounds alternate between them so that a
+neighbour's load falls on all alike; the median round is printed.
 
 The CPU is this process's (`time.process_time`, every thread): the mock's is its own. On a
 bureau's run the bridge's CPU is what bounds the pace (bench_bureau), so CPU per call is the
@@ -24,6 +24,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
+import urllib3
 
 from bench.report import report
 from bridge.fortnox import FortnoxClient, StaticToken
@@ -58,10 +59,28 @@ class _HttpxClient:
         self.http.close()
 
 
+class _Urllib3:
+    """The calls as they went over urllib3's pool."""
+
+    def __init__(self) -> None:
+        self.http = urllib3.PoolManager(maxsize=CONNECTIONS, block=True, retries=False)
+
+    def send(self, method: str, url: str, headers, body: bytes | None, timeout: float) -> Answer:
+        response = self.http.urlopen(method, url, body=body, headers=headers, timeout=timeout, redirect=False)
+        return Answer(response.status, response.headers, response.data)
+
+    def stream(self, url: str, headers, timeout: float) -> AbstractContextManager[Streamed]:
+        raise NotImplementedError("only `get` is measured")
+
+    def close(self) -> None:
+        self.http.clear()
+
+
 TRANSPORTS: dict[str, Callable[[], Transport]] = {
     "httpx": lambda: HttpxTransport(_httpx_pool()),
     "httpx.Client": _HttpxClient,
-    "urllib3": lambda: Pool(CONNECTIONS),
+    "urllib3": _Urllib3,
+    "pool": lambda: Pool(CONNECTIONS),
 }
 
 
@@ -109,22 +128,22 @@ def main() -> None:
         finally:
             mock.stop()
     for threads in THREADS:
-        old = figures[("httpx", threads)]
-        new = figures[("urllib3", threads)]
+        new = figures[("pool", threads)]
         label = f"{threads} thread{'s' if threads > 1 else ''}"
         report(
-            f"urllib3 pool, {label}: calls per second",
+            f"the bridge's pool, {label}: calls per second",
             statistics.median(r for r, _ in new),
             "calls/s",
-            baseline=statistics.median(r for r, _ in old),
-            baseline_name="httpx pool",
+            baseline=statistics.median(r for r, _ in figures[("urllib3", threads)]),
+            baseline_name="urllib3 pool",
         )
         for baseline, name in (
-            (old, "httpx pool"),
-            (figures[("httpx.Client", threads)], "httpx.Client as before"),
+            (figures[("urllib3", threads)], "urllib3 pool"),
+            (figures[("httpx", threads)], "httpx pool"),
+            (figures[("httpx.Client", threads)], "httpx.Client"),
         ):
             report(
-                f"urllib3 pool, {label}: client CPU per call",
+                f"the bridge's pool, {label}: client CPU per call",
                 statistics.median(c for _, c in new),
                 "µs",
                 baseline=statistics.median(c for _, c in baseline),

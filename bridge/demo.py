@@ -36,7 +36,7 @@ def sample_files() -> list[Path]:
 @click.option("--once", is_flag=True, help="One round, then exit.")
 def main(once: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    for noisy in ("httpx", "httpcore", "urllib3", "waitress", "watchdog"):
+    for noisy in ("httpx", "httpcore", "waitress", "watchdog"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # Only the language may come from the environment: the demo always runs on the embedded mock.
     language = {k: v for k, v in os.environ.items() if k == "FORTNOX_UI_LANGUAGE"}

@@ -43,7 +43,7 @@ def main(ctx: click.Context, config: Path | None, workdir: Path | None, verbose:
     for handler in logging.getLogger().handlers:  # names from files never reach a log line raw
         if not any(isinstance(f, PrintableArguments) for f in handler.filters):
             handler.addFilter(PrintableArguments())
-    for noisy in ("httpx", "httpcore", "urllib3", "waitress", "watchdog", "procrastinate"):
+    for noisy in ("httpx", "httpcore", "waitress", "watchdog", "procrastinate"):
         logging.getLogger(noisy).setLevel(
             logging.DEBUG if verbose and noisy == "procrastinate" else logging.WARNING
         )

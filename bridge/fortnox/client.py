@@ -1,6 +1,6 @@
 """The Fortnox API client: JSON in `Decimal`, typed errors, pages, pacing, injectable transport.
 
-Calls go through the seam in `bridge.fortnox.transport`: a urllib3 pool in production, or an
+Calls go through the seam in `bridge.fortnox.transport`: its own pool in production, or an
 httpx transport tests hand in (`httpx.WSGITransport` around the mock, `httpx.MockTransport`).
 Nothing here retries a write: whether a failed write may be sent again is the executor's
 decision: it looks first after any attempt that may have reached Fortnox.
@@ -8,13 +8,13 @@ decision: it looks first after any attempt that may have reached Fortnox.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-from urllib3 import encode_multipart_formdata
 
 from bridge import __version__
 from bridge.fortnox.auth import TokenSource
@@ -155,7 +155,7 @@ class FortnoxClient:
     def _body(json: Any, files: dict[str, Any] | None) -> tuple[bytes | None, str]:
         """The request's bytes and their media type, encoded once whichever transport carries them."""
         if files:
-            return encode_multipart_formdata(files)
+            return multipart(files)
         if json is not None:
             return dumps(json).encode(), "application/json"
         return None, ""
@@ -206,3 +206,19 @@ class FortnoxClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def multipart(files: dict[str, tuple[str, bytes] | tuple[str, bytes, str]]) -> tuple[bytes, str]:
+    """Files as `multipart/form-data`, as browsers send a form: names in UTF-8, with line breaks
+    and quotes percent-encoded (the WHATWG HTML standard); a random boundary."""
+    boundary = secrets.token_hex(16)
+    parts = []
+    for field, (name, content, *media_type) in files.items():
+        quoted = name.translate({10: "%0A", 13: "%0D", 34: "%22"})
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{quoted}"\r\n'
+            f"Content-Type: {media_type[0] if media_type else 'application/octet-stream'}\r\n\r\n"
+        )
+        parts += [head.encode("utf-8"), content, b"\r\n"]
+    parts.append(f"--{boundary}--\r\n".encode("ascii"))
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"

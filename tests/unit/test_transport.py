@@ -1,14 +1,16 @@
-"""The urllib3 pool over real loopback sockets: what each way a call can fail tells the executor
+"""The bridge's pool over real loopback sockets: what each way a call can fail tells the executor
 (nothing sent, or maybe acted on), and the mock served for real in both transports."""
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import socket
 import ssl
 import struct
 import subprocess
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
@@ -16,6 +18,7 @@ import httpx
 import pytest
 
 from bridge.fortnox import FortnoxClient, FortnoxError, FortnoxUnreachable, Pacer, StaticToken
+from bridge.fortnox.client import multipart
 from bridge.fortnox.transport import HttpxTransport, Pool, Unanswered, Unsent
 from mockfortnox import create_app
 from mockfortnox.server import MockServer
@@ -126,25 +129,29 @@ def json_answer(body: bytes, status: str = "200 OK", extra: bytes = b"") -> byte
 def test_a_refused_port_is_cannot_connect():
     with pytest.raises(FortnoxUnreachable) as caught:
         client(refused_address()).post("/3/invoices", {"Invoice": {}})
-    assert caught.value.transient and "cannot connect: NewConnectionError" in str(caught.value)
+    assert (
+        caught.value.transient
+        and "cannot connect: " in str(caught.value)
+        and "ConnectionRefusedError" in str(caught.value)
+    )
 
 
 def test_an_answer_cut_short_may_have_created_the_record():
     with server(cut_short) as (url, _), pytest.raises(FortnoxUnreachable) as caught:
         client(url).post("/3/invoices", {"Invoice": {}})
-    assert "no complete answer: ProtocolError" in str(caught.value)
+    assert "no complete answer: the answer was cut short, 94 bytes still to come" in str(caught.value)
 
 
 def test_a_server_that_never_answers_is_a_read_timeout_after_sending():
     with server(silent) as (url, _), pytest.raises(FortnoxUnreachable) as caught:
         client(url).post("/3/invoices", {"Invoice": {}})
-    assert "no complete answer: ReadTimeoutError" in str(caught.value)
+    assert "no complete answer: no answer in time (the read timed out)" in str(caught.value)
 
 
 def test_a_connection_closed_without_an_answer_may_have_created_the_record():
     with server(hangs_up) as (url, _), pytest.raises(FortnoxUnreachable) as caught:
         client(url).post("/3/invoices", {"Invoice": {}})
-    assert "no complete answer: ProtocolError" in str(caught.value)
+    assert "no complete answer: the connection was closed without an answer" in str(caught.value)
 
 
 def test_a_connection_reset_while_the_request_is_written_may_have_created_the_record():
@@ -155,7 +162,7 @@ def test_a_connection_reset_while_the_request_is_written_may_have_created_the_re
     pdf = b"%PDF" * 2_000_000  # more than the socket buffers hold
     with server(resets) as (url, _), pytest.raises(FortnoxUnreachable) as caught:
         client(url).request("POST", "/3/inbox", files={"file": ("big.pdf", pdf, "application/pdf")})
-    assert "no complete answer: ProtocolError" in str(caught.value)
+    assert "no complete answer: ConnectionResetError" in str(caught.value)
 
 
 def test_a_kept_connection_the_server_closed_meanwhile_is_replaced_not_an_error():
@@ -187,7 +194,7 @@ def test_a_certificate_nobody_vouches_for_is_cannot_connect(tmp_path):
     with refusing as (url, _), pytest.raises(FortnoxUnreachable) as caught:
         client(url.replace("http:", "https:")).post("/3/invoices", {"Invoice": {}})
     said = str(caught.value)
-    assert "cannot connect: SSLError" in said and "CERTIFICATE_VERIFY_FAILED" in said
+    assert "cannot connect: " in said and "CERTIFICATE_VERIFY_FAILED" in said
 
 
 def test_no_connection_free_in_time_is_cannot_connect():
@@ -195,7 +202,7 @@ def test_no_connection_free_in_time_is_cannot_connect():
     half_sent = answering(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 10)
     with server(half_sent) as (url, _):
         held = pool.stream(f"{url}/3/archive/a", {}, timeout=5)  # holds the one connection
-        with held, pytest.raises(Unsent, match="EmptyPoolError"):
+        with held, pytest.raises(Unsent, match=r"came free in 0\.2 s"):
             pool.send("GET", f"{url}/3/customers", {}, None, timeout=0.2)
 
 
@@ -203,7 +210,10 @@ def test_a_download_cut_short_is_unreachable_and_gives_its_connection_back():
     head = b"HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\nContent-Length: 1000000\r\n\r\n"
     pool = Pool(1)
     cut = server(lambda c: (read_request(c), c.sendall(head + b"%PDF" * 100)))
-    with cut as (url, _), pytest.raises(FortnoxUnreachable, match="no complete answer: ProtocolError"):
+    with (
+        cut as (url, _),
+        pytest.raises(FortnoxUnreachable, match="no complete answer: the answer was cut short"),
+    ):
         client(url, pool).download("/3/archive/abc", lambda chunk: None)
     with server(answering(json_answer(b'{"ok": true}'))) as (url, _):
         assert pool.send("GET", f"{url}/3/me", {}, None, timeout=1).status == 200  # the one place is free
@@ -251,10 +261,10 @@ def served_mock() -> Iterator[tuple[str, str]]:
     mock.stop()
 
 
-@pytest.mark.parametrize("transport", ["urllib3", "httpx"])
+@pytest.mark.parametrize("transport", ["pool", "httpx"])
 def test_a_file_goes_up_as_multipart_and_comes_back_byte_for_byte(served_mock, transport):
     url, token = served_mock
-    wire = Pool(2) if transport == "urllib3" else HttpxTransport(httpx.HTTPTransport())
+    wire = Pool(2) if transport == "pool" else HttpxTransport(httpx.HTTPTransport())
     fortnox = FortnoxClient(url, StaticToken(token), transport=wire)
     content = bytes(range(256)) * 2000  # half a megabyte, every byte value
     uploaded = fortnox.request(
@@ -273,3 +283,93 @@ def test_seam_failures_are_the_two_kinds_only():
         pool.send("GET", f"{refused_address()}/3/me", {}, None, timeout=1)
     with server(cut_short) as (url, _), pytest.raises(Unanswered):
         pool.send("GET", f"{url}/3/me", {}, None, timeout=1)
+
+
+def _chunked(*pieces: bytes) -> bytes:
+    return b"".join(b"%x;note=1\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\nX-Trailer: t\r\n\r\n"
+
+
+def test_a_chunked_answer_is_read_whole_and_its_connection_kept():
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    answers = [head + _chunked(b'{"Customers"', b": [1, ", b"2]}"), json_answer(b"{}")]
+    with server(answering(*answers)) as (url, accepted):
+        fortnox = client(url)
+        assert fortnox.get("/3/customers") == {"Customers": [1, 2]}
+        assert fortnox.get("/3/me") == {}
+    assert accepted == [1]
+
+
+@pytest.mark.parametrize(
+    "encoding, packed",
+    [
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),  # zlib-wrapped, as the standard says
+        ("deflate", lambda data: zlib.compress(data, wbits=-zlib.MAX_WBITS)),  # raw, as some send
+    ],
+)
+def test_a_compressed_answer_is_unpacked(encoding, packed):
+    body = packed(b'{"Invoices": [' + b"1, " * 5000 + b"2]}")
+    answer = json_answer(body, extra=f"content-encoding: {encoding}\r\n".encode())
+    with server(answering(answer)) as (url, _):
+        assert client(url).get("/3/invoices") == {"Invoices": [1] * 5000 + [2]}
+
+
+def test_an_answer_without_a_length_ends_with_its_connection_which_is_not_kept():
+    def to_the_close(connection: socket.socket) -> None:
+        read_request(connection)
+        connection.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"a": 1}')
+
+    with server(to_the_close) as (url, accepted):
+        fortnox = client(url)
+        assert fortnox.get("/3/me") == {"a": 1}
+        assert fortnox.get("/3/me") == {"a": 1}
+    assert accepted == [1, 1]
+
+
+def test_a_connection_the_server_says_it_closes_is_not_kept():
+    with server(answering(json_answer(b"{}", extra=b"Connection: close\r\n"))) as (url, accepted):
+        fortnox = client(url)
+        assert fortnox.get("/3/me") == {}
+        assert fortnox.get("/3/me") == {}
+    assert accepted == [1, 1]
+
+
+def test_an_interim_answer_is_passed_over_and_repeated_headers_are_joined():
+    interim = b"HTTP/1.1 100 Continue\r\n\r\n"
+    answer = json_answer(b"{}", "429 Too Many Requests", b"Retry-After: 7\r\nX-Seen: a\r\nx-seen: b\r\n")
+    with server(answering(interim + answer)) as (url, _):
+        reply = Pool(1).send("GET", f"{url}/3/me", {}, None, timeout=1)
+    assert (reply.status, reply.headers["X-SEEN"], reply.headers.get("retry-after")) == (429, "a, b", "7")
+
+
+def test_a_path_with_letters_beyond_ascii_is_sent_percent_encoded():
+    seen: list[bytes] = []
+
+    def records(connection: socket.socket) -> None:
+        seen.append(read_request(connection))
+        connection.sendall(json_answer(b"{}"))
+
+    with server(records) as (url, _):
+        client(url).get("/3/customers/Å 1")
+    assert seen[0].startswith(b"GET /3/customers/%C3%85%201 HTTP/1.1\r\nHost: 127.0.0.1:")
+
+
+def test_an_answer_that_is_not_http_may_have_created_the_record():
+    def garbage(connection: socket.socket) -> None:
+        read_request(connection)
+        connection.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+
+    with server(garbage) as (url, _), pytest.raises(Unanswered, match="not an HTTP answer"):
+        Pool(1).send("POST", f"{url}/3/invoices", {}, b"{}", timeout=1)
+
+
+def test_a_file_name_in_a_form_keeps_its_letters_and_quotes_its_quotes():
+    body, media_type = multipart({"file": ('kvitto "å".pdf', b"%PDF", "application/pdf")})
+    boundary = media_type.removeprefix("multipart/form-data; boundary=")
+    assert (
+        body
+        == (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="kvitto %22å%22.pdf"\r\n'
+            f"Content-Type: application/pdf\r\n\r\n%PDF\r\n--{boundary}--\r\n"
+        ).encode()
+    )
