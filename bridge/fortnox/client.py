@@ -11,10 +11,8 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
-
-import httpx
 
 from bridge import __version__
 from bridge.fortnox.auth import TokenSource
@@ -22,6 +20,9 @@ from bridge.fortnox.errors import ConnectionRefused, FortnoxError, FortnoxUnreac
 from bridge.fortnox.pacing import Pacer
 from bridge.fortnox.transport import Answer, SharedTransport, Transport, Unanswered, Unsent, transport_for
 from bridge.util import dumps, loads
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["FortnoxClient", "SharedTransport"]
 

@@ -14,15 +14,16 @@ import time
 from base64 import b64encode
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
-
-import httpx
 
 from bridge import __version__
 from bridge.fortnox.errors import ConnectionRefused, FortnoxError, FortnoxUnreachable
 from bridge.fortnox.transport import Transport, Unanswered, Unsent, transport_for
 from bridge.util import loads
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["FORTNOX_OAUTH", "OAuth", "Tokens", "oauth_base_for"]
 

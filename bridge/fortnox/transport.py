@@ -23,11 +23,12 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Protocol
 
 from bridge.fortnox.wire import Connection, Origin, Unanswered, Unsent, split_url
+
+if TYPE_CHECKING:  # imported where used: a bridge that sends through its own pool never loads it
+    import httpx
 
 __all__ = [
     "Answer",
@@ -82,6 +83,10 @@ def transport_for(given: Transport | httpx.BaseTransport | None) -> Transport:
     (wrapped), or a transport of ours (as it is)."""
     if given is None:
         return Pool(OWN_POOL_CONNECTIONS)
+    if isinstance(given, Pool):
+        return given
+    import httpx
+
     if isinstance(given, httpx.BaseTransport):
         return HttpxTransport(given)
     return given
@@ -210,23 +215,24 @@ class SharedTransport(Pool):
 
 # -- httpx -------------------------------------------------------------------------------------
 
-# Connection errors happen before anything is sent; these may happen after Fortnox acted.
-_HTTPX_AFTER_SEND = (
-    httpx.ReadTimeout,
-    httpx.WriteTimeout,
-    httpx.RemoteProtocolError,
-    httpx.ReadError,
-    httpx.WriteError,
-)
-
 
 @contextmanager
 def _httpx_failures() -> Iterator[None]:
+    import httpx
+
+    # Connection errors happen before anything is sent; these may happen after Fortnox acted.
+    after_send = (
+        httpx.ReadTimeout,
+        httpx.WriteTimeout,
+        httpx.RemoteProtocolError,
+        httpx.ReadError,
+        httpx.WriteError,
+    )
     try:
         yield
     except httpx.TransportError as exc:
         said = f"{type(exc).__name__}: {exc}"
-        raise (Unanswered(said) if isinstance(exc, _HTTPX_AFTER_SEND) else Unsent(said)) from None
+        raise (Unanswered(said) if isinstance(exc, after_send) else Unsent(said)) from None
 
 
 class HttpxTransport:
@@ -264,6 +270,8 @@ class HttpxTransport:
     def _request(
         method: str, url: str, headers: Mapping[str, str], body: bytes | None, timeout: float
     ) -> httpx.Request:
+        import httpx
+
         extensions = {"timeout": httpx.Timeout(timeout).as_dict()}
         return httpx.Request(method, url, headers=headers, content=body, extensions=extensions)
 

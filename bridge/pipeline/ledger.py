@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -530,9 +530,39 @@ _OPEN = "('queued','sending')"
 StepsDone = Sequence[tuple[int, Any]]  # (step id, what it answered)
 
 
-def _record_steps_done(db: Connection, done: StepsDone) -> None:
-    for step_id, result in done:
-        db.execute("UPDATE steps SET state = 'done', result = ? WHERE id = ?", (dumps(result), step_id))
+def _steps_done_rows(done: StepsDone) -> list[tuple[str, int]]:
+    """Steps' answers as the rows that record them, encoded before the write lock is taken:
+    every thread's writes wait while one holds it."""
+    return [(dumps(result), step_id) for step_id, result in done]
+
+
+def _record_steps_done(db: Connection, rows: list[tuple[str, int]]) -> None:
+    db.executemany("UPDATE steps SET state = 'done', result = ? WHERE id = ?", rows)
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """A document plan as the ledger stores it, encoded before the write lock is taken: every
+    thread's writes wait while one holds it, so what can be done outside is."""
+
+    plan: DocumentPlan
+    document: str
+    steps: list[str]
+    failed: bool  # the plan has errors: it is stored failed, never sent
+    error_text: str | None
+    error_detail: str | None
+
+    @classmethod
+    def of(cls, plan: DocumentPlan) -> _Encoded:
+        errors = [p for p in plan.problems if p.is_error]
+        return cls(
+            plan,
+            to_json(plan.document).decode(),
+            [dumpb(step).decode() for step in plan.steps],
+            bool(errors),
+            "; ".join(_problem_text(p) for p in errors) or None,
+            dumps(to_plain(errors)) if errors else None,
+        )
 
 
 class Ledger:
@@ -967,9 +997,11 @@ class Ledger:
         """Record a parsed file and its documents in one transaction; a document whose key is
         already live elsewhere is stored as a duplicate of it and never sent. An undo file
         records the files it `undoes` and who asked."""
+        encoded = [_Encoded.of(plan) for plan in plans]  # before the write lock: see _Encoded
+        file_facts, file_problems = dumps(facts), dumps(to_plain(list(problems)))
         with self.transaction() as db:
-            for plan in plans:
-                self._insert_document(db, file_id, plan)
+            for document in encoded:
+                self._insert_document(db, file_id, document)
             db.executemany(
                 "INSERT OR IGNORE INTO undos (undo_file_id, file_id, requested_by, requested_at)"
                 " VALUES (?, ?, ?, ?)",
@@ -977,7 +1009,7 @@ class Ledger:
             )
             db.execute(
                 "UPDATE files SET state = 'queued', importer = ?, facts = ?, problems = ? WHERE id = ?",
-                (importer, dumps(facts), dumps(to_plain(list(problems))), file_id),
+                (importer, file_facts, file_problems, file_id),
             )
 
     def queue_spooled(
@@ -1044,18 +1076,19 @@ class Ledger:
             "INSERT INTO steps (document_id, position, spec, state) VALUES (?, ?, ?, 'pending')", steps
         )
 
-    def _insert_document(self, db: Connection, file_id: int, plan: DocumentPlan) -> None:
+    def _insert_document(self, db: Connection, file_id: int, plan: DocumentPlan | _Encoded) -> None:
+        encoded = plan if isinstance(plan, _Encoded) else _Encoded.of(plan)
+        plan = encoded.plan
         now = now_iso()
-        errors = [p for p in plan.problems if p.is_error]
         live = None
-        if not errors:
+        if not encoded.failed:
             live = db.execute(
                 f"SELECT id FROM documents WHERE tenant = ? AND kind = ? AND source_key = ? AND state IN {_LIVE}",
                 (plan.key.tenant, plan.key.kind, plan.key.source_key),
             ).fetchone()
         state = (
             DocumentState.FAILED
-            if errors
+            if encoded.failed
             else DocumentState.QUEUED
             if live is None
             else DocumentState.DUPLICATE
@@ -1070,11 +1103,11 @@ class Ledger:
                 plan.key.source_key,
                 plan.content_hash,
                 plan.summary,
-                to_json(plan.document).decode(),
+                encoded.document,
                 state,
                 None if live is None else live["id"],
-                "; ".join(_problem_text(p) for p in errors) or None,
-                dumps(to_plain(errors)) if errors else None,
+                encoded.error_text,
+                encoded.error_detail,
                 now,
                 None if state == DocumentState.QUEUED else now,
             ),
@@ -1082,7 +1115,7 @@ class Ledger:
         if state == DocumentState.QUEUED:
             db.executemany(
                 "INSERT INTO steps (document_id, position, spec, state) VALUES (?, ?, ?, 'pending')",
-                [(cursor.lastrowid, i, dumpb(step).decode()) for i, step in enumerate(plan.steps)],
+                [(cursor.lastrowid, i, spec) for i, spec in enumerate(encoded.steps)],
             )
 
     def replan(self, document_id: int, plan: DocumentPlan) -> None:
@@ -1209,8 +1242,9 @@ class Ledger:
     def step_sending(self, step_id: int, document_id: int, *, done: StepsDone = ()) -> None:
         """The intent, committed before the call: after a crash we know it may have been sent.
         `done`: earlier steps' answers, recorded in the same commit (see `Executor.run`)."""
+        rows = _steps_done_rows(done)
         with self.transaction() as db:
-            _record_steps_done(db, done)
+            _record_steps_done(db, rows)
             db.execute("UPDATE steps SET state = 'sending', attempts = attempts + 1 WHERE id = ?", (step_id,))
             db.execute(
                 "UPDATE documents SET state = 'sending', attempts = attempts + 1 WHERE id = ?", (document_id,)
@@ -1220,27 +1254,30 @@ class Ledger:
         self.steps_done([(step_id, result)])
 
     def steps_done(self, done: StepsDone) -> None:
+        rows = _steps_done_rows(done)
         with self.transaction() as db:
-            _record_steps_done(db, done)
+            _record_steps_done(db, rows)
 
     def document_done(self, document_id: int, result: Any, *, done: StepsDone = ()) -> None:
+        rows, encoded = _steps_done_rows(done), dumps(result)
         with self.transaction() as db:
-            _record_steps_done(db, done)
+            _record_steps_done(db, rows)
             db.execute(
                 "UPDATE documents SET state = 'done', result = ?, last_error = NULL, failures = 0, finished_at = ?"
                 " WHERE id = ?",
-                (dumps(result), now_iso(), document_id),
+                (encoded, now_iso(), document_id),
             )
 
     def document_failed(
         self, document_id: int, error: str, detail: Any = None, *, done: StepsDone = ()
     ) -> None:
+        rows, encoded = _steps_done_rows(done), dumps(detail)
         with self.transaction() as db:
-            _record_steps_done(db, done)
+            _record_steps_done(db, rows)
             db.execute(
                 "UPDATE documents SET state = 'failed', last_error = ?, error_detail = ?, finished_at = ?"
                 " WHERE id = ?",
-                (error, dumps(detail), now_iso(), document_id),
+                (error, encoded, now_iso(), document_id),
             )
 
     def document_later(self, document_id: int, error: str, at: float) -> None:
