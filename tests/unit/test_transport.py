@@ -19,7 +19,7 @@ import pytest
 
 from bridge.fortnox import FortnoxClient, FortnoxError, FortnoxUnreachable, Pacer, StaticToken
 from bridge.fortnox.client import multipart
-from bridge.fortnox.transport import HttpxTransport, Pool, Unanswered, Unsent
+from bridge.fortnox.transport import HttpxTransport, Pool, Unanswered, Unsent, _tls
 from mockfortnox import create_app
 from mockfortnox.server import MockServer
 
@@ -181,20 +181,43 @@ def test_a_kept_connection_the_server_closed_meanwhile_is_replaced_not_an_error(
     assert accepted == [1, 1]
 
 
-def test_a_certificate_nobody_vouches_for_is_cannot_connect(tmp_path):
-    """Verified in the TLS handshake, before a byte of the request is written."""
+def _tls_server_context(tmp_path) -> tuple[ssl.SSLContext, object]:
+    """A server's TLS with a certificate of its own for 127.0.0.1, and that certificate's file."""
     if shutil.which("openssl") is None:
         pytest.skip("openssl is needed to make a self-signed certificate")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     made = ["-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
-    subprocess.run(["openssl", "req", *made, "-keyout", key, "-out", cert], check=True, capture_output=True)
+    names = ["-addext", "subjectAltName=IP:127.0.0.1"]
+    subprocess.run(
+        ["openssl", "req", *made, *names, "-keyout", key, "-out", cert], check=True, capture_output=True
+    )
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(cert, key)
+    return tls, cert
+
+
+def test_a_certificate_nobody_vouches_for_is_cannot_connect(tmp_path):
+    """Verified in the TLS handshake, before a byte of the request is written."""
+    tls, _ = _tls_server_context(tmp_path)
     refusing = server(lambda c: tls.wrap_socket(c, server_side=True))
     with refusing as (url, _), pytest.raises(FortnoxUnreachable) as caught:
         client(url.replace("http:", "https:")).post("/3/invoices", {"Invoice": {}})
     said = str(caught.value)
     assert "cannot connect: " in said and "CERTIFICATE_VERIFY_FAILED" in said
+
+
+def test_calls_over_tls_to_a_trusted_certificate_share_one_connection(tmp_path, monkeypatch):
+    tls, cert = _tls_server_context(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the roots the pool trusts, as for httpx
+    _tls.cache_clear()
+    answers = answering(json_answer(b'{"n": 1}'), json_answer(b'{"n": 2}'))
+    try:
+        with server(lambda c: answers(tls.wrap_socket(c, server_side=True))) as (url, accepted):
+            fortnox = client(url.replace("http:", "https:"))
+            assert [fortnox.get("/3/me"), fortnox.get("/3/me")] == [{"n": 1}, {"n": 2}]
+        assert accepted == [1]
+    finally:
+        _tls.cache_clear()
 
 
 def test_no_connection_free_in_time_is_cannot_connect():
