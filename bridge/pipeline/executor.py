@@ -46,6 +46,7 @@ class Outcome:
     error: str = ""
     unreachable: bool = False  # no answer, or Fortnox itself failing (5xx): the tenant waits
     refused: ConnectionRefused | None = None  # Fortnox will not let us in until a person acts
+    uploaded: tuple[str, ...] = ()  # done: the files (sha256) its steps uploaded
 
 
 class PlanError(Exception):
@@ -136,7 +137,7 @@ class Executor:
             self.ledger.document_failed(document.id, str(error), done=self._answered())
             return Outcome("failed", str(error))
         self.ledger.document_done(document.id, summary, done=self._answered())
-        return Outcome("done")
+        return Outcome("done", uploaded=tuple(r.spec.file.sha256 for r in records if r.spec.file))
 
     def _run_step(
         self, client: FortnoxClient, document: DocumentRecord, record: StepRecord, results: dict[str, Any]

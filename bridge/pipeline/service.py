@@ -674,12 +674,11 @@ class Bridge:
             for attachment in plan.files:
                 self.attachments.put(tenant, attachment.data)
 
-    def _release_files(self, document: DocumentRecord) -> None:
+    def _release_files(self, tenant: str, uploaded: Sequence[str]) -> None:
         """Uploaded bytes are dropped from the store once no unfinished document needs them."""
-        for step in self.ledger.steps(document.id):
-            upload = step.spec.file
-            if upload and not self.ledger.uploads_pending(document.tenant, upload.sha256):
-                self.attachments.discard(document.tenant, upload.sha256)
+        for sha256 in uploaded:
+            if not self.ledger.uploads_pending(tenant, sha256):
+                self.attachments.discard(tenant, sha256)
 
     def _read(self, file: FileRecord) -> Extraction:
         return extract_file(self._source(file), self.importers)
@@ -829,7 +828,7 @@ class Bridge:
             log.warning("%s failed: %s", document.name, outcome.error)
         else:
             log.info("%s: done", document.name)
-            self._release_files(document)
+            self._release_files(document.tenant, outcome.uploaded)
         self.progress.document(document)
         self.finalize_if_complete(document.file_id)
         return outcome, None
