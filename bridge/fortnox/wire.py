@@ -71,14 +71,17 @@ class Origin:
         self.tls = scheme == "https"
         self.host_header = netloc
         host, port = netloc, 443 if self.tls else 80
-        if netloc.startswith("["):  # an IPv6 address
-            end = netloc.index("]")
-            host, rest = netloc[1:end], netloc[end + 1 :]
-            if rest.startswith(":"):
-                port = int(rest[1:])
-        elif ":" in netloc:
-            host, _, number = netloc.rpartition(":")
-            port = int(number)
+        try:
+            if netloc.startswith("["):  # an IPv6 address
+                end = netloc.index("]")
+                host, rest = netloc[1:end], netloc[end + 1 :]
+                if rest.startswith(":"):
+                    port = int(rest[1:])
+            elif ":" in netloc:
+                host, _, number = netloc.rpartition(":")
+                port = int(number)
+        except ValueError:
+            raise Unsent(f"not a URL the bridge can call: {scheme}://{netloc}") from None
         self.host, self.port = host, port
 
     def __str__(self) -> str:

@@ -396,3 +396,11 @@ def test_a_file_name_in_a_form_keeps_its_letters_and_quotes_its_quotes():
             f"Content-Type: application/pdf\r\n\r\n%PDF\r\n--{boundary}--\r\n"
         ).encode()
     )
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://example.com/3/me", "http://example.com:port/3/me", "http://[::1/3/me", "example.com/3/me"]
+)
+def test_an_address_the_bridge_cannot_call_is_cannot_connect(url):
+    with pytest.raises(Unsent, match="not a URL the bridge can call"):
+        Pool(1).send("GET", url, {}, None, timeout=1)
