@@ -84,8 +84,9 @@ class Progress:
                 "%s: %s: %s of %s calls", self._file_name(document), document.name, f"{done:,}", f"{steps:,}"
             )
 
-    def document(self, document: DocumentRecord) -> None:
-        """A document of a file has gone through (done or failed)."""
+    def document(self, document: DocumentRecord) -> bool:
+        """A document of a file has gone through (done or failed); answers whether all of the
+        file's have (it is counted here anyway, so that the caller need not ask again)."""
         counts = self.ledger.document_counts(document.file_id)
         total = sum(counts.values())
         left = counts.get("queued", 0) + counts.get("sending", 0)
@@ -93,7 +94,7 @@ class Progress:
         if total >= BIG and self.listeners:
             self._tell(FileProgress(document.file_id, self._file_name(document), through, total))
         if total < BIG or (left and not self._due()):
-            return
+            return not left
         minutes = left / FORTNOX_CALLS_PER_SECOND / 60
         rest = (
             f"; about {minutes:,.0f} min left at Fortnox's {FORTNOX_CALLS_PER_SECOND:g} calls a second"
@@ -108,6 +109,7 @@ class Progress:
             100 * through // total,
             rest,
         )
+        return not left
 
     def _file_name(self, document: DocumentRecord) -> str:
         return self.ledger.file(document.file_id).name

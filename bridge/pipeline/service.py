@@ -829,8 +829,8 @@ class Bridge:
         else:
             log.info("%s: done", document.name)
             self._release_files(document.tenant, outcome.uploaded)
-        self.progress.document(document)
-        self.finalize_if_complete(document.file_id)
+        if self.progress.document(document):  # the file's last document: its answer is written now
+            self.finalize(document.file_id)
         return outcome, None
 
     def _wait_after_failure(self, tenant: str, document: DocumentRecord, outcome: Outcome) -> float:
