@@ -81,6 +81,7 @@ from bridge.planner.describe import describe
 from bridge.planner.uploads import safe_name
 from bridge.util import (
     atomic_write,
+    atomic_write_all,
     dumps,
     fit_name,
     free_name,
@@ -830,7 +831,7 @@ class Bridge:
             log.info("%s: done", document.name)
             self._release_files(document.tenant, outcome.uploaded)
         if self.progress.document(document):  # the file's last document: its answer is written now
-            self.finalize(document.file_id)
+            self.finalize(document.file_id, tenant)
         return outcome, None
 
     def _wait_after_failure(self, tenant: str, document: DocumentRecord, outcome: Outcome) -> float:
@@ -908,13 +909,13 @@ class Bridge:
         if self.ledger.documents_finished(file_id):
             self.finalize(file_id)
 
-    def finalize(self, file_id: int) -> bool:
+    def finalize(self, file_id: int, tenant: str | None = None) -> bool:
         """Write the receipt (and error report), move the original to its outbox folder, and
         record it. Safe to repeat: a crash half-way is finished by the next call. When
         outbox/ cannot be written (permissions, a full disk) the original stays in the work
         area, `status` says why, and `finish_pending` completes it later."""
         try:
-            self._finalize(file_id)
+            self._finalize(file_id, tenant or self.ledger.file(file_id).tenant)
         except OSError as exc:
             message = N_("cannot write the answer in %(folder)s: %(error)s") % {
                 "folder": self.settings.outbox,
@@ -931,10 +932,10 @@ class Bridge:
             if not self.finalize(file.id):
                 return
 
-    def _finalize(self, file_id: int) -> None:
+    def _finalize(self, file_id: int, tenant: str) -> None:
         # One file of a company at a time (an undo rewrites its original's receipt); companies
         # in parallel. Only choosing a free name in the shared outbox is one at a time for all.
-        with self._company_lock(self.ledger.file(file_id).tenant):
+        with self._company_lock(tenant):
             file = self.ledger.file(file_id)
             documents = self.ledger.documents_of(file_id)
             state = file_outcome(file, documents)
@@ -963,7 +964,8 @@ class Bridge:
         file_id = file.id
         finished_at = now_iso()
         receipt = self._write_receipts(file, documents, finished_at)
-        for original in self.ledger.undone_files(file_id):  # their receipts say they were undone
+        undoes = self.ledger.undone_files(file_id) if file.importer == UNDO_IMPORTER else []
+        for original in undoes:  # their receipts say they were undone
             self._write_receipts(self.ledger.file(original), undone=(file_id, state, finished_at))
         # A `cancel` command says why it failed itself: nothing for outbox/failed/. (An undo
         # keeps its report there: what Fortnox would not let be undone, and how to ask again.)
@@ -1010,8 +1012,12 @@ class Bridge:
             finished_at=finished_at or file.finished_at or now_iso(),
             undos=undos,
         )
-        atomic_write(receipts_dir / f"{target.name}.receipt.json", receipts.render_receipt_json(receipt))
-        atomic_write(receipts_dir / f"{target.name}.receipt.txt", receipts.render_receipt_text(receipt))
+        atomic_write_all(
+            {
+                receipts_dir / f"{target.name}.receipt.json": receipts.render_receipt_json(receipt),
+                receipts_dir / f"{target.name}.receipt.txt": receipts.render_receipt_text(receipt),
+            }
+        )
         return receipt
 
     def _choose_target(self, file: FileRecord, folder: str) -> Path:

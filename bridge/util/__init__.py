@@ -7,6 +7,7 @@ Nothing here imports anything else of `bridge`.
 from bridge.util.files import (
     AtomicFile,
     atomic_write,
+    atomic_write_all,
     fit_name,
     free_name,
     fsync_dir,
@@ -19,6 +20,7 @@ from bridge.util.jsonnum import dumpb, dumps, dumps_fast, format_decimal, loads
 __all__ = [
     "AtomicFile",
     "atomic_write",
+    "atomic_write_all",
     "dumpb",
     "dumps",
     "dumps_fast",

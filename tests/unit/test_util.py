@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bridge.util import AtomicFile, atomic_write, dumps, loads
+from bridge.util import AtomicFile, atomic_write, atomic_write_all, dumps, loads
 
 
 def test_numbers_come_back_as_decimal_with_their_digits():
@@ -64,6 +64,22 @@ def test_an_atomic_write_replaces_the_file_whole_and_leaves_no_temporary(tmp_pat
     atomic_write(target, b"second")
     assert target.read_text() == "second"
     assert [p.name for p in target.parent.iterdir()] == ["receipt.json"]
+
+
+def test_files_written_together_are_all_whole_and_leave_no_temporary(tmp_path):
+    receipts = tmp_path / "receipts"
+    atomic_write_all({receipts / "a.receipt.json": "{}", receipts / "a.receipt.txt": b"Klart"})
+    assert (receipts / "a.receipt.json").read_text() == "{}"
+    assert (receipts / "a.receipt.txt").read_text() == "Klart"
+    assert sorted(p.name for p in receipts.iterdir()) == ["a.receipt.json", "a.receipt.txt"]
+
+
+def test_files_written_together_are_all_old_when_one_cannot_be_written(tmp_path):
+    atomic_write(tmp_path / "a.receipt.json", "old")
+    with pytest.raises(TypeError):
+        atomic_write_all({tmp_path / "a.receipt.json": "new", tmp_path / "a.receipt.txt": 42})  # type: ignore[dict-item]
+    assert (tmp_path / "a.receipt.json").read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.receipt.json"]
 
 
 def test_a_file_not_committed_is_never_published(tmp_path):
