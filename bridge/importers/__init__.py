@@ -190,7 +190,9 @@ def open_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) -> Ex
         return Extraction(importer.name if importer else "refused", problems=(refused,))
     if isinstance(importer, SieImporter):
         return importer.stream(source)
-    return extract_file(source, importers)
+    if importer is None:  # not a kind the bridge reads, or ambiguous: said by `extract_file`
+        return extract_file(source, importers)
+    return importer.extract(source)  # identified once: each importer's `identify` reads the head
 
 
 def extract_file(source: Source, importers: tuple[Importer, ...] = IMPORTERS) -> Extraction:

@@ -993,15 +993,14 @@ class Ledger:
         *,
         undoes: Sequence[int] = (),
         requested_by: str = "",
-    ) -> None:
+    ) -> int:
         """Record a parsed file and its documents in one transaction; a document whose key is
         already live elsewhere is stored as a duplicate of it and never sent. An undo file
-        records the files it `undoes` and who asked."""
+        records the files it `undoes` and who asked. Answers how many documents wait to be sent."""
         encoded = [_Encoded.of(plan) for plan in plans]  # before the write lock: see _Encoded
         file_facts, file_problems = dumps(facts), dumps(to_plain(list(problems)))
         with self.transaction() as db:
-            for document in encoded:
-                self._insert_document(db, file_id, document)
+            states = [self._insert_document(db, file_id, document) for document in encoded]
             db.executemany(
                 "INSERT OR IGNORE INTO undos (undo_file_id, file_id, requested_by, requested_at)"
                 " VALUES (?, ?, ?, ?)",
@@ -1011,6 +1010,7 @@ class Ledger:
                 "UPDATE files SET state = 'queued', importer = ?, facts = ?, problems = ? WHERE id = ?",
                 (importer, file_facts, file_problems, file_id),
             )
+        return states.count(DocumentState.QUEUED)
 
     def queue_spooled(
         self,
@@ -1076,7 +1076,7 @@ class Ledger:
             "INSERT INTO steps (document_id, position, spec, state) VALUES (?, ?, ?, 'pending')", steps
         )
 
-    def _insert_document(self, db: Connection, file_id: int, plan: DocumentPlan | _Encoded) -> None:
+    def _insert_document(self, db: Connection, file_id: int, plan: DocumentPlan | _Encoded) -> DocumentState:
         encoded = plan if isinstance(plan, _Encoded) else _Encoded.of(plan)
         plan = encoded.plan
         now = now_iso()
@@ -1117,6 +1117,7 @@ class Ledger:
                 "INSERT INTO steps (document_id, position, spec, state) VALUES (?, ?, ?, 'pending')",
                 [(cursor.lastrowid, i, spec) for i, spec in enumerate(encoded.steps)],
             )
+        return state
 
     def replan(self, document_id: int, plan: DocumentPlan) -> None:
         """Replace a document that failed before sending with a fresh plan of it."""

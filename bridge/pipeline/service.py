@@ -20,6 +20,7 @@ import logging
 import math
 import os
 import shutil
+import stat
 import threading
 import time
 import uuid
@@ -274,11 +275,17 @@ class Bridge:
         with its `companion` (the invoice's PDF beside its XML), read it and queue what it
         holds. Answers its record, or None when the file vanished before it could be taken
         (or cannot be read yet)."""
+        file_id = self.take_in(path, tenant, copy=copy, companion=companion)
+        return None if file_id is None else self.ledger.file(file_id)
+
+    def take_in(
+        self, path: Path, tenant: str, *, copy: bool = False, companion: Path | None = None
+    ) -> int | None:
+        """`take`, answering the file's id only (all the watcher needs)."""
         file_id = self._claim(path, tenant, copy=copy, companion=companion)
-        if file_id is None:
-            return None
-        self._ingest(file_id)
-        return self.ledger.file(file_id)
+        if file_id is not None:
+            self._ingest(file_id)
+        return file_id
 
     def claim(self, path: Path, tenant: str, *, companion: Path | None = None) -> FileRecord | None:
         """Worker mode's intake: take `path` into the shared work area and record it, nothing
@@ -481,7 +488,11 @@ class Bridge:
     ) -> int | None:
         """`answer`: a file refused here is answered in outbox/ at once (in worker mode, by the
         worker serving its company, which alone answers for it)."""
-        if path.is_symlink():
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:
+            return None
+        if stat.S_ISLNK(mode):
             return self._refuse(
                 path,
                 tenant,
@@ -489,10 +500,7 @@ class Bridge:
                 move=not copy,
                 answer=answer,
             )
-        try:
-            special = special_kind(path.stat().st_mode)
-        except FileNotFoundError:
-            return None
+        special = special_kind(mode)
         if special is not None:  # a FIFO would block the reader, /dev/zero never ends: never read
             reason = N_("the file is %(kind)s; the bridge only takes real files") % {"kind": special}
             return self._refuse(path, tenant, reason, move=not copy, answer=answer)
@@ -506,13 +514,8 @@ class Bridge:
                 )
             return None
         self.ledger.clear_notice(f"unreadable:{path}")
-        work_path = self._work_path(tenant, path.name)
-        try:
-            if copy:
-                shutil.copyfile(path, work_path)
-            else:
-                os.rename(path, work_path)
-        except FileNotFoundError:
+        work_path = self._into_work(path, tenant, copy=copy)
+        if work_path is None:
             return None
         _remove_done_marker(path)
         origin = self._origin(path, tenant)
@@ -555,16 +558,33 @@ class Bridge:
         return target
 
     def _work_path(self, tenant: str, name: str) -> Path:
-        folder = self.work / tenant
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder / f"{uuid.uuid4().hex[:12]}-{fit_name(name)}"
+        return self.work / tenant / f"{uuid.uuid4().hex[:12]}-{fit_name(name)}"
 
-    def _refuse(self, path: Path, tenant: str, reason: str, *, move: bool = True, answer: bool = True) -> int:
+    def _into_work(self, path: Path, tenant: str, *, copy: bool) -> Path | None:
+        """`path` renamed (or copied) into the company's work area; None when it vanished
+        first. The folder is made only when missing: a system call less for every file."""
+        work_path = self._work_path(tenant, path.name)
+        for attempt in range(2):
+            try:
+                if copy:
+                    shutil.copyfile(path, work_path)
+                else:
+                    os.rename(path, work_path)
+                return work_path
+            except FileNotFoundError:
+                if attempt or work_path.parent.is_dir():
+                    return None  # the file itself is gone
+                work_path.parent.mkdir(parents=True, exist_ok=True)
+        return None
+
+    def _refuse(
+        self, path: Path, tenant: str, reason: str, *, move: bool = True, answer: bool = True
+    ) -> int | None:
         """Record `path` as failed unread; `move` it (the link or special file itself, never what
         it points to) out of the inbox, or leave alone what `process` was given from elsewhere."""
-        work_path = self._work_path(tenant, path.name)
-        if move:
-            os.rename(path, work_path)
+        work_path = self._into_work(path, tenant, copy=False) if move else self._work_path(tenant, path.name)
+        if work_path is None:
+            return None
         file_id = self.ledger.add_file(tenant, path.name, "-", 0, work_path)
         self._fail_unread(file_id, reason, answer=answer)
         return file_id
@@ -625,7 +645,7 @@ class Bridge:
             return
         self._keep_files(file.tenant, plans)
         warnings = [p for plan in plans for p in plan.problems if not p.is_error]
-        self.ledger.queue(
+        to_send = self.ledger.queue(
             file_id,
             extraction.importer,
             extraction.facts,
@@ -635,7 +655,8 @@ class Bridge:
             requested_by=str(extraction.facts.get("requested_by", "")),
         )
         log.info("%s: %d document(s) queued", file.name, len(plans))
-        self.finalize_if_complete(file_id)
+        if not to_send:  # all failed or duplicates: answered now (else by the worker sending the last)
+            self.finalize(file_id)
 
     def _queue_stream(self, file: FileRecord, stream: VoucherStream, *, may_wait: bool) -> bool:
         """Read, judge and queue a file read as a stream (a SIE file of any size): its plans go

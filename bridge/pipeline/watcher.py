@@ -20,7 +20,6 @@ from bridge.pipeline.inbox import Candidate, InboxScanner
 from bridge.pipeline.listener import LiveCompany, LiveListener
 from bridge.pipeline.live import live_exports
 from bridge.pipeline.pool import CompanyPool, Turn
-from bridge.pipeline.records import FileRecord
 from bridge.pipeline.service import Bridge, RequestError
 from bridge.pipeline.status import what_waits
 
@@ -212,15 +211,18 @@ class Watcher:
         handled = []
         for candidate in candidates:
             try:
-                record = self._take(candidate)
+                taken = self._take(candidate)
             except PermissionError as exc:
                 log.error("cannot take %s: %s; will try again", candidate.path.name, exc)
                 continue
-            handled.append((candidate, record is not None))
+            handled.append((candidate, taken))
         return handled
 
-    def _take(self, candidate: Candidate) -> FileRecord | None:
-        return self.bridge.take(candidate.path, candidate.tenant, companion=candidate.companion)
+    def _take(self, candidate: Candidate) -> bool:
+        """Whether the file was taken (else it was removed before it could be)."""
+        return (
+            self.bridge.take_in(candidate.path, candidate.tenant, companion=candidate.companion) is not None
+        )
 
     def listeners(self) -> list[LiveListener]:
         """One connection to Fortnox's topics per integration, for the companies with live updates on."""

@@ -200,9 +200,8 @@ def free_name(directory: Path, name: str, also_free: Callable[[str], bool] = lam
 
 def move_file(source: Path, target: Path) -> None:
     """Rename `source` to `target` (same file system), or copy, fsync and delete across them."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        os.rename(source, target)
+        _rename_into(source, target)
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
@@ -217,6 +216,18 @@ def move_file(source: Path, target: Path) -> None:
             raise
         source.unlink()
     fsync_dir(target.parent)
+
+
+def _rename_into(source: Path, target: Path) -> None:
+    """Rename, making the target's folder when it is missing (only then: a system call less
+    for every file moved into a folder that is there)."""
+    try:
+        os.rename(source, target)
+    except FileNotFoundError:
+        if target.parent.is_dir() or not os.path.lexists(source):
+            raise
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(source, target)
 
 
 def _split(name: str) -> tuple[str, str]:

@@ -39,7 +39,7 @@ from bridge.pipeline.dialect import Held, Unreachable
 from bridge.pipeline.inbox import Candidate
 from bridge.pipeline.ledger import Ledger
 from bridge.pipeline.lock import LockHeld
-from bridge.pipeline.records import FileRecord, FileState
+from bridge.pipeline.records import FileState
 from bridge.pipeline.service import Bridge
 from bridge.pipeline.watcher import SETTLING_TICK, Watcher, observe
 from bridge.util.i18n import _
@@ -132,10 +132,10 @@ class _Intake(Watcher):
         self.queue = queue
         self.lease = lease
 
-    def _take(self, candidate: Candidate) -> FileRecord | None:
+    def _take(self, candidate: Candidate) -> bool:
         """Only claimed here: the company's worker reads it."""
         self.lease.check()  # a paused intake that lost its role claims nothing more
-        return self.bridge.claim(candidate.path, candidate.tenant, companion=candidate.companion)
+        return self.bridge.claim(candidate.path, candidate.tenant, companion=candidate.companion) is not None
 
     def kick(self, tenant: str) -> None:
         self.queue.defer(tenant, sooner=True)
