@@ -487,8 +487,17 @@ def _held(lock: threading.Lock) -> Iterator[None]:
         lock.release()
 
 
+_NOW: tuple[int, str] = (0, "")  # the last second formatted, and how
+
+
 def now_iso() -> str:
-    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+    """Now in local time, to the second, with its offset. Formatted once a second: a file's
+    records ask for it several times, and finding the local offset is what costs."""
+    global _NOW
+    second = int(time.time())
+    if _NOW[0] != second:
+        _NOW = (second, datetime.fromtimestamp(second, UTC).astimezone().isoformat(timespec="seconds"))
+    return _NOW[1]
 
 
 _FILES = (

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import itertools
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Mapping
-from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
@@ -37,8 +36,15 @@ __all__ = [
 _SHARED: dict[Path, int] = {}  # folder -> the mode its files get
 _PRIVATE: set[Path] = set()
 # A folder's mode, by the folder as written (resolving it walks every part of the path with a
-# system call each: for two receipts per file that was a good part of finishing one).
-_MODES: dict[Path, int | None] = {}
+# system call each: for two receipts per file that was a good part of finishing one), kept by
+# its name: hashing a fresh Path object costs more than the rest of the look-up.
+_MODES: dict[str, int | None] = {}
+# Temporaries are named `.name.<process>-<n>.tmp`: unique among this process's without the
+# random names (and the Path objects) `tempfile.mkstemp` makes for each.
+_TEMPORARY_NUMBERS = itertools.count()
+_TEMPORARY_FLAGS = (
+    os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+)
 
 
 def share_folder(folder: Path, *, private: Path | None = None) -> None:
@@ -66,10 +72,11 @@ def _umask() -> int:
 def _shared_mode(path: Path) -> int | None:
     if not _SHARED:
         return None
+    folder = os.path.dirname(path)
     try:
-        return _MODES[path.parent]
+        return _MODES[folder]
     except KeyError:
-        mode = _MODES[path.parent] = _folder_mode(path.parent)
+        mode = _MODES[folder] = _folder_mode(path.parent)
         return mode
 
 
@@ -104,12 +111,7 @@ class AtomicFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        except FileNotFoundError:  # the folder is made when missing only: one system call less
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        self.temporary = Path(name)
+        fd, self.temporary = _temporary(path)
         self.handle: BinaryIO = os.fdopen(fd, "wb")
         self.committed = False
 
@@ -152,15 +154,48 @@ def atomic_write(path: Path, data: bytes | str) -> None:
         pending.commit()
 
 
+def _temporary(path: Path) -> tuple[int, Path]:
+    """A new file beside `path` under a temporary name, open for writing, 0600; its folder is
+    made only when missing (a system call less for every file written where it is)."""
+    for attempt in itertools.count():
+        temporary = path.with_name(f".{path.name}.{os.getpid():x}-{next(_TEMPORARY_NUMBERS):x}.tmp")
+        try:
+            return os.open(temporary, _TEMPORARY_FLAGS, 0o600), temporary
+        except FileExistsError:  # left by a process of the same number before a restart
+            if attempt >= 100:
+                raise
+        except FileNotFoundError:
+            if attempt or path.parent.is_dir():
+                raise
+            path.parent.mkdir(parents=True, exist_ok=True)
+    raise AssertionError("unreachable")
+
+
 def atomic_write_all(files: Mapping[Path, bytes | str]) -> None:
     """Write several files as `atomic_write` does, each folder synced once for all of them
     (a file's two receipts: one folder sync, not two). Each file is whole or as it was."""
-    with ExitStack() as stack:
-        pending = [stack.enter_context(AtomicFile(path)) for path in files]
-        for written, data in zip(pending, files.values(), strict=True):
-            written.handle.write(data.encode("utf-8") if isinstance(data, str) else data)
-        for written in pending:
-            written.publish()
+    written: list[tuple[Path, Path]] = []  # (temporary, final), synced and not yet renamed
+    try:
+        for path, data in files.items():
+            fd, temporary = _temporary(path)
+            written.append((temporary, path))
+            try:
+                left = memoryview(data.encode("utf-8") if isinstance(data, str) else data)
+                while left:
+                    left = left[os.write(fd, left) :]
+                os.fsync(fd)
+                mode = _shared_mode(path)
+                if mode is not None:
+                    os.fchmod(fd, mode)
+            finally:
+                os.close(fd)
+        while written:
+            temporary, path = written[0]
+            os.replace(temporary, path)
+            written.pop(0)
+    finally:
+        for temporary, _ in written:  # a failure before all were renamed leaves no temporary
+            temporary.unlink(missing_ok=True)
     for folder in dict.fromkeys(path.parent for path in files):
         fsync_dir(folder)
 
