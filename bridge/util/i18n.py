@@ -135,7 +135,7 @@ def _translate_message(lang: str, message: str, domain: str, depth: int) -> str:
     rule = _RULE.match(message)
     if rule is not None:  # `[BR-CO-10] the sum …`: the rule's name is the same in every language
         return rule[1] + _translate_message(lang, rule[2], domain, depth)
-    templates = _candidates(lang, domain, message)
+    templates, loose_templates = _candidates(lang, domain, message)
     for pattern, translated, _loose, (head, tail) in templates:
         if not (message.startswith(head) and message.endswith(tail)):
             continue  # cannot match: a template's fixed start and end are in every message of it
@@ -145,7 +145,7 @@ def _translate_message(lang: str, message: str, domain: str, depth: int) -> str:
             return translated % values
     # A template ending in a long value (`an attachment was left out: %(reason)s`) is taken only
     # when that value is itself a known message, so that no sentence is swallowed by mistake.
-    for _pattern, translated, loose, (head, _tail) in templates:
+    for _pattern, translated, loose, (head, _tail) in loose_templates:
         match = _regex(loose).fullmatch(message) if loose is not None and message.startswith(head) else None
         if match is None:
             continue
@@ -211,15 +211,19 @@ def _templates(lang: str, domain: str) -> list[_Template]:
 _KEY = 2  # a template's first characters, by which its candidates for a message are found
 
 
-def _candidates(lang: str, domain: str, message: str) -> list[_Template]:
-    """The templates that can match `message` by their fixed start, in `_templates`' order: a
-    receipt translates several messages per document, and a look at every template's start
-    for each was most of a receipt's time."""
+def _candidates(lang: str, domain: str, message: str) -> tuple[list[_Template], list[_Template]]:
+    """The templates that can match `message` by their fixed start and last character, in
+    `_templates`' order, and those of them with a loose pattern: a receipt translates several
+    messages per document, and a look at every template for each was most of a receipt's time."""
+    return _candidates_for(lang, domain, message[:_KEY], message[-1:])
+
+
+@lru_cache(maxsize=4096)
+def _candidates_for(lang: str, domain: str, start: str, last: str) -> tuple[list[_Template], list[_Template]]:
     by_start, any_start = _template_index(lang, domain)
-    candidates = by_start.get(message[:_KEY], [])
-    if any_start:
-        candidates = sorted(candidates + any_start, key=lambda item: item[0])
-    return [template for _rank, template in candidates]
+    candidates = [template for _rank, template in sorted(by_start.get(start, []) + any_start)]
+    fitting = [t for t in candidates if t[3][1].endswith(last) or not t[3][1]]
+    return fitting, [t for t in candidates if t[2] is not None]
 
 
 @cache
