@@ -15,11 +15,13 @@ import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn
-from rich.progress import Progress as RichProgress
+
+if TYPE_CHECKING:  # imported when a bar is first drawn: most runs draw none, and rich is slow to import
+    from rich.console import Console
+    from rich.progress import TaskID
 
 from bridge.exporters.mirror import Progress
 from bridge.exporters.sie import year_label
@@ -35,6 +37,10 @@ class Bars:
     stopped when the last one is full. Log records print above the bars meanwhile."""
 
     def __init__(self, console: Console | None = None, *, auto_refresh: bool = True) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+        from rich.progress import Progress as RichProgress
+
         self.console = console or Console(stderr=True)
         self.progress = RichProgress(
             TextColumn("{task.description}"),
@@ -72,6 +78,8 @@ class Bars:
 
     def render(self, width: int = 120) -> str:
         """The bars as text, as a terminal shows them now."""
+        from rich.console import Console
+
         out = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
         out.print(self.progress.make_tasks_table(self.progress.tasks))
         return out.file.getvalue()  # type: ignore[attr-defined]

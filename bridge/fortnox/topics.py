@@ -17,10 +17,10 @@ from collections import deque
 from collections.abc import Mapping
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
-from websockets.sync.client import ClientConnection, connect
+if TYPE_CHECKING:  # imported on opening: most bridges never listen, and it is slow to import
+    from websockets.sync.client import ClientConnection
 
 __all__ = ["FORTNOX_TOPICS_URL", "TopicEvent", "TopicsConnection", "TopicsError", "TopicsGone"]
 
@@ -85,10 +85,15 @@ class TopicsConnection:
         self.client_secret = client_secret
         self._open_timeout = open_timeout
         self._socket: ClientConnection | None = None
+        self._closed: tuple[type[Exception], ...] = ()  # websockets' ConnectionClosed, once open
         self._stack = ExitStack()
         self._events: deque[TopicEvent] = deque()
 
     def open(self) -> TopicsConnection:
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+        from websockets.sync.client import connect
+
+        self._closed = (ConnectionClosed,)
         try:
             self._socket = self._stack.enter_context(
                 connect(self.url, open_timeout=self._open_timeout, max_size=2**22)
@@ -99,7 +104,7 @@ class TopicsConnection:
 
     def close(self) -> None:
         self._socket = None
-        with suppress(OSError, ConnectionClosed):  # it ended already
+        with suppress(OSError, *self._closed):  # it ended already
             self._stack.close()
 
     def __enter__(self) -> TopicsConnection:
@@ -158,7 +163,7 @@ class TopicsConnection:
         socket = self._open_socket()
         try:
             socket.send(json.dumps(command))
-        except ConnectionClosed as exc:
+        except self._closed as exc:
             raise TopicsGone(f"the connection ended: {exc}") from None
         while True:
             message = self._read(self._open_timeout)
@@ -179,7 +184,7 @@ class TopicsConnection:
             raw = socket.recv(timeout=timeout)
         except TimeoutError:
             return None
-        except ConnectionClosed as exc:
+        except self._closed as exc:
             raise TopicsGone(f"the connection ended: {exc}") from None
         try:
             message = json.loads(raw)
