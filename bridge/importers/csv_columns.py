@@ -44,7 +44,10 @@ class Column:
     max_length: int | None = None  # of the Fortnox field it fills (ref/fortnox/openapi.json)
 
 
+@lru_cache(maxsize=4096)
 def normalise(name: str) -> str:
+    """A column name as compared: case, accents and punctuation aside. Kept: every CSV importer
+    asks of every file's header whether it is its kind, and the headers of a folder repeat."""
     folded = unicodedata.normalize("NFKD", name.casefold())
     return "".join(c for c in folded if c.isalnum())
 
