@@ -1,12 +1,11 @@
 """File moves and writes that never leave half a file where a person or program could see it.
 
 Every file the bridge and the mock publish is written under a temporary name beside its final
-place (`.name.XXXX.tmp`), synced, renamed, and its folder synced: a reader sees the old file or
-the whole new one, and a crash leaves at most a hidden temporary that `remove_stale_temporaries`
-clears.
+place (`.name.<process>-<n>.tmp`), synced, renamed, and its folder synced: a reader sees the old
+file or the whole new one, and a crash leaves at most a hidden temporary that
+`remove_stale_temporaries` clears.
 
-Temporaries are made 0600 (`mkstemp`), and so stays what the bridge keeps for itself (tokens,
-its state). Files published under a folder shared with people (`share_folder`: the outbox)
+Temporaries are made 0600, and so stays what the bridge keeps for itself (tokens, its state). Files published under a folder shared with people (`share_folder`: the outbox)
 get the mode the umask gives, so that others in a shared office folder can open them.
 """
 
@@ -200,7 +199,7 @@ def atomic_write_all(files: Mapping[Path, bytes | str]) -> None:
         fsync_dir(folder)
 
 
-NAME_BYTES = 200  # room left for ` (12)`, `.receipt.json` and a temporary's `.….XXXXXXXX.tmp` under 255
+NAME_BYTES = 200  # room left for ` (12)`, `.receipt.json` and a temporary's `.….<process>-<n>.tmp` under 255
 
 
 def fit_name(name: str, limit: int = NAME_BYTES) -> str:
@@ -271,7 +270,7 @@ def _split(name: str) -> tuple[str, str]:
 
 
 def remove_stale_temporaries(root: Path) -> None:
-    """Temporary files a killed process left behind (`.name.XXXX.tmp`, `.name.partial`)."""
+    """Temporary files a killed process left behind (`.name.<process>-<n>.tmp`, `.name.partial`)."""
     if root.is_dir():
         for path in root.rglob(".*"):
             if path.is_file() and path.name.endswith((".tmp", ".partial")):
