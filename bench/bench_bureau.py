@@ -18,11 +18,14 @@ the bridge has workers, so the figure is what the mock can give, not what a clie
 
 Where the time goes is printed beside it: the calls before the first invoice (each company's
 token and access check) and after it, and the CPU seconds of the bridge and of the mock. On a
-2-core machine the bridge's own CPU is the limit: about 2 ms per call with everything it does
-for a file (claim, ledger writes that are durable before the next step, receipts, HTTP; a third
-of it in the kernel), against the mock's 0.6 ms, so a ratio near 0.55 (6.4–6.9 s for the
-200 × 3, 520–560 calls/s) rather than 0.8. Two sending workers reach the same pace as sixteen:
-the work is one core's, not waiting.
+2-core machine the bridge's own CPU is the limit: about 1.2 ms per call with everything it does
+for a file (claim, ledger writes that are durable before the next step, receipts, HTTP; a good
+part of it in the kernel), against the mock's 0.5 ms, so a ratio of 0.78–0.87 (4.1–4.6 s for
+the 200 × 3, 780–870 calls/s) as the machine is busier or quieter.
+
+The bridge's modules are compiled before it is started (`bench/__main__.py`), as an installed
+bridge's are: what is measured is the command a user runs, not Python compiling an editable
+checkout's sources at every start (it does where PYTHONDONTWRITEBYTECODE is set).
 """
 
 from __future__ import annotations
