@@ -5,8 +5,9 @@ place (`.name.<process>-<n>.tmp`), synced, renamed, and its folder synced: a rea
 file or the whole new one, and a crash leaves at most a hidden temporary that
 `remove_stale_temporaries` clears.
 
-Temporaries are made 0600, and so stays what the bridge keeps for itself (tokens, its state). Files published under a folder shared with people (`share_folder`: the outbox)
-get the mode the umask gives, so that others in a shared office folder can open them.
+Temporaries are made 0600, and so stays what the bridge keeps for itself (tokens, its state).
+Files published under a folder shared with people (`share_folder`: the outbox) get the mode the
+umask gives, so that others in a shared office folder can open them.
 """
 
 from __future__ import annotations
@@ -156,18 +157,17 @@ def atomic_write(path: Path, data: bytes | str) -> None:
 def _temporary(path: Path) -> tuple[int, Path]:
     """A new file beside `path` under a temporary name, open for writing, 0600; its folder is
     made only when missing (a system call less for every file written where it is)."""
-    for attempt in itertools.count():
+    for attempt in range(100):
         temporary = path.with_name(f".{path.name}.{os.getpid():x}-{next(_TEMPORARY_NUMBERS):x}.tmp")
         try:
             return os.open(temporary, _TEMPORARY_FLAGS, 0o600), temporary
         except FileExistsError:  # left by a process of the same number before a restart
-            if attempt >= 100:
-                raise
+            continue
         except FileNotFoundError:
             if attempt or path.parent.is_dir():
                 raise
             path.parent.mkdir(parents=True, exist_ok=True)
-    raise AssertionError("unreachable")
+    raise FileExistsError(errno.EEXIST, "no free temporary name beside it", str(path))
 
 
 def atomic_write_all(files: Mapping[Path, bytes | str]) -> None:

@@ -213,8 +213,9 @@ _KEY = 2  # a template's first characters, by which its candidates for a message
 
 def _candidates(lang: str, domain: str, message: str) -> tuple[list[_Template], list[_Template]]:
     """The templates that can match `message` by their fixed start and last character, in
-    `_templates`' order, and those of them with a loose pattern: a receipt translates several
-    messages per document, and a look at every template for each was most of a receipt's time."""
+    `_templates`' order; and those that can by their start and have a loose pattern. A receipt
+    translates several messages per document, and a look at every template for each was most
+    of a receipt's time."""
     return _candidates_for(lang, domain, message[:_KEY], message[-1:])
 
 

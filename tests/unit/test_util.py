@@ -1,12 +1,14 @@
 """The leaf plumbing: JSON bodies carry money as numbers, read and written without floats;
 files are published whole or not at all."""
 
+import itertools
+import os
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from bridge.util import AtomicFile, atomic_write, atomic_write_all, dumps, loads
+from bridge.util import AtomicFile, atomic_write, atomic_write_all, dumps, files, loads
 
 
 def test_numbers_come_back_as_decimal_with_their_digits():
@@ -80,6 +82,15 @@ def test_files_written_together_are_all_old_when_one_cannot_be_written(tmp_path)
         atomic_write_all({tmp_path / "a.receipt.json": "new", tmp_path / "a.receipt.txt": 42})  # type: ignore[dict-item]
     assert (tmp_path / "a.receipt.json").read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["a.receipt.json"]
+
+
+def test_a_temporary_left_by_an_earlier_process_of_the_same_number_is_stepped_over(tmp_path, monkeypatch):
+    monkeypatch.setattr(files, "_TEMPORARY_NUMBERS", itertools.count())
+    stale = tmp_path / f".receipt.json.{os.getpid():x}-0.tmp"
+    stale.write_text("from before a restart")
+    atomic_write(tmp_path / "receipt.json", "new")
+    assert (tmp_path / "receipt.json").read_text() == "new"
+    assert stale.read_text() == "from before a restart"  # cleared by remove_stale_temporaries
 
 
 def test_a_file_not_committed_is_never_published(tmp_path):
