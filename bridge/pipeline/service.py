@@ -89,6 +89,7 @@ from bridge.util import (
     loads,
     move_file,
     remove_stale_temporaries,
+    rename_into,
     share_folder,
 )
 from bridge.util.i18n import N_, _
@@ -561,21 +562,17 @@ class Bridge:
         return self.work / tenant / f"{uuid.uuid4().hex[:12]}-{fit_name(name)}"
 
     def _into_work(self, path: Path, tenant: str, *, copy: bool) -> Path | None:
-        """`path` renamed (or copied) into the company's work area; None when it vanished
-        first. The folder is made only when missing: a system call less for every file."""
+        """`path` renamed (or copied) into the company's work area; None when it vanished first."""
         work_path = self._work_path(tenant, path.name)
-        for attempt in range(2):
-            try:
-                if copy:
-                    shutil.copyfile(path, work_path)
-                else:
-                    os.rename(path, work_path)
-                return work_path
-            except FileNotFoundError:
-                if attempt or work_path.parent.is_dir():
-                    return None  # the file itself is gone
+        try:
+            if copy:  # `process` of a file from elsewhere: rare, the folder made as may be needed
                 work_path.parent.mkdir(parents=True, exist_ok=True)
-        return None
+                shutil.copyfile(path, work_path)
+            else:
+                rename_into(path, work_path)
+        except FileNotFoundError:
+            return None
+        return work_path
 
     def _refuse(
         self, path: Path, tenant: str, reason: str, *, move: bool = True, answer: bool = True

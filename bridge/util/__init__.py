@@ -13,6 +13,7 @@ from bridge.util.files import (
     fsync_dir,
     move_file,
     remove_stale_temporaries,
+    rename_into,
     share_folder,
 )
 from bridge.util.jsonnum import dumpb, dumps, dumps_fast, format_decimal, loads
@@ -31,5 +32,6 @@ __all__ = [
     "loads",
     "move_file",
     "remove_stale_temporaries",
+    "rename_into",
     "share_folder",
 ]

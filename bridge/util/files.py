@@ -30,6 +30,7 @@ __all__ = [
     "fsync_dir",
     "move_file",
     "remove_stale_temporaries",
+    "rename_into",
     "share_folder",
 ]
 
@@ -121,11 +122,6 @@ class AtomicFile:
         os.fsync(self.handle.fileno())
 
     def commit(self) -> None:
-        self.publish()
-        fsync_dir(self.path.parent)
-
-    def publish(self) -> None:
-        """Rename the synced bytes into place; durable once the folder is synced (`commit`)."""
         self.flush()
         mode = _shared_mode(self.path)
         if mode is not None:
@@ -133,6 +129,7 @@ class AtomicFile:
         self.handle.close()
         os.replace(self.temporary, self.path)
         self.committed = True
+        fsync_dir(self.path.parent)
 
     def __enter__(self) -> AtomicFile:
         return self
@@ -149,9 +146,7 @@ class AtomicFile:
 
 def atomic_write(path: Path, data: bytes | str) -> None:
     """Write `data` (text as UTF-8) to `path` so that no reader ever sees half of it."""
-    with AtomicFile(path) as pending:
-        pending.handle.write(data.encode("utf-8") if isinstance(data, str) else data)
-        pending.commit()
+    atomic_write_all({path: data})
 
 
 def _temporary(path: Path) -> tuple[int, Path]:
@@ -235,7 +230,7 @@ def free_name(directory: Path, name: str, also_free: Callable[[str], bool] = lam
 def move_file(source: Path, target: Path) -> None:
     """Rename `source` to `target` (same file system), or copy, fsync and delete across them."""
     try:
-        _rename_into(source, target)
+        rename_into(source, target)
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
@@ -252,9 +247,9 @@ def move_file(source: Path, target: Path) -> None:
     fsync_dir(target.parent)
 
 
-def _rename_into(source: Path, target: Path) -> None:
+def rename_into(source: Path, target: Path) -> None:
     """Rename, making the target's folder when it is missing (only then: a system call less
-    for every file moved into a folder that is there)."""
+    for every file moved into a folder that is there). FileNotFoundError: `source` is gone."""
     try:
         os.rename(source, target)
     except FileNotFoundError:
