@@ -159,7 +159,7 @@ def _temporary(path: Path) -> tuple[int, Path]:
         except FileExistsError:  # left by a process of the same number before a restart
             continue
         except FileNotFoundError:
-            if attempt or path.parent.is_dir():
+            if attempt:  # the folder was made (by us or another thread): something else is wrong
                 raise
             path.parent.mkdir(parents=True, exist_ok=True)
     raise FileExistsError(errno.EEXIST, "no free temporary name beside it", str(path))
@@ -253,8 +253,10 @@ def rename_into(source: Path, target: Path) -> None:
     try:
         os.rename(source, target)
     except FileNotFoundError:
-        if target.parent.is_dir() or not os.path.lexists(source):
+        if not os.path.lexists(source):
             raise
+        # The folder is missing, or was missing a moment ago (another thread may be making it):
+        # make sure of it and try once more; the retry's answer is the answer.
         target.parent.mkdir(parents=True, exist_ok=True)
         os.rename(source, target)
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from bridge.util import AtomicFile, atomic_write, atomic_write_all, dumps, files, loads
+from bridge.util import AtomicFile, atomic_write, atomic_write_all, dumps, files, loads, move_file
 
 
 def test_numbers_come_back_as_decimal_with_their_digits():
@@ -110,3 +110,30 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
         raise RuntimeError("disk full")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_threads_writing_into_one_new_folder_all_succeed(tmp_path):
+    """Whichever thread makes the missing folder, the others' writes into it go through."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    for round_ in range(40):
+        folder = tmp_path / f"round-{round_}" / "vouchers"
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda n, f=folder: atomic_write(f / f"kvitto-{n}.pdf", b"x"), range(8)))
+        assert len(list(folder.iterdir())) == 8
+
+
+def test_threads_moving_into_one_new_folder_all_succeed(tmp_path):
+    """As above for moves: the originals of several companies' files going to a new archive/."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sources = tmp_path / "work"
+    sources.mkdir()
+    for round_ in range(40):
+        folder = tmp_path / f"round-{round_}" / "archive"
+        names = [f"{round_}-{n}.csv" for n in range(8)]
+        for name in names:
+            (sources / name).write_text("x")
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda name, f=folder: move_file(sources / name, f / name), names))
+        assert sorted(p.name for p in folder.iterdir()) == sorted(names)
